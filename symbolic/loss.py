@@ -1,0 +1,188 @@
+"""The exact loss L(w), its derivative and the gradient-descent map.
+
+From the density rho_|g| (:mod:`symbolic.pushforward`), piecewise polynomial
+with breaks 0 = u_0 < u_1 < ... < u_m, and h = 1/(2w):
+
+    L(w) = sum over pieces [u_i, u_{i+1}] meeting [0, h] of
+           integral_{u_i}^{min(u_{i+1}, h)} (1/2 - w u)^r p_i(u) du,
+
+each term in closed form: with v = 1/2 - w u,
+
+    integral (1/2 - w u)^r u^k du
+        = -w^{-k-1} sum_{j=0..k} C(k,j) 2^{j-k} (-1)^j v^{r+j+1} / (r+j+1).
+
+So L is piecewise in w with breaks w = 1/(2 u_i); on w >= w* = 1/(2 u_1)
+(the asymptotic regime) only the first piece p_0(u) = sum_k c_k u^k counts:
+
+    L(w) = sum_k c_k B(k+1, r+1) 2^{-(r+k+1)} w^{-(k+1)}        (DESIGN section 3).
+
+This module works from the network's regions; it never calls sympy.integrate on a
+Piecewise.  The head's error |f(w,x) - f°(x)| = (1/2 - w |g(x)|)_+ for w >= 0 is the
+head sigma(w g + 1/2) - sigma(w g - 1/2) read on its three activation patterns
+(both on: f = 1; first only: f = w g + 1/2; none: f = 0), checked in
+:func:`head_error_check`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Sequence
+
+import sympy
+
+from .pushforward import PiecewisePoly, abs_density, signed_density
+from .regions import Cell, linear_regions
+from .spec import Spec
+
+Q = sympy.Rational
+w = sympy.Symbol("w", positive=True)
+eta = sympy.Symbol("eta", positive=True)
+HALF = Q(1, 2)
+
+
+def _binom(n: int, k: int) -> int:
+    return int(sympy.binomial(n, k))
+
+
+def band_term(a: sympy.Rational, b: sympy.Expr | None, k: int, r: sympy.Rational) -> sympy.Expr:
+    """integral_a^b (1/2 - w u)^r u^k du in closed form; b = None means b = 1/(2w)."""
+    def F(v):  # antiderivative in terms of v = 1/2 - w u
+        return -w ** (-k - 1) * sum(
+            _binom(k, j) * Q(2) ** (j - k) * (-1) ** j * v ** (r + j + 1) / (r + j + 1)
+            for j in range(k + 1))
+    upper = Q(0) if b is None else F(HALF - w * b)
+    return upper - F(HALF - w * a)
+
+
+def _tidy(expr: sympy.Expr, r: sympy.Rational) -> sympy.Expr:
+    return sympy.cancel(sympy.expand(expr)) if r.is_integer else sympy.expand(expr)
+
+
+@dataclass(frozen=True)
+class LossPiece:
+    """L(w) = ``expr`` for w in [w_lo, w_hi] (w_hi = oo for the last piece)."""
+
+    w_lo: sympy.Expr
+    w_hi: sympy.Expr
+    expr: sympy.Expr
+
+    @cached_property
+    def derivative(self) -> sympy.Expr:
+        return sympy.diff(self.expr, w)
+
+
+@dataclass
+class Derivation:
+    """Everything the symbolic engine derives for a spec (exact).
+
+    ``pieces`` cover [0, oo) in w; ``w_star`` = 1/(2 u_1) starts the asymptotic
+    regime; ``asymptotic_coeffs[k]`` is the coefficient of w^-(k+1) there.
+    """
+
+    spec: Spec
+    cells: list[Cell]
+    density: PiecewisePoly          # signed: of g
+    abs_density: PiecewisePoly      # of |g|
+    pieces: list[LossPiece]
+    w_star: sympy.Rational
+    asymptotic_coeffs: tuple[sympy.Expr, ...]
+
+    @property
+    def asymptotic(self) -> sympy.Expr:
+        return self.pieces[-1].expr
+
+    def piece_at(self, wv) -> LossPiece:
+        """The piece with w_lo <= wv < w_hi (the last one from w* on)."""
+        for p in self.pieces:
+            if p.w_lo <= wv and (p.w_hi == sympy.oo or wv < p.w_hi):
+                return p
+        raise ValueError(f"w = {wv} is outside [0, oo)")
+
+    def loss(self, wv) -> sympy.Expr:
+        """Exact L(wv) for wv >= 0."""
+        wv = sympy.Rational(wv) if not isinstance(wv, sympy.Basic) else wv
+        p = self.piece_at(wv)
+        if wv == 0:
+            return sympy.simplify(sympy.limit(p.expr, w, 0, "+"))
+        return sympy.simplify(p.expr.subs(w, wv))
+
+    def gradient(self, wv) -> sympy.Expr:
+        """Exact L'(wv), wv >= 0 (one-sided at 0)."""
+        wv = sympy.Rational(wv) if not isinstance(wv, sympy.Basic) else wv
+        p = self.piece_at(wv)
+        if wv == 0:
+            return sympy.simplify(sympy.limit(p.derivative, w, 0, "+"))
+        return sympy.simplify(p.derivative.subs(w, wv))
+
+    def gd_map(self, eta_value) -> list[tuple[sympy.Expr, sympy.Expr, sympy.Expr]]:
+        """Phi(w) = w - eta L'(w), piecewise: [(w_lo, w_hi, Phi_expr)]."""
+        return [(p.w_lo, p.w_hi, _tidy(w - eta_value * p.derivative, self.spec.r)) for p in self.pieces]
+
+    @property
+    def leading_constant(self) -> sympy.Expr:
+        """C with L(w) ~ C / w: (rho(0+) + rho(0-))/2 * 2^-r / (r+1)."""
+        return self.asymptotic_coeffs[0]
+
+
+def head_error_check() -> bool:
+    """Check symbolically that the head's error is (1/2 - w|g|)_+ on each pattern (w > 0).
+
+    g > 0 (f° = 1): patterns 'both on' (w g >= 1/2, f = 1, error 0) and 'first only'
+    (0 < w g < 1/2, f = w g + 1/2, error 1/2 - w g).  g < 0 (f° = 0): 'first only'
+    (-1/2 < w g < 0, error w g + 1/2 = 1/2 - w|g|) and 'none' (w g <= -1/2, error 0).
+    """
+    g = sympy.Symbol("g", real=True)
+    f = sympy.Max(w * g + HALF, 0) - sympy.Max(w * g - HALF, 0)
+    checks = []
+    for gv, wv in ((Q(1, 3), Q(1)), (Q(1, 3), Q(2)), (Q(-1, 3), Q(1)), (Q(-1, 3), Q(2)), (Q(1, 7), Q(5, 2))):
+        target = 1 if gv > 0 else 0
+        err = abs(f.subs({g: gv, w: wv}) - target)
+        checks.append(err == max(HALF - wv * abs(gv), 0))
+    return all(checks)
+
+
+def loss_from_abs_density(rho: PiecewisePoly, r: sympy.Rational) -> tuple[list[LossPiece], sympy.Rational]:
+    """The piecewise exact L(w) from rho_|g| (module docstring); returns (pieces, w*)."""
+    u = list(rho.breaks)
+    if not u or u[0] != 0:
+        raise ValueError("the level function does not reach 0 (the target has no boundary in the domain)")
+    m = len(rho.coeffs)
+    pieces: list[LossPiece] = []
+    # w < 1/(2 u_m): the whole range is inside the band
+    full = sum((c * band_term(u[i], u[i + 1], k, r)
+                for i in range(m) for k, c in enumerate(rho.coeffs[i])), Q(0))
+    pieces.append(LossPiece(Q(0), 1 / (2 * u[m]), _tidy(full, r)))
+    for j in range(m - 1, -1, -1):
+        # h in [u_j, u_{j+1}]: pieces below j full, piece j up to h
+        expr = sum((c * band_term(u[i], u[i + 1], k, r)
+                    for i in range(j) for k, c in enumerate(rho.coeffs[i])), Q(0))
+        expr += sum((c * band_term(u[j], None, k, r) for k, c in enumerate(rho.coeffs[j])), Q(0))
+        w_lo = 1 / (2 * u[j + 1])
+        w_hi = sympy.oo if j == 0 else 1 / (2 * u[j])
+        pieces.append(LossPiece(w_lo, w_hi, _tidy(expr, r)))
+    return pieces, 1 / (2 * u[1])
+
+
+def asymptotic_coefficients(rho: PiecewisePoly, r: sympy.Rational) -> tuple[sympy.Expr, ...]:
+    """c_k B(k+1, r+1) 2^-(r+k+1): the coefficient of w^-(k+1) for w >= w*."""
+    out = []
+    for k, c in enumerate(rho.coeffs[0]):
+        beta = sympy.gamma(k + 1) * sympy.gamma(r + 1) / sympy.gamma(k + r + 2)
+        out.append(sympy.simplify(c * beta * Q(2) ** (-(r + k + 1))))
+    return tuple(out)
+
+
+def derive(spec: Spec) -> Derivation:
+    """Derive regions, density, piecewise L(w) and w* from the spec's network."""
+    net = spec.network
+    if "sqnorm" in net.features:
+        from .ball import derive_exact_ball  # the exact ball has curved level sets
+
+        return derive_exact_ball(spec)
+    if not head_error_check():
+        raise AssertionError("head error formula failed its symbolic check")
+    cells = linear_regions(net, spec.domain)
+    signed = signed_density(cells, spec.density)
+    rho = abs_density(signed)
+    pieces, w_star = loss_from_abs_density(rho, spec.r)
+    return Derivation(spec, cells, signed, rho, pieces, w_star, asymptotic_coefficients(rho, spec.r))

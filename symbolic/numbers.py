@@ -1,0 +1,80 @@
+"""Exact numbers from user text.
+
+Grammar (our own, no eval, no sympify)::
+
+    number   := sign? ( integer | integer "/" integer | decimal )
+    decimal  := digits "." digits? | "." digits      (read as an exact decimal)
+
+``0.25`` is the rational 1/4 exactly; ``1/3`` is one third; a float is never
+formed.  A denominator of zero, an empty string, exponents (``1e3``) and
+anything else are rejected with a :class:`SpecError` naming the field.
+"""
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+import sympy
+
+from .errors import SpecError
+
+_INT = re.compile(r"[+-]?\d+")
+_FRAC = re.compile(r"([+-]?\d+)/(\d+)")
+_DEC = re.compile(r"([+-]?)(\d*)\.(\d*)")
+_MAX_DIGITS = 4000
+
+
+def parse_number(text: str, what: str) -> sympy.Rational:
+    """Read ``text`` as an exact rational; ``what`` names the field in errors."""
+    if not isinstance(text, str):
+        raise SpecError(f"{what}: expected a number as text, got {type(text).__name__}")
+    s = text.strip()
+    if len(s) > _MAX_DIGITS:
+        raise SpecError(f"{what}: number has more than {_MAX_DIGITS} characters")
+    if _INT.fullmatch(s):
+        return sympy.Integer(int(s))
+    m = _FRAC.fullmatch(s)
+    if m:
+        den = int(m.group(2))
+        if den == 0:
+            raise SpecError(f"{what}: zero denominator in {text!r}")
+        return sympy.Rational(int(m.group(1)), den)
+    m = _DEC.fullmatch(s)
+    if m and (m.group(2) or m.group(3)):
+        sign = -1 if m.group(1) == "-" else 1
+        whole = int(m.group(2) or "0")
+        frac = m.group(3)
+        value = Fraction(whole) + (Fraction(int(frac), 10 ** len(frac)) if frac else 0)
+        value *= sign
+        return sympy.Rational(value.numerator, value.denominator)
+    raise SpecError(f"{what}: malformed number {text!r} (use an integer, p/q or a decimal)")
+
+
+def number_from_value(value: object, what: str) -> sympy.Rational:
+    """Exact rational from a spec-file value: text, an int, or a float read by its shortest repr.
+
+    A float from JSON/TOML (``0.1``) is taken as the decimal it was written as
+    (``repr`` is the shortest string that reads back to the same double), so
+    ``r = 1.5`` in a TOML file means exactly 3/2.
+    """
+    if isinstance(value, bool):
+        raise SpecError(f"{what}: expected a number, got a boolean")
+    if isinstance(value, int):
+        return sympy.Integer(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise SpecError(f"{what}: not a finite number")
+        text = repr(value)
+        if "e" in text or "E" in text:
+            value = Fraction(text)
+            return sympy.Rational(value.numerator, value.denominator)
+        return parse_number(text, what)
+    if isinstance(value, str):
+        return parse_number(value, what)
+    raise SpecError(f"{what}: expected a number, got {type(value).__name__}")
+
+
+def rational_text(q: sympy.Rational) -> str:
+    """Canonical text of an exact rational: ``-3``, ``1/2``."""
+    q = sympy.Rational(q)
+    return str(q.p) if q.q == 1 else f"{q.p}/{q.q}"

@@ -1,0 +1,111 @@
+"""The pushforward of mu under |g|: a piecewise-polynomial density.
+
+On a linear region P where g(x) = a . x + b, the function
+V_P(s) = mu{x in P : g(x) <= s} is piecewise polynomial of degree <= d in s,
+with breaks only at the values of g at P's vertices; its derivative is the
+density of g's pushforward restricted to P.  Summing over regions and folding
+s -> |s| gives the density rho_|g|(u) = rho(u) + rho(-u), u > 0, which is all
+the loss depends on (DESIGN section 3, band formula):
+
+    L(w) = integral_0^{1/(2w)} (1/2 - w u)^r rho_|g|(u) du      (w > 0).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import sympy
+
+from .polytope import affine_density_pieces
+from .regions import Cell
+
+Q = sympy.Rational
+
+
+def _q(v) -> sympy.Rational:
+    return v if isinstance(v, sympy.Rational) else Q(int(v.numerator), int(v.denominator))
+
+
+@dataclass(frozen=True)
+class PiecewisePoly:
+    """sum_k coeffs[j][k] u^k on (breaks[j], breaks[j+1]); zero outside."""
+
+    breaks: tuple[sympy.Rational, ...]
+    coeffs: tuple[tuple[sympy.Rational, ...], ...]
+
+    def __call__(self, u: sympy.Rational) -> sympy.Rational:
+        for j in range(len(self.coeffs)):
+            if self.breaks[j] <= u < self.breaks[j + 1]:
+                return sum((c * Q(u) ** k for k, c in enumerate(self.coeffs[j])), Q(0))
+        return Q(0)
+
+    def mass(self) -> sympy.Rational:
+        """integral of the density (the measure of the domain)."""
+        total = Q(0)
+        for j, cs in enumerate(self.coeffs):
+            a, b = self.breaks[j], self.breaks[j + 1]
+            total += sum((c * (b ** (k + 1) - a ** (k + 1)) / (k + 1) for k, c in enumerate(cs)), Q(0))
+        return total
+
+    def to_json(self) -> dict:
+        from .numbers import rational_text
+
+        return {"breaks": [rational_text(b) for b in self.breaks],
+                "coeffs": [[rational_text(c) for c in cs] for cs in self.coeffs]}
+
+
+def _trim(cs: Sequence[sympy.Rational]) -> tuple[sympy.Rational, ...]:
+    cs = list(cs)
+    while cs and cs[-1] == 0:
+        cs.pop()
+    return tuple(cs)
+
+
+def _merge(pieces: Iterable[tuple[sympy.Rational, sympy.Rational, tuple]]) -> PiecewisePoly:
+    """Sum overlapping polynomial pieces into one piecewise polynomial; merge equal neighbours."""
+    pieces = [(a, b, cs) for a, b, cs in pieces if b > a]
+    breaks = sorted({p for a, b, _ in pieces for p in (a, b)})
+    sums = []
+    for lo, hi in zip(breaks, breaks[1:]):
+        acc: list[sympy.Rational] = []
+        for a, b, cs in pieces:
+            if a <= lo and hi <= b:
+                acc += [Q(0)] * (len(cs) - len(acc))
+                for k, c in enumerate(cs):
+                    acc[k] += c
+        sums.append(_trim(acc))
+    out_b, out_c = [breaks[0]] if breaks else [], []
+    for j, cs in enumerate(sums):
+        if out_c and out_c[-1] == cs:
+            out_b[-1] = breaks[j + 1]
+        else:
+            out_c.append(cs)
+            out_b.append(breaks[j + 1])
+    return PiecewisePoly(tuple(out_b), tuple(out_c))
+
+
+def signed_density(cells: Sequence[Cell], mu_density: sympy.Rational) -> PiecewisePoly:
+    """Density of g's pushforward of mu, from the regions (mu = mu_density * Lebesgue)."""
+    pieces = []
+    for cell in cells:
+        if all(a == 0 for a in cell.g_coeffs):
+            raise ValueError("the level function is constant on a region of positive measure")
+        for lo, hi, cs in affine_density_pieces(cell.poly, cell.g_coeffs, cell.g_const):
+            pieces.append((_q(lo), _q(hi), tuple(mu_density * _q(c) for c in cs)))
+    return _merge(pieces)
+
+
+def _reflect(cs: Sequence[sympy.Rational]) -> tuple[sympy.Rational, ...]:
+    return tuple(c * (-1) ** k for k, c in enumerate(cs))
+
+
+def abs_density(signed: PiecewisePoly) -> PiecewisePoly:
+    """rho_|g|(u) = rho(u) + rho(-u) on u > 0."""
+    pieces = []
+    for j, cs in enumerate(signed.coeffs):
+        a, b = signed.breaks[j], signed.breaks[j + 1]
+        if b > 0:
+            pieces.append((max(a, Q(0)), b, cs))
+        if a < 0:
+            pieces.append((max(-b, Q(0)), -a, _reflect(cs)))
+    return _merge(pieces)

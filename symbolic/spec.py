@@ -1,0 +1,254 @@
+"""The one spec every engine reads: target, domain, loss exponent, measure; and
+the training settings (step size, start, batches, seed).
+
+Built once, in exact rationals; ``numeric`` and ``proofs`` read this object and
+never rebuild the target or the network.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Mapping
+
+import sympy
+
+from .errors import SpecError
+from .numbers import number_from_value, parse_number, rational_text
+from .targets import Domain, Target, parse_target
+
+Q = sympy.Rational
+
+MEASURES = ("probability", "lebesgue")
+DEFAULT_TARGET = "interval:-1/2,1/2"
+
+
+def parse_domain(text: str, dim: int) -> Domain:
+    """``LO,HI`` (the same for every coordinate) or ``LO1,HI1;LO2,HI2;...``."""
+    pieces = [p for p in str(text).split(";")]
+    if len(pieces) not in (1, dim):
+        raise SpecError(f"--domain: has {len(pieces)} intervals, the target has dimension {dim}")
+    bounds = []
+    for k, p in enumerate(pieces, start=1):
+        nums = p.split(",")
+        if len(nums) != 2:
+            raise SpecError(f"--domain: interval {k} must be LO,HI, got {p.strip()!r}")
+        lo, hi = (parse_number(v, f"--domain interval {k}") for v in nums)
+        if not lo < hi:
+            raise SpecError(f"--domain: interval {k} needs LO < HI, got {p.strip()!r}")
+        bounds.append((lo, hi))
+    if len(bounds) == 1:
+        bounds *= dim
+    return Domain(tuple(b[0] for b in bounds), tuple(b[1] for b in bounds))
+
+
+def parse_r(value: object) -> sympy.Rational:
+    r = number_from_value(value, "--r")
+    if r < 1:
+        raise SpecError(f"--r: the loss exponent must be >= 1, got {rational_text(r)}")
+    return r
+
+
+def parse_measure(value: object) -> str:
+    if value not in MEASURES:
+        raise SpecError(f"--measure: must be probability or lebesgue, got {value!r}")
+    return str(value)
+
+
+def _check_requirements(target: Target, domain: Domain) -> None:
+    for req in target.requirements:
+        if req.kind == "box":
+            for i, (a, b) in enumerate(req.data):
+                lo, hi = domain.lo[i], domain.hi[i]
+                if a < lo or b > hi:
+                    which = f" coordinate {i + 1}" if domain.dim > 1 else ""
+                    raise SpecError(
+                        f"target {req.label}:{which} end outside the domain "
+                        f"[{rational_text(lo)}, {rational_text(hi)}]")
+        elif req.kind == "ball":
+            (R,) = req.data
+            if any(lo < -1 for lo in domain.lo) or any(hi > 1 for hi in domain.hi):
+                raise SpecError(f"target {req.label}: the ball construction needs the domain inside [-1,1]^d")
+            if any(-R < lo for lo in domain.lo) or any(R > hi for hi in domain.hi):
+                raise SpecError(f"target {req.label}: the ball is not inside the domain")
+        elif req.kind == "faces":
+            from .polytope import Polytope  # local: geometry is only needed for polytopes
+
+            cell = Polytope.box(domain.lo, domain.hi)
+            for a, c in req.data:
+                if cell is None:
+                    break
+                cell, _ = cell.split(a, c)
+            if cell is None:
+                raise SpecError(f"target {req.label}: empty inside the domain")
+
+
+@dataclass(frozen=True)
+class Spec:
+    """Target + domain + loss exponent r + measure: the whole problem, exact.
+
+    The loss is L(w) = integral over Omega of |f(w,x) - f°(x)|^r dmu, with mu the
+    uniform probability measure on Omega (density 1/vol(Omega)) or Lebesgue measure.
+    """
+
+    target: Target
+    domain: Domain
+    r: sympy.Rational = Q(2)
+    measure: str = "probability"
+
+    @property
+    def dim(self) -> int:
+        return self.domain.dim
+
+    @property
+    def density(self) -> sympy.Rational:
+        """Constant density of mu with respect to Lebesgue measure on Omega."""
+        return Q(1) / self.domain.volume if self.measure == "probability" else Q(1)
+
+    @cached_property
+    def network(self):
+        from .network import build_network
+
+        return build_network(self.target.level, self.domain.dim)
+
+    def describe(self) -> dict[str, str]:
+        return {"target": self.target.text, "domain": self.domain.text(),
+                "r": rational_text(self.r), "measure": self.measure}
+
+
+def make_spec(target: str = DEFAULT_TARGET, domain: str | None = None,
+              r: object = "2", measure: str = "probability") -> Spec:
+    """Parse and validate a spec from text fields (CLI flags or a spec file)."""
+    t = parse_target(target)
+    dom = Domain.cube(t.dim) if domain is None else parse_domain(domain, t.dim)
+    _check_requirements(t, dom)
+    return Spec(t, dom, parse_r(r), parse_measure(measure))
+
+
+# ------------------------------------------------------------ training settings
+
+BATCH_KINDS = ("full", "cyclic", "sampled", "dataset")
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A gradient-descent variant (DESIGN section 4).
+
+    ``full``: the population loss; ``cyclic:K``: K slabs of equal measure along x_1,
+    step t uses slab t mod K; ``sampled:M``: M fresh mu-points per step;
+    ``dataset:N,M``: N fixed points, reshuffled each epoch, batches of M.
+    """
+
+    kind: str = "full"
+    K: int = 0
+    M: int = 0
+    N: int = 0
+
+    def text(self) -> str:
+        return {"full": "full", "cyclic": f"cyclic:{self.K}", "sampled": f"sampled:{self.M}",
+                "dataset": f"dataset:{self.N},{self.M}"}[self.kind]
+
+
+def _positive_int(text: str, what: str, limit: int) -> int:
+    v = parse_number(text, what)
+    if not v.is_integer or v < 1:
+        raise SpecError(f"{what}: must be a positive integer, got {text.strip()!r}")
+    if v > limit:
+        raise SpecError(f"{what}: at most {limit}, got {text.strip()}")
+    return int(v)
+
+
+def parse_batch(text: str) -> Batch:
+    kind, _, arg = str(text).partition(":")
+    kind = kind.strip()
+    if kind == "full" and not arg:
+        return Batch()
+    if kind == "cyclic":
+        return Batch("cyclic", K=_positive_int(arg, "--batch cyclic:K", 10**6))
+    if kind == "sampled":
+        return Batch("sampled", M=_positive_int(arg, "--batch sampled:M", 10**7))
+    if kind == "dataset":
+        parts = arg.split(",")
+        if len(parts) != 2:
+            raise SpecError(f"--batch dataset: expected dataset:N,M, got {text!r}")
+        n = _positive_int(parts[0], "--batch dataset N", 10**7)
+        m = _positive_int(parts[1], "--batch dataset M", 10**7)
+        if m > n:
+            raise SpecError(f"--batch dataset: batch size M={m} exceeds dataset size N={n}")
+        return Batch("dataset", N=n, M=m)
+    raise SpecError(f"--batch: unknown variant {text!r} (full, cyclic:K, sampled:M, dataset:N,M)")
+
+
+@dataclass(frozen=True)
+class Training:
+    """Gradient descent w_{t+1} = w_t - eta * (gradient of the step's loss), from w0 >= 0."""
+
+    eta: sympy.Rational = Q(1)
+    w0: sympy.Rational = Q(0)
+    batch: Batch = field(default_factory=Batch)
+    seed: int = 0
+
+    def describe(self) -> dict[str, str]:
+        return {"eta": rational_text(self.eta), "w0": rational_text(self.w0),
+                "batch": self.batch.text(), "seed": str(self.seed)}
+
+
+def make_training(eta: object = "1", w0: object = "0", batch: str = "full", seed: object = 0) -> Training:
+    e = number_from_value(eta, "--eta")
+    if e <= 0:
+        raise SpecError(f"--eta: the step size must be > 0, got {rational_text(e)}")
+    w = number_from_value(w0, "--w0")
+    if w < 0:
+        raise SpecError(f"--w0: must be >= 0 (the derivation covers w >= 0), got {rational_text(w)}")
+    s = number_from_value(seed, "--seed")
+    if not s.is_integer or not 0 <= s < 2**63:
+        raise SpecError(f"--seed: must be an integer in [0, 2^63), got {seed!r}")
+    return Training(e, w, parse_batch(batch), int(s))
+
+
+# ------------------------------------------------------------ spec files
+
+SPEC_KEYS = ("target", "domain", "r", "measure", "eta", "w0", "batch", "seed",
+             "steps", "dps", "points", "grid")
+
+
+def load_spec_file(path: str | Path) -> dict[str, Any]:
+    """Read a TOML or JSON spec file into a dict of settings (keys in SPEC_KEYS).
+
+    Values are read as data; nothing in the file is evaluated.  Unknown keys and
+    values of the wrong type are errors naming the key.
+    """
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise SpecError(f"--spec: cannot read {str(p)!r}: {exc.strerror}") from None
+    if p.suffix.lower() == ".toml":
+        import tomllib
+
+        try:
+            data = tomllib.loads(raw.decode("utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise SpecError(f"--spec: {p.name} is not valid TOML: {str(exc).splitlines()[0]}") from None
+    elif p.suffix.lower() == ".json":
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise SpecError(f"--spec: {p.name} is not valid JSON: {str(exc).splitlines()[0]}") from None
+    else:
+        raise SpecError(f"--spec: {p.name} must end in .toml or .json")
+    if not isinstance(data, Mapping):
+        raise SpecError(f"--spec: {p.name} must hold a table of settings")
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in SPEC_KEYS:
+            raise SpecError(f"--spec: unknown key {key!r} in {p.name} (allowed: {', '.join(SPEC_KEYS)})")
+        if key in ("target", "domain", "measure", "batch", "points") and not isinstance(value, str):
+            raise SpecError(f"--spec: key {key!r} in {p.name} must be a string")
+        if key in ("seed", "steps", "dps", "grid") and (isinstance(value, bool) or not isinstance(value, int)):
+            raise SpecError(f"--spec: key {key!r} in {p.name} must be an integer")
+        if key in ("r", "eta", "w0") and (isinstance(value, bool) or not isinstance(value, (int, float, str))):
+            raise SpecError(f"--spec: key {key!r} in {p.name} must be a number or a number as text")
+        out[key] = value
+    return out
