@@ -75,8 +75,11 @@ class LossPiece:
 class Derivation:
     """Everything the symbolic engine derives for a spec (exact).
 
-    ``pieces`` cover [0, oo) in w; ``w_star`` = 1/(2 u_1) starts the asymptotic
-    regime; ``asymptotic_coeffs[k]`` is the coefficient of w^-(k+1) there.
+    ``pieces`` cover [exact_from, oo) in w (exact_from = 0 for piecewise-linear g;
+    for the exact ball the pre-asymptotic loss has no closed form here and
+    exact_from = w*); ``w_star`` = 1/(2 u_1) starts the asymptotic regime;
+    ``asymptotic_coeffs[k]`` is the coefficient of w^-(k+1) there (empty when the
+    asymptotic form is not a finite sum of powers, e.g. the exact ball in odd d).
     """
 
     spec: Spec
@@ -86,6 +89,8 @@ class Derivation:
     pieces: list[LossPiece]
     w_star: sympy.Rational
     asymptotic_coeffs: tuple[sympy.Expr, ...]
+    exact_from: sympy.Rational = Q(0)
+    notes: tuple[str, ...] = ()
 
     @property
     def asymptotic(self) -> sympy.Expr:
@@ -96,7 +101,7 @@ class Derivation:
         for p in self.pieces:
             if p.w_lo <= wv and (p.w_hi == sympy.oo or wv < p.w_hi):
                 return p
-        raise ValueError(f"w = {wv} is outside [0, oo)")
+        raise ValueError(f"w = {wv}: the exact loss is derived only for w >= {self.exact_from}")
 
     def loss(self, wv) -> sympy.Expr:
         """Exact L(wv) for wv >= 0."""
@@ -121,7 +126,7 @@ class Derivation:
     @property
     def leading_constant(self) -> sympy.Expr:
         """C with L(w) ~ C / w: (rho(0+) + rho(0-))/2 * 2^-r / (r+1)."""
-        return self.asymptotic_coeffs[0]
+        return sympy.limit(w * self.asymptotic, w, sympy.oo)
 
 
 def head_error_check() -> bool:

@@ -116,6 +116,11 @@ class Spec:
         return {"target": self.target.text, "domain": self.domain.text(),
                 "r": rational_text(self.r), "measure": self.measure}
 
+    def restricted(self, domain: Domain) -> "Spec":
+        """The same target and r on a sub-box, with the uniform probability measure
+        there: the normalized loss of one cell of ``cyclic:K`` (DESIGN section 4)."""
+        return Spec(self.target, domain, self.r, "probability")
+
 
 def make_spec(target: str = DEFAULT_TARGET, domain: str | None = None,
               r: object = "2", measure: str = "probability") -> Spec:
