@@ -14,6 +14,7 @@ Every bad input ends in one line ``pointwise: error: ...`` on stderr and exit 2.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from typing import Sequence
 
@@ -21,6 +22,12 @@ from symbolic.errors import SpecError
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # "-1,1", "-1/2", "-1,1;-1/2,1": values, not options (argparse's default
+        # matcher knows only plain negative numbers)
+        self._negative_number_matcher = re.compile(r"^-[\d./]+([,;][-\d./,;]*)?$")
+
     def error(self, message: str) -> None:  # one line, exit 2 (argparse prints usage too)
         sys.stderr.write(f"pointwise: error: {message}\n")
         raise SystemExit(2)

@@ -1,0 +1,127 @@
+"""The ``pointwise derive`` subcommand: the exact symbolic derivation and its exports.
+
+    pointwise derive --target SPEC [--domain D] [--r R] [--measure M] [--spec FILE]
+        (no further flag)       a short summary: the pieces of L(w), w*, the asymptotic
+                                form, and Phi(w) = w - eta L'(w) for eta = 1
+        --w W                   the exact value L(W) on one line (W rational > 0)
+        --format json|latex     the JSON document (symbolic.export_json) or the LaTeX
+        [-o FILE]               document (symbolic.export_latex), to stdout or FILE
+
+Every expression is printed with :func:`symbolic.exprio.to_text`.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import sympy
+
+from .errors import SpecError
+from .numbers import parse_number, rational_text
+
+FORMATS = ("json", "latex")
+
+
+def register(subparsers) -> None:
+    """Add ``derive`` to the ``pointwise`` command line."""
+    from proofs.cli import add_spec_arguments
+
+    p = subparsers.add_parser("derive", help="exact L(w), L'(w), Phi; JSON / LaTeX exports",
+                              description=__doc__.split("\n\n")[0])
+    add_spec_arguments(p)
+    p.add_argument("--w", default=None, help="print the exact L(W) for this rational W > 0")
+    p.add_argument("--format", default=None, choices=FORMATS, help="export format: json or latex")
+    p.add_argument("-o", "--output", default=None, help="write the export to this file (default stdout)")
+    p.set_defaults(func=derive_main)
+
+
+def parse_w(text: str) -> sympy.Rational:
+    """--w: an exact rational > 0."""
+    wv = parse_number(text, "--w")
+    if wv <= 0:
+        raise SpecError(f"--w: must be a rational > 0, got {rational_text(wv)}")
+    return wv
+
+
+def _derive(spec):
+    from .loss import derive
+
+    try:
+        return derive(spec)
+    except ModuleNotFoundError as exc:  # an engine part not installed: a clear line, not a traceback
+        if exc.name and exc.name.startswith("symbolic."):
+            raise SpecError(f"target {spec.target.text}: its derivation needs {exc.name}, "
+                            "which is not available") from None
+        raise
+
+
+def _range_text(lo, hi, to_text) -> str:
+    return f"w >= {to_text(sympy.sympify(lo))}" if hi == sympy.oo else \
+        f"{to_text(sympy.sympify(lo))} <= w < {to_text(sympy.sympify(hi))}"
+
+
+def summary(derivation) -> str:
+    """A short human summary of a derivation (every expression via exprio.to_text)."""
+    from .exprio import to_text
+
+    spec = derivation.spec
+    lines = [f"target {spec.target.text} on domain {spec.domain.text()}, r = {rational_text(spec.r)}, "
+             f"measure {spec.measure}",
+             f"{len(derivation.cells)} linear regions of the hidden layers; "
+             f"L(w) exact for w >= {rational_text(derivation.exact_from)}",
+             "L(w), piecewise:"]
+    rows = [(_range_text(p.w_lo, p.w_hi, to_text), to_text(p.expr)) for p in derivation.pieces]
+    width = max(len(r) for r, _ in rows)
+    lines += [f"  {r.ljust(width)}   L = {e}" for r, e in rows]
+    lines.append(f"w* = {to_text(sympy.sympify(derivation.w_star))}  (start of the asymptotic regime)")
+    lines.append(f"asymptotic: L(w) = {to_text(derivation.asymptotic)} for w >= "
+                 f"{to_text(sympy.sympify(derivation.w_star))}; C = lim w L(w) = "
+                 f"{to_text(sympy.sympify(derivation.leading_constant))}")
+    lines.append("GD map for eta = 1, Phi(w) = w - L'(w):")
+    phis = [(_range_text(lo, hi, to_text), to_text(e)) for lo, hi, e in derivation.gd_map(sympy.Integer(1))]
+    lines += [f"  {r.ljust(width)}   Phi = {e}" for r, e in phis]
+    lines += [f"note: {n}" for n in derivation.notes]
+    return "\n".join(lines)
+
+
+def derive_main(args: argparse.Namespace) -> int:
+    """Handler of ``pointwise derive`` (exit 0; SpecError for bad input)."""
+    from proofs.cli import spec_from_args
+
+    from .exprio import to_text
+
+    if args.w is not None and args.format is not None:
+        raise SpecError("--w: cannot be combined with --format (one output at a time)")
+    if args.output is not None and args.format is None:
+        raise SpecError("-o: needs --format json or --format latex")
+    wv = parse_w(args.w) if args.w is not None else None
+    spec = spec_from_args(args)
+    derivation = _derive(spec)
+    if wv is not None:
+        if wv < derivation.exact_from:
+            raise SpecError(f"--w: the exact loss is derived for w >= {rational_text(derivation.exact_from)}, "
+                            f"got {rational_text(wv)}")
+        print(to_text(derivation.loss(wv)))
+        return 0
+    if args.format is None:
+        print(summary(derivation))
+        return 0
+    if args.format == "json":
+        from .export_json import dumps
+
+        text = dumps(derivation)
+    else:
+        from .export_latex import derivation_to_latex
+
+        text = derivation_to_latex(derivation)
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    path = Path(args.output)
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise SpecError(f"-o: cannot write {str(path)!r}: {exc.strerror}") from None
+    print(f"wrote {path} ({args.format})")
+    return 0
