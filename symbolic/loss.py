@@ -24,6 +24,7 @@ head sigma(w g + 1/2) - sigma(w g - 1/2) read on its three activation patterns
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Sequence
@@ -55,7 +56,9 @@ def band_term(a: sympy.Rational, b: sympy.Expr | None, k: int, r: sympy.Rational
 
 
 def _tidy(expr: sympy.Expr, r: sympy.Rational) -> sympy.Expr:
-    return sympy.cancel(sympy.expand(expr)) if r.is_integer else sympy.expand(expr)
+    """Canonical form: one fraction for rational functions of w, else expanded."""
+    expr = sympy.expand(expr)
+    return sympy.cancel(expr) if r.is_integer and expr.is_rational_function(w) else expr
 
 
 @dataclass(frozen=True)
@@ -146,22 +149,78 @@ def head_error_check() -> bool:
     return all(checks)
 
 
+def _laurent_expr(terms: dict[int, "Fraction"]) -> sympy.Expr:
+    """sum_e terms[e] w^e as one sympy expression, in the form cancel() gives."""
+    expr = sum((Q(c.numerator, c.denominator) * w ** e for e, c in terms.items() if c), Q(0))
+    return sympy.cancel(expr)
+
+
+def _integer_r_pieces(rho: PiecewisePoly, r: int) -> tuple[list[LossPiece], sympy.Rational]:
+    """Integer r: every piece of L is a Laurent polynomial in w, computed in exact
+    Fractions (no sympy until the end).  With (1/2 - w u)^r = sum_j C(r,j) 2^(j-r) (-w)^j u^j,
+
+        integral_a^b (1/2 - w u)^r u^k du = sum_j C(r,j) 2^(j-r) (-w)^j (b^(k+j+1) - a^(k+j+1))/(k+j+1),
+        integral_0^(1/(2w)) (1/2 - w u)^r u^k du = k! r! / (k+r+1)! 2^-(r+k+1) w^-(k+1),
+
+    and integral_a^(1/(2w)) = the second minus integral_0^a.  Running sums over the
+    full pieces make the whole table O(m)."""
+    from fractions import Fraction
+
+    u = [Fraction(int(b.p), int(b.q)) for b in rho.breaks]
+    cs = [[Fraction(int(c.p), int(c.q)) for c in row] for row in rho.coeffs]
+    m = len(cs)
+    binr = [_binom(r, j) * Fraction(2) ** (j - r) * (-1) ** j for j in range(r + 1)]
+
+    def poly_part(a: Fraction, b: Fraction, row) -> dict[int, Fraction]:
+        out: dict[int, Fraction] = {}
+        for k, c in enumerate(row):
+            if c:
+                for j in range(r + 1):
+                    out[j] = out.get(j, Fraction(0)) + c * binr[j] * (b ** (k + j + 1) - a ** (k + j + 1)) / (k + j + 1)
+        return out
+
+    def add(x: dict, y: dict, s: int = 1) -> dict:
+        out = dict(x)
+        for e, c in y.items():
+            out[e] = out.get(e, Fraction(0)) + s * c
+        return out
+
+    full = [poly_part(u[i], u[i + 1], cs[i]) for i in range(m)]
+    prefix = [dict()]
+    for i in range(m):
+        prefix.append(add(prefix[-1], full[i]))
+    pieces: list[LossPiece] = [LossPiece(Q(0), 1 / (2 * rho.breaks[m]), _laurent_expr(prefix[m]))]
+    for j in range(m - 1, -1, -1):
+        expr = add(prefix[j], poly_part(Fraction(0), u[j], cs[j]), -1)
+        for k, c in enumerate(cs[j]):
+            if c:
+                beta = Fraction(math.factorial(k) * math.factorial(r), math.factorial(k + r + 1)) / 2 ** (r + k + 1)
+                expr[-(k + 1)] = expr.get(-(k + 1), Fraction(0)) + c * beta
+        w_lo = 1 / (2 * rho.breaks[j + 1])
+        w_hi = sympy.oo if j == 0 else 1 / (2 * rho.breaks[j])
+        pieces.append(LossPiece(w_lo, w_hi, _laurent_expr(expr)))
+    return pieces, 1 / (2 * rho.breaks[1])
+
+
 def loss_from_abs_density(rho: PiecewisePoly, r: sympy.Rational) -> tuple[list[LossPiece], sympy.Rational]:
     """The piecewise exact L(w) from rho_|g| (module docstring); returns (pieces, w*)."""
     u = list(rho.breaks)
     if not u or u[0] != 0:
         raise ValueError("the level function does not reach 0 (the target has no boundary in the domain)")
+    if r.is_integer:
+        return _integer_r_pieces(rho, int(r))
     m = len(rho.coeffs)
+    full_terms = [sum((c * band_term(u[i], u[i + 1], k, r) for k, c in enumerate(rho.coeffs[i])), Q(0))
+                  for i in range(m)]
+    prefix = [Q(0)]
+    for t in full_terms:
+        prefix.append(prefix[-1] + t)
     pieces: list[LossPiece] = []
     # w < 1/(2 u_m): the whole range is inside the band
-    full = sum((c * band_term(u[i], u[i + 1], k, r)
-                for i in range(m) for k, c in enumerate(rho.coeffs[i])), Q(0))
-    pieces.append(LossPiece(Q(0), 1 / (2 * u[m]), _tidy(full, r)))
+    pieces.append(LossPiece(Q(0), 1 / (2 * u[m]), _tidy(prefix[m], r)))
     for j in range(m - 1, -1, -1):
         # h in [u_j, u_{j+1}]: pieces below j full, piece j up to h
-        expr = sum((c * band_term(u[i], u[i + 1], k, r)
-                    for i in range(j) for k, c in enumerate(rho.coeffs[i])), Q(0))
-        expr += sum((c * band_term(u[j], None, k, r) for k, c in enumerate(rho.coeffs[j])), Q(0))
+        expr = prefix[j] + sum((c * band_term(u[j], None, k, r) for k, c in enumerate(rho.coeffs[j])), Q(0))
         w_lo = 1 / (2 * u[j + 1])
         w_hi = sympy.oo if j == 0 else 1 / (2 * u[j])
         pieces.append(LossPiece(w_lo, w_hi, _tidy(expr, r)))

@@ -82,6 +82,44 @@ def _check_requirements(target: Target, domain: Domain) -> None:
                 cell, _ = cell.split(a, c)
             if cell is None:
                 raise SpecError(f"target {req.label}: empty inside the domain")
+    _check_intersection(target, domain)
+
+
+def _faces(level) -> list | None:
+    """The half-spaces (a, c), a . x < c, whose intersection is {g > 0}, when g is a
+    min of affine functions (boxes, half-spaces, polytopes and their '&'); else None."""
+    from .targets import Affine, Min
+
+    if isinstance(level, Affine):
+        return [(tuple(-a for a in level.coeffs), level.const)]
+    if isinstance(level, Min):
+        out = []
+        for child in level.args:
+            f = _faces(child)
+            if f is None:
+                return None
+            out += f
+        return out
+    return None
+
+
+def _check_intersection(target: Target, domain: Domain) -> None:
+    """For an intersection of half-spaces A = {x : a_j . x < c_j}: A meets the domain's
+    interior (else the target is empty), and A does not contain the closed domain
+    (else g > 0 on all of it and the target has no boundary there)."""
+    faces = _faces(target.level)
+    if faces is None:
+        return
+    from .polytope import Polytope
+
+    cell = Polytope.box(domain.lo, domain.hi)
+    for a, c in faces:
+        cell, _ = cell.split(a, c)
+        if cell is None:
+            raise SpecError(f"target {target.text}: empty inside the domain (the intersection has no interior)")
+    corners = Polytope.box(domain.lo, domain.hi).vertices
+    if all(all(sum((ai * v for ai, v in zip(a, x)), 0) < c for x in corners) for a, c in faces):
+        raise SpecError(f"target {target.text}: contains the whole domain (no boundary inside it)")
 
 
 @dataclass(frozen=True)
