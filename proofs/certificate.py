@@ -1,0 +1,402 @@
+"""The certificate of pointwise convergence: build it, write it.
+
+Schema ``relu-pointwise/certificate``, version 1 (a JSON object)::
+
+    {
+      "schema":  "relu-pointwise/certificate",
+      "version": 1,
+      "inputs": {                       every value a string (exact numbers as p/q)
+        "spec":   {"target", "domain", "r", "measure"},
+        "eta", "w0", "batch",
+        "seed":   the sampling seed ("none" for full and cyclic batches, which use none),
+        "steps":  horizon of the enclosed path,
+        "prec":   Arb working precision in bits,
+        "points": [[x_1, ..., x_d], ...]   the points whose T(x) is certified
+      },
+      "claims": [                       in a fixed order
+        {"id": str, "statement": str, "status": "proved" | "enclosed" | "numerical" | "failed",
+         "data": {key: exact string | list | object}}
+      ],
+      "rests_on": [claim ids the verdict rests on],
+      "verdict":  "certified" | "not certified",
+      "scope":    what the verdict covers (all t, or the realized path up to step n),
+      "reason":   one line: why (or why not) certified
+    }
+
+Claim ids: ``construction``, ``monotonicity``, ``asymptotic``, ``growth``, ``entry``,
+``rate``, ``pointwise:x=...`` (one per point), ``deep_ball_depth`` (deep-ball
+targets: the N -> infinity claim of :mod:`proofs.deep`), and for mini-batches
+``minibatch_monotonicity``, ``path``, ``batch_losses``, ``dataset_stall``; for
+``cyclic:K`` ``cyclic_growth`` replaces ``growth``/``asymptotic`` of the cells.
+The mathematics of each is in :mod:`proofs.lemmas`.  The verdict is ``certified``
+only when every claim in ``rests_on`` is proved or enclosed; the default
+certificate rests on no "numerical" claim.  Every number in ``data`` is an exact
+string (a rational ``p/q`` or an expression in :mod:`symbolic.exprio`'s grammar);
+nothing in the file is ever evaluated (:mod:`proofs.verify`).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import sympy
+
+from symbolic.errors import SpecError
+from symbolic.loss import Derivation, derive
+from symbolic.numbers import parse_number, rational_text
+from symbolic.spec import Spec, Training
+from symbolic.targets import DeepBall
+
+from . import lemmas as L
+from .lemmas import Claim, ex
+
+Q = sympy.Rational
+
+SCHEMA = "relu-pointwise/certificate"
+VERSION = 1
+DEFAULT_STEPS_FULL = 20000
+DEFAULT_STEPS_BATCH = 1000
+DEFAULT_PREC = 128
+EXACT_ITER_STEPS = 64
+EXACT_ITER_DIGITS = 3000
+MAX_POINTS = 400
+
+
+# ====================================================================== points
+
+def grid_points(spec: Spec, K: int) -> list[tuple[sympy.Rational, ...]]:
+    """K equally spaced values per coordinate, ends included: lo + (hi - lo) i / (K - 1)."""
+    if K < 2:
+        raise SpecError(f"--grid: needs at least 2 points per coordinate, got {K}")
+    if K ** spec.dim > MAX_POINTS:
+        raise SpecError(f"--grid: {K}^{spec.dim} points exceed {MAX_POINTS}")
+    axes = [[lo + (hi - lo) * Q(i, K - 1) for i in range(K)] for lo, hi in zip(spec.domain.lo, spec.domain.hi)]
+    out: list[tuple] = [()]
+    for ax in axes:
+        out = [p + (v,) for p in out for v in ax]
+    return out
+
+
+def default_grid(spec: Spec) -> int:
+    return {1: 17, 2: 5}.get(spec.dim, 3)
+
+
+def parse_points(text: str, spec: Spec) -> list[tuple[sympy.Rational, ...]]:
+    """``X1,X2,...`` in 1-D; ``x1,y1;x2,y2;...`` in d-D (exact numbers)."""
+    if not isinstance(text, str) or not text.strip():
+        raise SpecError("--points: empty")
+    d = spec.dim
+    if d == 1:
+        items = [[p] for p in text.replace(";", ",").split(",")]
+    else:
+        items = [p.split(",") for p in text.split(";")]
+    pts = []
+    for j, coords in enumerate(items, start=1):
+        if len(coords) != d:
+            raise SpecError(f"--points: point {j} has {len(coords)} coordinates, the target has dimension {d}")
+        pts.append(tuple(parse_number(c, f"--points point {j}") for c in coords))
+    return check_points(pts, spec)
+
+
+def check_points(points: Sequence[Sequence], spec: Spec) -> list[tuple[sympy.Rational, ...]]:
+    out = []
+    if len(points) > MAX_POINTS:
+        raise SpecError(f"--points: at most {MAX_POINTS} points, got {len(points)}")
+    for j, p in enumerate(points, start=1):
+        p = tuple(Q(v) for v in p)
+        if len(p) != spec.dim:
+            raise SpecError(f"--points: point {j} has {len(p)} coordinates, the target has dimension {spec.dim}")
+        for i, v in enumerate(p):
+            if not spec.domain.lo[i] <= v <= spec.domain.hi[i]:
+                raise SpecError(f"--points: point {j} coordinate {i + 1} = {rational_text(v)} is outside the domain")
+        out.append(p)
+    return out
+
+
+# ====================================================================== the run
+
+@dataclass
+class Build:
+    """A certificate and what the plots need (not part of the certificate)."""
+
+    cert: dict[str, Any]
+    spec: Spec
+    training: Training
+    derivation: Derivation | None
+    path: L.PathBounds | None
+    losses: list | None = None            # (lo, hi) enclosures of the step losses L_t(w_t)
+    pointwise: list[dict] = field(default_factory=list)
+    growth: L.Growth | None = None
+    entry: L.Entry | None = None
+
+
+def _exact_prefix(derivation: Derivation, training: Training, steps: int) -> list | None:
+    """w_0..w_k by exact rational iteration (symbolic.iterate), when Phi is rational."""
+    from symbolic.iterate import iterate_exact
+
+    if training.w0 < derivation.exact_from:
+        return None
+    try:
+        run = iterate_exact(derivation, training.eta, training.w0, min(steps, EXACT_ITER_STEPS),
+                            max_digits=EXACT_ITER_DIGITS)
+    except SpecError:
+        return None
+    return list(run.ws)
+
+
+def _arb_path(spec: Spec, derivation: Derivation, training: Training, steps: int, prec: int
+              ) -> tuple[L.PathBounds | None, list | None]:
+    """Arb enclosures of w_0..w_steps and of L(w_0)..L(w_steps) (numeric.arb_engine.run_arb)."""
+    from numeric.arb_engine import EnclosureError, ball_bounds, run_arb
+
+    if training.w0 < derivation.exact_from:
+        return None, None
+    try:
+        traj = run_arb(spec, training, steps, prec=prec, derivation=derivation)
+    except EnclosureError:
+        return None, None
+    lo, hi = zip(*(ball_bounds(b) for b in traj.ws))
+    losses = [ball_bounds(b) for b in traj.losses]
+    return L.PathBounds(list(lo), list(hi), f"arb ball arithmetic at {prec} bits (numeric.arb_engine)"), losses
+
+
+def _verdict(claims: list[Claim], rests_on: list[str], scope: str, fail_reason: str | None = None
+             ) -> dict[str, Any]:
+    by_id = {c.id: c for c in claims}
+    weak = [i for i in rests_on if not by_id[i].holds]
+    if fail_reason is None and not weak:
+        return {"rests_on": rests_on, "verdict": "certified", "scope": scope,
+                "reason": f"all {len(rests_on)} claims it rests on are proved or enclosed"}
+    reasons = []
+    if fail_reason:
+        reasons.append(fail_reason)
+    if weak:
+        reasons.append("claims not proved or enclosed: " + ", ".join(
+            f"{i} ({by_id[i].status})" for i in weak))
+    return {"rests_on": rests_on, "verdict": "not certified", "scope": scope, "reason": "; ".join(reasons)}
+
+
+def _deep_claim(spec: Spec, points) -> Claim | None:
+    if not isinstance(spec.target.level, DeepBall):
+        return None
+    try:
+        from .deep import depth_claim
+    except ModuleNotFoundError:
+        return None
+    res = depth_claim(spec, points)
+    data = {k: _plain(v) for k, v in res.items() if k not in ("claim", "statement", "status")}
+    return Claim(str(res.get("claim", "deep_ball_depth")), str(res["statement"]),
+                 str(res["status"]) if res["status"] in L.STATUSES else L.FAILED, data)
+
+
+def _plain(v: Any) -> Any:
+    """JSON data with every number as an exact string (ints -> "12", bools -> "yes"/"no")."""
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, int):
+        return ex(v)
+    if v is None:
+        return "none"
+    if isinstance(v, dict):
+        return {str(k): _plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    if isinstance(v, float):
+        raise TypeError("a float in certificate data")
+    return str(v)
+
+
+def inputs_of(spec: Spec, training: Training, steps: int, prec: int, points) -> dict[str, Any]:
+    return {"spec": spec.describe(), "eta": ex(training.eta), "w0": ex(training.w0),
+            "batch": training.batch.text(),
+            "seed": ex(training.seed) if training.batch.kind in ("sampled", "dataset") else "none",
+            "steps": ex(steps),
+            "prec": ex(prec), "points": [[ex(v) for v in p] for p in points]}
+
+
+def build(spec: Spec, training: Training, points=None, grid: int | None = None,
+          steps: int | None = None, prec: int = DEFAULT_PREC) -> Build:
+    """Run every proof obligation for (spec, training) and assemble the certificate."""
+    if points is None:
+        points = grid_points(spec, grid if grid is not None else default_grid(spec))
+    elif grid is not None:
+        raise SpecError("give --points or --grid, not both")
+    points = check_points(points, spec)
+    kind = training.batch.kind
+    if steps is None:
+        steps = DEFAULT_STEPS_FULL if kind == "full" else DEFAULT_STEPS_BATCH
+    if not isinstance(steps, int) or steps < 1 or steps > 10 ** 7:
+        raise SpecError(f"--steps: must be an integer from 1 to 10^7, got {steps}")
+    if not 16 <= prec <= 100_000:
+        raise SpecError(f"--prec: must be from 16 to 100000 bits, got {prec}")
+    if kind == "full":
+        b = _build_full(spec, training, points, steps, prec)
+    elif kind == "cyclic":
+        b = _build_cyclic(spec, training, points, steps, prec)
+    else:
+        b = _build_points(spec, training, points, steps, prec)
+    b.cert = {"schema": SCHEMA, "version": VERSION,
+              "inputs": inputs_of(spec, training, steps, prec, points), **b.cert}
+    return b
+
+
+def certify(spec: Spec, training: Training, points=None, grid: int | None = None,
+            steps: int | None = None) -> dict[str, Any]:
+    """The certificate (JSON-ready dict, schema in the module docstring)."""
+    return build(spec, training, points, grid, steps).cert
+
+
+def _point_claims(claims: list[Claim], spec: Spec, points, training: Training, growth, entry, path,
+                  realized_only: bool = False) -> list[dict]:
+    """Append the T(x) claims of every point (and the deep-ball N -> infinity claim); the summaries."""
+    summaries = []
+    for x in points:
+        c, s = L.pointwise_claim(spec, x, training, growth, entry, path, realized_only=realized_only)
+        claims.append(c)
+        summaries.append(s)
+    deep = _deep_claim(spec, points)
+    if deep is not None:
+        claims.append(deep)
+    return summaries
+
+
+# ---------------------------------------------------------------------- full batch
+
+def _build_full(spec: Spec, training: Training, points, steps: int, prec: int) -> Build:
+    d = derive(spec)
+    claims: list[Claim] = [L.construction_claim(spec, d, points), L.monotonicity_claim(d), L.asymptotic_claim(d)]
+    g_claim, growth = L.growth_claim(d, training.eta)
+    claims.append(g_claim)
+    exact = _exact_prefix(d, training, steps)
+    enc, losses = _arb_path(spec, d, training, steps, prec)
+    path, problems = L.merge_paths(exact, enc)
+    e_claim, entry = L.entry_claim(d, training, path)
+    if problems:
+        e_claim = Claim(e_claim.id, e_claim.statement + "; ENGINES DISAGREE: " + "; ".join(problems),
+                        L.FAILED, e_claim.data)
+    claims.append(e_claim)
+    claims.append(L.rate_claim(d, training, growth, entry, losses))
+    summaries = _point_claims(claims, spec, points, training, growth, entry, path)
+    rests = [c.id for c in claims]
+    scope = ("every t >= 0 of full-batch gradient descent w_{t+1} = w_t - eta L'(w_t) from w0, "
+             "and every requested point")
+    v = _verdict(claims, rests, scope)
+    cert = {"claims": [c.to_json() for c in claims], **v}
+    return Build(cert, spec, training, d, path, losses, summaries, growth, entry)
+
+
+# ---------------------------------------------------------------------- point batches
+
+def _build_points(spec: Spec, training: Training, points, steps: int, prec: int) -> Build:
+    from numeric.arb_engine import EnclosureError, ball_bounds, run_arb
+    from numeric.trajectory import StepSource
+
+    kind = training.batch.kind
+    try:
+        d = derive(spec)
+    except (SpecError, ValueError):
+        d = None
+    claims: list[Claim] = [L.construction_claim(spec, d, points), L.minibatch_monotonicity_claim(spec, training)]
+    src = StepSource(spec, training, steps)
+    try:
+        traj = run_arb(spec, training, steps, prec=prec, source=src)
+    except EnclosureError as exc:
+        raise SpecError(f"arb engine: {exc}") from None
+    lo, hi = zip(*(ball_bounds(b) for b in traj.ws))
+    path = L.PathBounds(list(lo), list(hi), f"arb ball arithmetic at {prec} bits on the realized batches "
+                                            f"(numeric.arb_engine, seed {training.seed})")
+    raw = L.PathBounds(list(lo), list(hi), path.source)
+    path = path.tightened()
+    losses = [ball_bounds(b) for b in traj.losses]
+    claims.append(L.path_claim(raw, training))
+    claims.append(L.batch_losses_claim(losses, training))
+    summaries = _point_claims(claims, spec, points, training, None, None, path, realized_only=True)
+    if kind == "sampled":
+        rests = [c.id for c in claims]
+        scope = (f"the realized sampled path t = 0..{steps} (sampled:{training.batch.M}, seed {training.seed}): "
+                 f"monotone, enclosed, T(x) where reached; nothing is claimed beyond step {steps}")
+        v = _verdict(claims, rests, scope)
+    else:
+        stall = L.dataset_stall_claim(spec, training, src, path)
+        claims.append(stall)
+        rests = [c.id for c in claims]
+        scope = f"all t >= 0 of dataset:{training.batch.N},{training.batch.M} gradient descent (seed {training.seed})"
+        v = _verdict(claims, rests, scope, fail_reason=(
+            "pointwise convergence fails: " + stall.data.get("summary", "the fixed dataset stalls the slope")))
+    cert = {"claims": [c.to_json() for c in claims], **v}
+    return Build(cert, spec, training, d, path, losses, summaries)
+
+
+# ---------------------------------------------------------------------- cyclic slabs
+
+MAX_CYCLIC_K = 64
+
+
+def _build_cyclic(spec: Spec, training: Training, points, steps: int, prec: int) -> Build:
+    from numeric.arb_engine import EnclosureError, ball_bounds, run_arb
+    from numeric.trajectory import StepSource
+
+    K = training.batch.K
+    if K > MAX_CYCLIC_K:
+        raise SpecError(f"--batch cyclic:K: certification derives every slab; at most K = {MAX_CYCLIC_K}, got {K}")
+    d = derive(spec)
+    src = StepSource(spec, training, steps)
+    cells = [src.cell(k) for k in range(K)]
+    slabs = [c.derivation for c in cells]
+    scales = [L.to_rat(c.scale) for c in cells]
+    claims: list[Claim] = [L.construction_claim(spec, d, points)]
+    mons = [L.monotonicity_claim(x) for x in slabs]
+    claims.append(Claim(
+        "monotonicity",
+        f"for each of the {K} slabs (their normalized losses L_k) and so for every step: " + mons[0].statement,
+        L.weakest(*(m.status for m in mons)),
+        {"slabs": [{"slab": ex(k), "status": m.status, "w_pieces": ex(len(m.data["w_pieces"]))}
+                   for k, m in enumerate(mons)]}))
+    g_claim, growth = L.cyclic_growth_claim(slabs, scales, training.eta, d)
+    claims.append(g_claim)
+    try:
+        traj = run_arb(spec, training, steps, prec=prec, source=src)
+        lo, hi = zip(*(ball_bounds(b) for b in traj.ws))
+        path = L.PathBounds(list(lo), list(hi), f"arb ball arithmetic at {prec} bits (numeric.arb_engine)").tightened()
+    except EnclosureError:
+        path = None
+    e_claim, entry = L.cyclic_entry_claim(slabs, scales, training, growth, path)
+    claims.append(e_claim)
+    claims.append(L.rate_claim(d, training, growth, entry, None))
+    summaries = _point_claims(claims, spec, points, training, growth, entry, path)
+    rests = [c.id for c in claims]
+    scope = f"every t >= 0 of cyclic:{K} gradient descent (slab t mod {K} at step t) from w0, and every requested point"
+    cert = {"claims": [c.to_json() for c in claims], **_verdict(claims, rests, scope)}
+    return Build(cert, spec, training, d, path, None, summaries, growth, entry)
+
+
+# ====================================================================== output
+
+def dumps(cert: dict[str, Any]) -> str:
+    return json.dumps(cert, indent=1, ensure_ascii=False) + "\n"
+
+
+def write_outputs(b: Build, out_dir: str | Path, plots: bool = True) -> list[Path]:
+    """DIR/certificate.json, DIR/derivation.tex (when the spec has a derivation), PNG plots."""
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SpecError(f"--out: cannot create {str(out)!r}: {exc.strerror}") from None
+    written = []
+    p = out / "certificate.json"
+    p.write_text(dumps(b.cert), encoding="utf-8")
+    written.append(p)
+    if b.derivation is not None:
+        from symbolic.export_latex import derivation_to_latex
+
+        p = out / "derivation.tex"
+        p.write_text(derivation_to_latex(b.derivation), encoding="utf-8")
+        written.append(p)
+    if plots:
+        from .plots import write_plots
+
+        written += write_plots(b, out)
+    return written

@@ -1,0 +1,177 @@
+"""``pointwise certify`` and ``pointwise verify`` (registered into :mod:`proofs.cli`)."""
+from __future__ import annotations
+
+import argparse
+import time
+
+from symbolic.errors import SpecError
+
+
+def register(sub) -> None:
+    from .cli import add_spec_arguments, add_training_arguments
+
+    p = sub.add_parser("certify", help="certify pointwise convergence (writes certificate.json, derivation.tex, plots)",
+                       description="Certify that gradient descent on the constructed network converges pointwise "
+                                   "to the target: every claim proved (SymPy) or enclosed (Arb / exact rationals). "
+                                   "Exit 0 only if certified.")
+    add_spec_arguments(p)
+    add_training_arguments(p)
+    p.add_argument("--steps", default=None, help="horizon of the enclosed path (default 20000 full batch, 1000 mini-batch)")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--points", default=None, help="points whose T(x) to certify: X1,X2,... (1-D) or x1,y1;x2,y2;... (d-D)")
+    g.add_argument("--grid", default=None, help="K equally spaced points per coordinate, ends included (default 9 in 1-D)")
+    p.add_argument("--prec", default=None, help="Arb working precision in bits (default 128)")
+    p.add_argument("--out", default="certificate-out", help="output directory (default ./certificate-out)")
+    p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    p.set_defaults(func=certify_main)
+
+    v = sub.add_parser("verify", help="re-derive every claim of a certificate and compare",
+                       description="Re-derive every claim of FILE from its inputs and compare field by field. "
+                                   "Exit 0 only if everything matches; nothing in FILE is evaluated.")
+    v.add_argument("file", help="certificate.json written by pointwise certify")
+    v.set_defaults(func=verify_main)
+
+
+def _int_arg(value, what: str, lo: int, hi: int) -> int:
+    from symbolic.numbers import number_from_value
+
+    v = number_from_value(value, what)
+    if not v.is_integer or not lo <= v <= hi:
+        raise SpecError(f"{what}: must be an integer from {lo} to {hi}, got {value!r}")
+    return int(v)
+
+
+def certify_main(args: argparse.Namespace) -> int:
+    from .certificate import DEFAULT_PREC, build, parse_points, write_outputs
+    from .cli import settings, spec_from_args, training_from_args
+
+    t_start = time.perf_counter()
+    spec = spec_from_args(args)
+    training = training_from_args(args)
+    extra = settings(args)
+    steps = args.steps if args.steps is not None else extra.get("steps")
+    steps = None if steps is None else _int_arg(steps, "--steps", 1, 10 ** 7)
+    prec = DEFAULT_PREC if args.prec is None else _int_arg(args.prec, "--prec", 16, 100_000)
+    points_text = args.points if args.points is not None else (extra.get("points") if args.grid is None else None)
+    grid = args.grid if args.grid is not None else (extra.get("grid") if points_text is None else None)
+    points = parse_points(points_text, spec) if points_text is not None else None
+    grid = None if grid is None else _int_arg(grid, "--grid", 2, 400)
+    b = build(spec, training, points=points, grid=grid, steps=steps, prec=prec)
+    files = write_outputs(b, args.out, plots=not args.no_plots)
+    print(summary_text(b.cert))
+    print(f"wrote {', '.join(str(f) for f in files)}")
+    print(f"({time.perf_counter() - t_start:.1f} s)")
+    return 0 if b.cert["verdict"] == "certified" else 1
+
+
+def verify_main(args: argparse.Namespace) -> int:
+    from .verify import verify
+
+    ok, msgs = verify(args.file)
+    if not ok and len(msgs) == 1 and msgs[0].startswith("malformed certificate"):
+        raise SpecError(f"{args.file}: {msgs[0]}")
+    for m in msgs:
+        print(("ok: " if ok else "FAIL: ") + m)
+    if not ok:
+        failed = sorted({m.split(":")[0][len("claim "):] for m in msgs if m.startswith("claim ")})
+        if failed:
+            print(f"claims that failed verification: {', '.join(failed)}")
+    return 0 if ok else 1
+
+
+# ====================================================================== the summary table
+
+def _key_numbers(c: dict) -> str:
+    d = c["data"]
+    cid = c["id"]
+    if cid == "construction":
+        return (f"depth {d['depth']}, hidden widths [{', '.join(d['hidden_widths'])}], "
+                f"{d['nonzero_fixed_weights']} nonzero fixed weights, g checked at {d['points_checked']} points"
+                + (f" + {d['vertices_checked']} region vertices" if d.get("vertices_checked", "0") != "0" else ""))
+    if cid == "monotonicity" and "slabs" in d:
+        return f"each of {len(d['slabs'])} slabs: " + ", ".join(x["status"] for x in d["slabs"][:8])
+    if cid == "monotonicity":
+        n_id = sum(1 for p in d["w_pieces"] if p.get("identity") == "proved")
+        return (f"rho >= 0 on {len(d['density_pieces'])} piece(s); derived L' = -r*integral(...) on "
+                f"{n_id} of {len(d['w_pieces'])} w-piece(s)")
+    if cid == "asymptotic":
+        out = f"w* = {d['w_star']}, L(w) = {d['L_asymptotic']}"
+        return out + (f", C = {d['C']}" if "C" in d else "")
+    if cid == "growth":
+        return f"c = {d.get('c', '?')}, Cbar = {d.get('Cbar', '?')}, 3 eta c = {d.get('3_eta_c', '?')}"
+    if cid == "entry":
+        if "t_star" in d:
+            lo, hi = d["w_t_star_lo"], d["w_t_star_hi"]
+            w = f"w_t* = {lo}" if lo == hi else f"w_t* in [{_num(lo)}, {_num(hi)}]"
+            head = (f"t* = {d['t_star']}" if d.get("t_star_exact") == "yes"
+                    else f"in the regime from t = {d['t_star']}")
+            return f"{head} (proved bound {d['t_star_bound']}), {w}"
+        return f"t* <= {d.get('t_star_bound', '?')} (proved bound)"
+    if cid == "rate":
+        if "Cbar" not in d:
+            return "not established"
+        W = _num(d["w_t0_lower"])
+        W = W if W.replace(".", "").isdigit() else f"({W})"
+        steps = f"(t - {d['t0']})" if "period" not in d else f"floor((t - {d['t0']})/{d['period']})"
+        return f"L(w_t) <= {d['Cbar']} ({W}^3 + {d['3_eta_c']} {steps})^(-1/3), t >= {d['t0']}"
+    if cid == "path":
+        return f"w_{d['steps']} in [{_num(d['w_n_lo'])}, {_num(d['w_n_hi'])}]"
+    if cid == "batch_losses":
+        return f"L_B at t = {d['steps']} in [{_num(d['loss_n_lo'])}, {_num(d['loss_n_hi'])}]"
+    if cid == "dataset_stall":
+        return d.get("summary", "")
+    if cid == "cyclic_growth":
+        return f"W* = {d.get('W_star', '?')}, sum c_k = {d.get('sum_c', '?')}"
+    if cid == "deep_ball_depth":
+        return f"R^2 = {d.get('R2')}, inner radius^2 at N: {d.get('inner_radius2_at_N')}"
+    return ""
+
+
+def _num(text: str) -> str:
+    """A short decimal rendering of an exact rational (display only)."""
+    from symbolic.exprio import rational_from_text
+
+    try:
+        q = rational_from_text(text)
+    except ValueError:
+        return text
+    if q.q == 1 or len(text) <= 12:
+        return text
+    return f"{float(q):.10g}"
+
+
+def _t_text(c: dict) -> str:
+    d = c["data"]
+    lo, hi = d.get("T_lo"), d.get("T_hi")
+    return lo if lo == hi else f"{lo}..{hi}" if hi != "unknown" else f">={lo}"
+
+
+def summary_text(cert: dict) -> str:
+    inp = cert["inputs"]
+    s = inp["spec"]
+    lines = [f"certificate for {s['target']} on [{s['domain']}], r = {s['r']}, {s['measure']} measure; "
+             f"eta = {inp['eta']}, w0 = {inp['w0']}, batch {inp['batch']}"
+             + (f", seed {inp['seed']}" if inp["seed"] != "none" else "") + f", {inp['steps']} enclosed steps"]
+    rows = []
+    point_claims = []
+    for c in cert["claims"]:
+        if c["id"].startswith("pointwise:"):
+            point_claims.append(c)
+            continue
+        rows.append((c["id"], c["status"], _key_numbers(c)))
+    if point_claims:
+        counts = {}
+        for c in point_claims:
+            counts[c["status"]] = counts.get(c["status"], 0) + 1
+        st = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+        shown = point_claims if len(point_claims) <= 9 else point_claims[:: max(1, len(point_claims) // 8)]
+        ts = "; ".join(f"x={c['id'][len('pointwise:x='):]}: {_t_text(c)}" for c in shown)
+        rows.append((f"pointwise ({len(point_claims)} pts)", st, "T(x): " + ts))
+    w1 = max(len(r[0]) for r in rows)
+    w2 = max(len(r[1]) for r in rows)
+    lines.append(f"{'claim'.ljust(w1)}  {'status'.ljust(w2)}  key numbers")
+    for a, b, c in rows:
+        lines.append(f"{a.ljust(w1)}  {b.ljust(w2)}  {c}")
+    lines.append(f"verdict: {cert['verdict'].upper()} -- {cert['reason']}")
+    lines.append(f"scope: {cert['scope']}")
+    return "\n".join(lines)
