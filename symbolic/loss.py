@@ -25,9 +25,9 @@ head sigma(w g + 1/2) - sigma(w g - 1/2) read on its three activation patterns
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
-from typing import Sequence
+
 
 import sympy
 
@@ -149,7 +149,7 @@ def head_error_check() -> bool:
     return all(checks)
 
 
-def _laurent_expr(terms: dict[int, "Fraction"]) -> sympy.Expr:
+def _laurent_expr(terms: dict) -> sympy.Expr:
     """sum_e terms[e] w^e as one sympy expression, in the form cancel() gives."""
     expr = sum((Q(c.numerator, c.denominator) * w ** e for e, c in terms.items() if c), Q(0))
     return sympy.cancel(expr)
@@ -205,7 +205,12 @@ def _integer_r_pieces(rho: PiecewisePoly, r: int) -> tuple[list[LossPiece], symp
 def loss_from_abs_density(rho: PiecewisePoly, r: sympy.Rational) -> tuple[list[LossPiece], sympy.Rational]:
     """The piecewise exact L(w) from rho_|g| (module docstring); returns (pieces, w*)."""
     u = list(rho.breaks)
-    if not u or u[0] != 0:
+    if u and u[0] > 0:
+        # |g| >= u[0] > 0 on the whole (sub-)domain, e.g. a cyclic slab away from the
+        # boundary: the density is 0 on (0, u[0]) and L vanishes for w >= 1/(2 u[0])
+        rho = PiecewisePoly((Q(0),) + tuple(rho.breaks), ((),) + tuple(rho.coeffs))
+        u = list(rho.breaks)
+    if not u:
         raise ValueError("the level function does not reach 0 (the target has no boundary in the domain)")
     if r.is_integer:
         return _integer_r_pieces(rho, int(r))

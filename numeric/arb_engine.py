@@ -1,0 +1,452 @@
+"""The arb engine: rigorous enclosures of every w_t with python-flint's Arb balls.
+
+Why Arb and not mpmath.iv: DESIGN section 5 (mpmath's interval context is
+guaranteed for little beyond basic arithmetic; iv.exp has been seen not to enclose).
+Arb's ball operations are rigorous: every result contains the exact result for
+every point of the input balls.
+
+The map.  Full batch and cyclic slabs iterate the derived GD map
+
+    Phi(w) = w - eta s L'_k(w)       for w in [w_lo(k), w_hi(k)),
+
+with L' from the derivation's pieces (:func:`symbolic.iterate.piece_forms`):
+rational pieces as N/D with integer coefficients (exact balls; evaluated as
+``arb_poly``), other pieces by walking the sympy tree into arb operations
+(Rational -> fmpq -> arb, pi -> arb.pi(), sqrt(2) -> arb(2).sqrt(), ...).
+
+Piece selection with balls.  A ball W lying inside one piece's interval (Arb
+comparisons decide: all of W >= w_lo and all of W < w_hi) uses that piece.  If W
+overlaps a breakpoint the comparison is UNDECIDED and is treated as such: every
+piece W meets is evaluated on W clipped to the piece's closed interval (clip
+bounds rounded outward, so the clip contains W ∩ [w_lo, w_hi]) and the union of
+the results is taken.  This encloses Phi(W): each point w of W lies in some
+piece k, where Phi(w) = Phi_k(w) is in the enclosure of piece k's clip; and
+because Phi is continuous across breakpoints (L is C^1 for r >= 1: its
+derivative -integral r (1/2 - w u)^(r-1) u rho(u) du over the band is continuous
+in w) the union is not wider than the jump-free image needs.
+
+Tightness.  The plain ball evaluation W - eta s L'(W) never shrinks a radius; when
+it grows a radius noticeably the mean-value form
+
+    Phi(W) ⊂ Phi(m) + Phi'(W) (W - m),   m = mid(W),  Phi' = 1 - eta s L''
+
+(valid because Phi_k is smooth on the piece) is computed as well and the two
+enclosures intersected (both are rigorous, so is their intersection).
+
+Mini-batches (sampled / dataset): the batch gradient with exact a_i = |g(x_i)|,
+
+    L_B'(w) = -(r/M) sum_i (1/2 - w a_i)_+^(r-1) a_i,
+
+each term enclosed with the positive part decided by Arb (undecided: [0, upper];
+for r = 1 the term is a_i on w a_i < 1/2 and 0 on w a_i >= 1/2, undecided: [0, a_i]),
+and for r >= 2 the mean-value form with L_B'' = (r(r-1)/M) sum (1/2 - w a_i)_+^(r-2) a_i^2
+(Phi_B is Lipschitz, its a.e. derivative lies in that enclosure).
+
+Exact bounds: :func:`ball_bounds` turns a ball into rationals lo <= x <= hi
+(from the exact midpoint and radius, man * 2^exp each: no rounding).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import sympy
+from flint import arb, arb_poly, ctx, fmpq, fmpz
+from gmpy2 import mpq
+
+from symbolic.errors import SpecError
+from symbolic.iterate import PieceForms, piece_forms, to_mpq
+from symbolic.loss import Derivation, w as W_SYM
+from symbolic.spec import Spec, Training
+
+from .trajectory import CellStep, StepSource, Trajectory
+
+DEFAULT_PREC = 128
+
+_FUNCS = {"log": arb.log, "exp": arb.exp, "asin": arb.asin, "acos": arb.acos, "atan": arb.atan,
+          "sin": arb.sin, "cos": arb.cos, "tan": arb.tan, "sinh": arb.sinh, "cosh": arb.cosh,
+          "atanh": arb.atanh, "asinh": arb.asinh}
+
+
+class EnclosureError(SpecError, ArithmeticError):
+    """The enclosure became non-finite or undecidable (says which step and why; one line)."""
+
+
+# ====================================================================== conversions
+
+def arb_from_rational(q) -> arb:
+    """A ball containing the exact rational q (exact when q is dyadic and fits)."""
+    q = to_mpq(q) if not isinstance(q, mpq) else q
+    if q.denominator == 1:
+        return arb(fmpz(int(q.numerator)))
+    return arb(fmpq(int(q.numerator), int(q.denominator)))
+
+
+def _dyadic(man_exp: tuple) -> mpq:
+    m, e = man_exp
+    m = int(m)
+    e = int(e)
+    return mpq(m * 2 ** e) if e >= 0 else mpq(m, 2 ** (-e))
+
+
+def ball_bounds(b: arb) -> tuple[mpq, mpq]:
+    """Exact rationals lo <= hi with every point of the ball in [lo, hi].
+
+    lo = mid - rad and hi = mid + rad, computed exactly from the midpoint and
+    radius (both dyadic: man * 2^exp, read with ``man_exp``), so lo and hi are
+    the ball's true endpoints, no rounding.
+    """
+    if not b.is_finite():
+        raise EnclosureError(f"ball {b} is not finite")
+    mid = _dyadic(b.mid().man_exp())
+    rad = _dyadic(b.rad().man_exp())
+    return mid - rad, mid + rad
+
+
+def contains_rational(b: arb, q) -> bool:
+    """Whether the exact rational q lies in the ball (decided exactly)."""
+    lo, hi = ball_bounds(b)
+    q = to_mpq(q)
+    return lo <= q <= hi
+
+
+def _ball_between(lo: mpq, hi: mpq) -> arb:
+    """A ball containing the rational interval [lo, hi]."""
+    return arb_from_rational(lo).union(arb_from_rational(hi))
+
+
+# ====================================================================== expression compiler
+
+def compile_arb(expr: sympy.Expr) -> Callable[[arb], arb]:
+    """A closure enclosing ``expr(w)`` on a ball (evaluated at the ctx precision of the CALL;
+    constants are formed at the precision current when COMPILED)."""
+    if expr.free_symbols - {W_SYM}:
+        raise ValueError(f"arb engine: unexpected symbols {sorted(map(str, expr.free_symbols - {W_SYM}))}")
+    f = _node(expr)
+    if not expr.free_symbols:
+        c = f(arb(0))
+        return lambda x: c
+    return f
+
+
+def _node(expr: sympy.Expr) -> Callable[[arb], arb]:
+    if expr == W_SYM:
+        return lambda x: x
+    if expr.is_Rational:
+        c = arb_from_rational(to_mpq(expr))
+        return lambda x: c
+    if expr is sympy.pi:
+        c = arb.pi()
+        return lambda x: c
+    if expr is sympy.E:
+        c = arb.const_e()
+        return lambda x: c
+    if expr.is_Add:
+        fs = [compile_arb(a) for a in expr.args]
+
+        def add(x, fs=fs):
+            s = fs[0](x)
+            for f in fs[1:]:
+                s = s + f(x)
+            return s
+        return add
+    if expr.is_Mul:
+        fs = [compile_arb(a) for a in expr.args]
+
+        def mul(x, fs=fs):
+            s = fs[0](x)
+            for f in fs[1:]:
+                s = s * f(x)
+            return s
+        return mul
+    if expr.is_Pow:
+        base, e = expr.args
+        if e.free_symbols:
+            raise ValueError(f"arb engine: variable exponent in {expr}")
+        fb = compile_arb(base)
+        if e.is_Integer:
+            n = int(e)
+            if n >= 0:
+                return lambda x: fb(x) ** n
+            return lambda x: 1 / fb(x) ** (-n)
+        if e.is_Rational:
+            p, q = int(e.p), int(e.q)
+            if q == 2:
+                if p == 1:
+                    return lambda x: fb(x).sqrt()
+                if p == -1:
+                    return lambda x: fb(x).rsqrt()
+                return lambda x: fb(x).sqrt() ** p
+            ce = arb(fmpq(p, q))
+            return lambda x: fb(x) ** ce   # nan for a base ball meeting the negatives: undecided
+        raise ValueError(f"arb engine: irrational exponent in {expr}")
+    if isinstance(expr, sympy.Function):
+        name = type(expr).__name__
+        fn = _FUNCS.get(name)
+        if fn is None or len(expr.args) != 1:
+            raise ValueError(f"arb engine: unsupported function {name} in the derived loss")
+        fa = compile_arb(expr.args[0])
+        return lambda x: fn(fa(x))
+    raise ValueError(f"arb engine: cannot enclose {type(expr).__name__} node {expr}")
+
+
+def _rational_arb(rf) -> Callable[[arb], arb]:
+    """N(x)/D(x) with exact integer coefficients."""
+    n = arb_poly([arb(fmpz(c)) for c in reversed(rf.num)])
+    if len(rf.den) == 1:
+        d0 = arb(fmpz(rf.den[0]))
+        if len(rf.num) == 1:
+            n0 = arb(fmpz(rf.num[0])) / d0
+            return lambda x: n0
+        return lambda x: n(x) / d0
+    d = arb_poly([arb(fmpz(c)) for c in reversed(rf.den)])
+    if len(rf.num) == 1:
+        n0 = arb(fmpz(rf.num[0]))
+        return lambda x: n0 / d(x)
+    return lambda x: n(x) / d(x)
+
+
+# ====================================================================== pieces
+
+class ArbPieces:
+    """One derivation's pieces as ball evaluators (build and use at the same ctx.prec)."""
+
+    def __init__(self, forms: Sequence[PieceForms], scale=1) -> None:
+        self.forms = list(forms)
+        self.lo_q = [to_mpq(f.w_lo) for f in self.forms]
+        self.hi_q = [None if f.w_hi is None else to_mpq(f.w_hi) for f in self.forms]
+        self.lo = [arb_from_rational(q) for q in self.lo_q]
+        self.hi = [None if q is None else arb_from_rational(q) for q in self.hi_q]
+        self.scale = arb_from_rational(to_mpq(scale))
+        self.loss_f, self.grad_f, self.hess_f = [], [], []
+        self.at_lo: dict[int, tuple] = {}
+        for k, f in enumerate(self.forms):
+            if f.at_lo is not None:
+                # removable singularities at w_lo: at w = w_lo exactly use the exact one-sided limits
+                self.at_lo[k] = tuple(None if v is None else compile_arb(v)(arb(0)) for v in f.at_lo)
+            if f.rational:
+                self.loss_f.append(_rational_arb(f.loss_q))
+                self.grad_f.append(_rational_arb(f.grad_q))
+                self.hess_f.append(_rational_arb(f.hess_q))
+            else:
+                self.loss_f.append(compile_arb(f.loss))
+                self.grad_f.append(compile_arb(f.grad))
+                self.hess_f.append(compile_arb(f.hess))
+        self._k = 0
+        self.straddles = 0
+
+    def inside(self, k: int, x: arb) -> bool:
+        """Decided: every point of x is in [w_lo(k), w_hi(k))."""
+        hi = self.hi[k]
+        return bool(x >= self.lo[k]) and (hi is None or bool(x < hi))
+
+    def met(self, x: arb) -> list[int]:
+        """Pieces x may meet (those not decided to lie wholly outside)."""
+        out = []
+        for k in range(len(self.forms)):
+            below = bool(x < self.lo[k])
+            above = self.hi[k] is not None and bool(x >= self.hi[k])
+            if not below and not above:
+                out.append(k)
+        if not bool(x >= self.lo[0]):
+            raise EnclosureError(f"ball {x} reaches below w = {self.forms[0].w_lo}, where the derived loss starts")
+        return out
+
+    def clip(self, k: int, x: arb) -> arb:
+        lo, hi = ball_bounds(x)
+        a = max(lo, self.lo_q[k])
+        b = hi if self.hi_q[k] is None else min(hi, self.hi_q[k])
+        return _ball_between(a, b)
+
+    def locate(self, x: arb) -> int | list[int]:
+        """The piece index when decided, else the list of pieces met."""
+        k = self._k
+        if self.inside(k, x):
+            return k
+        for k in range(len(self.forms)):
+            if self.inside(k, x):
+                self._k = k
+                return k
+        met = self.met(x)
+        if len(met) == 1 and self.inside_closed(met[0], x):
+            return met[0]
+        return met
+
+    def inside_closed(self, k: int, x: arb) -> bool:
+        lo, hi = ball_bounds(x)
+        return lo >= self.lo_q[k] and (self.hi_q[k] is None or hi <= self.hi_q[k])
+
+    def _at_lo_point(self, k: int, x: arb) -> bool:
+        """x is the exact point w_lo(k)."""
+        return x.is_exact() and ball_bounds(x)[0] == self.lo_q[k]
+
+    def step(self, x: arb, eta: arb) -> arb:
+        """An enclosure of Phi(x) = x - eta scale L'(x) (see the module docstring)."""
+        es = eta * self.scale
+        k = self.locate(x)
+        if isinstance(k, int):
+            if self.at_lo and k in self.at_lo and self._at_lo_point(k, x):
+                g0 = self.at_lo[k][1]
+                if g0 is None:
+                    raise EnclosureError(f"arb engine: L' is not finite at w = {self.forms[k].w_lo}")
+                return x - es * g0
+            y = x - es * self.grad_f[k](x)
+            # the plain form lost more than one bit of relative accuracy: add the mean-value form
+            if y.rel_accuracy_bits() < x.rel_accuracy_bits() - 1 and not x.is_exact():
+                m = x.mid()
+                mvf = (m - es * self.grad_f[k](m)) + (1 - es * self.hess_f[k](x)) * (x - m)
+                if mvf.is_finite():
+                    y = y.intersection(mvf) if y.is_finite() else mvf
+            return y
+        self.straddles += 1
+        out = None
+        for j in k:
+            c = self.clip(j, x)
+            v = c - es * self.grad_f[j](c)
+            out = v if out is None else out.union(v)
+        return out
+
+    def loss(self, x: arb) -> arb:
+        """An enclosure of scale * L(x)."""
+        k = self.locate(x)
+        if isinstance(k, int) and k in self.at_lo and self._at_lo_point(k, x):
+            return self.scale * self.at_lo[k][0]
+        if isinstance(k, int):
+            return self.scale * self.loss_f[k](x)
+        out = None
+        for j in k:
+            v = self.loss_f[j](self.clip(j, x))
+            out = v if out is None else out.union(v)
+        return self.scale * out
+
+
+def _check(t: int, b: arb, what: str = "w") -> arb:
+    if not b.is_finite():
+        raise EnclosureError(f"arb engine: the enclosure of {what}_{t} is not finite ({b}); the derived "
+                             f"formula cannot be evaluated on the ball (raise --prec)")
+    return b
+
+
+def arb_trajectory(derivation: Derivation, eta, w0, steps: int, prec: int = DEFAULT_PREC,
+                   stop: Callable[[int, arb], bool] | None = None) -> list[arb]:
+    """Balls enclosing w_0..w_steps of w_{t+1} = w_t - eta L'(w_t) (full batch), at ``prec`` bits.
+
+    ``stop(t, ball)`` returning True ends the run after recording ball t.
+    Raises :class:`EnclosureError` if an enclosure stops being finite.
+    """
+    forms = piece_forms(derivation)
+    with ctx.workprec(prec):
+        P = ArbPieces(forms)
+        e = arb_from_rational(to_mpq(eta))
+        x = arb_from_rational(to_mpq(w0))
+        out = [x]
+        if stop is not None and stop(0, x):
+            return out
+        step = P.step
+        for t in range(1, steps + 1):
+            x = step(x, e)
+            if not x.is_finite():
+                _check(t, x)
+            out.append(x)
+            if stop is not None and stop(t, x):
+                break
+    return out
+
+
+# ====================================================================== batches
+
+def _pos_power(e: arb, p) -> arb:
+    """An enclosure of (e)_+^p for p > 0 (t -> t^p increasing on [0, oo)); p = 0: 1 if e > 0 else 0."""
+    if bool(e > 0):
+        return arb(1) if p == 0 else e ** p
+    if bool(e <= 0):
+        return arb(0)
+    if p == 0:
+        return arb(0).union(arb(1))
+    u = e.upper()
+    return arb(0).union(u ** p)
+
+
+def batch_gradient_arb(a: Sequence[arb], x: arb, r: sympy.Rational) -> arb:
+    """Enclosure of -(r/M) sum_i (1/2 - x a_i)_+^(r-1) a_i."""
+    half = arb(fmpq(1, 2))
+    p = int(r - 1) if r.is_integer else arb(fmpq(int((r - 1).p), int((r - 1).q)))
+    s = arb(0)
+    for ai in a:
+        s = s + _pos_power(half - x * ai, p) * ai
+    return -arb_from_rational(to_mpq(r)) * s / len(a)
+
+
+def batch_hessian_arb(a: Sequence[arb], x: arb, r: sympy.Rational) -> arb:
+    """Enclosure of (r(r-1)/M) sum_i (1/2 - x a_i)_+^(r-2) a_i^2 (r >= 2; a.e. derivative for r = 2)."""
+    half = arb(fmpq(1, 2))
+    p = int(r - 2) if r.is_integer else arb(fmpq(int((r - 2).p), int((r - 2).q)))
+    s = arb(0)
+    for ai in a:
+        s = s + _pos_power(half - x * ai, p) * ai * ai
+    rq = to_mpq(r)
+    return arb_from_rational(rq * (rq - 1)) * s / len(a)
+
+
+def batch_loss_arb(a: Sequence[arb], x: arb, r: sympy.Rational) -> arb:
+    half = arb(fmpq(1, 2))
+    p = int(r) if r.is_integer else arb(fmpq(int(r.p), int(r.q)))
+    s = arb(0)
+    for ai in a:
+        if ai.is_zero():  # g(x_i) = 0: f = 1/2 = f°, error 0 (DESIGN section 1)
+            continue
+        s = s + _pos_power(half - x * ai, p)
+    return s / len(a)
+
+
+def batch_step_arb(a: Sequence[arb], x: arb, eta: arb, r: sympy.Rational) -> arb:
+    """Enclosure of Phi_B(x) = x - eta L_B'(x): plain form, intersected with the
+    mean-value form when r >= 2 (Phi_B Lipschitz with a.e. derivative 1 - eta L_B'')."""
+    y = x - eta * batch_gradient_arb(a, x, r)
+    if r >= 2 and not x.is_exact():
+        m = x.mid()
+        mvf = (m - eta * batch_gradient_arb(a, m, r)) + (1 - eta * batch_hessian_arb(a, x, r)) * (x - m)
+        if mvf.is_finite():
+            y = y.intersection(mvf)
+    return y
+
+
+# ====================================================================== runs
+
+def run_arb(spec: Spec, training: Training, steps: int, *, prec: int = DEFAULT_PREC, data: Any = None,
+            derivation: Derivation | None = None, source: StepSource | None = None,
+            progress: Callable[[int], None] | None = None) -> Trajectory:
+    """Rigorous enclosures of w_t and L(w_t) for every batch variant; rows (t, ball, ball)."""
+    if steps < 0:
+        raise SpecError(f"--steps: must be >= 0, got {steps}")
+    if prec < 16 or prec > 1_000_000:
+        raise SpecError(f"--prec: must be between 16 and 1000000 bits, got {prec}")
+    src = source if source is not None else StepSource(spec, training, steps, data=data, derivation=derivation)
+    compiled: dict[Any, ArbPieces] = {}
+    with ctx.workprec(prec):
+        e = arb_from_rational(to_mpq(training.eta))
+        x = arb_from_rational(to_mpq(training.w0))
+        ws, losses = [x], []
+        r = spec.r
+        for t in range(steps + 1):
+            step = src.step(t)
+            if isinstance(step, CellStep):
+                P = compiled.get(step.key)
+                if P is None:
+                    P = compiled[step.key] = ArbPieces(step.forms, step.scale)
+                losses.append(_check(t, P.loss(x), "L"))
+                if t == steps:
+                    break
+                x = _check(t + 1, P.step(x, e))
+            else:
+                a = [arb_from_rational(v) for v in step.a]
+                losses.append(_check(t, batch_loss_arb(a, x, r), "L"))
+                if t == steps:
+                    break
+                x = _check(t + 1, batch_step_arb(a, x, e, r))
+            ws.append(x)
+            if progress is not None:
+                progress(t + 1)
+        meta = {"prec": prec, "digits": max(5, int(prec * 0.30103)),
+                "straddles": sum(P.straddles for P in compiled.values()),
+                "max_rad": str(max((b.rad() for b in ws), key=lambda v: float(v.mid())).str(3))}
+    return Trajectory("arb", spec, training, list(range(len(ws))), ws, losses, meta)

@@ -1,0 +1,169 @@
+"""``pointwise run`` (and the place where ``pointwise crosscheck`` is registered).
+
+    pointwise run --target SPEC --engine exact|mp|arb|np --steps T [--eta E] [--w0 W]
+                  [--batch full|cyclic:K|sampled:M|dataset:N,M] [--seed S] [--dps D]
+                  [--prec BITS] [--max-digits N] [--data FILE] [-o FILE.csv|FILE.json]
+                  [--progress]
+
+writes the trajectory (t, w_t, L(w_t)) (see :mod:`numeric.trajectory`) and prints
+the last row.  A progress counter goes to stderr when stderr is a terminal (or
+with --progress).  Bad input: one line ``pointwise: error: ...``, exit 2.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+from symbolic.errors import SpecError
+from symbolic.numbers import parse_number
+
+ENGINE_CHOICES = ("exact", "mp", "arb", "np")
+MAX_STEPS = 10**9
+
+
+def _int_setting(value: Any, what: str, lo: int, hi: int) -> int:
+    if isinstance(value, bool):
+        raise SpecError(f"{what}: must be an integer, got {value!r}")
+    v = parse_number(value, what) if isinstance(value, str) else parse_number(str(value), what)
+    if not v.is_integer:
+        raise SpecError(f"{what}: must be an integer, got {value!r}")
+    if not lo <= int(v) <= hi:
+        raise SpecError(f"{what}: must be between {lo} and {hi}, got {value}")
+    return int(v)
+
+
+class Progress:
+    """A plain ``\\r`` counter on stderr, redrawn at most ten times a second."""
+
+    def __init__(self, total: int, label: str, enabled: bool) -> None:
+        self.total = max(1, total)
+        self.label = label
+        self.enabled = enabled
+        self.last = 0.0
+        self.drawn = False
+
+    def __call__(self, t: int) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self.last < 0.1 and t < self.total:
+            return
+        self.last = now
+        sys.stderr.write(f"\r{self.label}: step {t}/{self.total} ({100 * t // self.total}%)")
+        sys.stderr.flush()
+        self.drawn = True
+
+    def close(self) -> None:
+        if self.drawn:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def last_row_text(traj) -> str:
+    """``t=T  w_t=...  L(w_t)=...``: exact values as p/q when short, else a 40-digit decimal."""
+    t, wv, lv = traj.last()
+    if traj.engine == "exact":
+        import mpmath
+
+        def show(q):
+            s = traj.value_text(q)
+            if len(s) <= 80:
+                return s
+            with mpmath.workdps(40):
+                return (mpmath.nstr(mpmath.mpf(int(q.numerator)) / int(q.denominator), 40)
+                        + f" (exact: {len(str(q.numerator))}/{len(str(q.denominator))} digits)")
+        return f"t={t}  w_t={show(wv)}  L(w_t)={show(lv)}"
+    return f"t={t}  w_t={traj.value_text(wv)}  L(w_t)={traj.value_text(lv)}"
+
+
+def run_engine(engine: str, spec, training, steps: int, *, dps: int = 50, prec: int = 128,
+               max_digits: int | None = None, data: Any = None, progress=None):
+    """Run one engine and return a :class:`numeric.trajectory.Trajectory`."""
+    from .trajectory import Trajectory
+
+    if engine == "exact":
+        from symbolic.iterate import DEFAULT_MAX_DIGITS
+
+        from .exact_engine import run_exact
+
+        return run_exact(spec, training, steps, data=data, progress=progress,
+                         max_digits=DEFAULT_MAX_DIGITS if max_digits is None else max_digits)
+    if engine == "mp":
+        from .mp_engine import run_mp
+
+        return run_mp(spec, training, steps, dps=dps, data=data, progress=progress)
+    if engine == "arb":
+        from .arb_engine import run_arb
+
+        return run_arb(spec, training, steps, prec=prec, data=data, progress=progress)
+    if engine == "np":
+        from .np_engine import run_np
+
+        res = run_np(spec, training, steps, data=data)
+        ws = [float(v) for v in res.w[:, 0]]
+        losses = [float(v) for v in res.loss[:, 0]]
+        return Trajectory("np", spec, training, [int(t) for t in res.t], ws, losses, {"dtype": "float64"})
+    raise SpecError(f"--engine: unknown engine {engine!r} (exact, mp, arb, np)")
+
+
+def _run_main(args: argparse.Namespace) -> int:
+    from proofs.cli import settings, spec_from_args, training_from_args
+
+    s = settings(args)
+    if "steps" not in s and args.steps is None:
+        raise SpecError("--steps: required (the number of gradient-descent steps)")
+    steps = _int_setting(args.steps if args.steps is not None else s["steps"], "--steps", 0, MAX_STEPS)
+    dps = _int_setting(args.dps if args.dps is not None else s.get("dps", 50), "--dps", 5, 100_000)
+    prec = _int_setting(args.prec if args.prec is not None else 128, "--prec", 16, 1_000_000)
+    max_digits = None if args.max_digits is None else _int_setting(args.max_digits, "--max-digits", 1, 10**8)
+    if args.output is not None and not args.output.lower().endswith((".csv", ".json")):
+        raise SpecError(f"-o: {args.output!r} must end in .csv or .json")
+    spec = spec_from_args(args)
+    training = training_from_args(args)
+    bar = Progress(steps, f"run --engine {args.engine}", args.progress or sys.stderr.isatty())
+    try:
+        traj = run_engine(args.engine, spec, training, steps, dps=dps, prec=prec,
+                          max_digits=max_digits, data=args.data, progress=bar)
+    except ArithmeticError as exc:   # e.g. a removable singularity hit in floating arithmetic
+        raise SpecError(f"run --engine {args.engine}: {type(exc).__name__}: {exc}") from None
+    finally:
+        bar.close()
+    if traj.engine == "exact" and not traj.meta.get("complete", True):
+        sys.stderr.write(f"pointwise: note: exact engine did {traj.steps_done} of {steps} steps "
+                         f"({traj.meta.get('reason')})\n")
+    if args.output is not None:
+        traj.write(args.output)
+    print(last_row_text(traj))
+    return 0
+
+
+def register(subparsers) -> None:
+    """Add ``run`` (and, below, ``crosscheck``) to the ``pointwise`` CLI."""
+    from proofs.cli import add_spec_arguments, add_training_arguments
+
+    p = subparsers.add_parser("run", help="one engine's gradient-descent trajectory (t, w_t, L(w_t))")
+    add_spec_arguments(p)
+    add_training_arguments(p)
+    p.add_argument("--engine", required=True, choices=ENGINE_CHOICES,
+                   help="exact (rationals, first steps), mp (mpmath, --dps), arb (rigorous balls, --prec), "
+                        "np (float64 backprop)")
+    p.add_argument("--steps", default=None, help="number of steps T (required; or 'steps' in --spec)")
+    p.add_argument("--dps", default=None, help="mp engine: decimal digits (default 50)")
+    p.add_argument("--prec", default=None, help="arb engine: working precision in bits (default 128)")
+    p.add_argument("--max-digits", dest="max_digits", default=None,
+                   help="exact engine: stop when a numerator/denominator exceeds this many digits (default 100000)")
+    p.add_argument("--data", default=None, help=".npy or .csv file of points (with --batch dataset:N,M)")
+    p.add_argument("-o", "--output", default=None, help="write the trajectory to FILE.csv or FILE.json")
+    p.add_argument("--progress", action="store_true", help="show the progress counter even when stderr is not a terminal")
+    p.set_defaults(func=_run_main)
+
+    # ---- crosscheck: registered by numeric/crosscheck.py (owned by another engineer) ----
+    # add its one registration line here, e.g.:
+    #     from .crosscheck import register_crosscheck; register_crosscheck(subparsers)
+    # ---- end crosscheck ----
