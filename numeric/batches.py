@@ -1,0 +1,297 @@
+"""The shared mini-batches (DESIGN section 4): every engine reads the same points.
+
+A :class:`BatchSchedule` is built once from ``(spec, training, steps, data=None)``
+and answers, for every step ``t = 0, 1, 2, ...``:
+
+* ``full``          -- the whole domain (``schedule.cell(t)`` is the domain box);
+* ``cyclic:K``      -- slab ``k = t mod K`` of K slabs of equal measure along x_1,
+  exact bounds ``lo + (hi - lo) k / K`` and ``lo + (hi - lo) (k + 1) / K``
+  (``schedule.slab(t)``, ``schedule.cell(t)``); the step's loss is the normalized
+  loss of the slab, ``K * integral over the slab of phi dmu`` (the mean of phi under
+  the uniform probability on the slab when mu is the probability measure);
+* ``sampled:M``     -- M fresh i.i.d. uniform points (``schedule.points(t)``);
+* ``dataset:N,M``   -- a fixed dataset of N points, reshuffled every epoch, batches of M.
+
+A step's mini-batch loss is the mean over its points of |f(w,x) - f°(x)|^r.
+
+The random points (the contract every engine relies on)
+-------------------------------------------------------
+Let ``U_0, U_1, ...`` be the doubles of ``numpy.random.default_rng(seed).random()``
+in order (one 64-bit PCG64 output per double).  Point ``j`` of the stream has
+coordinates ``x_i = clip(lo_i + (hi_i - lo_i) * U_{j d + i}, lo_i, hi_i)`` computed
+in float64, where ``lo_i``/``hi_i`` are the domain bounds rounded to the nearest
+double *inside* the domain.  These float64 values ARE the points: every point lies
+in the closed domain exactly, and the exact engines read them as
+``fractions.Fraction(x)`` (no rounding anywhere).
+
+* ``sampled:M``: step t uses stream points ``t M, ..., t M + M - 1``.  Steps are
+  produced lazily in chunks (random access with ``PCG64.advance``), and cached.
+* ``dataset:N,M``: the dataset is stream points ``0 .. N-1`` (the same points as
+  step 0 of ``sampled:N``), or the rows of the user's file (``data``: a ``.npy`` or
+  ``.csv`` file of shape (N, d), or an array).  Epoch ``e`` visits the dataset in the
+  order ``numpy.random.default_rng([seed, 1, e]).permutation(N)``; batch ``b`` of
+  the epoch is positions ``b M .. b M + M - 1`` of that order.  **The last partial
+  batch of an epoch is dropped** (every step has exactly M points; an epoch has
+  ``N // M`` steps; the dropped points are different every epoch, so every point is
+  still visited).  Step t is batch ``t mod (N // M)`` of epoch ``t // (N // M)``.
+"""
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import sympy
+
+from symbolic.errors import SpecError
+
+__all__ = ["BatchSchedule", "inner_float_bounds", "load_points"]
+
+_CHUNK_DOUBLES = 1 << 20      # about 8 MB of doubles per generated chunk
+_CACHE_CHUNKS = 4
+
+
+def _frac(q) -> Fraction:
+    q = sympy.Rational(q)
+    return Fraction(int(q.p), int(q.q))
+
+
+def inner_float_bounds(lo, hi) -> tuple[np.ndarray, np.ndarray]:
+    """The domain bounds as doubles rounded inward: lo_f >= lo and hi_f <= hi exactly."""
+    lo_f, hi_f = [], []
+    for a, b in zip(lo, hi):
+        fa, fb = _frac(a), _frac(b)
+        xa, xb = float(fa), float(fb)
+        if Fraction(xa) < fa:
+            xa = math.nextafter(xa, math.inf)
+        if Fraction(xb) > fb:
+            xb = math.nextafter(xb, -math.inf)
+        lo_f.append(xa)
+        hi_f.append(xb)
+    return np.array(lo_f), np.array(hi_f)
+
+
+def _stream_points(seed: int, start: int, count: int, lo_f: np.ndarray, hi_f: np.ndarray) -> np.ndarray:
+    """Stream points start .. start+count-1 (see the module docstring), shape (count, d)."""
+    d = lo_f.shape[0]
+    bg = np.random.PCG64(seed)
+    if start:
+        bg.advance(start * d)
+    u = np.random.Generator(bg).random((count, d))
+    x = lo_f + (hi_f - lo_f) * u
+    np.clip(x, lo_f, hi_f, out=x)
+    return x
+
+
+def load_points(data: Any, spec) -> np.ndarray:
+    """Read and validate a user dataset: an array, or a ``.npy``/``.csv`` file of shape (N, d).
+
+    Every error is a one-line :class:`SpecError` naming the file and the bad row (1-based).
+    """
+    d = spec.dim
+    if isinstance(data, (str, Path)):
+        p = Path(data)
+        name = p.name
+        suffix = p.suffix.lower()
+        if suffix == ".npy":
+            try:
+                arr = np.load(p, allow_pickle=False)
+            except FileNotFoundError:
+                raise SpecError(f"data file {name!r}: not found") from None
+            except (OSError, ValueError) as exc:
+                raise SpecError(f"data file {name!r}: not a readable .npy array ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
+            if arr.dtype.kind not in "fiu":
+                raise SpecError(f"data file {name!r}: array of dtype {arr.dtype} (need real numbers)")
+            arr = np.asarray(arr, dtype=np.float64)
+        elif suffix == ".csv":
+            try:
+                text = p.read_text(encoding="utf-8")
+            except FileNotFoundError:
+                raise SpecError(f"data file {name!r}: not found") from None
+            except (OSError, UnicodeDecodeError) as exc:
+                raise SpecError(f"data file {name!r}: cannot be read ({type(exc).__name__})") from None
+            rows = []
+            for k, line in enumerate(text.splitlines(), start=1):
+                if not line.strip():
+                    continue
+                cells = [c.strip() for c in line.split(",")]
+                if len(cells) != d:
+                    raise SpecError(f"data file {name!r}: row {k} has {len(cells)} values, the domain has dimension {d}")
+                try:
+                    rows.append([float(c) for c in cells])
+                except ValueError:
+                    raise SpecError(f"data file {name!r}: row {k} is not a row of numbers: {line.strip()[:60]!r}") from None
+            arr = np.array(rows, dtype=np.float64).reshape(len(rows), d)
+        else:
+            raise SpecError(f"data file {name!r}: must end in .npy or .csv")
+    else:
+        name = "<array>"
+        try:
+            arr = np.asarray(data, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise SpecError("data: not an array of real numbers") from None
+    if arr.ndim == 1 and d == 1:
+        arr = arr.reshape(-1, 1)
+    if arr.ndim != 2 or arr.shape[1] != d:
+        raise SpecError(f"data file {name!r}: shape {tuple(arr.shape)}, expected (N, {d})")
+    if arr.shape[0] == 0:
+        raise SpecError(f"data file {name!r}: no points")
+    bad = ~np.isfinite(arr).all(axis=1)
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise SpecError(f"data file {name!r}: row {k + 1} is not finite: {arr[k].tolist()}")
+    lo = [_frac(a) for a in spec.domain.lo]
+    hi = [_frac(b) for b in spec.domain.hi]
+    lo_f = np.array([float(a) for a in lo])
+    hi_f = np.array([float(b) for b in hi])
+    # cheap float screen, then the exact check on the candidates near the boundary
+    suspect = ((arr <= lo_f) | (arr >= hi_f)).any(axis=1)
+    for k in np.flatnonzero(suspect):
+        for i in range(d):
+            v = Fraction(float(arr[k, i]))
+            if not lo[i] <= v <= hi[i]:
+                raise SpecError(
+                    f"data file {name!r}: row {int(k) + 1} is outside the domain "
+                    f"(coordinate {i + 1} = {float(arr[k, i])!r} not in [{lo[i]}, {hi[i]}])")
+    return np.ascontiguousarray(arr)
+
+
+class BatchSchedule:
+    """The batches of a run: ``points(t)`` (sampled, dataset), ``slab(t)``/``cell(t)`` (cyclic, full)."""
+
+    def __init__(self, spec, training, steps: int, data: Any = None) -> None:
+        self.spec = spec
+        self.training = training
+        self.batch = training.batch
+        self.kind = self.batch.kind
+        self.steps = int(steps)
+        self.seed = int(training.seed)
+        self.dim = spec.dim
+        self.lo_f, self.hi_f = inner_float_bounds(spec.domain.lo, spec.domain.hi)
+        self._chunks: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._perms: OrderedDict[int, np.ndarray] = OrderedDict()
+        self.data: np.ndarray | None = None
+        if data is not None and self.kind != "dataset":
+            raise SpecError(f"data: a data file needs --batch dataset:N,M, not {self.batch.text()}")
+        if self.kind == "sampled":
+            self.M = self.batch.M
+            self.chunk_steps = max(1, _CHUNK_DOUBLES // (self.M * self.dim))
+        elif self.kind == "dataset":
+            self.M, self.N = self.batch.M, self.batch.N
+            if data is not None:
+                pts = load_points(data, spec)
+                if pts.shape[0] != self.N:
+                    src = Path(data).name if isinstance(data, (str, Path)) else "<array>"
+                    raise SpecError(f"data file {src!r}: has {pts.shape[0]} rows, the batch setting says N={self.N}")
+                self.data = pts
+            else:
+                self.data = _stream_points(self.seed, 0, self.N, self.lo_f, self.hi_f)
+            self.data.setflags(write=False)
+            self.per_epoch = self.N // self.M
+        elif self.kind == "cyclic":
+            self.K = self.batch.K
+        elif self.kind != "full":
+            raise SpecError(f"--batch: unknown variant {self.kind!r}")
+
+    # ------------------------------------------------------------ points
+    def _chunk(self, c: int) -> np.ndarray:
+        arr = self._chunks.get(c)
+        if arr is None:
+            n = self.chunk_steps
+            arr = _stream_points(self.seed, c * n * self.M, n * self.M, self.lo_f, self.hi_f)
+            arr = arr.reshape(n, self.M, self.dim)
+            arr.setflags(write=False)
+            self._chunks[c] = arr
+            while len(self._chunks) > _CACHE_CHUNKS:
+                self._chunks.popitem(last=False)
+        else:
+            self._chunks.move_to_end(c)
+        return arr
+
+    def permutation(self, epoch: int) -> np.ndarray:
+        """The visiting order of the dataset in epoch ``epoch`` (dataset only)."""
+        perm = self._perms.get(epoch)
+        if perm is None:
+            perm = np.random.default_rng([self.seed, 1, int(epoch)]).permutation(self.N)
+            perm.setflags(write=False)
+            self._perms[epoch] = perm
+            while len(self._perms) > 8:
+                self._perms.popitem(last=False)
+        return perm
+
+    def indices(self, t: int) -> np.ndarray:
+        """Dataset row indices of step t's batch (dataset only)."""
+        if self.kind != "dataset":
+            raise ValueError(f"indices(): batch kind {self.kind} has no dataset")
+        t = self._check_t(t)
+        epoch, b = divmod(t, self.per_epoch)
+        return self.permutation(epoch)[b * self.M:(b + 1) * self.M]
+
+    def points(self, t: int) -> np.ndarray:
+        """The float64 points of step t, shape (M, d) (read-only)."""
+        t = self._check_t(t)
+        if self.kind == "sampled":
+            c, i = divmod(t, self.chunk_steps)
+            return self._chunk(c)[i]
+        if self.kind == "dataset":
+            return self.data[self.indices(t)]
+        raise ValueError(f"points(): batch kind {self.kind} has no points (use cell(t))")
+
+    def points_block(self, t0: int, t1: int) -> np.ndarray:
+        """Points of steps t0 .. t1-1 stacked, shape (t1 - t0, M, d)."""
+        if self.kind == "sampled":
+            out = np.empty((t1 - t0, self.M, self.dim))
+            t = t0
+            while t < t1:
+                c, i = divmod(t, self.chunk_steps)
+                ch = self._chunk(c)
+                n = min(t1 - t, self.chunk_steps - i)
+                out[t - t0:t - t0 + n] = ch[i:i + n]
+                t += n
+            return out
+        return np.stack([self.points(t) for t in range(t0, t1)]) if t1 > t0 else np.empty((0, self.M, self.dim))
+
+    def index_block(self, t0: int, t1: int) -> np.ndarray:
+        """Dataset indices of steps t0 .. t1-1, shape (t1 - t0, M) (dataset only)."""
+        return np.stack([self.indices(t) for t in range(t0, t1)]) if t1 > t0 else np.empty((0, self.M), dtype=np.int64)
+
+    # ------------------------------------------------------------ cells
+    def slab_index(self, t: int) -> int:
+        if self.kind != "cyclic":
+            raise ValueError(f"slab_index(): batch kind {self.kind} has no slabs")
+        return self._check_t(t) % self.K
+
+    def slab_bounds(self, k: int) -> tuple[sympy.Rational, sympy.Rational]:
+        """Exact x_1 bounds of slab k: lo + (hi - lo) k / K, lo + (hi - lo) (k + 1) / K."""
+        lo, hi = self.spec.domain.lo[0], self.spec.domain.hi[0]
+        K = self.K
+        return lo + (hi - lo) * sympy.Rational(k, K), lo + (hi - lo) * sympy.Rational(k + 1, K)
+
+    def slab(self, t: int) -> tuple[sympy.Rational, sympy.Rational]:
+        """Exact x_1 bounds of the slab used at step t (cyclic only)."""
+        return self.slab_bounds(self.slab_index(t))
+
+    def cell(self, t: int) -> tuple[tuple[sympy.Rational, ...], tuple[sympy.Rational, ...]]:
+        """The exact box integrated over at step t: the domain (full) or the slab (cyclic)."""
+        dom = self.spec.domain
+        if self.kind == "full":
+            self._check_t(t)
+            return tuple(dom.lo), tuple(dom.hi)
+        if self.kind == "cyclic":
+            a, b = self.slab(t)
+            return (a,) + tuple(dom.lo[1:]), (b,) + tuple(dom.hi[1:])
+        raise ValueError(f"cell(): batch kind {self.kind} uses points (use points(t))")
+
+    def cell_weight(self) -> sympy.Rational:
+        """Factor in front of the integral over the cell: 1 (full) or K (cyclic)."""
+        return sympy.Integer(self.K if self.kind == "cyclic" else 1)
+
+    @staticmethod
+    def _check_t(t) -> int:
+        t = int(t)
+        if t < 0:
+            raise IndexError(f"step {t} < 0")
+        return t
