@@ -202,14 +202,22 @@ def _integer_r_pieces(rho: PiecewisePoly, r: int) -> tuple[list[LossPiece], symp
     return pieces, 1 / (2 * rho.breaks[1])
 
 
+def padded_at_zero(rho: PiecewisePoly) -> PiecewisePoly:
+    """rho_|g| with breaks starting at 0.
+
+    When |g| >= u_0 > 0 on the whole (sub-)domain (a cyclic slab away from the
+    target's boundary) the density is 0 on (0, u_0): a zero piece is prepended, so
+    L(w) = 0 for w >= w* = 1/(2 u_0) and the asymptotic coefficients are all 0.
+    """
+    if rho.breaks and rho.breaks[0] > 0:
+        return PiecewisePoly((Q(0),) + tuple(rho.breaks), ((),) + tuple(rho.coeffs))
+    return rho
+
+
 def loss_from_abs_density(rho: PiecewisePoly, r: sympy.Rational) -> tuple[list[LossPiece], sympy.Rational]:
     """The piecewise exact L(w) from rho_|g| (module docstring); returns (pieces, w*)."""
+    rho = padded_at_zero(rho)
     u = list(rho.breaks)
-    if u and u[0] > 0:
-        # |g| >= u[0] > 0 on the whole (sub-)domain, e.g. a cyclic slab away from the
-        # boundary: the density is 0 on (0, u[0]) and L vanishes for w >= 1/(2 u[0])
-        rho = PiecewisePoly((Q(0),) + tuple(rho.breaks), ((),) + tuple(rho.coeffs))
-        u = list(rho.breaks)
     if not u:
         raise ValueError("the level function does not reach 0 (the target has no boundary in the domain)")
     if r.is_integer:
@@ -252,6 +260,6 @@ def derive(spec: Spec) -> Derivation:
         raise AssertionError("head error formula failed its symbolic check")
     cells = linear_regions(net, spec.domain)
     signed = signed_density(cells, spec.density)
-    rho = abs_density(signed)
+    rho = padded_at_zero(abs_density(signed))
     pieces, w_star = loss_from_abs_density(rho, spec.r)
     return Derivation(spec, cells, signed, rho, pieces, w_star, asymptotic_coefficients(rho, spec.r))
