@@ -140,6 +140,12 @@ def _run_main(args: argparse.Namespace) -> int:
     if args.output is not None:
         traj.write(args.output)
     print(last_row_text(traj))
+    if training.batch.kind == "dataset":
+        from .batches import BatchSchedule
+        from .stall import dataset_stall, stall_text
+
+        points = BatchSchedule(spec, training, max(steps, 1), data=args.data).data
+        print(stall_text(dataset_stall(spec, points, float(traj.ws[-1])), spec.r))
     return 0
 
 

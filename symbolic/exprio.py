@@ -1,7 +1,7 @@
 """A safe text format for exact SymPy expressions: our own printer and parser.
 
 Certificates and JSON exports store exact expressions (``1/(12*w)``,
-``pi/(48*w)``, ``sqrt(2)*(-3*w/4 + 1/2)**(5/2)/15``, ``w + eta/(12*w**2)``)
+``pi/(48*w)``, ``sqrt(2)*(1/2 - 3*w/4)**(5/2)/15``, ``eta/(12*w**2) + w``)
 as text.  :func:`to_text` prints one, :func:`from_text` reads it back.  The
 reader is a hand-written tokenizer plus recursive-descent parser that builds
 SymPy objects directly (``Add``, ``Mul``, ``Pow``, ``Integer``, ``Rational``,
@@ -38,17 +38,18 @@ Meaning:
   negation.  A whole chain ``t1 + t2 - t3`` is built as one
   ``Add(t1, t2, -t3)`` and a chain ``f1 * f2 / f3`` as one
   ``Mul(f1, f2, f3**-1)``, with normal evaluation (``evaluate=True``).
-  (Python would build ``(f1*f2)*f3``; the n-ary form differs only in SymPy's
-  two-factor rule ``2*(x + 1) -> 2*x + 2``, and is what lets the printer's
-  output read back to the identical expression.)
+  (Python would build ``(f1*f2)*f3``; the n-ary form avoids SymPy's
+  two-factor rule ``2*(x + 1) -> 2*x + 2`` firing on a partial product, and
+  is what lets the printer's output read back to the identical expression.)
 * The default symbols are ``w, s, t, eta, x, x1, ..., x9``, all real
   (:data:`DEFAULT_SYMBOLS`); a caller may pass its own allow-list.
 
 Limits, each an :class:`ExprSyntaxError`: text at most 100_000 characters;
 nesting (parentheses, call arguments, ``**`` exponents) at most 200 deep; a
 numeric literal at most 10_000 digits; and -- so that a short text cannot make
-SymPy compute an astronomically large number -- an exact numeric power,
-product or sum is refused once its result would exceed about 100_000 bits,
+SymPy compute for a very long time -- an exact numeric power, product or sum
+is refused once its result would exceed about 40_000 bits, a fractional power
+of a number over about 1_000 bits (SymPy factors it) is refused,
 ``gamma`` of a number beyond 5000 in size and ``floor``/``ceiling`` of a
 number beyond 10**4000 in size are refused, and a result that is undefined
 (``1/0``, ``log(0)``) is an error.  Anything else -- attribute access ``.``,
@@ -63,6 +64,8 @@ square roots, ``p/q`` for rationals (parenthesised where precedence needs it),
 and is checked by reading it back; if the pretty form would not read back to
 the identical expression a fully parenthesised form is used, and if neither
 does (or the text would break a limit) :func:`to_text` raises ``ValueError``.
+Expressions not in SymPy's (stable) evaluated form are written as their
+re-evaluation.
 """
 from __future__ import annotations
 
@@ -96,8 +99,10 @@ MAX_DEPTH = 200
 """Deepest nesting of parentheses, call arguments and ``**`` exponents."""
 MAX_DIGITS = 10_000
 """Most digits in one numeric literal."""
-MAX_NUMBER_BITS = 100_000
-"""Rough bound on the size of an exact number the reader will compute."""
+MAX_NUMBER_BITS = 40_000
+"""Rough bound, in bits, on an exact number the reader will compute."""
+MAX_RADICAL_BITS = 1_000
+"""Rough bound, in bits, on a number under a fractional power (SymPy factors it)."""
 MAX_GAMMA_ARG = 5000
 """Largest ``|x|`` for ``gamma(x)`` of a rational ``x`` (it evaluates to a factorial)."""
 MAX_FLOOR_MAGNITUDE = sympy.Float(10) ** 4000
@@ -250,6 +255,21 @@ def _lg(n: int) -> float:
     return math.log2(n) if n.bit_length() < 1000 else float(n.bit_length())
 
 
+def _raw_bits(e: sympy.Expr) -> float:
+    """Rough size in bits of the rationals in a factor (bases of radicals included)."""
+    if e.is_Rational:
+        return _lg(e.p) + _lg(e.q)
+    if e.is_Pow and e.base.is_Rational:
+        return _lg(e.base.p) + _lg(e.base.q)
+    if e.is_Mul:
+        return sum(_raw_bits(a) for a in e.args)
+    return 0.0
+
+
+def _is_radical(e: sympy.Expr) -> bool:
+    return bool(e.is_Pow and e.base.is_Rational and e.exp.is_Rational and not e.exp.is_Integer)
+
+
 def _num_bits(e: sympy.Expr) -> float:
     """Rough size in bits of the exact numbers a factor contributes to a product."""
     if e.is_Rational:
@@ -337,10 +357,22 @@ class _Parser:
     def mul(self, tok: _Tok, factors: list[sympy.Expr]) -> sympy.Expr:
         if sum(_num_bits(f) for f in factors) > MAX_NUMBER_BITS:
             self.too_big(tok, "product")
+        # equal-exponent radicals merge (sqrt(a)*sqrt(b) -> sqrt(a*b)), then SymPy factors
+        if sum(_raw_bits(f) for f in factors if _is_radical(f)) > MAX_RADICAL_BITS:
+            self.too_big_radical(tok, "product of radicals")
         return self.build(tok, sympy.Mul, *factors)
 
+    def too_big_radical(self, tok: _Tok, what: str) -> NoReturn:
+        self.fail(f"{what} at column {tok.col} has too large a number under the root "
+                  f"(limit about {MAX_RADICAL_BITS} bits)")
+
     def check_power(self, tok: _Tok, base: sympy.Expr, exp: sympy.Expr) -> None:
-        if exp.is_Rational and abs(exp) > 1:
+        if not exp.is_Rational:
+            return
+        if not exp.is_Integer and sum(_raw_bits(f) for f in sympy.Mul.make_args(base)) \
+                > MAX_RADICAL_BITS:
+            self.too_big_radical(tok, "fractional power")
+        if abs(exp) > 1:
             bits = sum(_num_bits(f) for f in sympy.Mul.make_args(base))
             if bits * abs(float(exp)) > MAX_NUMBER_BITS:
                 self.too_big(tok, "power")
@@ -354,7 +386,9 @@ class _Parser:
 
     def call(self, tok: _Tok, name: str, args: list[sympy.Expr]) -> sympy.Expr:
         arg = args[0]
-        if name == "exp":
+        if name == "sqrt":
+            self.check_power(tok, arg, S.Half)
+        elif name == "exp":
             # exp(k*log(b)) evaluates to b**k
             for term in sympy.Add.make_args(arg):
                 factors = sympy.Mul.make_args(term)
@@ -636,31 +670,72 @@ class _Printer:
         if exp.is_Rational and exp.is_negative:
             inv = self.p(sympy.Pow(base, -exp))
             return _Out(f"1/{_wrap(inv, _POW)}", _MUL)
-        return _Out(f"{_wrap(self.p(base), _ATOM)}**{_wrap(self.p(exp), _ATOM)}", _POW)
+        # ** groups to the right, so a power needs no parentheses as an exponent
+        return _Out(f"{_wrap(self.p(base), _ATOM)}**{_wrap(self.p(exp), _POW)}", _POW)
+
+
+_REEVALUATIONS = 8
+
+
+def _reevaluate(e: sympy.Basic) -> sympy.Basic:
+    """``e`` rebuilt bottom-up with normal evaluation."""
+    if not e.args:
+        return e
+    return e.func(*[_reevaluate(a) for a in e.args])
+
+
+def _canonical(e: sympy.Basic) -> sympy.Basic:
+    """Re-evaluate until SymPy's evaluation is stable: the form :func:`to_text` writes.
+
+    Usually ``e`` itself; SymPy's merging of radicals is not always idempotent
+    (``sqrt(sqrt(sqrt(-48*pi/5)))`` changes when rebuilt), nor is an
+    ``evaluate=False`` expression stable.
+    """
+    for _ in range(_REEVALUATIONS):
+        again = _reevaluate(e)
+        if again == e:
+            break
+        e = again
+    return e
 
 
 def to_text(expr: sympy.Expr) -> str:
     """Canonical text of ``expr`` in the module grammar; ``from_text`` reads it back.
 
-    Deterministic.  The result is verified: ``from_text(to_text(e), names) == e``
-    where ``names`` maps each free symbol's name to that symbol.  Raises
-    ``ValueError`` for what the grammar cannot express exactly (floats,
-    infinities, other functions, symbol names that are not plain identifiers,
-    numbers over :data:`MAX_DIGITS` digits) and ``TypeError`` for non-expressions.
+    Deterministic.  The result is verified before it is returned:
+    ``from_text(to_text(e), names) == e`` (structural SymPy equality), where
+    ``names`` maps each free symbol's name to that symbol, for every ``e`` in
+    SymPy's evaluated form built from integers, rationals, ``pi``, ``E``, ``I``,
+    symbols, ``+``, ``*``, ``**`` and the grammar's functions.  An expression
+    not in stable evaluated form (built with ``evaluate=False``, or one of the
+    nested products or radical groupings SymPy occasionally leaves, e.g.
+    ``sqrt(sqrt(4/3))``) is written as its bottom-up re-evaluation, repeated
+    until stable -- the same value -- and reads back as that.
+
+    Raises ``ValueError`` for what the grammar cannot express exactly (floats,
+    infinities, other functions, symbol names that are not plain identifiers
+    or are reserved, literals over :data:`MAX_DIGITS` digits, text over the
+    reader's limits) and ``TypeError`` for non-expressions.
     """
     if isinstance(expr, bool) or not isinstance(expr, (int, sympy.Expr)):
         raise TypeError(f"to_text: expected a sympy expression, got {type(expr).__name__}")
     if isinstance(expr, int):
         expr = sympy.Integer(expr)
     last_error: ExprSyntaxError | None = None
-    for structural in (False, True):
-        printer = _Printer(structural)
-        text = printer.p(expr).text
-        try:
-            if from_text(text, printer.names) == expr:
-                return text
-        except ExprSyntaxError as exc:
-            last_error = exc
+    target: sympy.Basic = expr
+    for _ in range(_REEVALUATIONS):
+        for structural in (False, True):
+            printer = _Printer(structural)
+            text = printer.p(target).text
+            try:
+                if from_text(text, printer.names) == target:
+                    return text
+            except ExprSyntaxError as exc:
+                last_error = exc
+        again = _reevaluate(target)
+        if again == target:
+            break
+        target = again
     reason = f": {last_error}" if last_error else ""
     raise ValueError(f"to_text: cannot write {type(expr).__name__} expression so that it "
                      f"reads back exactly{reason}")
