@@ -168,7 +168,7 @@ def output_images(spec, slopes: Sequence[float], path: str | Path,
     fig.colorbar(im, ax=list(axes[0]), shrink=0.8, label="f(w, x)")
     fig.suptitle(spec.target.text, fontsize=9)
     path = Path(path)
-    fig.savefig(path)
+    fig.savefig(path, bbox_inches="tight")  # square panels in a wide row: crop the margins
     plt.close(fig)
     return path
 
