@@ -113,6 +113,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:  # e.g. ExprSyntaxError from a file: still one line, no traceback
         sys.stderr.write(f"pointwise: error: {' '.join(str(exc).split())}\n")
         return 2
+    except BrokenPipeError:  # e.g. `pointwise derive ... | head`: the reader left; not an error of ours
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         sys.stderr.write("pointwise: interrupted\n")
         return 130

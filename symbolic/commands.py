@@ -57,13 +57,15 @@ def _derive(spec):
 
 
 def _range_text(lo, hi, to_text) -> str:
-    return f"w >= {to_text(sympy.sympify(lo))}" if hi == sympy.oo else \
-        f"{to_text(sympy.sympify(lo))} <= w < {to_text(sympy.sympify(hi))}"
+    from .exprio import as_basic
+
+    return f"w >= {to_text(as_basic(lo))}" if hi == sympy.oo else \
+        f"{to_text(as_basic(lo))} <= w < {to_text(as_basic(hi))}"
 
 
 def summary(derivation) -> str:
     """A short human summary of a derivation (every expression via exprio.to_text)."""
-    from .exprio import to_text
+    from .exprio import as_basic, to_text
 
     spec = derivation.spec
     lines = [f"target {spec.target.text} on domain {spec.domain.text()}, r = {rational_text(spec.r)}, "
@@ -74,10 +76,10 @@ def summary(derivation) -> str:
     rows = [(_range_text(p.w_lo, p.w_hi, to_text), to_text(p.expr)) for p in derivation.pieces]
     width = max(len(r) for r, _ in rows)
     lines += [f"  {r.ljust(width)}   L = {e}" for r, e in rows]
-    lines.append(f"w* = {to_text(sympy.sympify(derivation.w_star))}  (start of the asymptotic regime)")
+    lines.append(f"w* = {to_text(as_basic(derivation.w_star))}  (start of the asymptotic regime)")
     lines.append(f"asymptotic: L(w) = {to_text(derivation.asymptotic)} for w >= "
-                 f"{to_text(sympy.sympify(derivation.w_star))}; C = lim w L(w) = "
-                 f"{to_text(sympy.sympify(derivation.leading_constant))}")
+                 f"{to_text(as_basic(derivation.w_star))}; C = lim w L(w) = "
+                 f"{to_text(as_basic(derivation.leading_constant))}")
     lines.append("GD map for eta = 1, Phi(w) = w - L'(w):")
     phis = [(_range_text(lo, hi, to_text), to_text(e)) for lo, hi, e in derivation.gd_map(sympy.Integer(1))]
     lines += [f"  {r.ljust(width)}   Phi = {e}" for r, e in phis]

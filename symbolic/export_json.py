@@ -60,7 +60,7 @@ from typing import Any, Mapping
 import sympy
 
 from .errors import SpecError
-from .exprio import from_text, rational_from_text, to_text
+from .exprio import as_basic, from_text, rational_from_text, to_text
 from .loss import Derivation, eta, w
 from .numbers import rational_text
 from .wregions import sorted_cells, w_regions, x
@@ -81,7 +81,7 @@ def _q(v) -> sympy.Rational:
 
 
 def _end(v) -> str | None:
-    return None if v == sympy.oo else to_text(sympy.sympify(v))
+    return None if v == sympy.oo else to_text(as_basic(v))
 
 
 def _cell_json(cell, dim: int) -> dict:
@@ -104,7 +104,7 @@ def _w_regions_json(derivation: Derivation) -> list[dict] | None:
     for s in w_regions(derivation):
         out.append({
             "w_lo": _end(s.w_lo), "w_hi": _end(s.w_hi), "piece": s.piece,
-            "regions": [{"lo": to_text(sympy.sympify(r.lo)), "hi": to_text(sympy.sympify(r.hi)),
+            "regions": [{"lo": to_text(as_basic(r.lo)), "hi": to_text(as_basic(r.hi)),
                          "cell": r.cell, "head": r.head, "head_pattern": list(r.head_pattern),
                          "g": to_text(r.g), "output": to_text(r.output)} for r in s.regions],
         })
@@ -134,11 +134,11 @@ def derivation_to_json(derivation: Derivation) -> dict:
         "densities": {"signed": _density_json(derivation.density), "abs": _density_json(derivation.abs_density)},
         "exact_from": rational_text(derivation.exact_from),
         "pieces": pieces,
-        "w_star": to_text(sympy.sympify(derivation.w_star)),
+        "w_star": to_text(as_basic(derivation.w_star)),
         "asymptotic": {"form": to_text(derivation.asymptotic),
-                       "threshold": to_text(sympy.sympify(derivation.w_star)),
-                       "coefficients": [to_text(sympy.sympify(c)) for c in derivation.asymptotic_coeffs],
-                       "leading_constant": to_text(sympy.sympify(derivation.leading_constant))},
+                       "threshold": to_text(as_basic(derivation.w_star)),
+                       "coefficients": [to_text(as_basic(c)) for c in derivation.asymptotic_coeffs],
+                       "leading_constant": to_text(as_basic(derivation.leading_constant))},
         "notes": list(derivation.notes),
     }
 

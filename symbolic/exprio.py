@@ -699,6 +699,20 @@ def _canonical(e: sympy.Basic) -> sympy.Basic:
     return e
 
 
+def as_basic(value: object) -> sympy.Basic:
+    """An in-memory number or expression as a SymPy object (ints, Fractions, mpq,
+    Rationals, expressions).  Text is refused: text is read only by :func:`from_text`."""
+    if isinstance(value, sympy.Basic):
+        return value
+    if isinstance(value, bool) or isinstance(value, (str, bytes)):
+        raise TypeError(f"as_basic: refusing {type(value).__name__}")
+    if isinstance(value, int):
+        return sympy.Integer(value)
+    if hasattr(value, "numerator") and hasattr(value, "denominator"):
+        return sympy.Rational(int(value.numerator), int(value.denominator))
+    raise TypeError(f"as_basic: cannot convert {type(value).__name__}")
+
+
 def to_text(expr: sympy.Expr) -> str:
     """Canonical text of ``expr`` in the module grammar; ``from_text`` reads it back.
 

@@ -40,6 +40,8 @@ from typing import Sequence
 
 import sympy
 
+from .exprio import as_basic
+
 from .loss import Derivation, w
 from .regions import Cell
 
@@ -81,7 +83,7 @@ class WRegion:
         return Q(0) if self.saturated else HALF - w * sympy.Abs(self.g)
 
     def ends_at(self, wv: sympy.Rational) -> tuple[sympy.Expr, sympy.Expr]:
-        return sympy.sympify(self.lo).subs(w, wv), sympy.sympify(self.hi).subs(w, wv)
+        return as_basic(self.lo).subs(w, wv), as_basic(self.hi).subs(w, wv)
 
 
 @dataclass(frozen=True)
