@@ -20,8 +20,12 @@ Measures, on the default target interval (-1/2, 1/2) in [-1, 1], r = 2, eta = 1,
 Ratios (same run): np sampled:1024 / torch (target >= 5), arb / mp at 50 digits (target
 >= 5), ns per trajectory-step of the vectorized GD map (target <= 3).  Threads are pinned
 to one (OPENBLAS/OMP/MKL_NUM_THREADS=1, set before numpy is imported; torch.set_num_threads(1)).
-Each figure is the best of ``--repeat`` timed runs after a warm-up; the load average is
-recorded because the machine may be shared.
+Each figure is the MEDIAN of ``--repeat`` timed runs after a warm-up (min and max are
+recorded too).  The two engine ratios are measured in paired rounds (the two engines
+timed back to back in each round, so both see the same machine load), and the ratio
+reported is the median of the per-round ratios.  The load average is recorded because
+the machine may be shared.  The np engine's time includes drawing its points
+(``numeric.batches``, inside ``run_np``); the torch loop gets its points precomputed.
 """
 from __future__ import annotations
 
@@ -50,13 +54,21 @@ from symbolic.loss import derive  # noqa: E402
 from symbolic.spec import make_spec, make_training  # noqa: E402
 
 
-def best_time(fn: Callable[[], object], repeat: int) -> float:
-    fn_times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        fn_times.append(time.perf_counter() - t0)
-    return min(fn_times)
+def timed(fn: Callable[[], object]) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def median_time(fn: Callable[[], object], repeat: int) -> tuple[float, list[float]]:
+    """(median, all) of ``repeat`` timed runs."""
+    ts = [timed(fn) for _ in range(repeat)]
+    return float(np.median(ts)), ts
+
+
+def with_times(d: dict, ts: list[float]) -> dict:
+    d["seconds_all"] = [round(t, 5) for t in ts]
+    return d
 
 
 def bench_np(spec, batch: str, steps: int, repeat: int, n_traj: int = 1, record_all: bool = False) -> dict:
@@ -70,10 +82,18 @@ def bench_np(spec, batch: str, steps: int, repeat: int, n_traj: int = 1, record_
     if n_traj > 1:
         kw.update(w0=np.linspace(0.0, 3.0, n_traj), eta=np.linspace(0.5, 2.0, n_traj))
     run_np(spec, tr, 3, **kw)                                   # warm-up (decomposition, caches)
-    t = best_time(lambda: run_np(spec, tr, steps, **kw), repeat)
-    return {"steps": steps, "trajectories": n_traj, "record_every_step": record_all, "seconds": t,
-            "steps_per_s": steps / t, "traj_steps_per_s": steps * n_traj / t,
-            "ns_per_traj_step": t / (steps * n_traj) * 1e9}
+    t, ts = median_time(lambda: run_np(spec, tr, steps, **kw), repeat)
+    return with_times({"steps": steps, "trajectories": n_traj, "record_every_step": record_all, "seconds": t,
+                       "steps_per_s": steps / t, "traj_steps_per_s": steps * n_traj / t,
+                       "ns_per_traj_step": t / (steps * n_traj) * 1e9}, ts)
+
+
+def np_sampled_runner(spec, steps: int, M: int = 1024) -> Callable[[], object]:
+    from numeric.np_engine import run_np
+
+    tr = make_training(batch=f"sampled:{M}", seed=0)
+    run_np(spec, tr, 3, record_every=steps)
+    return lambda: run_np(spec, tr, steps, record_every=max(1, steps))
 
 
 def map_pieces(derivation) -> tuple[list[float], list[tuple[np.ndarray, np.ndarray]]]:
@@ -128,34 +148,57 @@ def bench_gd_map(spec, n_traj: int, steps: int, repeat: int) -> dict:
     eta = np.linspace(0.5, 2.0, n_traj)
     w0 = np.linspace(1.0, 3.0, n_traj)                           # asymptotic regime w >= w* = 1
     gd_map_vectorized(d, eta, w0, 3)
-    t = best_time(lambda: gd_map_vectorized(d, eta, w0, steps), repeat)
-    return {"steps": steps, "trajectories": n_traj, "seconds": t,
-            "ns_per_traj_step": t / (steps * n_traj) * 1e9, "steps_per_s": steps / t}
+    t, ts = median_time(lambda: gd_map_vectorized(d, eta, w0, steps), repeat)
+    return with_times({"steps": steps, "trajectories": n_traj, "seconds": t,
+                       "ns_per_traj_step": t / (steps * n_traj) * 1e9, "steps_per_s": steps / t}, ts)
 
 
 def bench_mp(spec, steps: int, dps: int, repeat: int) -> dict:
     import mpmath
 
+    fn = mp_runner(spec, steps, dps)
+    t, ts = median_time(fn, repeat)
+    return with_times({"steps": steps, "dps": dps, "backend": mpmath.libmp.BACKEND, "seconds": t,
+                       "steps_per_s": steps / t}, ts)
+
+
+def mp_runner(spec, steps: int, dps: int) -> Callable[[], object]:
     from numeric.mp_engine import run_mp
 
     d = derive(spec)
     tr = make_training()
     run_mp(spec, tr, 3, dps=dps, derivation=d)
-    t = best_time(lambda: run_mp(spec, tr, steps, dps=dps, derivation=d), repeat)
-    return {"steps": steps, "dps": dps, "backend": mpmath.libmp.BACKEND, "seconds": t, "steps_per_s": steps / t}
+    return lambda: run_mp(spec, tr, steps, dps=dps, derivation=d)
 
 
-def bench_arb(spec, steps: int, repeat: int, prec: int = 128) -> dict:
+def arb_runner(spec, steps: int, prec: int = 128) -> Callable[[], object]:
     from numeric.arb_engine import run_arb
 
     d = derive(spec)
     tr = make_training()
     run_arb(spec, tr, 3, prec=prec, derivation=d)
-    t = best_time(lambda: run_arb(spec, tr, steps, prec=prec, derivation=d), repeat)
-    return {"steps": steps, "prec": prec, "seconds": t, "steps_per_s": steps / t}
+    return lambda: run_arb(spec, tr, steps, prec=prec, derivation=d)
 
 
-def bench_torch(spec, steps: int, repeat: int, M: int = 1024) -> dict | None:
+def bench_arb(spec, steps: int, repeat: int, prec: int = 128) -> dict:
+    t, ts = median_time(arb_runner(spec, steps, prec), repeat)
+    return with_times({"steps": steps, "prec": prec, "seconds": t, "steps_per_s": steps / t}, ts)
+
+
+def paired_ratio(fast: tuple[Callable[[], object], int], slow: tuple[Callable[[], object], int],
+                 rounds: int) -> dict:
+    """Steps/s of ``fast`` over steps/s of ``slow`` ((runner, steps) each), timed back to back in
+    each round; the median of the per-round ratios, with every round's ratio."""
+    rs = []
+    for _ in range(rounds):
+        ta = timed(fast[0])
+        tb = timed(slow[0])
+        rs.append((fast[1] / ta) / (slow[1] / tb))
+    return {"median": float(np.median(rs)), "rounds": [round(r, 3) for r in rs]}
+
+
+def bench_torch(spec, steps: int, repeat: int, M: int = 1024) -> dict | Callable[[], float] | None:
+    """The plain PyTorch loop: its timings (``repeat`` > 0) or the runner itself (``repeat`` == 0)."""
     try:
         import torch
     except ImportError:
@@ -193,16 +236,19 @@ def bench_torch(spec, steps: int, repeat: int, M: int = 1024) -> dict | None:
                 w.grad = None
         return float(w.detach())
 
-    run_short = steps
-    t = best_time(run, repeat)
-    return {"steps": run_short, "batch": M, "torch": torch.__version__, "threads": torch.get_num_threads(),
-            "seconds": t, "steps_per_s": steps / t, "w_T": run()}
+    if repeat == 0:
+        return run                                              # the runner alone (paired rounds)
+    run()                                                       # warm-up
+    t, ts = median_time(run, repeat)
+    return with_times({"steps": steps, "batch": M, "torch": torch.__version__, "threads": torch.get_num_threads(),
+                       "seconds": t, "steps_per_s": steps / t, "w_T": run()}, ts)
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer steps (a smoke run)")
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5, help="timed runs per figure (the median is reported)")
+    ap.add_argument("--rounds", type=int, default=7, help="paired rounds per engine ratio (median)")
     ap.add_argument("-o", "--output", default=str(ROOT / "benchmarks" / "results.json"))
     args = ap.parse_args(argv)
     q = 10 if args.quick else 1
@@ -220,11 +266,19 @@ def main(argv=None) -> int:
     res["mp_200"] = bench_mp(spec, 20000 // q, 200, args.repeat)
     res["arb_128bit"] = bench_arb(spec, 50000 // q, args.repeat)
     res["torch_sampled_1024"] = bench_torch(spec, 5000 // q, args.repeat)
+    paired = {}
+    if res["torch_sampled_1024"]:
+        torch_run = bench_torch(spec, 5000 // q, 0)
+        torch_run()
+        paired["np_sampled_1024_over_torch"] = paired_ratio((np_sampled_runner(spec, 20000 // q), 20000 // q),
+                                                            (torch_run, 5000 // q), args.rounds)
+    paired["arb_over_mp_50"] = paired_ratio((arb_runner(spec, 50000 // q), 50000 // q),
+                                            (mp_runner(spec, 20000 // q, 50), 20000 // q), args.rounds)
     load1 = os.getloadavg()
     ratios = {
-        "np_sampled_1024_over_torch": (res["np_sampled_1024"]["steps_per_s"] / res["torch_sampled_1024"]["steps_per_s"]
-                                       if res["torch_sampled_1024"] else None),
-        "arb_over_mp_50": res["arb_128bit"]["steps_per_s"] / res["mp_50"]["steps_per_s"],
+        "np_sampled_1024_over_torch": (paired["np_sampled_1024_over_torch"]["median"]
+                                       if "np_sampled_1024_over_torch" in paired else None),
+        "arb_over_mp_50": paired["arb_over_mp_50"]["median"],
         "gd_map_ns_per_traj_step": res["gd_map_vectorized_1e4"]["ns_per_traj_step"],
     }
     targets = {"np_sampled_1024_over_torch": ">= 5", "arb_over_mp_50": ">= 5", "gd_map_ns_per_traj_step": "<= 3"}
@@ -237,7 +291,8 @@ def main(argv=None) -> int:
     doc = {"machine": {"python": platform.python_version(), "numpy": np.__version__, "cpus": os.cpu_count(),
                        "load_average_before": load0, "load_average_after": load1,
                        "platform": platform.platform()},
-           "target": "interval:-1/2,1/2", "results": res, "ratios": ratios, "targets": targets, "met": met}
+           "target": "interval:-1/2,1/2", "timing": "median of --repeat runs; engine ratios: median of paired rounds",
+           "results": res, "paired_rounds": paired, "ratios": ratios, "targets": targets, "met": met}
 
     print(f"load average before {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}, after {load1[0]:.2f} "
           f"{load1[1]:.2f} {load1[2]:.2f}; {os.cpu_count()} cpus")
@@ -249,8 +304,9 @@ def main(argv=None) -> int:
         print(f"{k:28s} {r['steps']:8d} {r.get('trajectories', 1):6d} {r['seconds']:9.3f} {r['steps_per_s']:12.1f}")
     print()
     for k, v in ratios.items():
+        rounds = f"  rounds {paired[k]['rounds']}" if k in paired else ""
         print(f"{k:30s} {('n/a' if v is None else f'{v:.2f}'):>8s}  target {targets[k]:5s}  "
-              f"{'met' if met[k] else ('n/a' if met[k] is None else 'NOT met')}")
+              f"{'met' if met[k] else ('n/a' if met[k] is None else 'NOT met')}{rounds}")
     Path(args.output).write_text(json.dumps(doc, indent=1) + "\n")
     print(f"\nwrote {args.output}")
     return 0

@@ -33,6 +33,16 @@ it grows a radius noticeably the mean-value form
 (valid because Phi_k is smooth on the piece) is computed as well and the two
 enclosures intersected (both are rigorous, so is their intersection).
 
+Speed (same enclosures, fewer Python-level operations).  A run iterates inside
+:meth:`ArbPieces.run`: the current piece is kept while the two ball comparisons
+W >= w_lo(k) and W < w_hi(k) are both decided true (anything else re-decides as above);
+on a rational piece the integer coefficients of N, D (of L') and of scale * N_L, D_L (of
+the loss) are balls formed once, the polynomials are evaluated by Horner's scheme on
+balls (a constant polynomial is a single ball), es = eta scale is multiplied in after
+N/D (skipped when es = 1 exactly); the relative accuracy of the previous ball is kept
+from the previous step.  Every operation is still a ball operation, so every ball
+still contains the true w_t.
+
 Mini-batches (sampled / dataset): the batch gradient with exact a_i = |g(x_i)|,
 
     L_B'(w) = -(r/M) sum_i (1/2 - w a_i)_+^(r-1) a_i,
@@ -205,6 +215,72 @@ def _rational_arb(rf) -> Callable[[arb], arb]:
     return lambda x: n(x) / d(x)
 
 
+def _coeffs_arb(cs: Sequence, factor=None) -> list:
+    """Integer coefficients (highest degree first) as arb balls, each times the exact rational
+    ``factor`` (one ball per product, formed from the exact rational: rigorous); zeros as None."""
+    f = mpq(1) if factor is None else mpq(factor)
+    return [None if c == 0 else arb_from_rational(mpq(int(c)) * f) for c in cs]
+
+
+def horner(cs: Sequence, x: arb) -> arb:
+    """p(x) by Horner's scheme on balls, p = cs[0] x^n + ... + cs[n] (None = a zero coefficient).
+
+    Every operation is a ball operation, so the result contains p(v) for every v in x.
+    """
+    s = cs[0]
+    for c in cs[1:]:
+        s = s * x
+        if c is not None:
+            s = s + c
+    return s
+
+
+def _shape(cs: list) -> tuple:
+    """(c, k, cs): p = c (k = 0), p = c x (k = 1), p = c x^2 (k = 2), else k = -1 (Horner on cs).
+    For the monomials, c x and (c x) x are exactly the operations Horner's scheme performs."""
+    if len(cs) <= 3 and all(c is None for c in cs[1:]):
+        return cs[0], len(cs) - 1, cs
+    return None, -1, cs
+
+
+def _ev(sh: tuple, x: arb) -> arb:
+    c, k, cs = sh
+    if k == 0:
+        return c
+    if k == 1:
+        return c * x
+    if k == 2:
+        return c * x * x
+    return horner(cs, x)
+
+
+class _RationalStep:
+    """One rational piece's  x -> x - es (N(x) / D(x))  (es = eta scale; the product is
+    skipped when es = 1 exactly) and  (scale N_L)(x) / D_L(x), with the integer
+    coefficients as exact balls and scale * N_{L,j} formed once as balls from the exact
+    rationals.  Constants and the monomials c x, c x^2 are evaluated without a Horner
+    call (:func:`_shape`).  (es is not folded into N: N/D is enclosed first, as in
+    :meth:`ArbPieces.step`.)"""
+
+    __slots__ = ("es", "gn", "gd", "ln", "ld")
+
+    def __init__(self, f: PieceForms, es: arb, scale_q: mpq) -> None:
+        gq, lq = f.grad_q, f.loss_q
+        self.es = None if (es.is_exact() and es == 1) else es
+        polys = [_coeffs_arb(gq.num), _coeffs_arb(gq.den), _coeffs_arb(lq.num, scale_q), _coeffs_arb(lq.den)]
+        polys = [[arb(0)] + cs[1:] if cs[0] is None else cs for cs in polys]
+        self.gn, self.gd, self.ln, self.ld = (_shape(cs) for cs in polys)
+
+    def delta(self, x: arb) -> arb:
+        """eta scale L'(x)."""
+        q = _ev(self.gn, x) / _ev(self.gd, x)
+        return q if self.es is None else self.es * q
+
+    def loss(self, x: arb) -> arb:
+        """scale L(x)."""
+        return _ev(self.ln, x) / _ev(self.ld, x)
+
+
 # ====================================================================== pieces
 
 class ArbPieces:
@@ -233,6 +309,17 @@ class ArbPieces:
                 self.hess_f.append(compile_arb(f.hess))
         self._k = 0
         self.straddles = 0
+        self.scale_q = to_mpq(scale)
+        self._eta = None                    # the eta ball the fast steps were prepared for
+        self._fast: list = []
+        self._prev = None                   # the last result of loss_step()/run() and its relative accuracy
+        self._prev_bits = 0
+
+    def _prepare(self, eta: arb) -> None:
+        """Per rational piece, the balls of L' = N/D and scale L = (scale N_L)/D_L (once per eta)."""
+        self._eta = eta
+        es = eta * self.scale
+        self._fast = [_RationalStep(f, es, self.scale_q) if f.rational else None for f in self.forms]
 
     def inside(self, k: int, x: arb) -> bool:
         """Decided: every point of x is in [w_lo(k), w_hi(k))."""
@@ -260,7 +347,8 @@ class ArbPieces:
     def locate(self, x: arb) -> int | list[int]:
         """The piece index when decided, else the list of pieces met."""
         k = self._k
-        if self.inside(k, x):
+        hi = self.hi[k]
+        if x >= self.lo[k] and (hi is None or x < hi):
             return k
         for k in range(len(self.forms)):
             if self.inside(k, x):
@@ -292,10 +380,7 @@ class ArbPieces:
             y = x - es * self.grad_f[k](x)
             # the plain form lost more than one bit of relative accuracy: add the mean-value form
             if y.rel_accuracy_bits() < x.rel_accuracy_bits() - 1 and not x.is_exact():
-                m = x.mid()
-                mvf = (m - es * self.grad_f[k](m)) + (1 - es * self.hess_f[k](x)) * (x - m)
-                if mvf.is_finite():
-                    y = y.intersection(mvf) if y.is_finite() else mvf
+                y = self._mean_value(k, x, y, es)
             return y
         self.straddles += 1
         out = None
@@ -304,6 +389,98 @@ class ArbPieces:
             v = c - es * self.grad_f[j](c)
             out = v if out is None else out.union(v)
         return out
+
+    def loss_step(self, x: arb, eta: arb) -> tuple[arb, arb]:
+        """(enclosure of scale L(x), enclosure of Phi(x)) with one piece decision.
+
+        Decided inside a rational piece (the common case): Phi(x) = x - es (N(x)/D(x)),
+        es = eta scale, by Horner on balls with the coefficients prepared once
+        (:class:`_RationalStep`), and scale L(x) = (scale N_L)(x)/D_L(x) likewise; the mean-value form is added exactly as in :meth:`step` when
+        the plain form lost more than one bit.  Otherwise :meth:`loss` and :meth:`step`.
+        """
+        if eta is not self._eta:
+            self._prepare(eta)
+        k = self._k
+        hi = self.hi[k]
+        if not (x >= self.lo[k] and (hi is None or x < hi)):
+            k = self.locate(x)
+        fs = self._fast[k] if isinstance(k, int) else None
+        if fs is None or (k in self.at_lo and self._at_lo_point(k, x)):
+            return self.loss(x), self.step(x, eta)
+        y = x - fs.delta(x)
+        xb = self._prev_bits if x is self._prev else x.rel_accuracy_bits()
+        yb = y.rel_accuracy_bits()
+        if yb < xb - 1 and not x.is_exact():
+            y = self._mean_value(k, x, y, eta * self.scale)
+            yb = y.rel_accuracy_bits()
+        self._prev, self._prev_bits = y, yb
+        return fs.loss(x), y
+
+    def run(self, x: arb, eta: arb, n: int, ws: list, losses: list | None, t0: int = 0) -> arb:
+        """n steps of :meth:`loss_step` from x = w_t0: appends scale L(w_t) to ``losses`` (unless
+        None: then no loss is computed) and w_(t+1) to ``ws`` for t = t0 .. t0+n-1; returns
+        the last ball.
+
+        The same operations as :meth:`loss_step`, in one loop with the current piece's
+        bounds and prepared coefficients held in locals (the piece is re-decided by the
+        two ball comparisons every step, and fully whenever they are not both true).
+        """
+        if eta is not self._eta:
+            self._prepare(eta)
+        lo, hi, fast, at_lo = self.lo, self.hi, self._fast, self.at_lo
+        wapp = ws.append
+        lapp = None if losses is None else losses.append
+        k = None
+        lok = hik = gn = gd = ln = ld = gnc = gdc = lnc = ldc = es = None
+        gnk = gdk = lnk = ldk = -1
+        atk = False
+        xb = x.rel_accuracy_bits()
+        for t in range(t0, t0 + n):
+            if k is None or not (x >= lok and (hik is None or x < hik)) or (atk and self._at_lo_point(k, x)):
+                k = self.locate(x)
+                fs = fast[k] if isinstance(k, int) else None
+                if fs is None or (k in at_lo and self._at_lo_point(k, x)):
+                    lv = None if lapp is None else self.loss(x)
+                    y = self.step(x, eta)
+                    k = None
+                else:
+                    lok, hik, atk = lo[k], hi[k], k in at_lo
+                    # (c, k, coefficients) of N, D, N_L, D_L: constants and c x, c x^2 inline
+                    (gnc, gnk, gn), (gdc, gdk, gd), (lnc, lnk, ln), (ldc, ldk, ld) = fs.gn, fs.gd, fs.ln, fs.ld
+                    es = fs.es
+            if k is not None:
+                num = gnc if gnk == 0 else (gnc * x if gnk == 1 else horner(gn, x))
+                den = gdc if gdk == 0 else (gdc * x if gdk == 1 else (gdc * x * x if gdk == 2 else horner(gd, x)))
+                q = num / den
+                y = x - (q if es is None else es * q)
+                yb = y.rel_accuracy_bits()
+                if yb < xb - 1 and not x.is_exact():
+                    y = self._mean_value(k, x, y, eta * self.scale)
+                    yb = y.rel_accuracy_bits()
+                if lapp is not None:
+                    num = lnc if lnk == 0 else (lnc * x if lnk == 1 else horner(ln, x))
+                    den = ldc if ldk == 0 else (ldc * x if ldk == 1 else (ldc * x * x if ldk == 2 else horner(ld, x)))
+                    lv = num / den
+            else:
+                yb = y.rel_accuracy_bits()
+            if lapp is not None:
+                if not lv.is_finite():
+                    _check(t, lv, "L")
+                lapp(lv)
+            if not y.is_finite():
+                _check(t + 1, y)
+            wapp(y)
+            x, xb = y, yb
+        self._prev, self._prev_bits = x, xb
+        return x
+
+    def _mean_value(self, k: int, x: arb, y: arb, es: arb) -> arb:
+        """y intersected with Phi(m) + Phi'(x) (x - m), m = mid(x) (both enclose Phi(x))."""
+        m = x.mid()
+        mvf = (m - es * self.grad_f[k](m)) + (1 - es * self.hess_f[k](x)) * (x - m)
+        if mvf.is_finite():
+            y = y.intersection(mvf) if y.is_finite() else mvf
+        return y
 
     def loss(self, x: arb) -> arb:
         """An enclosure of scale * L(x)."""
@@ -339,7 +516,11 @@ def arb_trajectory(derivation: Derivation, eta, w0, steps: int, prec: int = DEFA
         e = arb_from_rational(to_mpq(eta))
         x = arb_from_rational(to_mpq(w0))
         out = [x]
-        if stop is not None and stop(0, x):
+        if stop is None:
+            # the engine's own loop (ArbPieces.run: the same route as run_arb); the loss balls are dropped
+            P.run(x, e, steps, out, None, 0)
+            return out
+        if stop(0, x):
             return out
         step = P.step
         for t in range(1, steps + 1):
@@ -427,26 +608,41 @@ def run_arb(spec: Spec, training: Training, steps: int, *, prec: int = DEFAULT_P
         x = arb_from_rational(to_mpq(training.w0))
         ws, losses = [x], []
         r = spec.r
-        for t in range(steps + 1):
-            step = src.step(t)
-            if isinstance(step, CellStep):
-                P = compiled.get(step.key)
-                if P is None:
-                    P = compiled[step.key] = ArbPieces(step.forms, step.scale)
-                losses.append(_check(t, P.loss(x), "L"))
-                if t == steps:
-                    break
-                x = _check(t + 1, P.step(x, e))
-            else:
-                a = [arb_from_rational(v) for v in step.a]
-                losses.append(_check(t, batch_loss_arb(a, x, r), "L"))
-                if t == steps:
-                    break
-                x = _check(t + 1, batch_step_arb(a, x, e, r))
-            ws.append(x)
-            if progress is not None:
-                progress(t + 1)
+        if src.kind == "full":
+            # one derivation for every step: the loop runs inside ArbPieces.run, in chunks (progress)
+            step0 = src.step(0)
+            P = compiled[step0.key] = ArbPieces(step0.forms, step0.scale)
+            t, chunk = 0, (steps if progress is None else 1000)
+            while t < steps:
+                n = min(chunk, steps - t)
+                x = P.run(x, e, n, ws, losses, t)
+                t += n
+                if progress is not None:
+                    progress(t)
+            losses.append(_check(steps, P.loss(x), "L"))
+        else:
+            for t in range(steps + 1):
+                step = src.step(t)
+                if isinstance(step, CellStep):
+                    P = compiled.get(step.key)
+                    if P is None:
+                        P = compiled[step.key] = ArbPieces(step.forms, step.scale)
+                    if t == steps:
+                        losses.append(_check(t, P.loss(x), "L"))
+                        break
+                    lv, x = P.loss_step(x, e)
+                    losses.append(_check(t, lv, "L"))
+                    _check(t + 1, x)
+                else:
+                    a = [arb_from_rational(v) for v in step.a]
+                    losses.append(_check(t, batch_loss_arb(a, x, r), "L"))
+                    if t == steps:
+                        break
+                    x = _check(t + 1, batch_step_arb(a, x, e, r))
+                ws.append(x)
+                if progress is not None:
+                    progress(t + 1)
         meta = {"prec": prec, "digits": max(5, int(prec * 0.30103)),
                 "straddles": sum(P.straddles for P in compiled.values()),
-                "max_rad": str(max((b.rad() for b in ws), key=lambda v: float(v.mid())).str(3))}
+                "max_rad": str(max(b.rad() for b in ws).str(3))}     # radii are exact: comparisons decided
     return Trajectory("arb", spec, training, list(range(len(ws))), ws, losses, meta)

@@ -59,7 +59,13 @@ N = 8 in d = 2: 7.5e5 simplices, 8 s; N = 4 in d = 3: 7e5, 11 s; N >= 5 in d = 3
 not fit in memory); iterated: 0.02-0.05 s (d = 2), 2-15 s (d = 3) per evaluation.
 
 Mini-batches: the mean of the per-point loss/gradient over the step's shared points
-(:mod:`numeric.batches`), the hidden forward pass done once per block of steps.
+(:mod:`numeric.batches`).  The hidden layers do not depend on w, so their forward pass
+for the points of a block of future steps is one vectorized call
+(:meth:`FloatNet.forward_g`, caching g and f° per point); each step then runs the head's
+forward and backward pass on its M cached g values (:class:`BatchHead`: preallocated
+buffers, in-place operations).  Recorded losses are forward passes at the recorded w_t,
+computed lazily and vectorized over the recorded steps (``run_np(..., losses=False)``
+skips them).
 """
 from __future__ import annotations
 
@@ -74,7 +80,8 @@ import sympy
 from .batches import BatchSchedule
 
 __all__ = ["FloatNet", "head_pass", "np_gradient", "np_loss", "np_gradient_error", "run_np",
-           "RunResult", "NpEngine", "engine_for", "batch_gradient", "batch_loss"]
+           "RunResult", "NpEngine", "engine_for", "batch_gradient", "batch_loss", "BatchHead",
+           "batch_losses"]
 
 _ROOT_MARGIN = 1e-13        # roots closer than this (relative) to a piece end are ignored
 _ZERO_TOL = 1e-13           # relative tolerance below which a vertex value counts as 0
@@ -96,6 +103,7 @@ class FloatNet:
                   for l in network.hidden]
         self.b = [np.array([_f(v) for v in l.bias], dtype=np.float64) for l in network.hidden]
         self.WT = [np.ascontiguousarray(W.T) for W in self.W]
+        self._bcol = [b[:, None].copy() for b in self.b]
         self.v = np.array([_f(v) for v in network.readout], dtype=np.float64)
         self.c = _f(network.readout_bias)
         self.hb = np.array([_f(v) for v in network.head_bias], dtype=np.float64)
@@ -134,6 +142,43 @@ class FloatNet:
         """g at points X (..., d): the full hidden forward pass and the readout."""
         return self.preacts(X, self.n_layers)[..., 0]
 
+    def forward_g(self, X: np.ndarray, chunk: int = 8192) -> np.ndarray:
+        """g at points X (..., d): the same forward pass as :meth:`level`, for many points.
+
+        The points are taken ``chunk`` at a time in the transposed layout (one row per
+        neuron, one column per point), so every layer is one small matmul (or, for a
+        single input feature, one broadcast product) plus bias and ReLU in place on a
+        buffer that stays in cache:  h_0 = features(x)^T,  h_{k+1} = max(W_k h_k + b_k, 0),
+        g = v . h_L + c.  This is the hidden forward pass of a whole block of future
+        mini-batch steps at once (the hidden layers do not depend on w).
+        """
+        X = np.asarray(X, dtype=np.float64)
+        lead = X.shape[:-1]
+        X2 = X.reshape(-1, X.shape[-1])
+        N = X2.shape[0]
+        out = np.empty(N)
+        bufs: dict = {}
+        for a in range(0, N, chunk):
+            x = X2[a:a + chunk]
+            n = x.shape[0]
+            h = self.features(x).T
+            if h.shape[0] > 1:
+                h = np.ascontiguousarray(h)
+            for k in range(self.n_layers):
+                z = bufs.get((k, n))
+                if z is None:
+                    z = bufs[(k, n)] = np.empty((self.widths[k], n))
+                if h.shape[0] == 1:
+                    np.multiply(self.W[k], h, out=z)                # (width, 1) * (1, n)
+                else:
+                    np.matmul(self.W[k], h, out=z)
+                z += self._bcol[k]
+                np.maximum(z, 0.0, out=z)
+                h = z
+            np.matmul(self.v, h, out=out[a:a + n])
+        out += self.c
+        return out.reshape(lead)
+
     def pattern_code(self, X: np.ndarray) -> np.ndarray:
         """A 64-bit hash of the hidden activation pattern at X (for structure comparisons)."""
         h = self.features(X)
@@ -146,8 +191,11 @@ class FloatNet:
 
 
 def target_of(g: np.ndarray) -> np.ndarray:
-    """f° from the sign of g: 1 on g > 0, 0 on g < 0, 1/2 on g = 0."""
-    return np.where(g > 0, 1.0, np.where(g < 0, 0.0, 0.5))
+    """f° from the sign of g: 1 on g > 0, 0 on g < 0, 1/2 on g = 0, i.e. (sign(g) + 1) / 2 (exact)."""
+    fo = np.sign(np.asarray(g, dtype=np.float64))
+    fo += 1.0
+    fo *= 0.5
+    return fo
 
 
 def head_pass(net: FloatNet, w, g, fo, r: float, grad: bool = True, loss: bool = False):
@@ -178,6 +226,131 @@ def head_pass(net: FloatNet, w, g, fo, r: float, grad: bool = True, loss: bool =
     for pre, ok in zip(pres, net.ho):
         dpre = dpre + (pre > 0.0) * ok                            # sigma'(0) = 0
     return (dldf * dpre) * g, out_l                               # dL/dpre_k = dL/df * head_out[k] * 1[pre_k > 0]; d pre_k / dw = g
+
+
+class BatchHead:
+    """The head's forward and backward pass on one step's cached level values, T trajectories.
+
+    Same computation as :func:`head_pass` (per point: pre_k = w g + b_k, f = sum_k
+    head_out[k] sigma(pre_k), e = f - f°, dL/df = r |e|^(r-1) sign(e), dL/dpre_k = dL/df *
+    head_out[k] * 1[pre_k > 0] with sigma'(0) = 0, dL/dw = sum_k dL/dpre_k * g), then the
+    mean over the M points:
+
+        L_B'(w) = (r / M) sum_i delta_i g_i,   delta_i = |e_i|^(r-1) sign(e_i) sum_k head_out[k] 1[pre_ik > 0],
+
+    arranged for a loop of many steps: every array is preallocated and every operation
+    writes in place, so a step creates no arrays.  The standard head (two rows, biases
+    b_0 >= b_1, head_out = (1, -1)) has pre_0 >= pre_1 (also in float), so
+    1[pre_0 > 0] - 1[pre_1 > 0] is 1 where the two indicators differ and 0 where they agree:
+    delta is e with the entries where they agree set to 0 (the ReLU backward as a mask);
+    r = 2 needs no power.  The sum over the points is one dot product per trajectory
+    (``np.dot(delta_j, g)``), so a trajectory's gradient does not depend on how many
+    others step with it.  ``r / M`` is applied as one exact factor when it is a power of
+    two (then eta (r/M) s = (eta r/M) s exactly), else as * r then / M.
+    """
+
+    def __init__(self, net: FloatNet, r: float, T: int, M: int) -> None:
+        self.hb = [float(b) for b in net.hb]
+        self.ho = [float(o) for o in net.ho]
+        self.std = len(self.hb) == 2 and self.ho == [1.0, -1.0] and self.hb[0] >= self.hb[1]
+        self.r = float(r)
+        self.M = M
+        self.T = T
+        shape = (T, M)
+        self.A = np.empty(shape)
+        self.S = np.empty(shape)
+        self.D = np.empty(shape)
+        self.P = [np.empty(shape) for _ in self.hb]
+        self.B = [np.empty(shape, dtype=bool) for _ in self.hb]
+        self.Bx = np.empty(shape, dtype=bool)
+        q = Fraction(self.r) / M
+        m, e = math.frexp(float(q))
+        self.fac = float(q) if (m == 0.5 and Fraction(float(q)) == q) else None   # r/M a power of two
+        # T = 1: the 1-D row views used by grad1 (w a Python float)
+        self._rows = [tuple(x[0] for x in (self.A, self.S, self.D, *self.P, *self.B, self.Bx))] if T == 1 else []
+
+    def scale(self, s: float) -> float:
+        """(r / M) s."""
+        return s * self.fac if self.fac is not None else s * self.r / self.M
+
+    def _delta(self, wb, g: np.ndarray, fo: np.ndarray, A, S, D, P, B, Bx) -> None:
+        """delta (see the class docstring) into A; ``wb`` is w (a float, 1-D buffers) or w[:, None]."""
+        mul, maximum, greater = np.multiply, np.maximum, np.greater
+        mul(g, wb, out=A)                                      # w g: both head rows carry w
+        for bk, Pk in zip(self.hb, P):
+            np.add(A, bk, out=Pk)                              # pre_k = w g + b_k
+        # forward: f = sum_k head_out[k] sigma(pre_k)
+        if self.std:
+            maximum(P[0], 0.0, out=A)
+            maximum(P[1], 0.0, out=S)
+            np.subtract(A, S, out=A)
+        else:
+            A.fill(0.0)
+            for ok, Pk in zip(self.ho, P):
+                maximum(Pk, 0.0, out=S)
+                S *= ok
+                A += S
+        np.subtract(A, fo, out=A)                              # e = f - f°
+        # backward: dL/df / r = |e|^(r-1) sign(e)
+        r = self.r
+        if r == 1.0:
+            np.sign(A, out=A)
+        elif r != 2.0:
+            np.abs(A, out=S)
+            np.power(S, r - 1.0, out=S)
+            np.sign(A, out=A)
+            A *= S
+        # times sum_k head_out[k] sigma'(pre_k), sigma'(0) = 0
+        for Pk, Bk in zip(P, B):
+            greater(Pk, 0.0, out=Bk)
+        if self.std:
+            np.equal(B[0], B[1], out=Bx)
+            np.copyto(A, 0.0, where=Bx)
+        else:
+            D.fill(0.0)
+            for ok, Bk in zip(self.ho, B):
+                mul(Bk, ok, out=S)
+                D += S
+            mul(A, D, out=A)
+
+    def grad1(self, w: float, g: np.ndarray, fo: np.ndarray) -> float:
+        """L_B'(w) of one trajectory (T = 1 buffers; w a float)."""
+        A, S, D, *rest = self._rows[0]
+        n = len(self.hb)
+        self._delta(w, g, fo, A, S, D, rest[:n], rest[n:2 * n], rest[2 * n])
+        return self.scale(float(np.dot(A, g)))                 # d pre_k / dw = g
+
+    def grad(self, wcol: np.ndarray, g: np.ndarray, fo: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """L_B'(w) for w = wcol[:, 0] (T,) on levels g (M,) with f° = fo (M,), written into out (T,)."""
+        n = len(self.hb)
+        self._delta(wcol, g, fo, self.A, self.S, self.D, self.P, self.B, self.Bx)
+        dot = np.dot
+        A = self.A
+        for j in range(self.T):
+            out[j] = dot(A[j], g)
+        if self.fac is not None:
+            out *= self.fac
+        else:
+            out *= self.r
+            out /= self.M
+        return out
+
+
+def batch_losses(net: FloatNet, r: float, w: np.ndarray, G: np.ndarray, FO: np.ndarray) -> np.ndarray:
+    """Mini-batch losses mean_i |f(w_j, x_ij) - f°(x_ij)|^r for rows j: w (n, T), G, FO (n, M) -> (n, T).
+
+    The head's forward pass (:func:`head_pass`), vectorized over the rows (the steps
+    whose loss is recorded), in slices that keep the temporaries small.
+    """
+    n, T = w.shape
+    M = G.shape[1]
+    out = np.empty((n, T))
+    step = max(1, (1 << 20) // max(1, T * M))
+    for a in range(0, n, step):
+        b = min(n, a + step)
+        _, ll = head_pass(net, w[a:b, :, None], G[a:b, None, :], FO[a:b, None, :], r, grad=False, loss=True)
+        out[a:b] = ll.mean(-1)
+    return out
 
 
 # ====================================================================== 1-D rules
@@ -469,7 +642,7 @@ class Fast1D:
 
     def grad(self, w: float) -> float:
         with np.errstate(divide="ignore", invalid="ignore"):
-            inv = 1.0 / w
+            inv = np.divide(1.0, w)                                      # w = 0: inf, as in Pieces1D
             c0, ic1 = self.c0, self.ic1
             sa = np.fmin(np.fmax((-self.hb[0] * inv - c0) * ic1, 0.0), 1.0)
             sb = np.fmin(np.fmax((-self.hb[1] * inv - c0) * ic1, 0.0), 1.0)
@@ -971,15 +1144,19 @@ def np_gradient_error(spec, w: float) -> tuple[float, float]:
 
 
 def batch_gradient(spec, w, points: np.ndarray) -> np.ndarray:
-    """Mean per-point dL/dw over ``points`` (M, d) for w (T,) -> (T,)."""
+    """Mean per-point dL/dw over ``points`` (M, d) for w (T,) -> (T,): the hidden forward pass
+    (:meth:`FloatNet.forward_g`) and the head pass :class:`BatchHead`, as in :func:`run_np`."""
     eng = engine_for(spec)
-    g = eng.net.level(np.asarray(points, dtype=np.float64))
-    return eng.batch(w, g, grad=True, loss=False)[0]
+    g = eng.net.forward_g(np.asarray(points, dtype=np.float64))
+    w = np.atleast_1d(np.asarray(w, dtype=np.float64))
+    out = np.empty(w.shape[0])
+    return BatchHead(eng.net, eng.r, w.shape[0], g.shape[0]).grad(w[:, None], g, target_of(g), out)
 
 
 def batch_loss(spec, w, points: np.ndarray) -> np.ndarray:
+    """Mean per-point loss |f(w, x) - f°(x)|^r over ``points`` (M, d) for w (T,) -> (T,)."""
     eng = engine_for(spec)
-    g = eng.net.level(np.asarray(points, dtype=np.float64))
+    g = eng.net.forward_g(np.asarray(points, dtype=np.float64))
     return eng.batch(w, g, grad=False, loss=True)[1]
 
 
@@ -1028,12 +1205,25 @@ def _trajectory_params(training, w0, eta):
 
 
 def run_np(spec, training, steps: int, *, w0=None, eta=None, record_every: int = 1,
-           data: Any = None, schedule: BatchSchedule | None = None, method: str = "auto") -> RunResult:
+           data: Any = None, schedule: BatchSchedule | None = None, method: str = "auto",
+           losses: bool = True) -> RunResult:
     """Float64 gradient descent w_{t+1} = w_t - eta * (step t's batch gradient at w_t).
 
     ``training``: a :class:`symbolic.spec.Training` (its w0/eta, or the arrays ``w0``,
     ``eta`` of shape (n_traj,), broadcast together) or a list of Trainings sharing batch
     and seed.  All trajectories step together on the same batches.
+
+    The steps compute gradients only (forward and backward passes).  The loss of a
+    recorded step (``record_every``) is the forward pass at the recorded w_t on that
+    step's batch; it is computed lazily, vectorized over the recorded steps (after each
+    block of mini-batch steps; after the run for 1-D full batch and cyclic slabs, whose
+    quadrature takes many w at once), and not at all with ``losses=False`` (the loss
+    column is then NaN).
+
+    Mini-batches: the hidden layers do not depend on w, so the hidden forward pass of a
+    block of future steps' points is one vectorized call (:meth:`FloatNet.forward_g`),
+    caching g and f° per point; each step then runs only the head's forward and
+    backward pass on its M cached g values (:class:`BatchHead`, preallocated buffers).
     """
     base, w, etaa = _trajectory_params(training, w0, eta)
     steps = int(steps)
@@ -1045,22 +1235,19 @@ def run_np(spec, training, steps: int, *, w0=None, eta=None, record_every: int =
     if rec_t[-1] != steps:
         rec_t.append(steps)
     rec_set = set(rec_t)
-    W = np.empty((len(rec_t), w.shape[0]))
-    Lr = np.empty((len(rec_t), w.shape[0]))
+    T = w.shape[0]
+    W = np.empty((len(rec_t), T))
+    Lr = np.full((len(rec_t), T), np.nan)
     ri = 0
 
-    fast = None
-    if kind == "full" and eng.method == "lines" and w.shape[0] == 1 and eng.net.p == 1 \
-            and len(eng.net.hb) == 2 and eng.r.is_integer():
-        fast = Fast1D(eng.cell_integrator())
-
-    def record(t, wcur, lossv):
-        nonlocal ri
-        W[ri] = wcur
-        Lr[ri] = lossv
-        ri += 1
-
     if kind in ("full", "cyclic"):
+        fast = None
+        if kind == "full" and eng.method == "lines" and T == 1 and eng.net.p == 1 \
+                and len(eng.net.hb) == 2 and eng.r.is_integer():
+            fast = Fast1D(eng.cell_integrator())
+        # 1-D cells (Pieces1D) integrate many w in one vectorized pass: losses after the run
+        lazy = losses and eng.method == "lines"
+        rows_by_cell: dict = {}
         for t in range(steps + 1):
             if kind == "full":
                 lo = hi = None
@@ -1068,40 +1255,81 @@ def run_np(spec, training, steps: int, *, w0=None, eta=None, record_every: int =
             else:
                 lo, hi = sched.cell(t)
                 weight = float(sched.K)
-            want_loss = t in rec_set
+            rec = t in rec_set
+            if rec:
+                W[ri] = w
+                if lazy:
+                    rows_by_cell.setdefault((lo, hi), []).append(ri)
+            eager = rec and losses and not lazy
             if t == steps:
-                _, lv = eng.full(w, lo, hi, weight, grad=False, loss=True)
-                record(t, w, lv)
+                if eager:
+                    Lr[ri] = eng.full(w, lo, hi, weight, grad=False, loss=True)[1]
+                ri += 1
                 break
-            if fast is not None and not want_loss:
+            if fast is not None and not eager:
                 gv = np.array([fast.grad(float(w[0]))])
             else:
-                gv, lv = eng.full(w, lo, hi, weight, grad=True, loss=want_loss)
-                if want_loss:
-                    record(t, w, lv)
+                gv, lv = eng.full(w, lo, hi, weight, grad=True, loss=eager)
+                if eager:
+                    Lr[ri] = lv
+            if rec:
+                ri += 1
             w = w - etaa * gv
+        if lazy:
+            weight = 1.0 if kind == "full" else float(sched.K)
+            for (lo, hi), rows in rows_by_cell.items():
+                _, lv = eng.full(W[rows].ravel(), lo, hi, weight, grad=False, loss=True)
+                Lr[rows] = lv.reshape(len(rows), T)
     else:
         net = eng.net
-        block = max(1, min(steps + 1, (1 << 20) // max(1, sched.M)))
-        gdata = net.level(sched.data) if kind == "dataset" else None
+        M = sched.M
+        head = BatchHead(net, eng.r, T, M)
+        block = max(1, min(steps + 1, (1 << 16) // max(1, M)))    # steps per block: ~64K cached g
+        gdata = net.forward_g(sched.data) if kind == "dataset" else None
+        fodata = target_of(gdata) if kind == "dataset" else None
+        w = np.ascontiguousarray(w)
+        wcol = w[:, None]                                          # a view: updated in place below
+        gv = np.empty(T)
+        tmp = np.empty(T)
+        one = T == 1
+        if one:
+            wf, ef = float(w[0]), float(etaa[0])
         t = 0
         while t <= steps:
             t1 = min(steps + 1, t + block)
             if kind == "sampled":
-                G = net.level(sched.points_block(t, t1))           # hidden forward pass, (B, M)
+                G = net.forward_g(sched.points_block(t, t1))       # hidden forward pass, (B, M)
+                FO = target_of(G)                                  # f° from the same forward pass
             else:
-                G = gdata[sched.index_block(t, t1)]
-            FO = target_of(G)                                      # f° from the same forward pass
-            for i in range(t1 - t):
-                tt = t + i
-                want_loss = tt in rec_set
-                if tt == steps:
-                    _, lv = eng.batch(w, G[i], grad=False, loss=True, fo=FO[i])
-                    record(tt, w, lv)
-                    break
-                gv, lv = eng.batch(w, G[i], grad=True, loss=want_loss, fo=FO[i])
-                if want_loss:
-                    record(tt, w, lv)
-                w = w - etaa * gv
+                idx = sched.index_block(t, t1)
+                G, FO = gdata[idx], fodata[idx]
+            rows: list[int] = []
+            r0 = ri
+            if one:                                                # the same arithmetic on floats
+                grad1 = head.grad1
+                for i in range(t1 - t):
+                    tt = t + i
+                    if tt in rec_set:
+                        W[ri, 0] = wf
+                        ri += 1
+                        rows.append(i)
+                    if tt == steps:
+                        break
+                    wf = wf - ef * grad1(wf, G[i], FO[i])
+                w[0] = wf
+            else:
+                for i in range(t1 - t):
+                    tt = t + i
+                    if tt in rec_set:
+                        W[ri] = w
+                        ri += 1
+                        rows.append(i)
+                    if tt == steps:
+                        break
+                    head.grad(wcol, G[i], FO[i], gv)
+                    np.multiply(etaa, gv, out=tmp)
+                    np.subtract(w, tmp, out=w)
+            if losses and rows:
+                Lr[r0:ri] = batch_losses(net, eng.r, W[r0:ri], G[rows], FO[rows])
             t = t1
     return RunResult(np.array(rec_t), W, Lr, sched.batch.text(), etaa, _trajectory_params(training, w0, eta)[1])
