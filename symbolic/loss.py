@@ -132,21 +132,33 @@ class Derivation:
         return sympy.limit(w * self.asymptotic, w, sympy.oo)
 
 
-def head_error_check() -> bool:
-    """Check symbolically that the head's error is (1/2 - w|g|)_+ on each pattern (w > 0).
+def head_error_check(network) -> bool:
+    """The head's error is (1/2 - w|g|)_+ on every activation pattern (w > 0, g != 0).
 
-    g > 0 (f° = 1): patterns 'both on' (w g >= 1/2, f = 1, error 0) and 'first only'
-    (0 < w g < 1/2, f = w g + 1/2, error 1/2 - w g).  g < 0 (f° = 0): 'first only'
-    (-1/2 < w g < 0, error w g + 1/2 = 1/2 - w|g|) and 'none' (w g <= -1/2, error 0).
+    Read from the network's head: f = sum_k o_k sigma(t + b_k) with t = w g, biases
+    b = head_bias and output weights o = head_out.  The kinks of the head are at
+    t = -b_k; on each interval between them the pattern is fixed, f is affine in t,
+    and the error |f - f°| (f° = 1 for t > 0, 0 for t < 0) must equal
+    max(1/2 - |t|, 0) as affine functions of t -- checked exactly at the interval's
+    two ends (two points fix an affine function), the unbounded end by its slope.
     """
-    g = sympy.Symbol("g", real=True)
-    f = sympy.Max(w * g + HALF, 0) - sympy.Max(w * g - HALF, 0)
-    checks = []
-    for gv, wv in ((Q(1, 3), Q(1)), (Q(1, 3), Q(2)), (Q(-1, 3), Q(1)), (Q(-1, 3), Q(2)), (Q(1, 7), Q(5, 2))):
-        target = 1 if gv > 0 else 0
-        err = abs(f.subs({g: gv, w: wv}) - target)
-        checks.append(err == max(HALF - wv * abs(gv), 0))
-    return all(checks)
+    b, o = [Q(v) for v in network.head_bias], [Q(v) for v in network.head_out]
+    t = sympy.Symbol("t", real=True)
+    kinks = sorted({-bk for bk in b} | {Q(0)})
+    ends = [kinks[0] - 1] + kinks + [kinks[-1] + 1]
+    for lo, hi in zip(ends, ends[1:]):
+        mid = (lo + hi) / 2
+        active = [mid + bk > 0 for bk in b]
+        f = sum((ok * (t + bk) for ok, bk, on in zip(o, b, active) if on), Q(0))
+        target = 1 if mid > 0 else 0
+        err = (target - f) if target == 1 else f
+        ref = (HALF - t if mid > 0 else HALF + t) if abs(mid) < HALF else Q(0)
+        diff = sympy.expand(err - ref)
+        if diff.free_symbols - {t} or sympy.Poly(diff, t).degree() > 1:
+            return False
+        if diff.subs(t, lo) != 0 or diff.subs(t, hi) != 0:
+            return False
+    return True
 
 
 def _laurent_expr(terms: dict) -> sympy.Expr:
@@ -256,7 +268,7 @@ def derive(spec: Spec) -> Derivation:
         from .ball import derive_exact_ball  # the exact ball has curved level sets
 
         return derive_exact_ball(spec)
-    if not head_error_check():
+    if not head_error_check(net):
         raise AssertionError("head error formula failed its symbolic check")
     cells = linear_regions(net, spec.domain)
     signed = signed_density(cells, spec.density)

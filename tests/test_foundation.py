@@ -97,3 +97,16 @@ def test_asymptotic_constant_matches_band_formula(a, length, r):
     d = derive(make_spec(f"interval:{a},{b}", r=r))
     rq = Q(r)
     assert d.leading_constant == Q(2) ** (-rq) / (rq + 1)
+
+
+def test_head_error_check_reads_the_head():
+    """The error formula (1/2 - w|g|)_+ holds for the constructed head and is caught
+    failing for a head with another bias or output weight."""
+    import dataclasses
+
+    from symbolic.loss import head_error_check
+
+    net = make_spec("interval:-1/2,1/2").network
+    assert head_error_check(net)
+    assert not head_error_check(dataclasses.replace(net, head_bias=(Q(1, 2), Q(-1, 3))))
+    assert not head_error_check(dataclasses.replace(net, head_out=(Q(1), Q(-2))))
