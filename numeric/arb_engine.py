@@ -65,9 +65,10 @@ from gmpy2 import mpq
 
 from symbolic.errors import SpecError
 from symbolic.iterate import PieceForms, piece_forms, to_mpq
-from symbolic.loss import Derivation, w as W_SYM
+from symbolic.loss import Derivation
 from symbolic.spec import Spec, Training
 
+from .evaluator import Backend, compile_expr
 from .trajectory import CellStep, StepSource, Trajectory
 
 DEFAULT_PREC = 128
@@ -126,77 +127,40 @@ def _ball_between(lo: mpq, hi: mpq) -> arb:
 
 # ====================================================================== expression compiler
 
+class _ArbBackend(Backend):
+    """Balls at the ctx precision of the CALL (constants formed when COMPILED).
+
+    A fractional power of a ball meeting the negatives is nan: undecided, never forced.
+    """
+
+    name = "arb"
+    funcs = _FUNCS
+
+    def rational(self, p, q):
+        return arb_from_rational(mpq(p, q))
+
+    def pi(self):
+        return arb.pi()
+
+    def e(self):
+        return arb.const_e()
+
+    def zero(self):
+        return arb(0)
+
+    def half_power(self, v, p):
+        return v.sqrt() if p == 1 else v.rsqrt() if p == -1 else v.sqrt() ** p
+
+    def power(self, v, p, q):
+        return v ** arb(fmpq(p, q))
+
+
+_ARB = _ArbBackend()
+
+
 def compile_arb(expr: sympy.Expr) -> Callable[[arb], arb]:
-    """A closure enclosing ``expr(w)`` on a ball (evaluated at the ctx precision of the CALL;
-    constants are formed at the precision current when COMPILED)."""
-    if expr.free_symbols - {W_SYM}:
-        raise ValueError(f"arb engine: unexpected symbols {sorted(map(str, expr.free_symbols - {W_SYM}))}")
-    f = _node(expr)
-    if not expr.free_symbols:
-        c = f(arb(0))
-        return lambda x: c
-    return f
-
-
-def _node(expr: sympy.Expr) -> Callable[[arb], arb]:
-    if expr == W_SYM:
-        return lambda x: x
-    if expr.is_Rational:
-        c = arb_from_rational(to_mpq(expr))
-        return lambda x: c
-    if expr is sympy.pi:
-        c = arb.pi()
-        return lambda x: c
-    if expr is sympy.E:
-        c = arb.const_e()
-        return lambda x: c
-    if expr.is_Add:
-        fs = [compile_arb(a) for a in expr.args]
-
-        def add(x, fs=fs):
-            s = fs[0](x)
-            for f in fs[1:]:
-                s = s + f(x)
-            return s
-        return add
-    if expr.is_Mul:
-        fs = [compile_arb(a) for a in expr.args]
-
-        def mul(x, fs=fs):
-            s = fs[0](x)
-            for f in fs[1:]:
-                s = s * f(x)
-            return s
-        return mul
-    if expr.is_Pow:
-        base, e = expr.args
-        if e.free_symbols:
-            raise ValueError(f"arb engine: variable exponent in {expr}")
-        fb = compile_arb(base)
-        if e.is_Integer:
-            n = int(e)
-            if n >= 0:
-                return lambda x: fb(x) ** n
-            return lambda x: 1 / fb(x) ** (-n)
-        if e.is_Rational:
-            p, q = int(e.p), int(e.q)
-            if q == 2:
-                if p == 1:
-                    return lambda x: fb(x).sqrt()
-                if p == -1:
-                    return lambda x: fb(x).rsqrt()
-                return lambda x: fb(x).sqrt() ** p
-            ce = arb(fmpq(p, q))
-            return lambda x: fb(x) ** ce   # nan for a base ball meeting the negatives: undecided
-        raise ValueError(f"arb engine: irrational exponent in {expr}")
-    if isinstance(expr, sympy.Function):
-        name = type(expr).__name__
-        fn = _FUNCS.get(name)
-        if fn is None or len(expr.args) != 1:
-            raise ValueError(f"arb engine: unsupported function {name} in the derived loss")
-        fa = compile_arb(expr.args[0])
-        return lambda x: fn(fa(x))
-    raise ValueError(f"arb engine: cannot enclose {type(expr).__name__} node {expr}")
+    """A closure enclosing ``expr(w)`` on a ball (:func:`numeric.evaluator.compile_expr`)."""
+    return compile_expr(expr, _ARB)
 
 
 def _rational_arb(rf) -> Callable[[arb], arb]:

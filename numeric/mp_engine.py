@@ -43,9 +43,10 @@ from mpmath import mpf
 
 from symbolic.errors import SpecError
 from symbolic.iterate import PieceForms, piece_forms, to_mpq
-from symbolic.loss import Derivation, w as W_SYM
+from symbolic.loss import Derivation
 from symbolic.spec import Spec, Training
 
+from .evaluator import Backend, compile_expr
 from .trajectory import CellStep, StepSource, Trajectory, mpf_to_mpq
 
 GUARD = 10
@@ -63,87 +64,43 @@ def _mpq_to_mpf(q) -> mpf:
     return mpf(int(q.numerator)) / int(q.denominator)
 
 
-def compile_mp(expr: sympy.Expr) -> Callable[[mpf], mpf]:
-    """A closure evaluating ``expr(w)`` in mpf at the precision current when it is CALLED.
+class _MpBackend(Backend):
+    """mpf at the precision current when a closure is CALLED (constants: when COMPILED).
 
-    Constant sub-expressions are folded to mpf at the precision current when it is
-    COMPILED (compile and evaluate under the same ``mpmath.workdps``).  Fractional
-    powers are of quantities that are >= 0 on the piece (the band terms
+    Fractional powers are of quantities that are >= 0 on the piece (the band terms
     1/2 - w u); a value rounded below 0 is clamped to 0.
     """
-    if expr.free_symbols - {W_SYM}:
-        raise ValueError(f"mp engine: unexpected symbols {sorted(map(str, expr.free_symbols - {W_SYM}))}")
-    f = _compile_node(expr)
-    if not expr.free_symbols:
-        c = f(mpf(0))
-        return lambda x: c
-    return f
+
+    name = "mp"
+    funcs = _FUNCS
+
+    def rational(self, p, q):
+        return mpf(p) / q
+
+    def pi(self):
+        return +mpmath.pi
+
+    def e(self):
+        return +mpmath.e
+
+    def zero(self):
+        return mpf(0)
+
+    def half_power(self, v, p):
+        root = mpmath.sqrt(v if v >= 0 else mpf(0))
+        return root if p == 1 else 1 / root if p == -1 else root ** p
+
+    def power(self, v, p, q):
+        return mpmath.power(v if v >= 0 else mpf(0), mpf(p) / q)
 
 
-def _compile_node(expr: sympy.Expr) -> Callable[[mpf], mpf]:
-    if expr == W_SYM:
-        return lambda x: x
-    if expr.is_Rational:
-        c = mpf(int(expr.p)) / int(expr.q)
-        return lambda x: c
-    if expr is sympy.pi:
-        c = +mpmath.pi
-        return lambda x: c
-    if expr is sympy.E:
-        c = +mpmath.e
-        return lambda x: c
-    if expr.is_Add:
-        fs = [compile_mp(a) for a in expr.args]
+_MP = _MpBackend()
 
-        def add(x, fs=fs):
-            s = fs[0](x)
-            for f in fs[1:]:
-                s += f(x)
-            return s
-        return add
-    if expr.is_Mul:
-        fs = [compile_mp(a) for a in expr.args]
 
-        def mul(x, fs=fs):
-            s = fs[0](x)
-            for f in fs[1:]:
-                s *= f(x)
-            return s
-        return mul
-    if expr.is_Pow:
-        base, e = expr.args
-        if e.free_symbols:
-            raise ValueError(f"mp engine: variable exponent in {expr}")
-        fb = compile_mp(base)
-        if e.is_Integer:
-            n = int(e)
-            if n >= 0:
-                return lambda x: fb(x) ** n
-            return lambda x: 1 / fb(x) ** (-n)
-        if e.is_Rational:
-            p, q = int(e.p), int(e.q)
-
-            def clamp(v):
-                if v < 0:
-                    return mpf(0)
-                return v
-            if q == 2:
-                if p == 1:
-                    return lambda x: mpmath.sqrt(clamp(fb(x)))
-                if p == -1:
-                    return lambda x: 1 / mpmath.sqrt(clamp(fb(x)))
-                return lambda x: mpmath.sqrt(clamp(fb(x))) ** p
-            ce = mpf(p) / q
-            return lambda x: mpmath.power(clamp(fb(x)), ce)
-        raise ValueError(f"mp engine: irrational exponent in {expr}")
-    if isinstance(expr, sympy.Function):
-        name = type(expr).__name__
-        fn = _FUNCS.get(name)
-        if fn is None or len(expr.args) != 1:
-            raise ValueError(f"mp engine: unsupported function {name} in the derived loss")
-        fa = compile_mp(expr.args[0])
-        return lambda x: fn(fa(x))
-    raise ValueError(f"mp engine: cannot evaluate {type(expr).__name__} node {expr}")
+def compile_mp(expr: sympy.Expr) -> Callable[[mpf], mpf]:
+    """A closure evaluating ``expr(w)`` in mpf (:func:`numeric.evaluator.compile_expr`);
+    compile and evaluate under the same ``mpmath.workdps``."""
+    return compile_expr(expr, _MP)
 
 
 def _horner(coeffs: Sequence[mpf]) -> Callable[[mpf], mpf]:
