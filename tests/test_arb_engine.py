@@ -10,7 +10,6 @@ from gmpy2 import mpq
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from symbolic.iterate import iterate_exact, piece_forms, select_piece
-from symbolic.loss import derive
 from symbolic.spec import make_spec, make_training
 from numeric.arb_engine import (ArbPieces, EnclosureError, arb_from_rational, arb_trajectory, ball_bounds,
                                 contains_rational, run_arb)
@@ -18,21 +17,11 @@ from numeric.exact_engine import run_exact
 from numeric.mp_engine import mp_trajectory, run_mp
 from numeric.trajectory import mpf_to_mpq
 
+from helpers import derived, qf
+
 Q = sympy.Rational
 HSET = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-_DERIVED: dict = {}
-
-
-def derived(target: str, r: str = "2"):
-    key = (target, r)
-    if key not in _DERIVED:
-        _DERIVED[key] = derive(make_spec(target, r=r))
-    return _DERIVED[key]
-
-
-def qf(f: Fraction) -> sympy.Rational:
-    return Q(f.numerator, f.denominator)
 
 
 def _enclosure_check(steps: int) -> None:

@@ -10,21 +10,15 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from symbolic.errors import SpecError
 from symbolic.iterate import digits, iterate_exact
-from symbolic.loss import Derivation, LossPiece, derive, w
+from symbolic.loss import Derivation, LossPiece, w
 from symbolic.spec import make_spec, make_training
 from numeric.exact_engine import batch_gradient_exact, run_exact
+
+from helpers import derived
 
 Q = sympy.Rational
 HSET = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-_DERIVED: dict = {}
-
-
-def derived(target: str, r: str = "2"):
-    key = (target, r)
-    if key not in _DERIVED:
-        _DERIVED[key] = derive(make_spec(target, r=r))
-    return _DERIVED[key]
 
 
 def test_first_steps_by_hand():

@@ -18,21 +18,11 @@ from numeric.mp_engine import (MpPieces, compile_mp, mp_gradient, mp_gradient_qu
                                mp_trajectory, run_mp)
 from numeric.trajectory import mpf_to_mpq
 
+from helpers import derived, qf
+
 Q = sympy.Rational
 HSET = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-_DERIVED: dict = {}
-
-
-def derived(target: str, r: str = "2"):
-    key = (target, r)
-    if key not in _DERIVED:
-        _DERIVED[key] = derive(make_spec(target, r=r))
-    return _DERIVED[key]
-
-
-def qf(f: Fraction) -> sympy.Rational:
-    return Q(f.numerator, f.denominator)
 
 
 def mp_of(q: mpq) -> mpmath.mpf:

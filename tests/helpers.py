@@ -1,0 +1,20 @@
+"""Shared by the engine tests: cached derivations and exact conversions."""
+from __future__ import annotations
+
+from fractions import Fraction
+from functools import lru_cache
+
+import sympy
+
+from symbolic.loss import derive
+from symbolic.spec import make_spec
+
+
+@lru_cache(maxsize=None)
+def derived(target: str, r: str = "2"):
+    """derive(make_spec(target, r=r)), once per (target, r) in a test session."""
+    return derive(make_spec(target, r=r))
+
+
+def qf(f: Fraction) -> sympy.Rational:
+    return sympy.Rational(f.numerator, f.denominator)
