@@ -50,8 +50,9 @@ numeric literal at most 10_000 digits; and -- so that a short text cannot make
 SymPy compute for a very long time -- an exact numeric power, product or sum
 is refused once its result would exceed about 40_000 bits, a fractional power
 of a number over about 1_000 bits (SymPy factors it) is refused,
-``gamma`` of a number beyond 5000 in size and ``floor``/``ceiling`` of a
-number beyond 10**4000 in size are refused, and a result that is undefined
+``gamma`` of a number beyond 5000 in size, ``floor``/``ceiling`` of a number
+beyond 10**4000 in size and a ``Min``/``Max`` of more than 16 arguments (after
+SymPy flattens nested ones) are refused, and a result that is undefined
 (``1/0``, ``log(0)``) is an error.  Anything else -- attribute access ``.``,
 brackets, strings, ``=``, ``;``, keywords, unknown names, a comma outside a
 call -- is an :class:`ExprSyntaxError` whose one-line message names the bad
@@ -105,6 +106,8 @@ MAX_RADICAL_BITS = 1_000
 """Rough bound, in bits, on a number under a fractional power (SymPy factors it)."""
 MAX_GAMMA_ARG = 5000
 """Largest ``|x|`` for ``gamma(x)`` of a rational ``x`` (it evaluates to a factorial)."""
+MAX_MINMAX_ARGS = 16
+"""Most arguments of one ``Min``/``Max`` after flattening (SymPy compares all pairs)."""
 MAX_FLOOR_MAGNITUDE = sympy.Float(10) ** 4000
 """Largest numeric part for ``floor``/``ceiling`` (they compute its integer part)."""
 
@@ -396,6 +399,12 @@ class _Parser:
                 if len(logs) == 1:
                     k = sympy.Mul(*[f for f in factors if f is not logs[0]])
                     self.check_power(tok, logs[0].args[0], k)
+        elif name in _VARIADIC:
+            cls = _FUNCTIONS[name]
+            count = sum(len(a.args) if type(a) is cls else 1 for a in args)
+            if count > MAX_MINMAX_ARGS:
+                self.fail(f"{name} at column {tok.col} would have {count} arguments "
+                          f"(limit {MAX_MINMAX_ARGS})")
         elif name == "gamma":
             if arg.is_Rational and abs(arg) > MAX_GAMMA_ARG:
                 self.fail(f"gamma argument at column {tok.col} is larger than {MAX_GAMMA_ARG}")

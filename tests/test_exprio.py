@@ -418,6 +418,16 @@ def test_expensive_numbers_refused_quickly(text: str) -> None:
         from_text(text)
 
 
+def test_min_max_argument_limit() -> None:
+    many = ", ".join(f"{k}*w" for k in range(1, exprio.MAX_MINMAX_ARGS + 1))
+    assert len(from_text(f"Max({many})").args) == exprio.MAX_MINMAX_ARGS
+    with pytest.raises(ExprSyntaxError, match=f"Max at column 1 would have "
+                                              f"{exprio.MAX_MINMAX_ARGS + 1} arguments"):
+        from_text(f"Max({many}, 100*w)")
+    with pytest.raises(ExprSyntaxError, match="arguments"):  # nested ones flatten
+        from_text(f"Min(Min({many}), 100*w)")
+
+
 def test_printer_refuses_what_it_cannot_write() -> None:
     with pytest.raises(ValueError, match="float"):
         to_text(sympy.Float("0.5") * w)
