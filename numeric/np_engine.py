@@ -322,7 +322,6 @@ class BatchHead:
 
     def grad(self, wcol: np.ndarray, g: np.ndarray, fo: np.ndarray, out: np.ndarray) -> np.ndarray:
         """L_B'(w) for w = wcol[:, 0] (T,) on levels g (M,) with f° = fo (M,), written into out (T,)."""
-        n = len(self.hb)
         self._delta(wcol, g, fo, self.A, self.S, self.D, self.P, self.B, self.Bx)
         dot = np.dot
         A = self.A

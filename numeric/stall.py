@@ -11,7 +11,6 @@ network's forward pass at the exact rational value of each float64 data point).
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Sequence
 
 import numpy as np
 import sympy

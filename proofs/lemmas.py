@@ -1101,7 +1101,7 @@ def dataset_stall_claim(spec: Spec, training: Training, source, path: PathBounds
         below = path.hi[n] < to_q(theta)
         data["below_theta_min_at_n"] = "yes" if below else "no"
         enc = (f"; enclosed: w_{n} in [{short(path.lo[n], 'down')}, {short(path.hi[n], 'up')}]"
-               + (f" < 1/(2 min_i |g(x_i)|)" if below else ""))
+               + (" < 1/(2 min_i |g(x_i)|)" if below else ""))
     Wt = short(W, "up") if W.is_Rational else ex(W)
     et = short(err, "down") if err.is_Rational else ex(err)
     xt = "(" + ", ".join(short(v) for v in x) + ")" if len(x) > 1 else short(x[0])

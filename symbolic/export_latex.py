@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import sympy
 
-from .loss import Derivation, eta, w
-from .numbers import rational_text
+from .exprio import as_basic
+from .loss import Derivation, eta
 from .wregions import sorted_cells, w_regions
 
 Q = sympy.Rational
@@ -31,7 +31,7 @@ def escape(text: str) -> str:
 
 
 def _l(e) -> str:
-    return sympy.latex(sympy.sympify(e))
+    return sympy.latex(as_basic(e))
 
 
 def _q(v) -> sympy.Rational:
@@ -84,7 +84,7 @@ def _network(derivation: Derivation) -> list[str]:
                        f"b_{{{k}}} = {_matrix([[b] for b in layer.bias])} \\]")
     L = len(net.hidden)
     g = sum((v * sympy.Symbol(f"h_{{{L},{i + 1}}}") for i, v in enumerate(net.readout) if v != 0),
-            sympy.sympify(net.readout_bias))
+            as_basic(net.readout_bias))
     what = f"the outputs of layer {L}" if L else "the input features"
     out.append(rf"Level readout ($h_{{{L},i}}$ {what}): \[ g = {_l(g)}. \]")
     out.append(r"Head (the trainable slope $w$ enters both head neurons):"

@@ -1,7 +1,6 @@
 """The engines against the derivation, and the mini-batch phenomena of DESIGN section 3."""
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import pytest
