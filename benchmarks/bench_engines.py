@@ -14,7 +14,7 @@ Measures, on the default target interval (-1/2, 1/2) in [-1, 1], r = 2, eta = 1,
 * arb engine (:func:`numeric.arb_engine.run_arb`, full batch, 128 bits);
 * PyTorch, where importable: the same sampled:1024 gradient descent written plainly
   (float64, autograd, one thread): each step the layered network's forward pass on the
-  step's 1024 points (the SAME float64 points as the np engine, from numeric.batches),
+  step's 1024 points (the SAME float64 points as the np engine, from relu_pointwise.numeric.batches),
   loss = mean (f - f°)^2, loss.backward(), w -= eta * w.grad.
 
 Ratios (same run): np sampled:1024 / torch (target >= 5), arb / mp at 50 digits (target
@@ -49,9 +49,9 @@ if str(ROOT) not in sys.path:
 
 import numpy as np  # noqa: E402
 
-from symbolic.iterate import piece_forms  # noqa: E402
-from symbolic.loss import derive  # noqa: E402
-from symbolic.spec import make_spec, make_training  # noqa: E402
+from relu_pointwise.symbolic.iterate import piece_forms  # noqa: E402
+from relu_pointwise.symbolic.loss import derive  # noqa: E402
+from relu_pointwise.symbolic.spec import make_spec, make_training  # noqa: E402
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -75,7 +75,7 @@ def bench_np(spec, batch: str, steps: int, repeat: int, n_traj: int = 1, record_
     """run_np steps/s.  ``record_all``: record (t, w_t, L(w_t)) at every step (what ``pointwise run``
     does; the loss is then computed every step too); otherwise only w_0 and w_T are recorded
     (the gradient descent alone, like the torch loop)."""
-    from numeric.np_engine import run_np
+    from relu_pointwise.numeric.np_engine import run_np
 
     tr = make_training(batch=batch, seed=0)
     kw = {"record_every": 1 if record_all else max(1, steps)}
@@ -89,7 +89,7 @@ def bench_np(spec, batch: str, steps: int, repeat: int, n_traj: int = 1, record_
 
 
 def np_sampled_runner(spec, steps: int, M: int = 1024) -> Callable[[], object]:
-    from numeric.np_engine import run_np
+    from relu_pointwise.numeric.np_engine import run_np
 
     tr = make_training(batch=f"sampled:{M}", seed=0)
     run_np(spec, tr, 3, record_every=steps)
@@ -163,7 +163,7 @@ def bench_mp(spec, steps: int, dps: int, repeat: int) -> dict:
 
 
 def mp_runner(spec, steps: int, dps: int) -> Callable[[], object]:
-    from numeric.mp_engine import run_mp
+    from relu_pointwise.numeric.mp_engine import run_mp
 
     d = derive(spec)
     tr = make_training()
@@ -172,7 +172,7 @@ def mp_runner(spec, steps: int, dps: int) -> Callable[[], object]:
 
 
 def arb_runner(spec, steps: int, prec: int = 128) -> Callable[[], object]:
-    from numeric.arb_engine import run_arb
+    from relu_pointwise.numeric.arb_engine import run_arb
 
     d = derive(spec)
     tr = make_training()
@@ -205,7 +205,7 @@ def bench_torch(spec, steps: int, repeat: int, M: int = 1024) -> dict | Callable
         return None
     from fractions import Fraction
 
-    from numeric.batches import BatchSchedule
+    from relu_pointwise.numeric.batches import BatchSchedule
 
     torch.set_num_threads(1)
     net = spec.network

@@ -63,11 +63,12 @@ import sympy
 from flint import arb, arb_poly, ctx, fmpq, fmpz
 from gmpy2 import mpq
 
-from symbolic.errors import SpecError
-from symbolic.iterate import PieceForms, piece_forms, to_mpq
-from symbolic.loss import Derivation
-from symbolic.spec import Spec, Training
+from relu_pointwise.symbolic.errors import EnclosureError, SpecError
+from relu_pointwise.symbolic.iterate import PieceForms, piece_forms, to_mpq
+from relu_pointwise.symbolic.loss import Derivation
+from relu_pointwise.symbolic.spec import Spec, Training
 
+from .arb_balls import ball_bounds
 from .evaluator import Backend, compile_expr
 from .trajectory import CellStep, StepSource, Trajectory
 
@@ -78,10 +79,6 @@ _FUNCS = {"log": arb.log, "exp": arb.exp, "asin": arb.asin, "acos": arb.acos, "a
           "atanh": arb.atanh, "asinh": arb.asinh}
 
 
-class EnclosureError(SpecError, ArithmeticError):
-    """The enclosure became non-finite or undecidable (says which step and why; one line)."""
-
-
 # ====================================================================== conversions
 
 def arb_from_rational(q) -> arb:
@@ -90,27 +87,6 @@ def arb_from_rational(q) -> arb:
     if q.denominator == 1:
         return arb(fmpz(int(q.numerator)))
     return arb(fmpq(int(q.numerator), int(q.denominator)))
-
-
-def _dyadic(man_exp: tuple) -> mpq:
-    m, e = man_exp
-    m = int(m)
-    e = int(e)
-    return mpq(m * 2 ** e) if e >= 0 else mpq(m, 2 ** (-e))
-
-
-def ball_bounds(b: arb) -> tuple[mpq, mpq]:
-    """Exact rationals lo <= hi with every point of the ball in [lo, hi].
-
-    lo = mid - rad and hi = mid + rad, computed exactly from the midpoint and
-    radius (both dyadic: man * 2^exp, read with ``man_exp``), so lo and hi are
-    the ball's true endpoints, no rounding.
-    """
-    if not b.is_finite():
-        raise EnclosureError(f"ball {b} is not finite")
-    mid = _dyadic(b.mid().man_exp())
-    rad = _dyadic(b.rad().man_exp())
-    return mid - rad, mid + rad
 
 
 def contains_rational(b: arb, q) -> bool:

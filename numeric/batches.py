@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 import sympy
 
-from symbolic.errors import SpecError
+from relu_pointwise.symbolic.errors import SpecError
 
 __all__ = ["BatchSchedule", "inner_float_bounds", "load_points"]
 

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import sympy
 
-from symbolic.loss import w as W_SYM
+from relu_pointwise.symbolic.loss import w as W_SYM
 
 
 class Backend(ABC):

@@ -24,12 +24,12 @@ from typing import Any, Callable
 
 from gmpy2 import mpq
 
-from symbolic.errors import SpecError
-from symbolic.iterate import (DEFAULT_MAX_DIGITS, digits, exact_eta, iterate_exact, require_rational,
+from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.iterate import (DEFAULT_MAX_DIGITS, digits, exact_eta, iterate_exact, require_rational,
                               select_piece, to_mpq)
-from symbolic.loss import Derivation
-from symbolic.numbers import rational_text
-from symbolic.spec import Spec, Training
+from relu_pointwise.symbolic.loss import Derivation
+from relu_pointwise.symbolic.numbers import rational_text
+from relu_pointwise.symbolic.spec import Spec, Training
 
 from .trajectory import CellStep, StepSource, Trajectory
 

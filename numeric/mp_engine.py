@@ -41,10 +41,10 @@ import sympy
 from gmpy2 import mpq
 from mpmath import mpf
 
-from symbolic.errors import SpecError
-from symbolic.iterate import PieceForms, piece_forms, to_mpq
-from symbolic.loss import Derivation
-from symbolic.spec import Spec, Training
+from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.iterate import PieceForms, piece_forms, to_mpq
+from relu_pointwise.symbolic.loss import Derivation
+from relu_pointwise.symbolic.spec import Spec, Training
 
 from .evaluator import Backend, compile_expr
 from .trajectory import CellStep, StepSource, Trajectory, mpf_to_mpq
@@ -439,7 +439,7 @@ def mp_gradient_quadrature(spec: Spec, wv, dps: int = DEFAULT_DPS, cells=None,
     breakpoints of coordinate k are where a kink plane meets a vertex of the
     remaining box), otherwise a SpecError.
     """
-    from symbolic.regions import linear_regions
+    from relu_pointwise.symbolic.regions import linear_regions
 
     if what not in ("gradient", "loss"):
         raise ValueError("what must be 'gradient' or 'loss'")

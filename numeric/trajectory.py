@@ -36,11 +36,11 @@ from typing import Any
 import sympy
 from gmpy2 import mpq
 
-from symbolic.errors import SpecError
-from symbolic.iterate import PieceForms, piece_forms, to_mpq
-from symbolic.loss import Derivation, derive
-from symbolic.spec import Spec, Training
-from symbolic.targets import Domain
+from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.iterate import PieceForms, piece_forms, to_mpq
+from relu_pointwise.symbolic.loss import Derivation, derive
+from relu_pointwise.symbolic.spec import Spec, Training
+from relu_pointwise.symbolic.targets import Domain
 
 from .batches import BatchSchedule
 
@@ -217,7 +217,7 @@ class Trajectory:
         t, wv, lv = self.ts[i], self.ws[i], self.losses[i]
         out = {"t": str(t), "w": self.value_text(wv), "loss": self.value_text(lv)}
         if self.engine == "arb":
-            from .arb_engine import ball_bounds
+            from .arb_balls import ball_bounds
 
             lo, hi = ball_bounds(wv)
             out["w_lo"], out["w_hi"] = format_mpq(lo), format_mpq(hi)

@@ -43,11 +43,11 @@ from typing import Any, Sequence
 
 import sympy
 
-from symbolic.errors import SpecError
-from symbolic.loss import Derivation, derive
-from symbolic.numbers import parse_number, rational_text
-from symbolic.spec import Spec, Training
-from symbolic.targets import DeepBall
+from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.loss import Derivation, derive
+from relu_pointwise.symbolic.numbers import parse_number, rational_text
+from relu_pointwise.symbolic.spec import Spec, Training
+from relu_pointwise.symbolic.targets import DeepBall
 
 from . import lemmas as L
 from .lemmas import Claim, ex
@@ -134,7 +134,7 @@ class Build:
 
 def _exact_prefix(derivation: Derivation, training: Training, steps: int) -> list | None:
     """w_0..w_k by exact rational iteration (symbolic.iterate), when Phi is rational."""
-    from symbolic.iterate import iterate_exact
+    from relu_pointwise.symbolic.iterate import iterate_exact
 
     if training.w0 < derivation.exact_from:
         return None
@@ -149,7 +149,7 @@ def _exact_prefix(derivation: Derivation, training: Training, steps: int) -> lis
 def _arb_path(spec: Spec, derivation: Derivation, training: Training, steps: int, prec: int
               ) -> tuple[L.PathBounds | None, list | None]:
     """Arb enclosures of w_0..w_steps and of L(w_0)..L(w_steps) (numeric.arb_engine.run_arb)."""
-    from numeric.arb_engine import EnclosureError, ball_bounds, run_arb
+    from relu_pointwise.numeric.arb_engine import EnclosureError, ball_bounds, run_arb
 
     if training.w0 < derivation.exact_from:
         return None, None
@@ -290,8 +290,8 @@ def _build_full(spec: Spec, training: Training, points, steps: int, prec: int) -
 # ---------------------------------------------------------------------- point batches
 
 def _build_points(spec: Spec, training: Training, points, steps: int, prec: int) -> Build:
-    from numeric.arb_engine import EnclosureError, ball_bounds, run_arb
-    from numeric.trajectory import StepSource
+    from relu_pointwise.numeric.arb_engine import EnclosureError, ball_bounds, run_arb
+    from relu_pointwise.numeric.trajectory import StepSource
 
     kind = training.batch.kind
     try:
@@ -335,8 +335,8 @@ MAX_CYCLIC_K = 64
 
 
 def _build_cyclic(spec: Spec, training: Training, points, steps: int, prec: int) -> Build:
-    from numeric.arb_engine import EnclosureError, ball_bounds, run_arb
-    from numeric.trajectory import StepSource
+    from relu_pointwise.numeric.arb_engine import EnclosureError, ball_bounds, run_arb
+    from relu_pointwise.numeric.trajectory import StepSource
 
     K = training.batch.K
     if K > MAX_CYCLIC_K:
@@ -390,7 +390,7 @@ def write_outputs(b: Build, out_dir: str | Path, plots: bool = True) -> list[Pat
     p.write_text(dumps(b.cert), encoding="utf-8")
     written.append(p)
     if b.derivation is not None:
-        from symbolic.export_latex import derivation_to_latex
+        from relu_pointwise.symbolic.export_latex import derivation_to_latex
 
         p = out / "derivation.tex"
         p.write_text(derivation_to_latex(b.derivation), encoding="utf-8")

@@ -37,10 +37,10 @@ from typing import Any, Sequence
 
 import sympy
 
-from symbolic.errors import SpecError
-from symbolic.network import build_network
-from symbolic.numbers import number_from_value, parse_number, rational_text
-from symbolic.targets import DeepBall, q_deep
+from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.network import build_network
+from relu_pointwise.symbolic.numbers import number_from_value, parse_number, rational_text
+from relu_pointwise.symbolic.targets import DeepBall, q_deep
 
 Q = sympy.Rational
 MAX_TABLE_DEPTH = 256
@@ -92,7 +92,7 @@ def verify_chord_form(spec) -> dict[str, Any]:
     Each region is split by the grid hyperplanes x_i = +-k/2^N crossing it; on each
     piece both sides are affine, so equality at the piece's vertices is equality on it.
     """
-    from symbolic.regions import linear_regions
+    from relu_pointwise.symbolic.regions import linear_regions
 
     level = spec.target.level
     R2, d, N = level.R2, level.dim, level.N

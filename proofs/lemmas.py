@@ -59,10 +59,10 @@ from typing import Any, Sequence
 import sympy
 from gmpy2 import mpq
 
-from symbolic.exprio import rational_to_text, to_text
-from symbolic.loss import Derivation, w
-from symbolic.spec import Spec, Training
-from symbolic.targets import level_value
+from relu_pointwise.symbolic.exprio import rational_to_text, to_text
+from relu_pointwise.symbolic.loss import Derivation, w
+from relu_pointwise.symbolic.spec import Spec, Training
+from relu_pointwise.symbolic.targets import level_value
 
 Q = sympy.Rational
 HALF = Q(1, 2)

@@ -37,7 +37,7 @@ def _mid(lo, hi) -> float:
 
 
 def _float_level(spec, X: np.ndarray) -> np.ndarray:
-    from numeric.np_engine import FloatNet
+    from relu_pointwise.numeric.np_engine import FloatNet
 
     return FloatNet(spec.network).level(X)
 
@@ -73,7 +73,7 @@ def series_of(b) -> Series | None:
         loss = None if b.losses is None else np.array([_mid(lo, hi) for lo, hi in b.losses])
         return Series(w, loss, np.array([_f(v) for v in b.path.lo]), "Arb enclosure", True)
     try:
-        from numeric.np_engine import run_np
+        from relu_pointwise.numeric.np_engine import run_np
     except ModuleNotFoundError:
         return None
     n = min(int(b.cert["inputs"]["steps"]), FALLBACK_STEPS)

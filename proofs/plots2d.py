@@ -26,8 +26,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.collections import LineCollection, PolyCollection  # noqa: E402
 
-from symbolic.errors import SpecError  # noqa: E402
-from symbolic.targets import DeepBall, ExactBall  # noqa: E402
+from relu_pointwise.symbolic.errors import SpecError  # noqa: E402
+from relu_pointwise.symbolic.targets import DeepBall, ExactBall  # noqa: E402
 
 
 def _require_2d(spec) -> None:
@@ -111,7 +111,7 @@ def region_map(spec, path: str | Path, derivation=None) -> Path:
     """Write the region map of a d = 2 spec to ``path`` (PNG); returns the path."""
     _require_2d(spec)
     if derivation is None:
-        from symbolic.loss import derive
+        from relu_pointwise.symbolic.loss import derive
 
         derivation = derive(spec)
     cells = derivation.cells
@@ -179,7 +179,7 @@ def gd_slopes(derivation, eta, w0, steps: Sequence[int]) -> list:
     import mpmath
     import sympy
 
-    from symbolic.loss import w as W
+    from relu_pointwise.symbolic.loss import w as W
 
     if w0 < derivation.exact_from:
         raise SpecError(f"plots: w0 must be >= {derivation.exact_from} (the exact loss starts there)")

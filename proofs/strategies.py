@@ -9,9 +9,9 @@ shrinking leads to short, readable counterexamples (``0``, ``1/2``, ...).
 Example::
 
     from hypothesis import given, settings
-    from proofs.strategies import specs, trainings
-    from proofs.certificate import certify
-    from proofs.verify import verify
+    from relu_pointwise.proofs.strategies import specs, trainings
+    from relu_pointwise.proofs.certificate import certify
+    from relu_pointwise.proofs.verify import verify
 
     @settings(max_examples=5, deadline=None)
     @given(spec=specs(dim=1), training=trainings())
@@ -38,8 +38,8 @@ from typing import Sequence
 import sympy
 from hypothesis import strategies as st
 
-from symbolic.numbers import rational_text
-from symbolic.spec import Spec, Training, make_spec, make_training
+from relu_pointwise.symbolic.numbers import rational_text
+from relu_pointwise.symbolic.spec import Spec, Training, make_spec, make_training
 
 Q = sympy.Rational
 

@@ -28,8 +28,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
-from symbolic.errors import SpecError
-from symbolic.exprio import ExprSyntaxError, from_text, rational_from_text
+from relu_pointwise.symbolic.errors import CertificateError, SpecError
+from relu_pointwise.symbolic.exprio import ExprSyntaxError, from_text, rational_from_text
 
 from .lemmas import STATUSES
 
@@ -42,7 +42,7 @@ SPEC_KEYS = ("target", "domain", "r", "measure")
 MAX_TEXT = 200_000
 
 
-class MalformedCertificate(ValueError):
+class MalformedCertificate(CertificateError):
     """The file is not a well-formed certificate (one line naming the bad part)."""
 
 
@@ -156,7 +156,7 @@ def _check_structure(cert: dict) -> None:
 
 
 def _int(text: str, what: str) -> int:
-    from symbolic.numbers import parse_number
+    from relu_pointwise.symbolic.numbers import parse_number
 
     v = parse_number(text, what)
     if not v.is_integer:
@@ -166,7 +166,7 @@ def _int(text: str, what: str) -> int:
 
 def _inputs(inputs: dict) -> tuple:
     """The hashable inputs, read by the toolkit's grammars (SpecError on bad input)."""
-    from symbolic.spec import make_spec, make_training
+    from relu_pointwise.symbolic.spec import make_spec, make_training
 
     s = inputs["spec"]
     make_spec(s["target"], s["domain"], s["r"], s["measure"])       # the grammars, nothing evaluated
@@ -182,7 +182,7 @@ def _inputs(inputs: dict) -> tuple:
 @lru_cache(maxsize=8)
 def _rederive(key: tuple) -> str:
     """The certificate rebuilt from the inputs (JSON text; cached per input tuple within a process)."""
-    from symbolic.spec import make_spec, make_training
+    from relu_pointwise.symbolic.spec import make_spec, make_training
 
     from .certificate import build
 

@@ -169,7 +169,7 @@ def derive_exact_ball(spec):
     linear), ``density`` / ``abs_density`` are :class:`BallDensity` objects on the
     window |s| <= 1/(2 w*), ``pieces`` = [L on [w*, oo)], ``exact_from = w*``.
     """
-    from .loss import LossPiece, Derivation, w
+    from .derivation import Derivation, LossPiece, w
 
     c, alpha = _read_network(spec)
     d = spec.dim

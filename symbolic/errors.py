@@ -1,13 +1,60 @@
-"""The one error type a user sees for bad input.
+"""The toolkit's one exception hierarchy.
 
-Every message is a single line that names the bad part (``target: ...``,
-``--r: ...``, ``spec file key 'foo': ...``); the CLI prints it and exits 2.
+    PointwiseError                 every error the library raises on purpose
+      InputError                   bad input; ``.field`` names the Python parameter (or file key)
+        SpecError                  the historical name of InputError, kept as an alias
+      NotExactError                outside the regime where an exact answer exists
+                                   (for example the exact ball below w*)
+      EnclosureError               a rigorous computation could not decide
+      CertificateError             a malformed certificate, or a claim that fails to check
+
+Every message is one line that names the bad part. The CLI prints it as
+``pointwise: error: ...``; input and malformed-file errors exit 2, a certificate
+that fails to verify exits 1. Any other exception is a bug, never "bad input".
 """
 from __future__ import annotations
 
+import re
 
-class SpecError(ValueError):
-    """Bad user input: a one-line message naming the offending part."""
+__all__ = ["PointwiseError", "InputError", "SpecError", "NotExactError", "EnclosureError",
+           "CertificateError", "field_of"]
 
-    def __init__(self, message: str) -> None:
-        super().__init__(" ".join(str(message).split()))
+_FIELD = re.compile(r"^\s*([A-Za-z_][\w.\-\[\]' ]{0,60}?|--[\w-]+):\s")
+
+
+def field_of(message: str) -> str | None:
+    """The part a one-line message names before its first ``: `` (``"r: must be..."`` -> ``"r"``)."""
+    m = _FIELD.match(message)
+    return m.group(1).strip() if m else None
+
+
+class PointwiseError(Exception):
+    """Base of every error the toolkit raises on purpose (one-line message)."""
+
+    def __init__(self, message: str = "", *, field: str | None = None) -> None:
+        text = " ".join(str(message).split())
+        super().__init__(text)
+        self.field = field if field is not None else field_of(text)
+
+
+class InputError(PointwiseError, ValueError):
+    """Bad input; ``field`` is the parameter, flag or file key that holds it."""
+
+
+SpecError = InputError
+
+
+class NotExactError(PointwiseError):
+    """The question has no exact answer in this regime (e.g. the exact ball below w*)."""
+
+
+class EnclosureError(PointwiseError, ArithmeticError):
+    """A rigorous enclosure became non-finite or could not decide (says which step and why)."""
+
+
+class CertificateError(PointwiseError, ValueError):
+    """A malformed certificate (``malformed=True``) or a claim that fails to check."""
+
+    def __init__(self, message: str = "", *, field: str | None = None, malformed: bool = True) -> None:
+        super().__init__(message, field=field)
+        self.malformed = malformed

@@ -6,8 +6,8 @@ from functools import lru_cache
 
 import sympy
 
-from symbolic.loss import derive
-from symbolic.spec import make_spec
+from relu_pointwise.symbolic.loss import derive
+from relu_pointwise.symbolic.spec import make_spec
 
 
 @lru_cache(maxsize=None)

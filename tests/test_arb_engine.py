@@ -9,13 +9,13 @@ from flint import arb, ctx, fmpq
 from gmpy2 import mpq
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from symbolic.iterate import iterate_exact, piece_forms, select_piece
-from symbolic.spec import make_spec, make_training
-from numeric.arb_engine import (ArbPieces, EnclosureError, arb_from_rational, arb_trajectory, ball_bounds,
+from relu_pointwise.symbolic.iterate import iterate_exact, piece_forms, select_piece
+from relu_pointwise.symbolic.spec import make_spec, make_training
+from relu_pointwise.numeric.arb_engine import (ArbPieces, EnclosureError, arb_from_rational, arb_trajectory, ball_bounds,
                                 contains_rational, run_arb)
-from numeric.exact_engine import run_exact
-from numeric.mp_engine import mp_trajectory, run_mp
-from numeric.trajectory import mpf_to_mpq
+from relu_pointwise.numeric.exact_engine import run_exact
+from relu_pointwise.numeric.mp_engine import mp_trajectory, run_mp
+from relu_pointwise.numeric.trajectory import mpf_to_mpq
 
 from helpers import derived, qf
 
@@ -160,7 +160,7 @@ def test_minibatch_balls_contain_exact_and_paths_do_not_decrease(batch, seed, r,
 def test_r1_batch_kink_is_enclosed():
     """r = 1, one point with a = 1: L_B'(w) = -1 for w < 1/2 and 0 for w >= 1/2.
     From w0 = 1/4 with eta = 1/4: w_1 = 1/2 exactly (the kink), then w stays 1/2."""
-    from numeric.arb_engine import batch_step_arb
+    from relu_pointwise.numeric.arb_engine import batch_step_arb
 
     with ctx.workprec(128):
         a = [arb(1)]

@@ -21,10 +21,10 @@ import pytest
 import sympy
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from symbolic.ball import BallDensity, series_coefficients
-from symbolic.errors import SpecError
-from symbolic.loss import derive, w
-from symbolic.spec import make_spec
+from relu_pointwise.symbolic.ball import BallDensity, series_coefficients
+from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.loss import derive, w
+from relu_pointwise.symbolic.spec import make_spec
 
 Q = sympy.Rational
 MP = mpmath.mp.clone()
@@ -92,7 +92,7 @@ def test_pin_pi_over_144():
 
 
 def test_cli_prints_pi_over_144():
-    from proofs.cli import main
+    from relu_pointwise.cli import main
 
     buf = io.StringIO()
     with redirect_stdout(buf):

@@ -15,11 +15,11 @@ import pytest
 import sympy
 from hypothesis import HealthCheck, given, settings
 
-from proofs.certificate import SCHEMA, VERSION, build, certify
-from proofs.strategies import specs, trainings
-from proofs.verify import verify
-from symbolic.exprio import rational_from_text
-from symbolic.spec import make_spec, make_training
+from relu_pointwise.proofs.certificate import SCHEMA, VERSION, build, certify
+from relu_pointwise.proofs.strategies import specs, trainings
+from relu_pointwise.proofs.verify import verify
+from relu_pointwise.symbolic.exprio import rational_from_text
+from relu_pointwise.symbolic.spec import make_spec, make_training
 
 Q = sympy.Rational
 REPO = Path(__file__).resolve().parents[1]
@@ -180,7 +180,7 @@ def test_T_against_the_np_trajectory(text, training):
     """The float64 engine's own path (forward/backward passes) shows f(w_t, x) = f°(x) from
     step T(x) on and not at T(x) - 1; points whose threshold lies within float64's resolution
     of w_T or w_{T-1} (by the enclosures) are not decidable in float64 and are skipped."""
-    from numeric.np_engine import run_np
+    from relu_pointwise.numeric.np_engine import run_np
 
     spec = make_spec(text)
     tr = make_training(*training)
@@ -238,7 +238,7 @@ def test_cyclic_is_certified_for_all_t():
 
 def _cli(*args, cwd):
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    return subprocess.run([sys.executable, "-m", "proofs.cli", *args], cwd=cwd, env=env,
+    return subprocess.run([sys.executable, "-m", "relu_pointwise.cli", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=300)
 
 

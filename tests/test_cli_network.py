@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from proofs.cli import main
-from symbolic.spec import make_spec
+from relu_pointwise.cli import main
+from relu_pointwise.symbolic.spec import make_spec
 
 
 def run(argv, capsys):

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from numeric import crosscheck as cc
-from numeric.np_engine import run_np
-from proofs.cli import main
-from symbolic.spec import make_spec, make_training
+from relu_pointwise.numeric import crosscheck as cc
+from relu_pointwise.numeric.np_engine import run_np
+from relu_pointwise.cli import main
+from relu_pointwise.symbolic.spec import make_spec, make_training
 
 INTERVAL = "interval:-1/2,1/2"
 

@@ -29,11 +29,11 @@ import pytest
 import sympy
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
-from symbolic.errors import SpecError
-from symbolic.loss import derive
-from symbolic.regions import linear_regions
-from symbolic.spec import make_spec
-from symbolic.targets import Affine, DeepBall, Max, Min
+from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.loss import derive
+from relu_pointwise.symbolic.regions import linear_regions
+from relu_pointwise.symbolic.spec import make_spec
+from relu_pointwise.symbolic.targets import Affine, DeepBall, Max, Min
 
 Q = sympy.Rational
 MP = mpmath.mp.clone()
@@ -204,7 +204,7 @@ def test_square_box_pin_one_over_36():
 
 
 def test_cli_prints_one_over_36():
-    from proofs.cli import main
+    from relu_pointwise.cli import main
 
     buf = io.StringIO()
     with redirect_stdout(buf):
@@ -310,7 +310,7 @@ def _png_ok(path, min_w, min_h):
 
 
 def test_region_map_and_output_images(tmp_path):
-    from proofs.plots2d import _zero_segments, gd_slopes, output_images, region_map
+    from relu_pointwise.proofs.plots2d import _zero_segments, gd_slopes, output_images, region_map
 
     spec = make_spec("ball:d=2,R=1/2,N=2")
     der = derive(spec)
@@ -319,7 +319,7 @@ def test_region_map_and_output_images(tmp_path):
     segs = _zero_segments(der.cells)
     # the drawn boundary lies on the network's {g = 0} (a closed polygon around 0)
     import numpy as np
-    from proofs.plots2d import forward_level
+    from relu_pointwise.proofs.plots2d import forward_level
 
     ends = np.array([p for seg in segs for p in seg])
     assert len(segs) >= 8 and np.all(np.abs(forward_level(spec.network, ends)) < 1e-12)
@@ -333,7 +333,7 @@ def test_region_map_and_output_images(tmp_path):
 
 
 def test_region_map_exact_ball_and_polytope(tmp_path):
-    from proofs.plots2d import region_map
+    from relu_pointwise.proofs.plots2d import region_map
 
     _png_ok(region_map(make_spec("ball:d=2,R=1/2"), tmp_path / "e.png"), 500, 500)
     _png_ok(region_map(make_spec("polytope:1,1,1/2;-1,0,1/2;0,-1,1/2"), tmp_path / "p.png"), 500, 500)
@@ -371,7 +371,7 @@ def test_targets_touching_the_domain_boundary_are_accepted():
 def test_merge_is_the_sum_of_pieces(pieces, u):
     """The sweep in pushforward._merge: at a point off the breaks, the merged polynomial
     equals the sum of the pieces that cover the point."""
-    from symbolic.pushforward import _merge
+    from relu_pointwise.symbolic.pushforward import _merge
 
     ps = [(Q(a.numerator, a.denominator), Q((a + l).numerator, (a + l).denominator),
            tuple(Q(c.numerator, c.denominator) for c in cs)) for a, l, cs in pieces]

@@ -11,12 +11,12 @@ import pytest
 import sympy
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
-from proofs.deep import chord, chord_identities, depth_claim, depth_of, verify_chord_form
-from symbolic.errors import SpecError
-from symbolic.network import build_network
-from symbolic.regions import linear_regions
-from symbolic.spec import make_spec
-from symbolic.targets import DeepBall, Domain, q_deep
+from relu_pointwise.proofs.deep import chord, chord_identities, depth_claim, depth_of, verify_chord_form
+from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.network import build_network
+from relu_pointwise.symbolic.regions import linear_regions
+from relu_pointwise.symbolic.spec import make_spec
+from relu_pointwise.symbolic.targets import DeepBall, Domain, q_deep
 
 Q = sympy.Rational
 HSET = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -18,13 +18,13 @@ import pytest
 import sympy
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from proofs.cli import main
-from symbolic.errors import SpecError
-from symbolic.export_json import SCHEMA, derivation_to_json, dumps, read_derivation_json
-from symbolic.export_latex import derivation_to_latex
-from symbolic.loss import derive, eta, w
-from symbolic.spec import make_spec
-from symbolic.wregions import regions_at, w_regions, x
+from relu_pointwise.cli import main
+from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.export_json import SCHEMA, derivation_to_json, dumps, read_derivation_json
+from relu_pointwise.symbolic.export_latex import derivation_to_latex
+from relu_pointwise.symbolic.loss import derive, eta, w
+from relu_pointwise.symbolic.spec import make_spec
+from relu_pointwise.symbolic.wregions import regions_at, w_regions, x
 
 Q = sympy.Rational
 HSET = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

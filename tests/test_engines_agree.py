@@ -7,11 +7,11 @@ import pytest
 import sympy
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from numeric.batches import BatchSchedule
-from numeric.np_engine import np_gradient, run_np
-from numeric.stall import dataset_stall
-from symbolic.loss import derive
-from symbolic.spec import make_spec, make_training
+from relu_pointwise.numeric.batches import BatchSchedule
+from relu_pointwise.numeric.np_engine import np_gradient, run_np
+from relu_pointwise.numeric.stall import dataset_stall
+from relu_pointwise.symbolic.loss import derive
+from relu_pointwise.symbolic.spec import make_spec, make_training
 
 Q = sympy.Rational
 HSET = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])

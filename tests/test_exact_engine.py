@@ -8,11 +8,11 @@ import sympy
 from gmpy2 import mpq
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from symbolic.errors import SpecError
-from symbolic.iterate import digits, iterate_exact
-from symbolic.loss import Derivation, LossPiece, w
-from symbolic.spec import make_spec, make_training
-from numeric.exact_engine import batch_gradient_exact, run_exact
+from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.iterate import digits, iterate_exact
+from relu_pointwise.symbolic.loss import Derivation, LossPiece, w
+from relu_pointwise.symbolic.spec import make_spec, make_training
+from relu_pointwise.numeric.exact_engine import batch_gradient_exact, run_exact
 
 from helpers import derived
 
@@ -124,8 +124,8 @@ def test_minibatch_paths_are_nondecreasing(batch, seed, r, eta, w0):
 
 def test_batches_use_the_networks_exact_level_at_the_shared_points():
     """The exact engine's a_i are |g| of Fraction(float point), through the network."""
-    from numeric.batches import BatchSchedule
-    from numeric.trajectory import StepSource
+    from relu_pointwise.numeric.batches import BatchSchedule
+    from relu_pointwise.numeric.trajectory import StepSource
 
     spec = make_spec("union:-3/4,-1/2;0,1/2")
     tr = make_training(batch="sampled:4", seed=7)

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sympy import Rational, S
 
-from symbolic import exprio
-from symbolic.exprio import (
+from relu_pointwise.symbolic import exprio
+from relu_pointwise.symbolic.exprio import (
     DEFAULT_SYMBOLS,
     MAX_DEPTH,
     MAX_DIGITS,

@@ -4,11 +4,11 @@ from __future__ import annotations
 import sympy
 from hypothesis import given, settings, strategies as st
 
-from symbolic.errors import SpecError
-from symbolic.loss import derive, w
-from symbolic.numbers import parse_number
-from symbolic.spec import make_spec
-from symbolic.targets import level_value
+from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.loss import derive, w
+from relu_pointwise.symbolic.numbers import parse_number
+from relu_pointwise.symbolic.spec import make_spec
+from relu_pointwise.symbolic.targets import level_value
 
 import pytest
 
@@ -104,7 +104,7 @@ def test_head_error_check_reads_the_head():
     failing for a head with another bias or output weight."""
     import dataclasses
 
-    from symbolic.loss import head_error_check
+    from relu_pointwise.symbolic.loss import head_error_check
 
     net = make_spec("interval:-1/2,1/2").network
     assert head_error_check(net)

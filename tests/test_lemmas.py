@@ -9,10 +9,10 @@ import sympy
 from gmpy2 import mpq
 from hypothesis import assume, given, settings, strategies as st
 
-from proofs import lemmas as L
-from proofs.strategies import rationals
-from symbolic.loss import LossPiece, derive, w
-from symbolic.spec import make_spec, make_training
+from relu_pointwise.proofs import lemmas as L
+from relu_pointwise.proofs.strategies import rationals
+from relu_pointwise.symbolic.loss import LossPiece, derive, w
+from relu_pointwise.symbolic.spec import make_spec, make_training
 
 Q = sympy.Rational
 
@@ -198,7 +198,7 @@ def test_entry_bound_and_enclosed_entry_agree():
     step with w_t >= w*."""
     d = derive(make_spec("interval:-1/2,1/2"))
     tr = make_training("1/3", "0")
-    from symbolic.iterate import iterate_exact
+    from relu_pointwise.symbolic.iterate import iterate_exact
 
     ws = iterate_exact(d, tr.eta, tr.w0, 40).ws
     path, problems = L.merge_paths(ws, None)
@@ -233,14 +233,14 @@ def test_pointwise_on_the_boundary_and_beyond_the_horizon():
 
 def test_dataset_stall_witness():
     """The stall claim's witness really keeps a positive error: e = 1/2 - W|g(x)| > 0 exactly."""
-    from numeric.trajectory import StepSource
+    from relu_pointwise.numeric.trajectory import StepSource
 
     spec = make_spec("interval:-1/2,1/2")
     tr = make_training("1", "0", "dataset:16,4", 3)
     src = StepSource(spec, tr, 10)
     claim = L.dataset_stall_claim(spec, tr, src, None)
     assert claim.status == L.PROVED
-    from symbolic.exprio import from_text, rational_from_text
+    from relu_pointwise.symbolic.exprio import from_text, rational_from_text
 
     x = [rational_from_text(v) for v in claim.data["witness_x"]]
     W = from_text(claim.data["W"])

@@ -9,14 +9,14 @@ import sympy
 from gmpy2 import mpq
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from symbolic.errors import SpecError
-from symbolic.iterate import iterate_exact, piece_forms
-from symbolic.loss import derive, w
-from symbolic.spec import make_spec, make_training
-from numeric.exact_engine import run_exact
-from numeric.mp_engine import (MpPieces, compile_mp, mp_gradient, mp_gradient_quadrature, mp_loss,
+from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.iterate import iterate_exact, piece_forms
+from relu_pointwise.symbolic.loss import derive, w
+from relu_pointwise.symbolic.spec import make_spec, make_training
+from relu_pointwise.numeric.exact_engine import run_exact
+from relu_pointwise.numeric.mp_engine import (MpPieces, compile_mp, mp_gradient, mp_gradient_quadrature, mp_loss,
                                mp_trajectory, run_mp)
-from numeric.trajectory import mpf_to_mpq
+from relu_pointwise.numeric.trajectory import mpf_to_mpq
 
 from helpers import derived, qf
 

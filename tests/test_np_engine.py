@@ -9,12 +9,12 @@ import pytest
 import sympy
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from numeric.batches import BatchSchedule
-from numeric.np_engine import (FloatNet, batch_gradient, batch_loss, engine_for, np_gradient,
+from relu_pointwise.numeric.batches import BatchSchedule
+from relu_pointwise.numeric.np_engine import (FloatNet, batch_gradient, batch_loss, engine_for, np_gradient,
                                np_gradient_error, np_loss, run_np)
-from symbolic.errors import SpecError
-from symbolic.spec import make_spec, make_training
-from symbolic.targets import level_value
+from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.spec import make_spec, make_training
+from relu_pointwise.symbolic.targets import level_value
 
 INTERVAL = make_spec("interval:-1/2,1/2")
 BOX = make_spec("box:-1/2,1/2;-1/2,1/2")

@@ -7,9 +7,9 @@ matplotlib.use("Agg")
 import matplotlib.image as mpimg  # noqa: E402
 import pytest  # noqa: E402
 
-from proofs.certificate import build  # noqa: E402
-from proofs.plots import write_plots  # noqa: E402
-from symbolic.spec import make_spec, make_training  # noqa: E402
+from relu_pointwise.proofs.certificate import build  # noqa: E402
+from relu_pointwise.proofs.plots import write_plots  # noqa: E402
+from relu_pointwise.symbolic.spec import make_spec, make_training  # noqa: E402
 
 
 def _check_png(path):
@@ -38,7 +38,7 @@ def test_full_batch_loss_plot_shows_the_fitted_slope(tmp_path):
     b = build(make_spec(), make_training(), grid=3, steps=20000)
     import matplotlib.pyplot as plt
 
-    from proofs import plots
+    from relu_pointwise.proofs import plots
 
     captured = {}
     orig = plt.Axes.legend

@@ -10,7 +10,7 @@ import sympy
 from gmpy2 import mpq
 from hypothesis import given, settings, strategies as st, HealthCheck
 
-from symbolic.polytope import (
+from relu_pointwise.symbolic.polytope import (
     Polytope,
     _general_cdf_pieces,
     affine_cdf_pieces,

@@ -27,4 +27,4 @@ def test_ci_runs_the_readme_test_command_verbatim():
 
 
 def test_console_script_points_at_the_cli():
-    assert 'pointwise = "proofs.cli:main"' in (ROOT / "pyproject.toml").read_text()
+    assert 'pointwise = "relu_pointwise.cli:main"' in (ROOT / "pyproject.toml").read_text()

@@ -11,8 +11,8 @@ import mpmath
 import pytest
 from gmpy2 import mpq
 
-from proofs.cli import main
-from numeric.trajectory import read_csv_rows
+from relu_pointwise.cli import main
+from relu_pointwise.numeric.trajectory import read_csv_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -134,9 +134,9 @@ def test_bad_input_is_one_line_and_exit_2(argv, needle, capsys):
 
 def test_exit_code_in_a_real_process(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    p = subprocess.run([sys.executable, "-m", "proofs.cli", "run", "--engine", "mp", "--steps", "-5"],
+    p = subprocess.run([sys.executable, "-m", "relu_pointwise.cli", "run", "--engine", "mp", "--steps", "-5"],
                        capture_output=True, text=True, env=env, cwd=tmp_path)
     assert p.returncode == 2 and p.stderr.count("\n") == 1
-    p = subprocess.run([sys.executable, "-m", "proofs.cli", "run", "--engine", "np", "--steps", "20"],
+    p = subprocess.run([sys.executable, "-m", "relu_pointwise.cli", "run", "--engine", "np", "--steps", "20"],
                        capture_output=True, text=True, env=env, cwd=tmp_path)
     assert p.returncode == 0 and p.stdout.startswith("t=20  w_t=") and p.stderr == ""

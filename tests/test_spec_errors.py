@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from proofs.cli import main
+from relu_pointwise.cli import main
 
 
 def run(argv, capsys):

@@ -4,11 +4,11 @@ from __future__ import annotations
 import sympy
 from hypothesis import given, settings, strategies as st
 
-from proofs.strategies import (intervals, points_in, rational_texts, rationals, specs, targets_1d,
+from relu_pointwise.proofs.strategies import (intervals, points_in, rational_texts, rationals, specs, targets_1d,
                                targets_2d, trainings)
-from symbolic.numbers import parse_number
-from symbolic.spec import make_spec
-from symbolic.targets import parse_target
+from relu_pointwise.symbolic.numbers import parse_number
+from relu_pointwise.symbolic.spec import make_spec
+from relu_pointwise.symbolic.targets import parse_target
 
 
 @given(q=rationals(-2, 3, 5))

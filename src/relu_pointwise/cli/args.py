@@ -1,24 +1,16 @@
-"""The ``pointwise`` command line.
-
-Subcommands, each owned by the module that holds its mathematics:
-
-    network     the constructed network's architecture        (here)
-    derive      exact L(w), L'(w), Phi; JSON / LaTeX exports   symbolic.commands
-    run         one engine's gradient descent trajectory       numeric.commands
-    crosscheck  engines against each other, with bounds       numeric.commands
-    certify     the certificate of pointwise convergence      proofs.commands
-    verify      re-derive and compare a certificate           proofs.commands
-
-Every bad input ends in one line ``pointwise: error: ...`` on stderr and exit 2.
-"""
+"""Shared argument groups of the ``pointwise`` command line: the problem (spec) and the training flags."""
 from __future__ import annotations
 
 import argparse
 import re
 import sys
-from typing import Sequence
+import time
+from typing import Any
 
-from symbolic.errors import SpecError
+from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.numbers import parse_number
+
+MAX_STEPS = 10**9
 
 
 class _Parser(argparse.ArgumentParser):
@@ -52,7 +44,7 @@ def add_training_arguments(p: argparse.ArgumentParser) -> None:
 
 def settings(args: argparse.Namespace) -> dict:
     """Merge a --spec file with flags (flags win)."""
-    from symbolic.spec import load_spec_file
+    from relu_pointwise.symbolic.spec import load_spec_file
 
     out = load_spec_file(args.spec) if getattr(args, "spec", None) else {}
     for key in ("target", "domain", "r", "measure", "eta", "w0", "batch", "seed"):
@@ -64,7 +56,7 @@ def settings(args: argparse.Namespace) -> dict:
 
 def spec_from_args(args: argparse.Namespace):
     """The Spec named by the flags / spec file (validated; SpecError on bad input)."""
-    from symbolic.spec import DEFAULT_TARGET, make_spec
+    from relu_pointwise.symbolic.spec import DEFAULT_TARGET, make_spec
 
     s = settings(args)
     return make_spec(s.get("target", DEFAULT_TARGET), s.get("domain"), s.get("r", "2"),
@@ -72,54 +64,45 @@ def spec_from_args(args: argparse.Namespace):
 
 
 def training_from_args(args: argparse.Namespace):
-    from symbolic.spec import make_training
+    from relu_pointwise.symbolic.spec import make_training
 
     s = settings(args)
     return make_training(s.get("eta", "1"), s.get("w0", "0"), s.get("batch", "full"), s.get("seed", 0))
 
 
-def _network_main(args: argparse.Namespace) -> int:
-    spec = spec_from_args(args)
-    print(f"network for target {spec.target.text} on domain {spec.domain.text()}")
-    print(spec.network.describe())
-    return 0
+def _int_setting(value: Any, what: str, lo: int, hi: int) -> int:
+    if isinstance(value, bool):
+        raise SpecError(f"{what}: must be an integer, got {value!r}")
+    v = parse_number(value, what) if isinstance(value, str) else parse_number(str(value), what)
+    if not v.is_integer:
+        raise SpecError(f"{what}: must be an integer, got {value!r}")
+    if not lo <= int(v) <= hi:
+        raise SpecError(f"{what}: must be between {lo} and {hi}, got {value}")
+    return int(v)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="pointwise", description=__doc__.split("\n\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    p = sub.add_parser("network", help="print the constructed network's architecture")
-    add_spec_arguments(p)
-    p.set_defaults(func=_network_main)
-    for module in ("symbolic.commands", "numeric.commands", "proofs.commands"):
-        try:
-            mod = __import__(module, fromlist=["register"])
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        mod.register(sub)
-    return parser
+class Progress:
+    """A plain ``\\r`` counter on stderr, redrawn at most ten times a second."""
 
+    def __init__(self, total: int, label: str, enabled: bool) -> None:
+        self.total = max(1, total)
+        self.label = label
+        self.enabled = enabled
+        self.last = 0.0
+        self.drawn = False
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return int(args.func(args) or 0)
-    except SpecError as exc:
-        sys.stderr.write(f"pointwise: error: {exc}\n")
-        return 2
-    except ValueError as exc:  # e.g. ExprSyntaxError from a file: still one line, no traceback
-        sys.stderr.write(f"pointwise: error: {' '.join(str(exc).split())}\n")
-        return 2
-    except BrokenPipeError:  # e.g. `pointwise derive ... | head`: the reader left; not an error of ours
-        sys.stderr.close()
-        return 0
-    except KeyboardInterrupt:
-        sys.stderr.write("pointwise: interrupted\n")
-        return 130
+    def __call__(self, t: int) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self.last < 0.1 and t < self.total:
+            return
+        self.last = now
+        sys.stderr.write(f"\r{self.label}: step {t}/{self.total} ({100 * t // self.total}%)")
+        sys.stderr.flush()
+        self.drawn = True
 
-
-if __name__ == "__main__":
-    sys.exit(main())
+    def close(self) -> None:
+        if self.drawn:
+            sys.stderr.write("\n")
+            sys.stderr.flush()

@@ -1,14 +1,14 @@
-"""``pointwise certify`` and ``pointwise verify`` (registered into :mod:`proofs.cli`)."""
+"""``pointwise certify`` and ``pointwise verify`` (registered into :mod:`relu_pointwise.cli`)."""
 from __future__ import annotations
 
 import argparse
 import time
 
-from symbolic.errors import SpecError
+from relu_pointwise.symbolic.errors import SpecError
 
 
 def register(sub) -> None:
-    from .cli import add_spec_arguments, add_training_arguments
+    from relu_pointwise.cli.args import add_spec_arguments, add_training_arguments
 
     p = sub.add_parser("certify", help="certify pointwise convergence (writes certificate.json, derivation.tex, plots)",
                        description="Certify that gradient descent on the constructed network converges pointwise "
@@ -33,7 +33,7 @@ def register(sub) -> None:
 
 
 def _int_arg(value, what: str, lo: int, hi: int) -> int:
-    from symbolic.numbers import number_from_value
+    from relu_pointwise.symbolic.numbers import number_from_value
 
     v = number_from_value(value, what)
     if not v.is_integer or not lo <= v <= hi:
@@ -42,8 +42,8 @@ def _int_arg(value, what: str, lo: int, hi: int) -> int:
 
 
 def certify_main(args: argparse.Namespace) -> int:
-    from .certificate import DEFAULT_PREC, build, parse_points, write_outputs
-    from .cli import settings, spec_from_args, training_from_args
+    from relu_pointwise.proofs.certificate import DEFAULT_PREC, build, parse_points, write_outputs
+    from relu_pointwise.cli.args import settings, spec_from_args, training_from_args
 
     t_start = time.perf_counter()
     spec = spec_from_args(args)
@@ -65,7 +65,7 @@ def certify_main(args: argparse.Namespace) -> int:
 
 
 def verify_main(args: argparse.Namespace) -> int:
-    from .verify import verify
+    from relu_pointwise.proofs.verify import verify
 
     ok, msgs = verify(args.file)
     if not ok and len(msgs) == 1 and msgs[0].startswith("malformed certificate"):
@@ -129,7 +129,7 @@ def _key_numbers(c: dict) -> str:
 
 def _num(text: str) -> str:
     """A short decimal rendering of an exact rational (display only)."""
-    from symbolic.exprio import rational_from_text
+    from relu_pointwise.symbolic.exprio import rational_from_text
 
     try:
         q = rational_from_text(text)

@@ -17,15 +17,15 @@ from pathlib import Path
 
 import sympy
 
-from .errors import SpecError
-from .numbers import parse_number, rational_text
+from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.numbers import parse_number, rational_text
 
 FORMATS = ("json", "latex")
 
 
 def register(subparsers) -> None:
     """Add ``derive`` to the ``pointwise`` command line."""
-    from proofs.cli import add_spec_arguments
+    from relu_pointwise.cli.args import add_spec_arguments
 
     p = subparsers.add_parser("derive", help="exact L(w), L'(w), Phi; JSON / LaTeX exports",
                               description=__doc__.split("\n\n")[0])
@@ -45,7 +45,7 @@ def parse_w(text: str) -> sympy.Rational:
 
 
 def _derive(spec):
-    from .loss import derive
+    from relu_pointwise.symbolic.loss import derive
 
     try:
         return derive(spec)
@@ -57,7 +57,7 @@ def _derive(spec):
 
 
 def _range_text(lo, hi, to_text) -> str:
-    from .exprio import as_basic
+    from relu_pointwise.symbolic.exprio import as_basic
 
     return f"w >= {to_text(as_basic(lo))}" if hi == sympy.oo else \
         f"{to_text(as_basic(lo))} <= w < {to_text(as_basic(hi))}"
@@ -65,7 +65,7 @@ def _range_text(lo, hi, to_text) -> str:
 
 def summary(derivation) -> str:
     """A short human summary of a derivation (every expression via exprio.to_text)."""
-    from .exprio import as_basic, to_text
+    from relu_pointwise.symbolic.exprio import as_basic, to_text
 
     spec = derivation.spec
     lines = [f"target {spec.target.text} on domain {spec.domain.text()}, r = {rational_text(spec.r)}, "
@@ -89,9 +89,9 @@ def summary(derivation) -> str:
 
 def derive_main(args: argparse.Namespace) -> int:
     """Handler of ``pointwise derive`` (exit 0; SpecError for bad input)."""
-    from proofs.cli import spec_from_args
+    from relu_pointwise.cli.args import spec_from_args
 
-    from .exprio import to_text
+    from relu_pointwise.symbolic.exprio import to_text
 
     if args.w is not None and args.format is not None:
         raise SpecError("--w: cannot be combined with --format (one output at a time)")
@@ -110,11 +110,11 @@ def derive_main(args: argparse.Namespace) -> int:
         print(summary(derivation))
         return 0
     if args.format == "json":
-        from .export_json import dumps
+        from relu_pointwise.symbolic.export_json import dumps
 
         text = dumps(derivation)
     else:
-        from .export_latex import derivation_to_latex
+        from relu_pointwise.symbolic.export_latex import derivation_to_latex
 
         text = derivation_to_latex(derivation)
     if args.output is None:

@@ -13,52 +13,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from typing import Any
 
-from symbolic.errors import SpecError
-from symbolic.numbers import parse_number
+from relu_pointwise.symbolic.errors import SpecError
+
+from .args import MAX_STEPS, Progress, _int_setting
 
 ENGINE_CHOICES = ("exact", "mp", "arb", "np")
-MAX_STEPS = 10**9
-
-
-def _int_setting(value: Any, what: str, lo: int, hi: int) -> int:
-    if isinstance(value, bool):
-        raise SpecError(f"{what}: must be an integer, got {value!r}")
-    v = parse_number(value, what) if isinstance(value, str) else parse_number(str(value), what)
-    if not v.is_integer:
-        raise SpecError(f"{what}: must be an integer, got {value!r}")
-    if not lo <= int(v) <= hi:
-        raise SpecError(f"{what}: must be between {lo} and {hi}, got {value}")
-    return int(v)
-
-
-class Progress:
-    """A plain ``\\r`` counter on stderr, redrawn at most ten times a second."""
-
-    def __init__(self, total: int, label: str, enabled: bool) -> None:
-        self.total = max(1, total)
-        self.label = label
-        self.enabled = enabled
-        self.last = 0.0
-        self.drawn = False
-
-    def __call__(self, t: int) -> None:
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if now - self.last < 0.1 and t < self.total:
-            return
-        self.last = now
-        sys.stderr.write(f"\r{self.label}: step {t}/{self.total} ({100 * t // self.total}%)")
-        sys.stderr.flush()
-        self.drawn = True
-
-    def close(self) -> None:
-        if self.drawn:
-            sys.stderr.write("\n")
-            sys.stderr.flush()
 
 
 def _short(text: str, limit: int = 80) -> str:
@@ -85,25 +46,25 @@ def last_row_text(traj) -> str:
 def run_engine(engine: str, spec, training, steps: int, *, dps: int = 50, prec: int = 128,
                max_digits: int | None = None, data: Any = None, progress=None):
     """Run one engine and return a :class:`numeric.trajectory.Trajectory`."""
-    from .trajectory import Trajectory
+    from relu_pointwise.numeric.trajectory import Trajectory
 
     if engine == "exact":
-        from symbolic.iterate import DEFAULT_MAX_DIGITS
+        from relu_pointwise.symbolic.iterate import DEFAULT_MAX_DIGITS
 
-        from .exact_engine import run_exact
+        from relu_pointwise.numeric.exact_engine import run_exact
 
         return run_exact(spec, training, steps, data=data, progress=progress,
                          max_digits=DEFAULT_MAX_DIGITS if max_digits is None else max_digits)
     if engine == "mp":
-        from .mp_engine import run_mp
+        from relu_pointwise.numeric.mp_engine import run_mp
 
         return run_mp(spec, training, steps, dps=dps, data=data, progress=progress)
     if engine == "arb":
-        from .arb_engine import run_arb
+        from relu_pointwise.numeric.arb_engine import run_arb
 
         return run_arb(spec, training, steps, prec=prec, data=data, progress=progress)
     if engine == "np":
-        from .np_engine import run_np
+        from relu_pointwise.numeric.np_engine import run_np
 
         res = run_np(spec, training, steps, data=data)
         ws = [float(v) for v in res.w[:, 0]]
@@ -113,7 +74,7 @@ def run_engine(engine: str, spec, training, steps: int, *, dps: int = 50, prec: 
 
 
 def _run_main(args: argparse.Namespace) -> int:
-    from proofs.cli import settings, spec_from_args, training_from_args
+    from relu_pointwise.cli.args import settings, spec_from_args, training_from_args
 
     s = settings(args)
     if "steps" not in s and args.steps is None:
@@ -141,8 +102,8 @@ def _run_main(args: argparse.Namespace) -> int:
         traj.write(args.output)
     print(last_row_text(traj))
     if training.batch.kind == "dataset":
-        from .batches import BatchSchedule
-        from .stall import dataset_stall, stall_text
+        from relu_pointwise.numeric.batches import BatchSchedule
+        from relu_pointwise.numeric.stall import dataset_stall, stall_text
 
         points = BatchSchedule(spec, training, max(steps, 1), data=args.data).data
         print(stall_text(dataset_stall(spec, points, float(traj.ws[-1])), spec.r))
@@ -151,7 +112,7 @@ def _run_main(args: argparse.Namespace) -> int:
 
 def register(subparsers) -> None:
     """Add ``run`` (and, below, ``crosscheck``) to the ``pointwise`` CLI."""
-    from proofs.cli import add_spec_arguments, add_training_arguments
+    from relu_pointwise.cli.args import add_spec_arguments, add_training_arguments
 
     p = subparsers.add_parser("run", help="one engine's gradient-descent trajectory (t, w_t, L(w_t))")
     add_spec_arguments(p)
@@ -168,7 +129,3 @@ def register(subparsers) -> None:
     p.add_argument("-o", "--output", default=None, help="write the trajectory to FILE.csv or FILE.json")
     p.add_argument("--progress", action="store_true", help="show the progress counter even when stderr is not a terminal")
     p.set_defaults(func=_run_main)
-
-    # ---- crosscheck: registered by numeric/crosscheck.py (owned by another engineer) ----
-    from .crosscheck import register_crosscheck; register_crosscheck(subparsers)
-    # ---- end crosscheck ----

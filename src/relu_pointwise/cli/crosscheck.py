@@ -1,0 +1,76 @@
+"""The ``pointwise crosscheck`` subcommand."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from relu_pointwise.numeric.crosscheck import crosscheck
+from relu_pointwise.symbolic.errors import SpecError
+
+
+def _crosscheck_main(args: argparse.Namespace) -> int:
+    from relu_pointwise.cli.args import settings, spec_from_args, training_from_args
+
+    from relu_pointwise.cli.args import MAX_STEPS, Progress, _int_setting
+
+    s = settings(args)
+    if args.steps is None and "steps" not in s:
+        raise SpecError("--steps: required (the number of gradient-descent steps)")
+    steps = _int_setting(args.steps if args.steps is not None else s["steps"], "--steps", 1, MAX_STEPS)
+    dps = _int_setting(args.dps if args.dps is not None else s.get("dps", 50), "--dps", 10, 100_000)
+    prec = _int_setting(args.prec if args.prec is not None else 128, "--prec", 16, 1_000_000)
+    max_digits = _int_setting(args.max_digits if args.max_digits is not None else 20_000, "--max-digits", 1, 10 ** 8)
+    exact_steps = None if args.exact_steps is None else _int_setting(args.exact_steps, "--exact-steps", 0, MAX_STEPS)
+    spec = spec_from_args(args)
+    training = training_from_args(args)
+    show = args.progress or sys.stderr.isatty()
+    bars: list[Progress] = []
+
+    def progress(label: str):
+        for b in bars:
+            b.close()
+        bars.clear()
+        total = steps if label != "exact" else (exact_steps if exact_steps is not None else steps)
+        bar = Progress(total, f"crosscheck {label}", show)
+        bars.append(bar)
+        return bar
+
+    try:
+        report = crosscheck(spec, training, steps, dps, prec=prec, data=args.data, max_digits=max_digits,
+                            exact_steps=exact_steps, progress=progress)
+    except ArithmeticError as exc:
+        raise SpecError(f"crosscheck: {type(exc).__name__}: {exc}") from None
+    finally:
+        for b in bars:
+            b.close()
+    text = json.dumps(report, indent=1)
+    if args.output is not None:
+        try:
+            with open(args.output, "w", encoding="utf-8") as fh:
+                fh.write(text + "\n")
+        except OSError as exc:
+            raise SpecError(f"-o: cannot write {args.output!r}: {exc.strerror}") from None
+    print(text)
+    return 0 if report["pass"] else 1
+
+
+def register_crosscheck(subparsers) -> None:
+    """Add ``pointwise crosscheck`` to the CLI."""
+    from relu_pointwise.cli.args import add_spec_arguments, add_training_arguments
+
+    p = subparsers.add_parser("crosscheck", help="run the exact, mp, arb and np engines and compare them pair by pair "
+                                                 "(JSON report; exit 0 only if every pair passes)")
+    add_spec_arguments(p)
+    add_training_arguments(p)
+    p.add_argument("--steps", default=None, help="number of steps T (required; or 'steps' in --spec)")
+    p.add_argument("--dps", default=None, help="mp engine: decimal digits (default 50)")
+    p.add_argument("--prec", default=None, help="arb engine: working precision in bits (default 128)")
+    p.add_argument("--max-digits", dest="max_digits", default=None,
+                   help="exact engine: stop when a numerator/denominator exceeds this many digits (default 20000)")
+    p.add_argument("--exact-steps", dest="exact_steps", default=None,
+                   help="exact engine: at most this many steps (default: all for full/cyclic, 25 for point batches)")
+    p.add_argument("--data", default=None, help=".npy or .csv file of points (with --batch dataset:N,M)")
+    p.add_argument("-o", "--output", default=None, help="also write the JSON report to FILE")
+    p.add_argument("--progress", action="store_true", help="progress counters on stderr even when it is not a terminal")
+    p.set_defaults(func=_crosscheck_main)

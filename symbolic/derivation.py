@@ -1,0 +1,100 @@
+"""The result types of a derivation: the pieces of L(w) and the :class:`Derivation`.
+
+``w`` and ``eta`` are the positive SymPy symbols every derived expression is written in.
+Phi(w) = w - eta L'(w) is the gradient-descent map (``Derivation.gd_map``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import sympy
+
+from .pushforward import PiecewisePoly
+from .regions import Cell
+from .spec import Spec
+
+Q = sympy.Rational
+w = sympy.Symbol("w", positive=True)
+eta = sympy.Symbol("eta", positive=True)
+HALF = Q(1, 2)
+
+
+
+def _tidy(expr: sympy.Expr, r: sympy.Rational) -> sympy.Expr:
+    """Canonical form: one fraction for rational functions of w, else expanded."""
+    expr = sympy.expand(expr)
+    return sympy.cancel(expr) if r.is_integer and expr.is_rational_function(w) else expr
+
+
+@dataclass(frozen=True)
+class LossPiece:
+    """L(w) = ``expr`` for w in [w_lo, w_hi] (w_hi = oo for the last piece)."""
+
+    w_lo: sympy.Expr
+    w_hi: sympy.Expr
+    expr: sympy.Expr
+
+    @cached_property
+    def derivative(self) -> sympy.Expr:
+        return sympy.diff(self.expr, w)
+
+
+@dataclass
+class Derivation:
+    """Everything the symbolic engine derives for a spec (exact).
+
+    ``pieces`` cover [exact_from, oo) in w (exact_from = 0 for piecewise-linear g;
+    for the exact ball the pre-asymptotic loss has no closed form here and
+    exact_from = w*); ``w_star`` = 1/(2 u_1) starts the asymptotic regime;
+    ``asymptotic_coeffs[k]`` is the coefficient of w^-(k+1) there (empty when the
+    asymptotic form is not a finite sum of powers, e.g. the exact ball in odd d).
+    """
+
+    spec: Spec
+    cells: list[Cell]
+    density: PiecewisePoly          # signed: of g
+    abs_density: PiecewisePoly      # of |g|
+    pieces: list[LossPiece]
+    w_star: sympy.Rational
+    asymptotic_coeffs: tuple[sympy.Expr, ...]
+    exact_from: sympy.Rational = Q(0)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def asymptotic(self) -> sympy.Expr:
+        return self.pieces[-1].expr
+
+    def piece_at(self, wv) -> LossPiece:
+        """The piece with w_lo <= wv < w_hi (the last one from w* on)."""
+        for p in self.pieces:
+            if p.w_lo <= wv and (p.w_hi == sympy.oo or wv < p.w_hi):
+                return p
+        raise ValueError(f"w = {wv}: the exact loss is derived only for w >= {self.exact_from}")
+
+    def loss(self, wv) -> sympy.Expr:
+        """Exact L(wv) for wv >= 0."""
+        wv = sympy.Rational(wv) if not isinstance(wv, sympy.Basic) else wv
+        p = self.piece_at(wv)
+        if wv == 0:
+            return sympy.simplify(sympy.limit(p.expr, w, 0, "+"))
+        return sympy.simplify(p.expr.subs(w, wv))
+
+    def gradient(self, wv) -> sympy.Expr:
+        """Exact L'(wv), wv >= 0 (one-sided at 0)."""
+        wv = sympy.Rational(wv) if not isinstance(wv, sympy.Basic) else wv
+        p = self.piece_at(wv)
+        if wv == 0:
+            return sympy.simplify(sympy.limit(p.derivative, w, 0, "+"))
+        return sympy.simplify(p.derivative.subs(w, wv))
+
+    def gd_map(self, eta_value) -> list[tuple[sympy.Expr, sympy.Expr, sympy.Expr]]:
+        """Phi(w) = w - eta L'(w), piecewise: [(w_lo, w_hi, Phi_expr)]."""
+        return [(p.w_lo, p.w_hi, _tidy(w - eta_value * p.derivative, self.spec.r)) for p in self.pieces]
+
+    @property
+    def leading_constant(self) -> sympy.Expr:
+        """C with L(w) ~ C / w: (rho(0+) + rho(0-))/2 * 2^-r / (r+1)."""
+        return sympy.limit(w * self.asymptotic, w, sympy.oo)
+
+
