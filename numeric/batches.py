@@ -175,7 +175,7 @@ class BatchSchedule:
         self._perms: OrderedDict[int, np.ndarray] = OrderedDict()
         self.data: np.ndarray | None = None
         if data is not None and self.kind != "dataset":
-            raise SpecError(f"data: a data file needs --batch dataset:N,M, not {self.batch.text()}")
+            raise SpecError(f"data: a data file needs batch dataset:N,M, not {self.batch.text()}")
         if self.kind == "sampled":
             self.M = self.batch.M
             self.chunk_steps = max(1, _CHUNK_DOUBLES // (self.M * self.dim))
@@ -194,7 +194,7 @@ class BatchSchedule:
         elif self.kind == "cyclic":
             self.K = self.batch.K
         elif self.kind != "full":
-            raise SpecError(f"--batch: unknown variant {self.kind!r}")
+            raise SpecError(f"batch: unknown variant {self.kind!r}")
 
     # ------------------------------------------------------------ points
     def _chunk(self, c: int) -> np.ndarray:
