@@ -6,7 +6,6 @@ never rebuild the target or the network.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -262,23 +261,14 @@ def load_spec_file(path: str | Path) -> dict[str, Any]:
     Values are read as data; nothing in the file is evaluated.  Unknown keys and
     values of the wrong type are errors naming the key.
     """
-    p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise SpecError(f"--spec: cannot read {str(p)!r}: {exc.strerror}") from None
-    if p.suffix.lower() == ".toml":
-        import tomllib
+    from .jsonio import read_json, read_toml
+    from .limits import SPEC_FILE_BYTES
 
-        try:
-            data = tomllib.loads(raw.decode("utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise SpecError(f"--spec: {p.name} is not valid TOML: {str(exc).splitlines()[0]}") from None
+    p = Path(path)
+    if p.suffix.lower() == ".toml":
+        data: Any = read_toml(p, what="--spec", max_bytes=SPEC_FILE_BYTES)
     elif p.suffix.lower() == ".json":
-        try:
-            data = json.loads(raw.decode("utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise SpecError(f"--spec: {p.name} is not valid JSON: {str(exc).splitlines()[0]}") from None
+        data = read_json(p, what="--spec", max_bytes=SPEC_FILE_BYTES)
     else:
         raise SpecError(f"--spec: {p.name} must end in .toml or .json")
     if not isinstance(data, Mapping):
