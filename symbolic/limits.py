@@ -16,7 +16,9 @@ The table :data:`LIMITS` is what the README's "Limits" section lists
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from .errors import InputError, PointwiseError
@@ -44,8 +46,11 @@ __all__ = [
     "TARGET_LENGTH",
     "Limit",
     "check_at_most",
+    "check_regions",
     "exceeded",
     "markdown_table",
+    "region_limit",
+    "regions_allowed",
 ]
 
 
@@ -80,7 +85,8 @@ STEPS_MAX = Limit("gradient-descent steps", 10**9, "steps")
 POINTS_MAX = Limit("evaluation points", 400, "points")
 TARGET_DEPTH = Limit("nesting depth of a target (union/intersection/complement)", 32, "levels")
 TARGET_LENGTH = Limit("length of a target text", 20_000, "characters")
-REGIONS_MAX = Limit("estimated number of linear regions", 20_000, "regions", "--max-regions")
+REGIONS_MAX = Limit("number of linear regions (estimated before the work, counted during it)", 10_000, "regions",
+                    "--max-regions")
 
 LIMITS: tuple[Limit, ...] = (FILE_BYTES, SPEC_FILE_BYTES, JSON_DEPTH, EXPR_LENGTH, EXPR_DEPTH, EXPR_DIGITS,
                              NUMBER_CHARS, EXP_HEIGHT, POW_BITS, FLOOR_PREC_BITS, R_MAX, R_DEN_MAX, DPS_MAX,
@@ -115,3 +121,34 @@ def markdown_table() -> str:
         unit = f" {lim.unit}" if lim.unit else ""
         rows.append(f"| {lim.name} | {lim.value:,}{unit} | {('`' + lim.flag + '`') if lim.flag else '-'} |")
     return "\n".join(rows)
+
+
+# ---------------------------------------------------------------------------
+# the one limit a user raises for a run: --max-regions (a context variable, so the
+# library's default holds unless the caller raises it for the duration of a call)
+
+_REGION_LIMIT: ContextVar[int] = ContextVar("region_limit", default=REGIONS_MAX.value)
+
+
+def region_limit() -> int:
+    """The current limit on linear regions (default :data:`REGIONS_MAX`; ``--max-regions`` raises it)."""
+    return _REGION_LIMIT.get()
+
+
+@contextmanager
+def regions_allowed(n: int) -> Iterator[None]:
+    """Within the block, allow up to ``n`` linear regions (``--max-regions N``)."""
+    token = _REGION_LIMIT.set(int(n))
+    try:
+        yield
+    finally:
+        _REGION_LIMIT.reset(token)
+
+
+def check_regions(count: int, what: str, *, estimated: bool) -> None:
+    """Refuse ``count`` regions over :func:`region_limit` (one line naming the flag that raises it)."""
+    limit = region_limit()
+    if count > limit:
+        how = "an estimated" if estimated else "at least"
+        raise InputError(f"{what}: {how} {count} linear regions exceed the limit {limit} regions "
+                         f"(raise it with --max-regions)", field=what)

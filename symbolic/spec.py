@@ -14,8 +14,9 @@ from typing import Any, Mapping
 import sympy
 
 from .errors import SpecError
+from .limits import R_DEN_MAX, R_MAX, check_regions, exceeded
 from .numbers import number_from_value, parse_number, rational_text
-from .targets import Domain, Target, parse_target
+from .targets import Domain, Target, estimate_regions, parse_target
 
 Q = sympy.Rational
 
@@ -46,7 +47,17 @@ def parse_r(value: object) -> sympy.Rational:
     r = number_from_value(value, "--r")
     if r < 1:
         raise SpecError(f"--r: the loss exponent must be >= 1, got {rational_text(r)}")
+    if r > R_MAX.value:       # |f - f°|^r integrated exactly: the work grows with r
+        raise exceeded("--r", rational_text(r), R_MAX)
+    if r.q > R_DEN_MAX.value:
+        raise exceeded("--r", f"denominator {r.q}", R_DEN_MAX)
     return r
+
+
+def check_region_estimate(spec: Spec) -> None:
+    """Refuse, before any work, a spec whose estimated region count is over the limit
+    (:func:`symbolic.targets.estimate_regions`; ``--max-regions`` raises the limit)."""
+    check_regions(estimate_regions(spec.target.level, spec.dim), f"target {spec.target.text}", estimated=True)
 
 
 def parse_measure(value: object) -> str:
