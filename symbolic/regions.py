@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import sympy
 
+from .limits import check_regions
 from .network import Network
 from .polytope import Polytope
 from .targets import Domain
@@ -87,6 +88,7 @@ def linear_regions(network: Network, domain: Domain) -> list[Cell]:
                     if neg is not None:
                         out.append((neg, states + (0,)))
                 pieces = out
+                check_regions(len(nxt) + len(pieces), "linear regions", estimated=False)
             for p, states in pieces:
                 hnew = [(a, c) if s else (tuple(Q(0) for _ in range(d)), Q(0))
                         for (a, c), s in zip(pre, states)]

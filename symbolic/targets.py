@@ -33,6 +33,7 @@ from typing import Sequence, Union
 import sympy
 
 from .errors import SpecError
+from .limits import TARGET_DEPTH, TARGET_LENGTH, exceeded
 from .numbers import parse_number, rational_text
 
 Q = sympy.Rational
@@ -355,14 +356,75 @@ def _combine(items, op, node):
     return (f" {op} ".join(it[0] for it in items), dims.pop(), node(tuple(it[2] for it in items)), reqs)
 
 
+def paren_depth(text: str) -> int:
+    """Deepest nesting of ``(`` in ``text`` (a linear scan; unbalanced text is the parser's to report)."""
+    depth = deepest = 0
+    for ch in text:
+        if ch == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch == ")":
+            depth = max(0, depth - 1)
+    return deepest
+
+
 def parse_target(text: str) -> Target:
     """Parse the target grammar above into a :class:`Target` (errors name the bad part)."""
     if not isinstance(text, str) or not text.strip():
         raise SpecError("target: empty")
-    if len(text) > 20000:
-        raise SpecError("target: longer than 20000 characters")
+    if len(text) > TARGET_LENGTH.value:
+        raise exceeded("target", f"a text of {len(text)} characters", TARGET_LENGTH)
+    depth = paren_depth(text)
+    if depth > TARGET_DEPTH.value:      # checked before the recursive-descent parser recurses
+        raise exceeded("target", f"parentheses nested {depth} deep", TARGET_DEPTH)
     p = _Parser(text)
     canon, dim, level, reqs = p.expr()
     if p.peek():
         raise SpecError(f"target: unexpected {p.text[p.pos:]!r} at column {p.pos + 1}")
     return Target(canon, dim, level, reqs)
+
+
+# ---------------------------------------------------------------- cost, before any work
+
+def _leaves(level: Level) -> int:
+    """Number of affine leaves under a Min/Max tree (no recursion)."""
+    count, stack = 0, [level]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (Min, Max)):
+            stack.extend(node.args)
+        else:
+            count += 1
+    return count
+
+
+def estimate_regions(level: Level, dim: int) -> int:
+    """A cheap a-priori estimate of the number of linear regions of the level network.
+
+    * deep ball ``ball:d=D,R=R,N=N``: q_N(|x_i|) has 2^(N+1) linear pieces on [-1, 1] in
+      each coordinate, and the regions are their products: exactly (2^(N+1))^D
+      (measured: 16 for D=1,N=3; 64 for D=2,N=2; 256 for D=2,N=3; 512 for D=3,N=2;
+      4096 for D=3,N=3);
+    * a min/max tree of k affine pieces in d dimensions: every pairwise min/max adds a
+      hyperplane across the whole domain; the box (k = 2d) measured 3, 20, 132, 700, 4296
+      regions for d = 1..5, about 0.6 * 6^d, scaled by k / (2d) for more pieces;
+    * the exact ball: its regions are shells in |x|^2, a handful.
+
+    An estimate (not a bound); the enumeration also counts as it goes
+    (:func:`symbolic.limits.check_regions`).
+    """
+    balls = []
+    stack: list[Level] = [level]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (Min, Max)):
+            stack.extend(node.args)
+        elif isinstance(node, DeepBall):
+            balls.append((2 ** (node.N + 1)) ** node.dim)
+    est = 1
+    for b in balls:
+        est *= b
+    k = _leaves(level) - len(balls)
+    if k > 1:
+        est *= max(1, round(0.6 * 6 ** dim * max(1.0, k / (2 * dim))))
+    return est

@@ -8,7 +8,7 @@ from relu_pointwise.symbolic.errors import SpecError
 
 
 def register(sub) -> None:
-    from relu_pointwise.cli.args import add_spec_arguments, add_training_arguments
+    from relu_pointwise.cli.args import add_limit_arguments, add_spec_arguments, add_training_arguments
 
     p = sub.add_parser("certify", help="certify pointwise convergence (writes certificate.json, derivation.tex, plots)",
                        description="Certify that gradient descent on the constructed network converges pointwise "
@@ -29,6 +29,7 @@ def register(sub) -> None:
                        description="Re-derive every claim of FILE from its inputs and compare field by field. "
                                    "Exit 0 only if everything matches; nothing in FILE is evaluated.")
     v.add_argument("file", help="certificate.json written by pointwise certify")
+    add_limit_arguments(v)
     v.set_defaults(func=verify_main)
 
 
