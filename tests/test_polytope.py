@@ -10,14 +10,13 @@ import sympy
 from gmpy2 import mpq
 from hypothesis import given, settings, strategies as st, HealthCheck
 
-from relu_pointwise.symbolic.polytope import (
-    Polytope,
+from relu_pointwise.symbolic.polytope import Polytope, to_mpq
+from relu_pointwise.symbolic.pushforward import (
     _general_cdf_pieces,
     affine_cdf_pieces,
     affine_density_pieces,
     pieces_eval,
     poly_eval,
-    to_mpq,
 )
 
 HSET = settings(max_examples=40, deadline=None,
