@@ -88,58 +88,94 @@ def _shoelace(pts: Sequence[tuple]) -> mpq:
     return s
 
 
-def _volume_rec(d: int, verts: Sequence[tuple], masks: Sequence[int],
-                cons: Sequence[tuple] | None) -> mpq:
-    """Exact d-volume of a full-dimensional polytope given in double description.
+def _ridges(faces: Sequence[tuple], j: int) -> list[tuple[int, int]]:
+    """The facets of the facet F_j, as (g, vertex mask of F_j & F_g).
 
-    d = 1: length.  d = 2: shoelace on the vertex cycle.  d >= 3:
-        vol_d(P) = (1/d) sum_F (c_F - a_F . p0) / |a_{F,k}| * vol_{d-1}(proj_k F),
-    the cone decomposition from p0 (a vertex) over the facets F, where the
-    facet area is vol_{d-1}(proj_k F) * |a_F| / |a_{F,k}| and the height is
-    (c_F - a_F.p0) / |a_F|; proj_k drops coordinate k (a_{F,k} != 0), so no
-    square roots appear.
+    Among the intersections F_j & F_g (g != j), the facets of F_j are exactly the maximal
+    ones: every proper face of F_j lies in a facet of F_j, which is F_j & F_h for the other
+    facet F_h through it, and a ridge lies in exactly two facets.  Vertex sets decide
+    inclusion (a face is the convex hull of its vertices), so the test is on bitmasks only,
+    with no rank computation; a (d-2)-face has >= d-1 vertices, which prefilters.
+    """
+    need = len(faces[j][0]) - 1
+    vj = faces[j][2]
+    cand = []
+    for g, face in enumerate(faces):
+        if g != j:
+            inter = vj & face[2]
+            if inter.bit_count() >= need:
+                cand.append((g, inter))
+    return [(g, m) for g, m in cand
+            if not any(m != m2 and m & m2 == m for _, m2 in cand)]
+
+
+def _polygon_area2(pts: dict, faces: Sequence[tuple]) -> mpq:
+    """Twice the area of a polygon: its edges' vertex masks (two bits each) give the cycle."""
+    ends: dict[int, list[int]] = {}
+    for face in faces:
+        i, k = bits(face[2])
+        ends.setdefault(i, []).append(k)
+        ends.setdefault(k, []).append(i)
+    start = next(iter(ends))
+    order = [start]
+    prev, cur = start, ends[start][0]
+    while cur != start:
+        order.append(cur)
+        a, b = ends[cur]
+        prev, cur = cur, (b if a == prev else a)
+    return abs(_shoelace([pts[i] for i in order]))
+
+
+def _volume_faces(d: int, pts: dict, faces: Sequence[tuple]) -> mpq:
+    """Exact d-volume of a full-dimensional polytope from its vertices and facets.
+
+    ``pts`` maps vertex ids to coordinates; ``faces`` lists the facets as (a, c, vertex
+    mask) with a . x <= c (a, c unused for d <= 2).  d = 1: length.  d = 2: shoelace on
+    the edge cycle.  d >= 3: the cone decomposition from the vertex p0 of least id,
+
+        vol_d(P) = (1/d) sum_{F not through p0} (c_F - a_F . p0) / |a_{F,k}| * vol_{d-1}(proj_k F),
+
+    since the facet's area is vol_{d-1}(proj_k F) |a_F| / |a_{F,k}| and the cone's height
+    is (c_F - a_F . p0) / |a_F|; proj_k drops a coordinate k with a_{F,k} != 0 (the
+    largest in absolute value), so no square roots appear.  The facets of F are found by
+    :func:`_ridges`, and vertices keep their ids all the way down (no re-indexing).
     """
     if d == 1:
-        xs = [v[0] for v in verts]
+        xs = [v[0] for v in pts.values()]
         return max(xs) - min(xs)
     if d == 2:
-        order = _order_polygon(masks)
-        return abs(_shoelace([verts[i] for i in order])) / 2
-    assert cons is not None
-    p0 = verts[0]
-    m0 = masks[0]
-    n = len(verts)
+        return _polygon_area2(pts, faces) / 2
+    p0i = min(pts)
+    p0 = pts[p0i]
     total = _ZERO
-    for j, (a, c) in enumerate(cons):
-        bit = 1 << j
-        if m0 & bit:
+    for j, (a, c, vmask) in enumerate(faces):
+        if vmask >> p0i & 1:
             continue  # facet through p0: zero-height cone
         h = c - dot(a, p0)
-        idx = [i for i in range(n) if masks[i] & bit]
-        # facets of the face F_j: other facets G meeting F_j in a (d-2)-face
-        count: dict[int, int] = {}
-        for i in idx:
-            for g in bits(masks[i] & ~bit):
-                count[g] = count.get(g, 0) + 1
-        sub = sorted(g for g, cnt in count.items() if cnt >= d - 1)
-        if d >= 5:  # d-1 vertices need not span a (d-2)-flat any more
-            sub = [g for g in sub
-                   if affine_rank([verts[i] for i in idx if masks[i] >> g & 1]) == d - 2]
         k = max(range(d), key=lambda t: abs(a[t]))
         ak = a[k]
-        sub_verts = [verts[i][:k] + verts[i][k + 1:] for i in idx]
-        sub_masks = [compress(masks[i], sub) for i in idx]
-        sub_cons = None
+        sub_pts = {i: pts[i][:k] + pts[i][k + 1:] for i in bits(vmask)}
+        ridges = _ridges(faces, j)
         if d - 1 >= 3:
-            sub_cons = []
             rest = a[:k] + a[k + 1:]
-            for g in sub:
-                ag, cg = cons[g]
+            sub_faces = []
+            for g, m in ridges:
+                ag, cg, _ = faces[g]
                 f = ag[k] / ak
-                sub_cons.append((tuple(x - f * y for x, y in zip(ag[:k] + ag[k + 1:], rest)),
-                                 cg - f * c))
-        total += h / abs(ak) * _volume_rec(d - 1, sub_verts, sub_masks, sub_cons)
+                sub_faces.append((tuple(x - f * y for x, y in zip(ag[:k] + ag[k + 1:], rest)), cg - f * c, m))
+        else:
+            sub_faces = [(None, None, m) for _, m in ridges]
+        total += h / abs(ak) * _volume_faces(d - 1, sub_pts, sub_faces)
     return total / d
+
+
+def _volume(d: int, verts: Sequence[tuple], masks: Sequence[int], cons: Sequence[tuple]) -> mpq:
+    """Exact volume from the double description (vertex -> tight-constraint masks)."""
+    vmasks = [0] * len(cons)
+    for i, m in enumerate(masks):
+        for j in bits(m):
+            vmasks[j] |= 1 << i
+    return _volume_faces(d, dict(enumerate(verts)), [(a, c, vm) for (a, c), vm in zip(cons, vmasks)])
 
 
 # ---------------------------------------------------------------------------
@@ -315,7 +351,7 @@ class Polytope:
     # -- geometry -----------------------------------------------------------
 
     def volume(self) -> mpq:
-        """Exact d-dimensional volume (cached); see :func:`_volume_rec`."""
+        """Exact d-dimensional volume (cached); see :func:`_volume_faces`."""
         if self._vol is None:
             bb = self._box_bounds()
             if bb is not None:
@@ -324,7 +360,7 @@ class Polytope:
                     v *= h - l
                 self._vol = v
             else:
-                self._vol = _volume_rec(self._d, self._verts, self._masks, self._cons)
+                self._vol = _volume(self._d, self._verts, self._masks, self._cons)
         return self._vol
 
     def ordered_vertices_2d(self) -> tuple:
