@@ -81,10 +81,30 @@ from .np_net import BatchHead, FloatNet, _f, batch_losses, head_pass, target_of
 from .np_rules import line_rule, simplex_rule
 from .np_simplices import Simplices, split_simplices
 
-__all__ = ["FloatNet", "head_pass", "np_gradient", "np_loss", "np_gradient_error", "run_np",
-           "RunResult", "NpEngine", "engine_for", "batch_gradient", "batch_loss", "BatchHead",
-           "batch_losses", "target_of", "Lines", "Pieces1D", "Fast1D", "Simplices", "Iterated",
-           "split_simplices", "line_rule", "simplex_rule"]
+__all__ = [
+    "BatchHead",
+    "Fast1D",
+    "FloatNet",
+    "Iterated",
+    "Lines",
+    "NpEngine",
+    "Pieces1D",
+    "RunResult",
+    "Simplices",
+    "batch_gradient",
+    "batch_loss",
+    "batch_losses",
+    "engine_for",
+    "head_pass",
+    "line_rule",
+    "np_gradient",
+    "np_gradient_error",
+    "np_loss",
+    "run_np",
+    "simplex_rule",
+    "split_simplices",
+    "target_of",
+]
 
 
 # ====================================================================== the engine

@@ -4,6 +4,8 @@ outside.
 """
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from .np_lines import Lines
@@ -124,7 +126,7 @@ class Iterated:
         sl, xa, xb = [], [], []
         for s in range(S):
             bnd = np.concatenate([[a], ev[s], [b]])
-            for u, v in zip(bnd[:-1], bnd[1:]):
+            for u, v in itertools.pairwise(bnd):
                 if v > u:
                     sl.append(s); xa.append(u); xb.append(v)
         sl = np.array(sl, dtype=np.int64)

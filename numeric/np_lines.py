@@ -9,7 +9,7 @@ import numpy as np
 from .np_net import FloatNet, head_pass, target_of
 from .np_rules import line_rule
 
-__all__ = ["Lines", "Pieces1D", "Fast1D"]
+__all__ = ["Fast1D", "Lines", "Pieces1D"]
 
 _ROOT_MARGIN = 1e-13        # roots closer than this (relative) to a piece end are ignored
 
@@ -87,7 +87,7 @@ class Lines:
         tb = np.full(n_lines, float(hi))
         svals = np.array([0.0, 1.0]) if p == 1 else np.array([0.0, 0.5, 1.0])
         for layer in range(net.n_layers + 1):
-            Z = self._eval(lid, ta, tb, svals, lambda X: net.preacts(X, layer))      # (P, p+1, width)
+            Z = self._eval(lid, ta, tb, svals, lambda X, k=layer: net.preacts(X, k))  # (P, p+1, width)
             P, _, width = Z.shape
             C = _poly_values_to_coef(Z, p)                                            # (P, p+1, width)
             R = _roots01(np.moveaxis(C, 1, 2), p).reshape(P, width * p)

@@ -12,7 +12,7 @@ from fractions import Fraction
 import numpy as np
 import sympy
 
-__all__ = ["FloatNet", "target_of", "head_pass", "BatchHead", "batch_losses"]
+__all__ = ["BatchHead", "FloatNet", "batch_losses", "head_pass", "target_of"]
 
 
 def _f(q) -> float:
@@ -191,7 +191,7 @@ class BatchHead:
         self.B = [np.empty(shape, dtype=bool) for _ in self.hb]
         self.Bx = np.empty(shape, dtype=bool)
         q = Fraction(self.r) / M
-        m, e = math.frexp(float(q))
+        m, _e = math.frexp(float(q))
         self.fac = float(q) if (m == 0.5 and Fraction(float(q)) == q) else None   # r/M a power of two
         # T = 1: the 1-D row views used by grad1 (w a Python float)
         self._rows = [tuple(x[0] for x in (self.A, self.S, self.D, *self.P, *self.B, self.Bx))] if T == 1 else []

@@ -3,6 +3,7 @@ rule for non-integer r, the collapsed (Duffy) rule on simplices, the cosine-mapp
 """
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -20,7 +21,7 @@ def _graded_rule(sigma: float = 0.15, levels: int = 16, n: int = 14) -> tuple[np
     left = 0.5 * np.concatenate([[0.0], sigma ** np.arange(levels, -1, -1)])
     xs, ws = [], []
     gx, gw = _gl(n)
-    for a, b in zip(left[:-1], left[1:]):
+    for a, b in itertools.pairwise(left):
         xs.append(a + (b - a) * gx)
         ws.append((b - a) * gw)
     x = np.concatenate(xs)

@@ -4,7 +4,7 @@ preactivation's zero set, and exact per-simplex quadrature (:class:`Simplices`).
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
