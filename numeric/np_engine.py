@@ -13,7 +13,10 @@ head layer (sigma'(0) = 0):
     dL/dpre_k = dL/df * head_out[k] * 1[pre_k > 0],
     dL/dw     = sum_k dL/dpre_k * g             (w is shared by both head rows).
 
-f°(x) comes from the sign of the g of the same forward pass (1, 0, or 1/2 on g = 0).
+f°(x) comes from the target's geometric definition (:mod:`numeric.labels`: interval ends,
+box faces, half-spaces, |x|^2 < R^2, the deep ball's interpolant), never from the sign of
+the g the network computes: a network whose zero set misses the target trains towards the
+wrong set, and its loss and gradient then differ from the derivation's (issue 9).
 Only w is trained, so the backward pass stops at the head; it is written for a
 generic head layer (any number of rows, any biases/output weights).
 
@@ -75,9 +78,10 @@ from typing import Any
 import numpy as np
 
 from .batches import BatchSchedule
+from .labels import labels
 from .np_iterated import Iterated
 from .np_lines import Fast1D, Lines, Pieces1D
-from .np_net import BatchHead, FloatNet, _f, batch_losses, head_pass, target_of
+from .np_net import BatchHead, FloatNet, _f, batch_losses, head_pass
 from .np_rules import line_rule, simplex_rule
 from .np_simplices import Simplices, split_simplices
 
@@ -103,7 +107,6 @@ __all__ = [
     "run_np",
     "simplex_rule",
     "split_simplices",
-    "target_of",
 ]
 
 
@@ -118,6 +121,7 @@ class NpEngine:
     def __init__(self, spec, method: str = "auto") -> None:
         self.spec = spec
         self.net = FloatNet(spec.network)
+        self.level = spec.target.level
         self.r = float(_f(spec.r))
         self.density = _f(spec.density)
         self.d = spec.dim
@@ -139,11 +143,11 @@ class NpEngine:
             flo, fhi = _float_box(lo, hi)
             fac = weight * self.density
             if self.method == "lines":
-                it = Pieces1D(self.net, flo[0], fhi[0], fac, self.r)
+                it = Pieces1D(self.net, self.level, flo[0], fhi[0], fac, self.r)
             elif self.method == "simplices":
-                it = Simplices(self.net, flo, fhi, fac, self.r)
+                it = Simplices(self.net, self.level, flo, fhi, fac, self.r)
             elif self.method == "iterated":
-                it = Iterated(self.net, flo, fhi, fac, self.r)
+                it = Iterated(self.net, self.level, flo, fhi, fac, self.r)
             else:
                 raise ValueError(f"unknown method {self.method!r}")
             if len(self._cells) > 4096:
@@ -175,11 +179,9 @@ class NpEngine:
                 ol[i] = lv
         return og, ol
 
-    def batch(self, w, g: np.ndarray, grad: bool = True, loss: bool = True, fo: np.ndarray | None = None):
+    def batch(self, w, g: np.ndarray, fo: np.ndarray, grad: bool = True, loss: bool = True):
         """Mean per-point (dL/dw, L) over the points whose level values are g (M,), for w (T,)."""
         w = np.atleast_1d(np.asarray(w, dtype=np.float64))
-        if fo is None:
-            fo = target_of(g)
         T, M = w.shape[0], g.shape[0]
         step = max(1, (1 << 16) // max(1, M))          # trajectories per chunk: keep temporaries in cache
         if T <= step:
@@ -201,10 +203,10 @@ _ENGINES: dict = {}
 
 def engine_for(spec, method: str = "auto") -> NpEngine:
     try:
-        key = (spec, method)
+        key = (spec, spec.network, method)         # the network too: a test may swap it
         hash(key)
     except TypeError:
-        key = (id(spec), method)
+        key = (id(spec), id(spec.network), method)
     eng = _ENGINES.get(key)
     if eng is None:
         if len(_ENGINES) > 32:
@@ -242,14 +244,15 @@ def batch_gradient(spec, w, points: np.ndarray) -> np.ndarray:
     g = eng.net.forward_g(np.asarray(points, dtype=np.float64))
     w = np.atleast_1d(np.asarray(w, dtype=np.float64))
     out = np.empty(w.shape[0])
-    return BatchHead(eng.net, eng.r, w.shape[0], g.shape[0]).grad(w[:, None], g, target_of(g), out)
+    fo = labels(eng.level, points)
+    return BatchHead(eng.net, eng.r, w.shape[0], g.shape[0]).grad(w[:, None], g, fo, out)
 
 
 def batch_loss(spec, w, points: np.ndarray) -> np.ndarray:
     """Mean per-point loss |f(w, x) - f°(x)|^r over ``points`` (M, d) for w (T,) -> (T,)."""
     eng = engine_for(spec)
     g = eng.net.forward_g(np.asarray(points, dtype=np.float64))
-    return eng.batch(w, g, grad=False, loss=True)[1]
+    return eng.batch(w, g, labels(eng.level, points), grad=False, loss=True)[1]
 
 
 # ====================================================================== runs
@@ -378,7 +381,7 @@ def run_np(spec, training, steps: int, *, w0=None, eta=None, record_every: int =
         head = BatchHead(net, eng.r, T, M)
         block = max(1, min(steps + 1, (1 << 16) // max(1, M)))    # steps per block: ~64K cached g
         gdata = net.forward_g(sched.data) if kind == "dataset" else None
-        fodata = target_of(gdata) if kind == "dataset" else None
+        fodata = labels(eng.level, sched.data) if kind == "dataset" else None
         w = np.ascontiguousarray(w)
         wcol = w[:, None]                                          # a view: updated in place below
         gv = np.empty(T)
@@ -390,8 +393,9 @@ def run_np(spec, training, steps: int, *, w0=None, eta=None, record_every: int =
         while t <= steps:
             t1 = min(steps + 1, t + block)
             if kind == "sampled":
-                G = net.forward_g(sched.points_block(t, t1))       # hidden forward pass, (B, M)
-                FO = target_of(G)                                  # f° from the same forward pass
+                P = sched.points_block(t, t1)
+                G = net.forward_g(P)                               # hidden forward pass, (B, M)
+                FO = labels(eng.level, P)                         # f° from the target's geometry
             else:
                 idx = sched.index_block(t, t1)
                 G, FO = gdata[idx], fodata[idx]

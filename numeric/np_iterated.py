@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+from relu_pointwise.symbolic.targets import Level
 
 from .np_lines import Lines
 from .np_net import FloatNet
@@ -18,9 +19,10 @@ __all__ = ["Iterated"]
 class Iterated:
     """Iterated integration over a box: exact along the last coordinate, GL between events outside."""
 
-    def __init__(self, net: FloatNet, lo, hi, weight: float, r: float, rtol: float = 1e-12,
+    def __init__(self, net: FloatNet, level: Level, lo, hi, weight: float, r: float, rtol: float = 1e-12,
                  n_outer: int = 12, grid: int = 65, max_depth: int = 40) -> None:
         self.net = net
+        self.level = level
         self.lo = np.asarray(lo, dtype=np.float64)
         self.hi = np.asarray(hi, dtype=np.float64)
         self.d = self.lo.shape[0]
@@ -36,7 +38,7 @@ class Iterated:
 
     # -- level k: prefixes (S, k) fixed; integrate coordinates k .. d-1
     def _lines(self, prefix: np.ndarray, w: float) -> Lines:
-        return Lines(self.net, prefix, self.lo[-1], self.hi[-1])
+        return Lines(self.net, self.level, prefix, self.lo[-1], self.hi[-1])
 
     def _sig(self, prefix: np.ndarray, w: float, k: int) -> list:
         """Structure signatures of the slices {x_0..x_{k-1} = prefix}."""

@@ -5,8 +5,10 @@ network (hidden kinks, g = 0, head kinks), and the cached 1-D cell (:class:`Piec
 from __future__ import annotations
 
 import numpy as np
+from relu_pointwise.symbolic.targets import Level
 
-from .np_net import FloatNet, head_pass, target_of
+from .labels import sides
+from .np_net import FloatNet, head_pass
 from .np_rules import line_rule
 
 __all__ = ["Fast1D", "Lines", "Pieces1D"]
@@ -74,7 +76,7 @@ class Lines:
     sign of g at its midpoint) and ``code`` (hash of hidden pattern and sign of g).
     """
 
-    def __init__(self, net: FloatNet, prefix: np.ndarray, lo: float, hi: float) -> None:
+    def __init__(self, net: FloatNet, level: Level, prefix: np.ndarray, lo: float, hi: float) -> None:
         self.net = net
         p = net.p
         self.p = p
@@ -122,8 +124,10 @@ class Lines:
         self.gc = _poly_values_to_coef(G, p)
         mid = self._points(self.lid, self.ta, self.tb, np.array([0.5]))[:, 0, :]
         gm = net.level(mid)
-        self.fo = target_of(gm)
-        self.code = net.pattern_code(mid) * np.int64(3) + np.sign(gm).astype(np.int64)
+        side = sides(level, mid)                 # f° from the target's geometry, not from g
+        self.fo = (side + 1.0) * 0.5
+        self.code = (net.pattern_code(mid) * np.int64(3) + np.sign(gm).astype(np.int64)) * np.int64(3) \
+            + side.astype(np.int64)
 
     def _points(self, lid, ta, tb, s):
         t = ta[:, None] + (tb - ta)[:, None] * s[None, :]
@@ -187,8 +191,8 @@ class Lines:
 class Pieces1D:
     """The cached decomposition of a 1-D cell below the head (hidden kinks and g = 0)."""
 
-    def __init__(self, net: FloatNet, lo: float, hi: float, weight: float, r: float) -> None:
-        lines = Lines(net, np.zeros((1, 0)), lo, hi)
+    def __init__(self, net: FloatNet, level: Level, lo: float, hi: float, weight: float, r: float) -> None:
+        lines = Lines(net, level, np.zeros((1, 0)), lo, hi)
         self.net = net
         self.p = lines.p
         self.gc = lines.gc                                  # (P, p+1)

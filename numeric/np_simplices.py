@@ -7,8 +7,10 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+from relu_pointwise.symbolic.targets import Level
 
-from .np_net import FloatNet, head_pass, target_of
+from .labels import labels
+from .np_net import FloatNet, head_pass
 from .np_rules import simplex_rule
 
 __all__ = ["Simplices", "split_simplices"]
@@ -83,7 +85,8 @@ class Simplices:
     at its vertices (from the float forward pass; g is affine on the simplex).
     """
 
-    def __init__(self, net: FloatNet, lo: Sequence[float], hi: Sequence[float], weight: float, r: float) -> None:
+    def __init__(self, net: FloatNet, level: Level, lo: Sequence[float], hi: Sequence[float], weight: float,
+                 r: float) -> None:
         if net.sqnorm:
             raise ValueError("Simplices needs a piecewise-linear g")
         lo = np.asarray(lo, dtype=np.float64)
@@ -105,7 +108,7 @@ class Simplices:
         self.gc = self.G.mean(1)
         # g has one sign on each simplex (vertices on g = 0 carry rounding residues): read it at the centroid
         self.sgn = np.sign(self.gc)
-        self.fo = target_of(self.sgn)
+        self.fo = labels(level, self.S.mean(1))      # f° at the centroid, from the target's geometry
         self.r = float(r)
         self.gtol = _ZERO_TOL * max(1.0, float(np.abs(self.G).max()))
         if self.r.is_integer():
