@@ -20,14 +20,15 @@ within that bound of the piece's boundary are decided by the exact rational
   rounding to doubles, u each, and gamma_(d+1) for the sum; the factor 4 covers the float
   evaluation of the bound itself), u = 2^-53.
 * ``ExactBall`` (R^2 - |x|^2): the same bound with the terms R^2, x_i^2.
-* ``DeepBall`` (R^2 - sum_i q(|x_i|)): k = floor(2^N u) and a = k 2^-N are exact,
-  a^2 and (2k + 1) 2^-N are exact, u - a is exact (Sterbenz, or a = 0); the product and
-  the sums round: the same bound with the terms R^2, q_i.
+* ``DeepBall`` (R^2 - sum_i q(|x_i|)), in units of 4^-N: s = 2^N u and k = floor(s)
+  are exact, k^2, 2k + 1 and s - k are exact (Sterbenz, or k = 0); the product and the
+  sums round: the same bound with the terms 4^N R^2, 4^N q_i.
 * ``Min`` / ``Max``: the least / greatest side of the pieces.
 """
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import lru_cache
 
 import numpy as np
 import sympy
@@ -61,55 +62,85 @@ def _is_power_of_two(q: Fraction) -> bool:
         and (a.numerator == 1 or a.denominator == 1)
 
 
-def _leaf(level: Level, X: np.ndarray) -> np.ndarray:
-    """Sides (int8) of one piece at the rows of X (n, d)."""
-    d = X.shape[1]
-    bound: np.ndarray | None
+@lru_cache(maxsize=256)
+def _plan(level: Level) -> tuple:
+    """The float data of one piece, converted once: ("fast", i, a_i, c) for an affine piece
+    whose sign is exact in floats, ("affine", a, c), ("ball", R^2), ("deep", 2^N, 4^N R^2)."""
     if isinstance(level, Affine):
         a = [_frac(c) for c in level.coeffs]
         c = _frac(level.const)
         nz = [i for i, ai in enumerate(a) if ai != 0]
         if len(nz) == 1 and _is_power_of_two(a[nz[0]]) and _exact_double(c):
-            i = nz[0]
-            v = X[:, i] * float(a[i])
-            v += float(c)
-            bound = None
-        else:
-            fa = np.array([float(ai) for ai in a])
-            v = X @ fa
-            v += float(c)
-            bound = np.abs(X) @ np.abs(fa)
-            bound += abs(float(c))
-    elif isinstance(level, ExactBall):
-        sq = np.einsum("ij,ij->i", X, X)
-        r2 = float(_frac(level.R2))
-        v = r2 - sq
-        bound = sq + r2
-    elif isinstance(level, DeepBall):
+            return ("fast", nz[0], float(a[nz[0]]), float(c))
+        return ("affine", np.array([float(ai) for ai in a]), float(c))
+    if isinstance(level, ExactBall):
+        return ("ball", float(_frac(level.R2)))
+    if isinstance(level, DeepBall):
         n = float(1 << level.N)
-        u = np.abs(X)
-        k = np.minimum(np.floor(u * n), n - 1.0)
-        a = k / n
-        q = a * a + (2.0 * k + 1.0) / n * (u - a)
-        qs = q.sum(axis=1)
-        r2 = float(_frac(level.R2))
-        v = r2 - qs
-        bound = qs + r2
+        return ("deep", n, float(_frac(level.R2)) * n * n)      # 4^N R^2: exact (a power-of-two scaling)
+    raise TypeError(f"unknown level node {level!r}")
+
+
+def _leaf(level: Level, X: np.ndarray) -> np.ndarray:
+    """An array with the exact side's sign at every row of X (n, d) (not the side itself):
+    the piece's float value where it is farther from 0 than its rounding bound, the exact
+    side (-1, 0, 1) at the few rows within the bound."""
+    d = X.shape[1]
+    plan = _plan(level)
+    kind = plan[0]
+    if kind == "fast":
+        _, i, ai, c = plan
+        if ai == 1.0:
+            v = X[:, i] + c
+        elif ai == -1.0:
+            v = c - X[:, i]                                     # = fl(-x + c)
+        else:
+            v = X[:, i] * ai
+            v += c
+        return v                                                # the sign is exact (module docstring)
+    if kind == "affine":
+        _, fa, c = plan
+        v = X @ fa
+        v += c
+        bound = np.abs(X) @ np.abs(fa)
+        bound += abs(c)
+    elif kind == "ball":
+        r2 = plan[1]
+        sq = np.einsum("ij,ij->i", X, X)
+        v = r2 - sq
+        bound = sq
+        bound += r2
     else:
-        raise TypeError(f"unknown level node {level!r}")
-    out = np.sign(v).astype(np.int8)
-    if bound is None:
-        return out
+        # in units of 4^-N: with s = 2^N |x_i| (exact) and k = min(floor(s), 2^N - 1),
+        # 4^N q = k^2 + (2k + 1)(s - k) (k^2, 2k + 1 and s - k exact; one product, one sum)
+        _, n, r2 = plan
+        s = np.abs(X)
+        s *= n
+        k = np.floor(s)
+        np.minimum(k, n - 1.0, out=k)
+        s -= k
+        t = k * 2.0
+        t += 1.0
+        s *= t
+        k *= k
+        s += k
+        qs = s[:, 0].copy()
+        for i in range(1, d):
+            qs += s[:, i]
+        v = r2 - qs
+        bound = qs
+        bound += r2
     bound *= 4.0 * (d + 2) * U
     for i in np.flatnonzero(np.abs(v) <= bound):
-        out[i] = side(level, [Fraction(float(t)) for t in X[i]])
-    return out
+        v[i] = side(level, [Fraction(float(t)) for t in X[i]])
+    return v
 
 
-def sides(level: Level, X: np.ndarray) -> np.ndarray:
-    """Exact sides (+1 in A, -1 outside, 0 on the boundary) at the rows of X (n, d), int8."""
+def _signed(level: Level, X: np.ndarray) -> np.ndarray:
+    """An array with the sign of the exact side at every row (sign(min) = min(sign) for an
+    intersection, sign(max) = max(sign) for a union)."""
     if isinstance(level, (Min, Max)):
-        parts = [sides(c, X) for c in level.args]
+        parts = [_signed(c, X) for c in level.args]
         op = np.minimum if isinstance(level, Min) else np.maximum
         out = parts[0]
         for p in parts[1:]:
@@ -118,12 +149,24 @@ def sides(level: Level, X: np.ndarray) -> np.ndarray:
     return _leaf(level, X)
 
 
-def labels(level: Level, X: np.ndarray) -> np.ndarray:
-    """f°(x) = (side + 1) / 2 at points X (..., d) as float64 (1, 0 or 1/2, exact)."""
+def sides(level: Level, X: np.ndarray) -> np.ndarray:
+    """Exact sides (+1 in A, -1 outside, 0 on the boundary) at the rows of X (n, d), float64."""
+    return np.sign(_signed(level, X))
+
+
+_CHUNK = 8192       # points per piece: the temporaries stay in cache
+
+
+def labels(level: Level, X: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """f°(x) = (side + 1) / 2 at points X (..., d) as float64 (1, 0 or 1/2, exact); into
+    ``out`` (the shape of X without its last axis) if given."""
     X = np.asarray(X, dtype=np.float64)
     lead = X.shape[:-1]
-    s = sides(level, X.reshape(-1, X.shape[-1]))
-    fo = s.astype(np.float64)
-    fo += 1.0
-    fo *= 0.5
+    X2 = X.reshape(-1, X.shape[-1])
+    fo = np.empty(X2.shape[0]) if out is None else out.reshape(-1)
+    for a in range(0, X2.shape[0], _CHUNK):
+        f = fo[a:a + _CHUNK]
+        np.sign(_signed(level, X2[a:a + _CHUNK]), out=f)      # (np.heaviside is ~7x slower)
+        f += 1.0
+        f *= 0.5
     return fo.reshape(lead)

@@ -376,56 +376,80 @@ def run_np(spec, training, steps: int, *, w0=None, eta=None, record_every: int =
                 _, lv = eng.full(W[rows].ravel(), lo, hi, weight, grad=False, loss=True)
                 Lr[rows] = lv.reshape(len(rows), T)
     else:
-        net = eng.net
-        M = sched.M
-        head = BatchHead(net, eng.r, T, M)
-        block = max(1, min(steps + 1, (1 << 16) // max(1, M)))    # steps per block: ~64K cached g
-        gdata = net.forward_g(sched.data) if kind == "dataset" else None
-        fodata = labels(eng.level, sched.data) if kind == "dataset" else None
-        w = np.ascontiguousarray(w)
-        wcol = w[:, None]                                          # a view: updated in place below
-        gv = np.empty(T)
-        tmp = np.empty(T)
-        one = T == 1
-        if one:
-            wf, ef = float(w[0]), float(etaa[0])
-        t = 0
-        while t <= steps:
-            t1 = min(steps + 1, t + block)
-            if kind == "sampled":
-                P = sched.points_block(t, t1)
-                G = net.forward_g(P)                               # hidden forward pass, (B, M)
-                FO = labels(eng.level, P)                         # f° from the target's geometry
-            else:
-                idx = sched.index_block(t, t1)
-                G, FO = gdata[idx], fodata[idx]
-            rows: list[int] = []
-            r0 = ri
-            if one:                                                # the same arithmetic on floats
-                grad1 = head.grad1
-                for i in range(t1 - t):
-                    tt = t + i
-                    if tt in rec_set:
-                        W[ri, 0] = wf
-                        ri += 1
-                        rows.append(i)
-                    if tt == steps:
-                        break
-                    wf = wf - ef * grad1(wf, G[i], FO[i])
-                w[0] = wf
-            else:
-                for i in range(t1 - t):
-                    tt = t + i
-                    if tt in rec_set:
-                        W[ri] = w
-                        ri += 1
-                        rows.append(i)
-                    if tt == steps:
-                        break
-                    head.grad(wcol, G[i], FO[i], gv)
-                    np.multiply(etaa, gv, out=tmp)
-                    np.subtract(w, tmp, out=w)
-            if losses and rows:
-                Lr[r0:ri] = batch_losses(net, eng.r, W[r0:ri], G[rows], FO[rows])
-            t = t1
+        ri = _run_points(eng, sched, steps, w, etaa, rec_t, W, Lr, losses)
     return RunResult(np.array(rec_t), W, Lr, sched.batch.text(), etaa, _trajectory_params(training, w0, eta)[1])
+
+
+def _run_points(eng: NpEngine, sched: BatchSchedule, steps: int, w: np.ndarray, etaa: np.ndarray,
+                rec_t: list[int], W: np.ndarray, Lr: np.ndarray, losses: bool) -> int:
+    """The mini-batch loop of :func:`run_np` (sampled, dataset); fills W, Lr; returns the rows filled.
+
+    Per block of B future steps (B M ~ 2^16 points), into buffers allocated once: the
+    points drawn in place (:meth:`BatchSchedule.draw_block`), their hidden forward pass
+    (:meth:`FloatNet.forward_g`) and their f° from the target's geometry
+    (:func:`numeric.labels.labels`); then per step only the head pass (:class:`BatchHead`).
+    """
+    net = eng.net
+    M, T = sched.M, w.shape[0]
+    kind = sched.kind
+    head = BatchHead(net, eng.r, T, M)
+    block = max(1, min(steps + 1, (1 << 16) // max(1, M)))    # steps per block: ~64K cached g
+    Gb = np.empty((block, M))
+    FOb = np.empty((block, M))
+    if kind == "sampled":
+        Xb = np.empty((block, M, sched.dim))
+    else:
+        gdata = net.forward_g(sched.data)
+        fodata = labels(eng.level, sched.data)
+    wcol = w[:, None]                                          # a view: updated in place below
+    gv = np.empty(T)
+    tmp = np.empty(T)
+    one = T == 1
+    wf, ef = float(w[0]), float(etaa[0])
+    ri = 0
+    n_rec = len(rec_t)
+    t = 0
+    while t <= steps:
+        n = min(steps + 1, t + block) - t
+        G, FO = Gb[:n], FOb[:n]
+        if kind == "sampled":
+            X = sched.draw_block(t, t + n, Xb[:n])
+            net.forward_g(X, out=G)                            # hidden forward pass, (n, M)
+            labels(eng.level, X, out=FO)                       # f° from the target's geometry
+        else:
+            idx = sched.index_block(t, t + n)
+            np.take(gdata, idx, out=G)
+            np.take(fodata, idx, out=FO)
+        rows: list[int] = []
+        r0 = ri
+        nxt = rec_t[ri] if ri < n_rec else -1
+        if one:                                                # the same arithmetic on floats
+            grad1 = head.grad1
+            for i in range(n):
+                tt = t + i
+                if tt == nxt:
+                    W[ri, 0] = wf
+                    ri += 1
+                    rows.append(i)
+                    nxt = rec_t[ri] if ri < n_rec else -1
+                if tt == steps:
+                    break
+                wf = wf - ef * grad1(wf, G[i], FO[i])
+            w[0] = wf
+        else:
+            for i in range(n):
+                tt = t + i
+                if tt == nxt:
+                    W[ri] = w
+                    ri += 1
+                    rows.append(i)
+                    nxt = rec_t[ri] if ri < n_rec else -1
+                if tt == steps:
+                    break
+                head.grad(wcol, G[i], FO[i], gv)
+                np.multiply(etaa, gv, out=tmp)
+                np.subtract(w, tmp, out=w)
+        if losses and rows:
+            Lr[r0:ri] = batch_losses(net, eng.r, W[r0:ri], G[rows], FO[rows])
+        t += n
+    return ri

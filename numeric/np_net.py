@@ -12,7 +12,7 @@ from fractions import Fraction
 import numpy as np
 import sympy
 
-__all__ = ["BatchHead", "FloatNet", "batch_losses", "head_pass", "target_of"]
+__all__ = ["BatchHead", "FloatNet", "batch_losses", "chunked_dot", "head_pass"]
 
 
 def _f(q) -> float:
@@ -41,6 +41,7 @@ class FloatNet:
         self._code_w = [rng.integers(1, 2**62, size=w, dtype=np.int64) for w in self.widths]
         # the polynomial degree of every preactivation along a coordinate line
         self.p = 2 if self.sqnorm else 1
+        self._fbufs: dict = {}          # forward_g's layer buffers, kept between calls
 
     def features(self, X: np.ndarray) -> np.ndarray:
         if self.sqnorm:
@@ -69,7 +70,7 @@ class FloatNet:
         """g at points X (..., d): the full hidden forward pass and the readout."""
         return self.preacts(X, self.n_layers)[..., 0]
 
-    def forward_g(self, X: np.ndarray, chunk: int = 8192) -> np.ndarray:
+    def forward_g(self, X: np.ndarray, chunk: int = 8192, out: np.ndarray | None = None) -> np.ndarray:
         """g at points X (..., d): the same forward pass as :meth:`level`, for many points.
 
         The points are taken ``chunk`` at a time in the transposed layout (one row per
@@ -77,20 +78,26 @@ class FloatNet:
         single input feature, one broadcast product) plus bias and ReLU in place on a
         buffer that stays in cache:  h_0 = features(x)^T,  h_{k+1} = max(W_k h_k + b_k, 0),
         g = v . h_L + c.  This is the hidden forward pass of a whole block of future
-        mini-batch steps at once (the hidden layers do not depend on w).
+        mini-batch steps at once (the hidden layers do not depend on w).  The layer buffers
+        are kept between calls (no allocation in a loop of blocks); ``out`` (the shape of
+        X without its last axis) receives g if given.
         """
         X = np.asarray(X, dtype=np.float64)
         lead = X.shape[:-1]
         X2 = X.reshape(-1, X.shape[-1])
         N = X2.shape[0]
-        out = np.empty(N)
-        bufs: dict = {}
+        res = np.empty(N) if out is None else out.reshape(N)
+        bufs = self._fbufs
         for a in range(0, N, chunk):
             x = X2[a:a + chunk]
             n = x.shape[0]
-            h = self.features(x).T
-            if h.shape[0] > 1:
-                h = np.ascontiguousarray(h)
+            if self.sqnorm or x.shape[1] > 1:
+                h = bufs.get(("in", n))
+                if h is None:
+                    h = bufs[("in", n)] = np.empty((x.shape[1] + self.sqnorm, n))
+                h[...] = (self.features(x) if self.sqnorm else x).T   # |x|^2 as in features()
+            else:
+                h = x.T                                             # (1, n), a view
             for k in range(self.n_layers):
                 z = bufs.get((k, n))
                 if z is None:
@@ -102,9 +109,9 @@ class FloatNet:
                 z += self._bcol[k]
                 np.maximum(z, 0.0, out=z)
                 h = z
-            np.matmul(self.v, h, out=out[a:a + n])
-        out += self.c
-        return out.reshape(lead)
+            np.matmul(self.v, h, out=res[a:a + n])
+        res += self.c
+        return res.reshape(lead)
 
     def pattern_code(self, X: np.ndarray) -> np.ndarray:
         """A 64-bit hash of the hidden activation pattern at X (for structure comparisons)."""
@@ -115,14 +122,6 @@ class FloatNet:
             code = code * np.int64(1000003) + (z > 0).astype(np.int64) @ self._code_w[k]
             h = np.maximum(z, 0.0)
         return code
-
-
-def target_of(g: np.ndarray) -> np.ndarray:
-    """f° from the sign of g: 1 on g > 0, 0 on g < 0, 1/2 on g = 0, i.e. (sign(g) + 1) / 2 (exact)."""
-    fo = np.sign(np.asarray(g, dtype=np.float64))
-    fo += 1.0
-    fo *= 0.5
-    return fo
 
 
 def head_pass(net: FloatNet, w, g, fo, r: float, grad: bool = True, loss: bool = False):
@@ -155,6 +154,21 @@ def head_pass(net: FloatNet, w, g, fo, r: float, grad: bool = True, loss: bool =
     return (dldf * dpre) * g, out_l                               # dL/dpre_k = dL/df * head_out[k] * 1[pre_k > 0]; d pre_k / dw = g
 
 
+_CHUNK = 8192      # points per piece of a long batch: buffers stay in cache, and a dot product of
+                   # <= 10^4 terms stays on OpenBLAS's single-threaded path (threads contend here)
+
+
+def chunked_dot(a: np.ndarray, b: np.ndarray) -> float:
+    """sum_i a_i b_i: one ``np.dot`` up to :data:`_CHUNK` terms, else the sum of the pieces' dots."""
+    n = a.shape[0]
+    if n <= _CHUNK:
+        return float(np.dot(a, b))
+    s = 0.0
+    for i in range(0, n, _CHUNK):
+        s += float(np.dot(a[i:i + _CHUNK], b[i:i + _CHUNK]))
+    return s
+
+
 class BatchHead:
     """The head's forward and backward pass on one step's cached level values, T trajectories.
 
@@ -166,14 +180,23 @@ class BatchHead:
         L_B'(w) = (r / M) sum_i delta_i g_i,   delta_i = |e_i|^(r-1) sign(e_i) sum_k head_out[k] 1[pre_ik > 0],
 
     arranged for a loop of many steps: every array is preallocated and every operation
-    writes in place, so a step creates no arrays.  The standard head (two rows, biases
-    b_0 >= b_1, head_out = (1, -1)) has pre_0 >= pre_1 (also in float), so
-    1[pre_0 > 0] - 1[pre_1 > 0] is 1 where the two indicators differ and 0 where they agree:
-    delta is e with the entries where they agree set to 0 (the ReLU backward as a mask);
-    r = 2 needs no power.  The sum over the points is one dot product per trajectory
-    (``np.dot(delta_j, g)``), so a trajectory's gradient does not depend on how many
-    others step with it.  ``r / M`` is applied as one exact factor when it is a power of
-    two (then eta (r/M) s = (eta r/M) s exactly), else as * r then / M.
+    writes in place, so a step creates no arrays.
+
+    The standard head (two rows, biases b_0 >= b_1, head_out = (1, -1)), fused: with
+    p = fl(w g), pre_k = fl(p + b_k) > 0 exactly when p > -b_k (a sum of two doubles rounds
+    to a number of the same sign, and to 0 only when it is 0), and pre_0 >= pre_1 (rounding
+    is monotone).  So the two units disagree (the ReLU backward passes) exactly on
+    -b_0 < p <= -b_1, and there f = sigma(pre_0) - sigma(pre_1) = pre_0 - 0 = pre_0 exactly:
+
+        delta_i = [ -b_0 < p_i <= -b_1 ] * (|e_i|^(r-1) sign(e_i)),   e_i = fl(p_i + b_0) - f°_i,
+
+    bit for bit the values of the unfused pass (7 array operations for r = 2 instead of
+    12).  The sum over the points is one dot product per trajectory (``np.dot(delta_j, g)``),
+    so a trajectory's gradient does not depend on how many others step with it; a batch of
+    more than 8192 points is summed in pieces of 8192 (:func:`chunked_dot`; for one
+    trajectory the whole pass runs piece by piece, in cache).  ``r / M`` is applied as one
+    exact factor when it is a power of two (then eta (r/M) s = (eta r/M) s exactly), else as
+    * r then / M.
     """
 
     def __init__(self, net: FloatNet, r: float, T: int, M: int) -> None:
@@ -183,7 +206,8 @@ class BatchHead:
         self.r = float(r)
         self.M = M
         self.T = T
-        shape = (T, M)
+        n = min(M, _CHUNK) if T == 1 else M
+        shape = (T, n)
         self.A = np.empty(shape)
         self.S = np.empty(shape)
         self.D = np.empty(shape)
@@ -200,25 +224,8 @@ class BatchHead:
         """(r / M) s."""
         return s * self.fac if self.fac is not None else s * self.r / self.M
 
-    def _delta(self, wb, g: np.ndarray, fo: np.ndarray, A, S, D, P, B, Bx) -> None:
-        """delta (see the class docstring) into A; ``wb`` is w (a float, 1-D buffers) or w[:, None]."""
-        mul, maximum, greater = np.multiply, np.maximum, np.greater
-        mul(g, wb, out=A)                                      # w g: both head rows carry w
-        for bk, Pk in zip(self.hb, P):
-            np.add(A, bk, out=Pk)                              # pre_k = w g + b_k
-        # forward: f = sum_k head_out[k] sigma(pre_k)
-        if self.std:
-            maximum(P[0], 0.0, out=A)
-            maximum(P[1], 0.0, out=S)
-            np.subtract(A, S, out=A)
-        else:
-            A.fill(0.0)
-            for ok, Pk in zip(self.ho, P):
-                maximum(Pk, 0.0, out=S)
-                S *= ok
-                A += S
-        np.subtract(A, fo, out=A)                              # e = f - f°
-        # backward: dL/df / r = |e|^(r-1) sign(e)
+    def _power(self, A, S) -> None:
+        """A <- |A|^(r-1) sign(A) (dL/df / r), in place."""
         r = self.r
         if r == 1.0:
             np.sign(A, out=A)
@@ -227,33 +234,68 @@ class BatchHead:
             np.power(S, r - 1.0, out=S)
             np.sign(A, out=A)
             A *= S
+
+    def _delta(self, wb, g: np.ndarray, fo: np.ndarray, A, S, D, P, B, Bx) -> None:
+        """delta (see the class docstring) into A; ``wb`` is w (a float, 1-D buffers) or w[:, None]."""
+        if self.std:
+            P0, (B0, B1) = P[0], B
+            np.multiply(g, wb, out=P0)                         # p = w g: both head rows carry w
+            np.add(P0, self.hb[0], out=A)                      # pre_0; f = pre_0 where the units disagree
+            np.subtract(A, fo, out=A)                          # e = f - f°
+            self._power(A, S)
+            np.less_equal(P0, -self.hb[0], out=B0)             # pre_0 <= 0
+            np.greater(P0, -self.hb[1], out=B1)                # pre_1 > 0
+            np.logical_or(B0, B1, out=B0)                      # the units agree: sigma' terms cancel
+            np.copyto(A, 0.0, where=B0)
+            return
+        mul, maximum, greater = np.multiply, np.maximum, np.greater
+        mul(g, wb, out=A)                                      # w g: both head rows carry w
+        for bk, Pk in zip(self.hb, P):
+            np.add(A, bk, out=Pk)                              # pre_k = w g + b_k
+        # forward: f = sum_k head_out[k] sigma(pre_k)
+        A.fill(0.0)
+        for ok, Pk in zip(self.ho, P):
+            maximum(Pk, 0.0, out=S)
+            S *= ok
+            A += S
+        np.subtract(A, fo, out=A)                              # e = f - f°
+        self._power(A, S)                                      # dL/df / r = |e|^(r-1) sign(e)
         # times sum_k head_out[k] sigma'(pre_k), sigma'(0) = 0
         for Pk, Bk in zip(P, B):
             greater(Pk, 0.0, out=Bk)
-        if self.std:
-            np.equal(B[0], B[1], out=Bx)
-            np.copyto(A, 0.0, where=Bx)
-        else:
-            D.fill(0.0)
-            for ok, Bk in zip(self.ho, B):
-                mul(Bk, ok, out=S)
-                D += S
-            mul(A, D, out=A)
+        D.fill(0.0)
+        for ok, Bk in zip(self.ho, B):
+            mul(Bk, ok, out=S)
+            D += S
+        mul(A, D, out=A)
 
     def grad1(self, w: float, g: np.ndarray, fo: np.ndarray) -> float:
-        """L_B'(w) of one trajectory (T = 1 buffers; w a float)."""
+        """L_B'(w) of one trajectory (T = 1 buffers; w a float), in pieces of 8192 points."""
         A, S, D, *rest = self._rows[0]
-        n = len(self.hb)
-        self._delta(w, g, fo, A, S, D, rest[:n], rest[n:2 * n], rest[2 * n])
-        return self.scale(float(np.dot(A, g)))                 # d pre_k / dw = g
+        k = len(self.hb)
+        P, B, Bx = rest[:k], rest[k:2 * k], rest[2 * k]
+        M = g.shape[0]
+        if M <= _CHUNK:
+            self._delta(w, g, fo, A, S, D, P, B, Bx)
+            return self.scale(float(np.dot(A, g)))             # d pre_k / dw = g
+        s = 0.0
+        for a in range(0, M, _CHUNK):
+            n = min(_CHUNK, M - a)
+            gi = g[a:a + n]
+            An = A[:n]
+            self._delta(w, gi, fo[a:a + n], An, S[:n], D[:n], [x[:n] for x in P], [x[:n] for x in B], Bx[:n])
+            s += float(np.dot(An, gi))
+        return self.scale(s)
 
     def grad(self, wcol: np.ndarray, g: np.ndarray, fo: np.ndarray, out: np.ndarray) -> np.ndarray:
         """L_B'(w) for w = wcol[:, 0] (T,) on levels g (M,) with f° = fo (M,), written into out (T,)."""
+        if self.T == 1:
+            out[0] = self.grad1(float(wcol[0, 0]), g, fo)
+            return out
         self._delta(wcol, g, fo, self.A, self.S, self.D, self.P, self.B, self.Bx)
-        dot = np.dot
         A = self.A
         for j in range(self.T):
-            out[j] = dot(A[j], g)
+            out[j] = chunked_dot(A[j], g)
         if self.fac is not None:
             out *= self.fac
         else:
