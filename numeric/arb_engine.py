@@ -70,6 +70,7 @@ from relu_pointwise.symbolic.spec import Spec, Training
 
 from .arb_balls import ball_bounds
 from .evaluator import Backend, compile_expr
+from .values import ArbFormat
 from .trajectory import CellStep, StepSource, Trajectory
 
 DEFAULT_PREC = 128
@@ -439,7 +440,7 @@ class ArbPieces:
 def _check(t: int, b: arb, what: str = "w") -> arb:
     if not b.is_finite():
         raise EnclosureError(f"arb engine: the enclosure of {what}_{t} is not finite ({b}); the derived "
-                             f"formula cannot be evaluated on the ball (raise --prec)")
+                             f"formula cannot be evaluated on the ball (raise prec)")
     return b
 
 
@@ -538,9 +539,9 @@ def run_arb(spec: Spec, training: Training, steps: int, *, prec: int = DEFAULT_P
             progress: Callable[[int], None] | None = None) -> Trajectory:
     """Rigorous enclosures of w_t and L(w_t) for every batch variant; rows (t, ball, ball)."""
     if steps < 0:
-        raise SpecError(f"--steps: must be >= 0, got {steps}")
+        raise SpecError(f"steps: must be >= 0, got {steps}")
     if prec < 16 or prec > 1_000_000:
-        raise SpecError(f"--prec: must be between 16 and 1000000 bits, got {prec}")
+        raise SpecError(f"prec: must be between 16 and 1000000 bits, got {prec}")
     src = source if source is not None else StepSource(spec, training, steps, data=data, derivation=derivation)
     compiled: dict[Any, ArbPieces] = {}
     with ctx.workprec(prec):
@@ -585,4 +586,5 @@ def run_arb(spec: Spec, training: Training, steps: int, *, prec: int = DEFAULT_P
         meta = {"prec": prec, "digits": max(5, int(prec * 0.30103)),
                 "straddles": sum(P.straddles for P in compiled.values()),
                 "max_rad": str(max(b.rad() for b in ws).str(3))}     # radii are exact: comparisons decided
-    return Trajectory("arb", spec, training, list(range(len(ws))), ws, losses, meta)
+    return Trajectory("arb", spec, training, list(range(len(ws))), ws, losses, meta,
+                      ArbFormat(int(meta["digits"])))

@@ -198,7 +198,7 @@ class BatchSchedule:
         self._gen: np.random.Generator | None = None
         self._gen_pos = 0
         if data is not None and self.kind != "dataset":
-            raise SpecError(f"data: a data file needs --batch dataset:N,M, not {self.batch.text()}")
+            raise SpecError(f"data: a data file needs batch dataset:N,M, not {self.batch.text()}")
         if self.kind == "sampled":
             self.M = self.batch.M
             self.chunk_steps = max(1, _CHUNK_DOUBLES // (self.M * self.dim))
@@ -217,7 +217,7 @@ class BatchSchedule:
         elif self.kind == "cyclic":
             self.K = self.batch.K
         elif self.kind != "full":
-            raise SpecError(f"--batch: unknown variant {self.kind!r}")
+            raise SpecError(f"batch: unknown variant {self.kind!r}")
 
     # ------------------------------------------------------------ points
     def _chunk(self, c: int) -> np.ndarray:

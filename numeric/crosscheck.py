@@ -735,9 +735,9 @@ def crosscheck(spec: Spec, training: Training, steps: int, dps: int = 50, *, pre
     from .mp_engine import run_mp
 
     if steps < 1:
-        raise SpecError(f"--steps: the cross-check needs at least 1 step, got {steps}")
+        raise SpecError(f"steps: the cross-check needs at least 1 step, got {steps}")
     if dps < 10 or dps > 100_000:
-        raise SpecError(f"--dps: must be between 10 and 100000, got {dps}")
+        raise SpecError(f"dps: must be between 10 and 100000, got {dps}")
     prog = progress if progress is not None else (lambda label: None)
     t_all = time.perf_counter()
     source = CachingSource(spec, training, steps, data=data)

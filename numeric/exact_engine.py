@@ -31,6 +31,7 @@ from relu_pointwise.symbolic.loss import Derivation
 from relu_pointwise.symbolic.numbers import rational_text
 from relu_pointwise.symbolic.spec import Spec, Training
 
+from .values import ExactFormat
 from .trajectory import CellStep, StepSource, Trajectory
 
 HALF = mpq(1, 2)
@@ -72,7 +73,7 @@ def run_exact(spec: Spec, training: Training, steps: int, *, data: Any = None,
               progress: Callable[[int], None] | None = None) -> Trajectory:
     """Exact gradient descent for up to ``steps`` steps (fewer if the numbers outgrow ``max_digits``)."""
     if steps < 0:
-        raise SpecError(f"--steps: must be >= 0, got {steps}")
+        raise SpecError(f"steps: must be >= 0, got {steps}")
     eta = exact_eta(training.eta)
     kind = training.batch.kind
     src = source if source is not None else StepSource(spec, training, steps, data=data, derivation=derivation)
@@ -85,7 +86,7 @@ def run_exact(spec: Spec, training: Training, steps: int, *, data: Any = None,
         losses = [forms[select_piece(forms, x)].loss_q(x) for x in ws]
         meta.update(complete=it.complete, reason=it.reason, num_digits=it.num_digits,
                     den_digits=it.den_digits, pieces=it.pieces)
-        return Trajectory("exact", spec, training, list(range(len(ws))), ws, losses, meta)
+        return Trajectory("exact", spec, training, list(range(len(ws))), ws, losses, meta, ExactFormat())
 
     x = to_mpq(training.w0)
     ws, losses = [x], []
@@ -118,4 +119,4 @@ def run_exact(spec: Spec, training: Training, steps: int, *, data: Any = None,
         if progress is not None:
             progress(t + 1)
     meta.update(complete=complete, reason=reason, num_digits=nd_list, den_digits=dd_list)
-    return Trajectory("exact", spec, training, list(range(len(ws))), ws, losses, meta)
+    return Trajectory("exact", spec, training, list(range(len(ws))), ws, losses, meta, ExactFormat())

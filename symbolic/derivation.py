@@ -92,6 +92,26 @@ class Derivation:
         """Phi(w) = w - eta L'(w), piecewise: [(w_lo, w_hi, Phi_expr)]."""
         return [(p.w_lo, p.w_hi, _tidy(w - eta_value * p.derivative, self.spec.r)) for p in self.pieces]
 
+    # ---- the API's names, as in the mathematics
+    def L(self, wv) -> sympy.Expr:
+        """Exact L(w) (``loss``)."""
+        return self.loss(wv)
+
+    def dL(self, wv) -> sympy.Expr:
+        """Exact L'(w) (``gradient``)."""
+        return self.gradient(wv)
+
+    def Phi(self, wv, eta_value=1) -> sympy.Expr:
+        """Exact Phi(w) = w - eta L'(w)."""
+        wv = sympy.Rational(wv) if not isinstance(wv, sympy.Basic) else wv
+        return sympy.simplify(wv - sympy.Rational(eta_value) * self.gradient(wv))
+
+    def _repr_latex_(self) -> str:
+        rows = r" \\ ".join(
+            f"{sympy.latex(p.expr)} & {sympy.latex(p.w_lo)} \\le w" + ("" if p.w_hi == sympy.oo else f" < {sympy.latex(p.w_hi)}")
+            for p in self.pieces)
+        return f"$L(w) = \\begin{{cases}} {rows} \\end{{cases}},\\quad w^* = {sympy.latex(self.w_star)}$"
+
     @property
     def leading_constant(self) -> sympy.Expr:
         """C with L(w) ~ C / w: (rho(0+) + rho(0-))/2 * 2^-r / (r+1)."""

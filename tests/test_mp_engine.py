@@ -151,7 +151,7 @@ def test_minibatch_mp_agrees_with_exact(batch, seed, r):
 
 def test_bad_dps_is_a_spec_error():
     spec = make_spec("interval:-1/2,1/2")
-    with pytest.raises(SpecError, match="--dps"):
+    with pytest.raises(SpecError, match="^dps: "):
         run_mp(spec, make_training(), 3, dps=2)
 
 

@@ -21,7 +21,7 @@ from typing import Sequence
 
 from relu_pointwise.symbolic.errors import CertificateError, PointwiseError
 
-from .args import _Parser, add_spec_arguments, spec_from_args
+from .args import _Parser, add_spec_arguments, flag_message, spec_from_args
 
 
 def _network_main(args: argparse.Namespace) -> int:
@@ -60,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"pointwise: error: {exc}\n")
         return 2 if exc.malformed else 1
     except PointwiseError as exc:
-        sys.stderr.write(f"pointwise: error: {exc}\n")
+        sys.stderr.write(f"pointwise: error: {flag_message(str(exc))}\n")
         return 2
     except BrokenPipeError:  # e.g. `pointwise derive ... | head`: the reader left; not an error of ours
         sys.stderr.close()

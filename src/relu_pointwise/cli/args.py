@@ -12,6 +12,20 @@ from relu_pointwise.symbolic.numbers import parse_number
 
 MAX_STEPS = 10**9
 
+# Library errors name Python parameters; the command line shows them as flags.
+FLAG_OF = {name: "--" + name.replace("_", "-") for name in (
+    "eta", "w0", "r", "dps", "prec", "steps", "max_digits", "batch", "seed", "domain", "measure",
+    "points", "grid", "w", "data", "spec", "exact_steps", "out", "format")}
+_LEADING_NAME = re.compile(r"^([a-z][a-z0-9_]*)(?=[: ])")
+
+
+def flag_message(message: str) -> str:
+    """``"eta: must be > 0"`` -> ``"--eta: must be > 0"`` (the message's leading parameter as its flag)."""
+    m = _LEADING_NAME.match(message)
+    if m and m.group(1) in FLAG_OF:
+        return FLAG_OF[m.group(1)] + message[m.end():]
+    return message
+
 
 class _Parser(argparse.ArgumentParser):
     def __init__(self, *args, **kwargs) -> None:
