@@ -28,6 +28,7 @@ Numbers are exact (see :mod:`symbolic.numbers`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Sequence, Union
 
 import sympy
@@ -173,6 +174,47 @@ def target_value(level: Level, x: Sequence[sympy.Rational]) -> sympy.Rational:
     """f°(x): 1 if g > 0, 0 if g < 0, 1/2 on g = 0."""
     g = level_value(level, x)
     return Q(1) if g > 0 else Q(0) if g < 0 else Q(1, 2)
+
+
+def q_interp(u: Fraction, N: int) -> Fraction:
+    """The piecewise-linear interpolant of u^2 at the nodes k / 2^N, u in [0, 1], by
+    interpolation (not by the ReLU layers): with k = floor(2^N u) (k = 2^N - 1 at u = 1) and
+    a = k / 2^N, the chord from (a, a^2) to (a + 2^-N, (a + 2^-N)^2) gives
+    q = a^2 + (2k + 1) 2^-N (u - a) (exact)."""
+    n = 1 << N
+    k = min(int(u * n), n - 1)
+    a = Fraction(k, n)
+    return a * a + Fraction(2 * k + 1, n) * (u - a)
+
+
+def side(level: Level, x: Sequence[Fraction]) -> int:
+    """The side of x from the target's geometric definition, exactly: +1 inside A, -1
+    outside, 0 on the boundary (so f°(x) = (side + 1) / 2).
+
+    A face or half-space ``Affine``: sign(a . x + c); ``ExactBall``: sign(R^2 - |x|^2);
+    ``DeepBall``: sign(R^2 - sum_i q(|x_i|)), q the interpolant of u^2 at k / 2^N
+    (:func:`q_interp`); ``Min`` (intersection): the least side of the pieces, ``Max``
+    (union): the greatest (the sign of a min / max is the min / max of the signs).
+    Independent of the network: nothing here reads its weights.
+    """
+    if isinstance(level, (Min, Max)):
+        sides = [side(c, x) for c in level.args]
+        return min(sides) if isinstance(level, Min) else max(sides)
+    xs = [Fraction(v) for v in x]
+    if isinstance(level, Affine):
+        v = sum((_frac(a) * xi for a, xi in zip(level.coeffs, xs)), _frac(level.const))
+    elif isinstance(level, ExactBall):
+        v = _frac(level.R2) - sum((xi * xi for xi in xs), Fraction(0))
+    elif isinstance(level, DeepBall):
+        v = _frac(level.R2) - sum((q_interp(abs(xi), level.N) for xi in xs), Fraction(0))
+    else:
+        raise TypeError(f"unknown level node {level!r}")
+    return (v > 0) - (v < 0)
+
+
+def _frac(q: sympy.Rational) -> Fraction:
+    q = sympy.Rational(q)
+    return Fraction(int(q.p), int(q.q))
 
 
 def uses_exact_ball(level: Level) -> bool:
