@@ -57,7 +57,8 @@ Exact bounds: :func:`ball_bounds` turns a ball into rationals lo <= x <= hi
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import sympy
 from flint import arb, arb_poly, ctx, fmpq, fmpz
@@ -70,8 +71,8 @@ from relu_pointwise.symbolic.spec import Spec, Training
 
 from .arb_balls import ball_bounds
 from .evaluator import Backend, compile_expr
-from .values import ArbFormat
 from .trajectory import CellStep, StepSource, Trajectory
+from .values import ArbFormat
 
 DEFAULT_PREC = 128
 
@@ -336,8 +337,9 @@ class ArbPieces:
 
         Decided inside a rational piece (the common case): Phi(x) = x - es (N(x)/D(x)),
         es = eta scale, by Horner on balls with the coefficients prepared once
-        (:class:`_RationalStep`), and scale L(x) = (scale N_L)(x)/D_L(x) likewise; the mean-value form is added exactly as in :meth:`step` when
-        the plain form lost more than one bit.  Otherwise :meth:`loss` and :meth:`step`.
+        (:class:`_RationalStep`), and scale L(x) = (scale N_L)(x)/D_L(x) likewise; the mean-value
+        form is added exactly as in :meth:`step` when the plain form lost more than one bit.
+        Otherwise :meth:`loss` and :meth:`step`.
         """
         if eta is not self._eta:
             self._prepare(eta)

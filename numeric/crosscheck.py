@@ -83,9 +83,10 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import mpmath
 import numpy as np
@@ -250,7 +251,7 @@ class FloatErrorModel:
     method: str = "lines"
 
     @staticmethod
-    def for_spec(spec: Spec, method: str, n_neurons: int) -> "FloatErrorModel":
+    def for_spec(spec: Spec, method: str, n_neurons: int) -> FloatErrorModel:
         g_abs, k_net = _abs_forward_bound(spec)
         # full batch: c0 = g(ta) (K), c1 = g(tb) - g(ta) (2K + 1), g = c0 + c1 s (2), the node
         # s = Bl + Ls x (2 roundings of s in [0, 1], times |c1| <= 2 G_abs: 4), the piece ends
@@ -536,7 +537,8 @@ def _pair_mp_np(spec: Spec, training: Training, steps: int, mp: Trajectory, np_w
             lp = abs(gp_l)
             step, _, band = derived.cell(t)
             scale = float(step.scale)
-            lo_hi = (None, None, 1.0) if kind == "full" else (*derived.source.schedule.cell(t), float(derived.source.schedule.K))
+            lo_hi = ((None, None, 1.0) if kind == "full"
+                     else (*derived.source.schedule.cell(t), float(derived.source.schedule.K)))
             n_terms = np_info["n_terms"](lo_hi)
             extra = 0.0
             if iterated:
@@ -624,7 +626,7 @@ def _gradient_steps(steps: int, k: int = 6) -> list[int]:
 
 def _pair_gradient(spec: Spec, training: Training, steps: int, np_w: np.ndarray, source: StepSource,
                    derived: _DerivedStep, model: FloatErrorModel, np_info: dict, dps: int) -> dict[str, Any]:
-    from .mp_engine import MpPieces, batch_gradient_mp, _mpq_to_mpf
+    from .mp_engine import MpPieces, _mpq_to_mpf, batch_gradient_mp
     from .np_engine import batch_gradient, engine_for, np_gradient, np_gradient_error
 
     kind = training.batch.kind

@@ -21,7 +21,8 @@ interface and never branches on an engine's name.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from relu_pointwise.symbolic.errors import InputError, PointwiseError
 from relu_pointwise.symbolic.spec import Spec, Training

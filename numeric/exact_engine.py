@@ -20,19 +20,27 @@ Non-integer r (or pi in the loss) makes the map irrational: a SpecError says so.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from gmpy2 import mpq
 
 from relu_pointwise.symbolic.errors import SpecError
-from relu_pointwise.symbolic.iterate import (DEFAULT_MAX_DIGITS, digits, exact_eta, iterate_exact, require_rational,
-                              select_piece, to_mpq)
+from relu_pointwise.symbolic.iterate import (
+    DEFAULT_MAX_DIGITS,
+    digits,
+    exact_eta,
+    iterate_exact,
+    require_rational,
+    select_piece,
+    to_mpq,
+)
 from relu_pointwise.symbolic.loss import Derivation
 from relu_pointwise.symbolic.numbers import rational_text
 from relu_pointwise.symbolic.spec import Spec, Training
 
-from .values import ExactFormat
 from .trajectory import CellStep, StepSource, Trajectory
+from .values import ExactFormat
 
 HALF = mpq(1, 2)
 

@@ -88,7 +88,9 @@ def stall_text(report: dict, r: sympy.Rational) -> str:
     """The stall, said plainly, in a few lines."""
     if report.get("theta") is None:
         return f"dataset: {report['summary']}"
-    f = lambda v: f"{float(v):.6g}"
+    def f(v: object) -> str:
+        return f"{float(v):.6g}"  # type: ignore[arg-type]
+
     lines = [
         f"dataset: {report['N']} fixed points; min |g(x_i)| = {f(report['min_abs_g'])}, so w_t stalls at "
         f"theta = 1/(2 min|g(x_i)|) = {f(report['theta'])}"

@@ -108,7 +108,8 @@ class Derivation:
 
     def _repr_latex_(self) -> str:
         rows = r" \\ ".join(
-            f"{sympy.latex(p.expr)} & {sympy.latex(p.w_lo)} \\le w" + ("" if p.w_hi == sympy.oo else f" < {sympy.latex(p.w_hi)}")
+            f"{sympy.latex(p.expr)} & {sympy.latex(p.w_lo)} \\le w"
+            + ("" if p.w_hi == sympy.oo else f" < {sympy.latex(p.w_hi)}")
             for p in self.pieces)
         return f"$L(w) = \\begin{{cases}} {rows} \\end{{cases}},\\quad w^* = {sympy.latex(self.w_star)}$"
 

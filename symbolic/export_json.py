@@ -54,8 +54,9 @@ read as ``sympy.oo``); a bad document raises :class:`SpecError` naming the key.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import sympy
 

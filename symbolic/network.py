@@ -22,8 +22,8 @@ q_N(u) = u - sum_{s=1..N} tent^{(s)}(u) / 4^s, u = |x_i| = sigma(x_i) + sigma(-x
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import sympy
 
@@ -146,7 +146,7 @@ class _Signal:
     const: sympy.Rational
     nonneg: bool
 
-    def scaled(self, a) -> "_Signal":
+    def scaled(self, a) -> _Signal:
         return _Signal(self.depth, tuple((i, a * c) for i, c in self.coeffs), a * self.const,
                        self.nonneg and a >= 0)
 

@@ -11,11 +11,10 @@ the loss depends on (DESIGN section 3, band formula):
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 import sympy
-
 from gmpy2 import mpq
 
 from .polytope import affine_density_pieces, to_mpq

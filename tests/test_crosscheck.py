@@ -10,11 +10,12 @@ import time
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from relu_pointwise.cli import main
 from relu_pointwise.numeric import crosscheck as cc
 from relu_pointwise.numeric.np_engine import run_np
-from relu_pointwise.cli import main
 from relu_pointwise.symbolic.spec import make_spec, make_training
 
 INTERVAL = "interval:-1/2,1/2"
@@ -126,7 +127,7 @@ def test_large_eta_uses_the_actual_phi_prime():
     assert rep["pass"] is True
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=6)
 @given(eta=st.sampled_from(["1/4", "1/2", "1", "3"]), w0=st.sampled_from(["0", "1/3", "5/2"]),
        target=st.sampled_from([INTERVAL, "interval:-1/4,1/2", "union:-3/4,-1/2;0,1/2"]),
        r=st.sampled_from(["1", "2", "3"]))
@@ -150,7 +151,8 @@ def test_cli(capsys, monkeypatch):
     assert code == 0
     rep = json.loads(out.out)
     assert rep["pass"] is True and rep["training"]["eta"] == "1/2"
-    for argv, what in ((["crosscheck", "--steps", "0"], "--steps"), (["crosscheck", "--steps", "9", "--dps", "5"], "--dps"),
+    for argv, what in ((["crosscheck", "--steps", "0"], "--steps"),
+                       (["crosscheck", "--steps", "9", "--dps", "5"], "--dps"),
                        (["crosscheck", "--steps", "9", "--batch", "sampled:x"], "--batch")):
         code = main(argv)
         err = capsys.readouterr().err

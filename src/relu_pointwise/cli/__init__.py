@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from relu_pointwise.symbolic.errors import CertificateError, PointwiseError
 

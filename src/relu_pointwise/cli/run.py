@@ -18,6 +18,7 @@ from relu_pointwise.symbolic.errors import SpecError
 
 from .args import MAX_STEPS, Progress, _int_setting
 
+
 def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
@@ -106,5 +107,6 @@ def register(subparsers) -> None:
                    help="exact engine: stop when a numerator/denominator exceeds this many digits (default 100000)")
     p.add_argument("--data", default=None, help=".npy or .csv file of points (with --batch dataset:N,M)")
     p.add_argument("-o", "--output", default=None, help="write the trajectory to FILE.csv or FILE.json")
-    p.add_argument("--progress", action="store_true", help="show the progress counter even when stderr is not a terminal")
+    p.add_argument("--progress", action="store_true",
+                   help="show the progress counter even when stderr is not a terminal")
     p.set_defaults(func=_run_main)
