@@ -114,7 +114,7 @@ class ExactEngine(Engine):
         from relu_pointwise.symbolic.loss import derive
 
         forms = require_rational(derive(spec))
-        return [forms[select_piece(forms, x)].loss_q(x) for x in ws]
+        return [_rational_loss(forms[select_piece(forms, x)])(x) for x in ws]
 
 
 class MpEngine(Engine):
@@ -261,3 +261,11 @@ def get_engine(name: str | Engine, **options: Any) -> Engine:
         return factory(**options)
     except TypeError as exc:
         raise InputError(f"engine: {name} does not take these options: {exc}", field="engine") from None
+
+
+def _rational_loss(piece: Any) -> Any:
+    """A piece's exact loss L = N/D; ``require_rational`` checked that every piece has one,
+    so None here is a bug in that check (not bad input)."""
+    if piece.loss_q is None:
+        raise TypeError("exact engine: a piece passed require_rational without a rational form")
+    return piece.loss_q

@@ -77,7 +77,7 @@ def dataset_stall(spec, points: np.ndarray, w_last: float) -> dict:
     data_err = max(max(HALF - wl * abs(g), 0) if g != 0 else 0 for g in gs)
     out = {"N": len(xs), "min_abs_g": m, "theta": theta, "w_last": wl,
            "below_theta": wl < theta, "max_data_error": data_err}
-    if witness is not None:
+    if witness is not None and gw is not None:
         out.update({"witness": witness, "witness_g": gw,
                     "witness_error": HALF - wl * abs(gw),
                     "witness_error_limit_lower": HALF - theta * abs(gw)})

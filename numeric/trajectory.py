@@ -129,6 +129,8 @@ class StepSource:
         if self.kind == "dataset":
             idx = self.schedule.indices(t)
             data = self.schedule.data
+            if data is None:   # a dataset schedule always holds its points: a bug
+                raise TypeError("StepSource: a dataset schedule without data")
             out = []
             for i in idx.tolist():
                 v = self._g_rows.get(i)
