@@ -23,17 +23,17 @@ INTERVAL = "interval:-1/2,1/2"
 
 def eta_off(rel: float):
     """np engine run with eta * (1 + rel)."""
-    def runner(spec, training, steps, schedule):
+    def runner(spec, training, steps, source):
         eta = float(training.eta) * (1 + rel)
-        return run_np(spec, training, steps, eta=eta, schedule=schedule).w[:, 0]
+        return run_np(spec, training, steps, eta=eta, schedule=source.schedule).w[:, 0]
     return runner
 
 
 def drop_step(k: int):
     """np engine that does nothing at step k (w_(k+1) = w_k), then continues (full batch)."""
-    def runner(spec, training, steps, schedule):
-        first = run_np(spec, training, k, schedule=schedule).w[:, 0]
-        rest = run_np(spec, training, steps - k - 1, w0=first[-1], schedule=schedule).w[:, 0]
+    def runner(spec, training, steps, source):
+        first = run_np(spec, training, k, schedule=source.schedule).w[:, 0]
+        rest = run_np(spec, training, steps - k - 1, w0=first[-1], schedule=source.schedule).w[:, 0]
         return np.concatenate([first, rest])
     return runner
 
@@ -94,7 +94,7 @@ def test_a_different_correct_float_engine_passes():
     to one rounding sequence."""
     spec, tr = make_spec(INTERVAL), make_training(eta="1/2", w0="1/3")
 
-    def plain(spec, training, steps, schedule):
+    def plain(spec, training, steps, source):
         w, eta, out = 1.0 / 3.0, 0.5, [1.0 / 3.0]
         for _ in range(steps):
             g = (w / 6 - 0.25) if w < 1.0 else -1.0 / (12.0 * w * w)
