@@ -241,12 +241,12 @@ def _merge(pieces: Iterable[tuple[object, object, tuple]]) -> PiecewisePoly:
     consecutive breaks.  Exact ``gmpy2.mpq`` throughout; sympy Rationals only in the
     result (O(P log P) for P pieces, instead of comparing every piece with every gap).
     """
-    pieces = [(_mpq(a), _mpq(b), tuple(_mpq(c) for c in cs)) for a, b, cs in pieces]
-    pieces = [(a, b, cs) for a, b, cs in pieces if b > a]
-    breaks = sorted({p for a, b, _ in pieces for p in (a, b)})
+    exact = [(_mpq(a), _mpq(b), tuple(_mpq(c) for c in cs)) for a, b, cs in pieces]
+    exact = [(a, b, cs) for a, b, cs in exact if b > a]
+    breaks = sorted({p for a, b, _ in exact for p in (a, b)})
     where = {b: i for i, b in enumerate(breaks)}
     delta: list[list] = [[] for _ in breaks]
-    for a, b, cs in pieces:
+    for a, b, cs in exact:
         for sgn, at in ((1, where[a]), (-1, where[b])):
             acc = delta[at]
             if len(acc) < len(cs):
@@ -262,7 +262,8 @@ def _merge(pieces: Iterable[tuple[object, object, tuple]]) -> PiecewisePoly:
         for k, c in enumerate(d):
             run[k] += c
         sums.append(_trim(run))
-    out_b, out_c = ([breaks[0]] if breaks else []), []
+    out_b = [breaks[0]] if breaks else []
+    out_c: list[tuple] = []
     for j, cs in enumerate(sums):
         if out_c and out_c[-1] == cs:
             out_b[-1] = breaks[j + 1]

@@ -27,7 +27,7 @@ from relu_pointwise.symbolic.targets import level_value
 INTERVAL = make_spec("interval:-1/2,1/2")
 BOX = make_spec("box:-1/2,1/2;-1/2,1/2")
 BALL2 = make_spec("ball:d=2,R=1/2")
-FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=25)
 
 
 def rel(a, b):
@@ -118,7 +118,7 @@ TARGETS_FD = ["interval:-1/2,1/2", "union:-3/4,-1/2;0,1/4;1/2,3/4", "box:-1/2,1/
 
 
 @pytest.mark.parametrize("target", TARGETS_FD)
-@settings(max_examples=6, deadline=None)
+@settings(max_examples=6)
 @given(w=st.floats(min_value=0.05, max_value=60.0))
 def test_backprop_gradient_equals_finite_difference(target, w):
     spec = make_spec(target)
@@ -143,7 +143,7 @@ BATCHES = ["full", "cyclic:3", "sampled:64", "dataset:40,8"]
 
 
 @pytest.mark.parametrize("batch", BATCHES)
-@settings(max_examples=5, deadline=None)
+@settings(max_examples=5)
 @given(seed=st.integers(min_value=0, max_value=2**32), eta=st.sampled_from(["1/2", "1", "7"]))
 def test_w_is_nondecreasing(batch, seed, eta):
     for spec in (INTERVAL, BOX):
@@ -216,7 +216,7 @@ def test_dataset_epochs():
     assert np.array_equal(s.data, samp.points(0))
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=20)
 @given(K=st.integers(min_value=1, max_value=40))
 def test_cyclic_slabs_equal_measure_and_cover(K):
     spec = make_spec("box:-1/2,1/2;-1/2,1/2", domain="-1,3/2;-1,1")

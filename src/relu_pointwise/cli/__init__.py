@@ -19,7 +19,7 @@ import argparse
 import contextlib
 import signal
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from relu_pointwise.symbolic.errors import CertificateError, PointwiseError
 

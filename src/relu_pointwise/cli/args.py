@@ -5,7 +5,7 @@ import argparse
 import re
 import sys
 import time
-from typing import Any
+from typing import Any, NoReturn
 
 from relu_pointwise.symbolic.errors import SpecError
 from relu_pointwise.symbolic.numbers import parse_number
@@ -35,7 +35,7 @@ class _Parser(argparse.ArgumentParser):
         # so a bad number reaches its own parser and gets a message naming it)
         self._negative_number_matcher = re.compile(r"^-[0-9.]")
 
-    def error(self, message: str) -> None:  # one line, exit 2 (argparse prints usage too)
+    def error(self, message: str) -> NoReturn:  # one line, exit 2 (argparse prints usage too)
         sys.stderr.write(f"pointwise: error: {message}\n")
         raise SystemExit(2)
 
