@@ -232,7 +232,10 @@ def _run_dask(plan: SweepPlan, pending: list[tuple[str, Mapping[str, Any]]], siz
         if dashboard:
             result.dashboard = str(client.dashboard_link)
             if echo is not None:
-                echo(f"dashboard: {result.dashboard}")
+                import importlib.util
+
+                note = "" if importlib.util.find_spec("bokeh") else " (Dask serves it only with bokeh: pip install bokeh)"
+                echo(f"dashboard: {result.dashboard}{note}")
         nw = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})) or (workers or 1))
         # at least ~4 chunks per worker, so that the last chunks do not leave workers idle
         eff = max(1, min(size, math.ceil(len(pending) / (4 * nw))))

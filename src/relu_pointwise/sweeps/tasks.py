@@ -261,8 +261,8 @@ def certify_task(tid: str, s: Mapping[str, Any], record: int) -> Record:
     t0 = time.perf_counter()
     spec, tr = spec_of(s), training_of(s)
     points = points_of(s)
-    cert = Problem.from_spec(spec, tr).certify(points=list(points) or None, steps=int(s["steps"]),
-                                               prec=s.get("prec"))
+    texts = [[rational_text(v) for v in p] for p in points]
+    cert = Problem.from_spec(spec, tr).certify(points=texts or None, steps=int(s["steps"]), prec=s.get("prec"))
     data = cert.data
     with tempfile.TemporaryDirectory(prefix="pointwise-cert-") as tmp:
         cert.save(tmp, plots=False)
