@@ -17,4 +17,4 @@ from .store import load_results
 from .summary import summarize
 from .sweepfile import SweepPlan, plan_sweep
 
-__all__ = ["run_sweep", "SweepResult", "load_results", "plan_sweep", "SweepPlan", "summarize", "DEFAULT_CHUNK"]
+__all__ = ["DEFAULT_CHUNK", "SweepPlan", "SweepResult", "load_results", "plan_sweep", "run_sweep", "summarize"]

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import math
 import os
-import sys
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence, TextIO
+from typing import Any, TextIO
 
 from relu_pointwise.symbolic.errors import InputError
 
@@ -29,7 +29,7 @@ from .store import TaskStore, atomic_write, consolidate
 from .sweepfile import SweepPlan, plan_sweep
 from .tasks import execute_chunk, task_id
 
-__all__ = ["run_sweep", "SweepResult", "DEFAULT_CHUNK", "make_chunks"]
+__all__ = ["DEFAULT_CHUNK", "SweepResult", "make_chunks", "run_sweep"]
 
 DEFAULT_CHUNK = 16
 Chunk = list[tuple[str, Mapping[str, Any]]]
@@ -121,8 +121,8 @@ class _Progress:
 def _hms(s: float) -> str:
     if not math.isfinite(s):
         return "?"
-    s = int(round(s))
-    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
+    n = round(s)
+    return f"{n // 3600}:{n // 60 % 60:02d}:{n % 60:02d}"
 
 
 def _client(scheduler: str | None, workers: int | None, dashboard: bool) -> tuple[Any, Any]:

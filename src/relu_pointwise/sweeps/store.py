@@ -23,12 +23,14 @@ is one call away: ``load_results(out).to_xarray()`` (pandas' MultiIndex on the a
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
-__all__ = ["TaskStore", "load_results", "RESULTS"]
+__all__ = ["RESULTS", "TaskStore", "load_results"]
 
 RESULTS = "results.parquet"
 MAX_RECORD_BYTES = 1 << 22
@@ -72,7 +74,7 @@ class TaskStore:
         files = rec.get("_files")
         if files:
             self._write_files(tid, files)
-        clean = {k: (None if isinstance(v, float) and v != v else v) for k, v in rec.items() if k != "_files"}
+        clean = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in rec.items() if k != "_files"}
         atomic_write(self.path(str(rec["task_id"])), json.dumps(clean, sort_keys=True).encode())
 
     def _write_files(self, tid: str, files: Mapping[str, str]) -> None:

@@ -13,20 +13,21 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
 from .store import atomic_write, load_results
 
-__all__ = ["summarize", "rate_exponent", "QUANTILES"]
+__all__ = ["QUANTILES", "rate_exponent", "summarize"]
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 MAX_GROUPS_PLOTTED = 6
 
 
-def rate_exponent(t: Sequence[float], w: Sequence[float]) -> float:
+def rate_exponent(t: Sequence[float] | np.ndarray, w: Sequence[float] | np.ndarray) -> float:
     """Slope of log w_t against log t over recorded t >= max(1, T/10) with w_t > 0 (NaN if < 3 points)."""
     ta, wa = np.asarray(t, dtype=float), np.asarray(w, dtype=float)
     if ta.size == 0:
@@ -59,7 +60,7 @@ def summarize(out: str | Path) -> list[Path]:
     df = load_results(out, index=False)
     meta = json.loads((out / "results.meta.json").read_text())
     axes: list[str] = list(meta.get("axes", []))
-    summary: dict[str, Any] = {"tasks": int(len(df)),
+    summary: dict[str, Any] = {"tasks": len(df),
                                "outcomes": {str(k): int(v) for k, v in df["outcome"].value_counts().items()
                                             if int(v)}}
     files: list[Path] = []
@@ -89,7 +90,7 @@ def _seed_summary(df: Any, axes: list[str], tcols: list[str], out: Path, files: 
         key = key if isinstance(key, tuple) else (key,)
         label = ", ".join(f"{a}={v}" for a, v in zip(others, key)) or "all"
         paths = [(np.asarray(t, float), np.asarray(w, float)) for t, w in zip(g["t"], g["w"]) if len(t)]
-        entry: dict[str, Any] = {"group": dict(zip(others, [str(k) for k in key])), "seeds": int(len(g))}
+        entry: dict[str, Any] = {"group": dict(zip(others, [str(k) for k in key])), "seeds": len(g)}
         exps = np.array([rate_exponent(t, w) for t, w in paths])
         entry["rate_exponent"] = {"mean": _finite(np.nanmean(exps)) if np.isfinite(exps).any() else None,
                                   "std": _finite(np.nanstd(exps)) if np.isfinite(exps).any() else None,

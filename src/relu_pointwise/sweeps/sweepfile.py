@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import sympy
 
@@ -32,7 +33,7 @@ from relu_pointwise.symbolic.errors import InputError, PointwiseError
 from relu_pointwise.symbolic.numbers import number_from_value, rational_text
 from relu_pointwise.symbolic.spec import Spec, Training, make_spec, make_training
 
-__all__ = ["SweepPlan", "TaskSpec", "load_sweep", "plan_sweep", "TASKS", "MAX_TASKS"]
+__all__ = ["MAX_TASKS", "TASKS", "SweepPlan", "TaskSpec", "load_sweep", "plan_sweep"]
 
 TASKS = ("run", "certify", "crosscheck")
 MODES = ("product", "zip")
@@ -108,16 +109,15 @@ def load_sweep(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _check_value(key: str, where: str, value: Any) -> Any:
-    """One value's type (the spec file's rules); numbers given as floats must be exact in binary."""
+    """One value's type (the spec file's rules: a float such as 0.1 is read as the decimal written)."""
     if key in TEXT_KEYS:
         if not isinstance(value, str):
             raise _err(where, f"must be a string, got {value!r}")
     elif key in INT_KEYS:
         if isinstance(value, bool) or not isinstance(value, int):
             raise _err(where, f"must be an integer, got {value!r}")
-    elif key in NUMBER_KEYS:
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise _err(where, f"must be a number or a number as text, got {value!r}")
+    elif key in NUMBER_KEYS and (isinstance(value, bool) or not isinstance(value, (int, float, str))):
+        raise _err(where, f"must be a number or a number as text, got {value!r}")
     return value
 
 
@@ -148,7 +148,7 @@ def _axis_values(name: str, spec: Any) -> list[Any]:
             raise _err(where, "{count = N} is for the seed axis only")
         extra = set(spec) - {"count", "start"}
         if extra:
-            raise _err(where, f"unknown range key {sorted(extra)[0]!r} (count, start)")
+            raise _err(where, f"unknown range key {min(extra)!r} (count, start)")
         n, s0 = spec["count"], spec.get("start", 0)
         for k, v in (("count", n), ("start", s0)):
             if isinstance(v, bool) or not isinstance(v, int) or v < (1 if k == "count" else 0):
@@ -159,7 +159,7 @@ def _axis_values(name: str, spec: Any) -> list[Any]:
     missing = [k for k in ("start", "stop", "step") if k not in spec]
     extra = set(spec) - {"start", "stop", "step"}
     if extra:
-        raise _err(where, f"unknown range key {sorted(extra)[0]!r} (start, stop, step)")
+        raise _err(where, f"unknown range key {min(extra)!r} (start, stop, step)")
     if missing:
         raise _err(where, f"a range needs start, stop and step (missing {missing[0]})")
     if key in TEXT_KEYS:

@@ -29,9 +29,10 @@ import math
 import os
 import time
 import traceback
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -39,7 +40,7 @@ from relu_pointwise.symbolic.errors import PointwiseError
 from relu_pointwise.symbolic.numbers import rational_text
 from relu_pointwise.symbolic.spec import Spec, Training, make_spec, make_training
 
-__all__ = ["task_id", "canonical", "execute_chunk", "OUTCOMES", "NUMBER_FIELDS", "point_label"]
+__all__ = ["NUMBER_FIELDS", "OUTCOMES", "canonical", "execute_chunk", "point_label", "task_id"]
 
 OUTCOMES = ("ok", "not certified", "error")
 NUMBER_FIELDS = ("w_T", "L_T", "w_star", "t_star", "c", "Cbar")
@@ -312,6 +313,7 @@ def execute_chunk(kind: str, items: Sequence[tuple[str, Mapping[str, Any]]], rec
     vectorized ``run_np`` over its (eta, w0) values.
     """
     out: list[Record] = []
+    todo: list[tuple[str, Mapping[str, Any], Callable[[], Record]]]
     if kind == "run":
         groups: dict[tuple, list[tuple[str, Mapping[str, Any]]]] = {}
         singles = []
