@@ -49,6 +49,7 @@ class SweepResult:
     dashboard: str | None = None
     plots: list[Path] = field(default_factory=list)
     seconds: float = 0.0
+    chunks: int = 0          # Dask tasks submitted
 
     def line(self) -> str:
         return (f"{self.total} tasks: {self.ok} ok, {self.not_certified} not certified, "
@@ -240,6 +241,7 @@ def _run_dask(plan: SweepPlan, pending: list[tuple[str, Mapping[str, Any]]], siz
         # at least ~4 chunks per worker, so that the last chunks do not leave workers idle
         eff = max(1, min(size, math.ceil(len(pending) / (4 * nw))))
         chunks = make_chunks(plan.task, pending, eff)
+        result.chunks = len(chunks)
         futures = {}
         for ch in chunks:
             f = client.submit(execute_chunk, plan.task, ch, plan.record, pure=False,

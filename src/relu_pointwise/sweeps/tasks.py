@@ -30,7 +30,7 @@ import os
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -316,7 +316,7 @@ def execute_chunk(kind: str, items: Sequence[tuple[str, Mapping[str, Any]]], rec
     todo: list[tuple[str, Mapping[str, Any], Callable[[], Record]]]
     if kind == "run":
         groups: dict[tuple, list[tuple[str, Mapping[str, Any]]]] = {}
-        singles = []
+        singles: list[tuple[str, Mapping[str, Any]]] = []
         for tid, s in items:
             if s["engine"] == "np":
                 key = (s["target"], s["domain"], str(s["r"]), s["measure"], s["batch"], s["seed"], s["steps"],
@@ -329,15 +329,19 @@ def execute_chunk(kind: str, items: Sequence[tuple[str, Mapping[str, Any]]], rec
                 out.extend(run_np_group(group, record))
             except Exception:       # noqa: BLE001 -- retry one by one so that only the bad task fails
                 for tid, s in group:
-                    out.append(_guarded(lambda tid=tid, s=s: run_np_group([(tid, s)], record)[0], tid, kind, s))
-        todo = [(tid, s, lambda tid=tid, s=s: run_engine(tid, s, record)) for tid, s in singles]
+                    out.append(_guarded(partial(_one_np, tid, s, record), tid, kind, s))
+        todo = [(tid, s, partial(run_engine, tid, s, record)) for tid, s in singles]
     elif kind == "certify":
-        todo = [(tid, s, lambda tid=tid, s=s: certify_task(tid, s, record)) for tid, s in items]
+        todo = [(tid, s, partial(certify_task, tid, s, record)) for tid, s in items]
     else:
-        todo = [(tid, s, lambda tid=tid, s=s: crosscheck_task(tid, s, record)) for tid, s in items]
+        todo = [(tid, s, partial(crosscheck_task, tid, s, record)) for tid, s in items]
     for tid, s, fn in todo:
         out.append(_guarded(fn, tid, kind, s))
     return out
+
+
+def _one_np(tid: str, s: Mapping[str, Any], record: int) -> Record:
+    return run_np_group([(tid, s)], record)[0]
 
 
 def _guarded(fn: Callable[[], Record], tid: str, kind: str, s: Mapping[str, Any]) -> Record:
