@@ -31,6 +31,7 @@ from gmpy2 import mpq
 from . import algebra
 from .cells import Cell, Net, TooLarge, centroid, decompose, geometric_level, interp_square, loss_derivative
 from .cells import loss_integral, target_value
+from .radial import OutsideRegime, radial
 from .read import W, Certificate, expr, q_of, rational, to_arb
 
 CHECKED, FAILED, UNDECIDED, NOT_CLAIMED = "checked", "failed", "undecided", "not claimed"
@@ -162,8 +163,32 @@ class Checker:
             raise Undecided(f"rests on the claim {cid}, which the checker has not established")
         return self.data[cid]
 
+    def _ball(self) -> tuple[Any, ...] | None:
+        """(lam, R^2, d, m^2) when the network is g = lam (R^2 - |x|^2) (checked by construction)."""
+        if type(self.level).__name__ != "ExactBall" or self.network.hidden:
+            return None
+        dom = self.cert.spec.domain
+        m = min(min(-q_of(a), q_of(b)) for a, b in zip(dom.lo, dom.hi))
+        return -self.net.readout[self.cert.spec.dim], q_of(self.level.R2), self.cert.spec.dim, m * m
+
+    def _radial(self, w: Any, derivative: bool) -> Any:
+        ball = self._ball()
+        if ball is None:
+            return None
+        self.needs("construction")
+        try:
+            return radial(*ball, w, self.r, self.density, derivative)
+        except OutsideRegime as exc:
+            raise Undecided(str(exc)) from None
+
+    def L(self, w: Any) -> Any:
+        """L(w) by the checker's own integral (cells, or the radial formula for the exact ball)."""
+        out = self._radial(w, False)
+        return out if out is not None else loss_integral(self.cells(), w, self.r, self.density)
+
     def dL(self, w: Any) -> Any:
-        return loss_derivative(self.cells(), w, self.r, self.density)
+        out = self._radial(w, True)
+        return out if out is not None else loss_derivative(self.cells(), w, self.r, self.density)
 
     def extend_path(self, n: int) -> None:
         """Enclose w_0..w_n (module docstring); stops at PATH_SECONDS, noting where."""
@@ -259,12 +284,11 @@ class Checker:
         L = expr(d.get("L_asymptotic"), "asymptotic L_asymptotic")
         if w_star < 0:
             raise Fail("w* < 0")
-        cells = self.cells()
         ws = sorted({w for w in (w_star, w_star + mpq(1, 16), w_star + mpq(1, 2), 3 * w_star / 2 + mpq(1, 3),
                                  2 * w_star + 1, 5 * w_star + mpq(7, 3), 100 * w_star + 1) if w > 0})
         numeric = False
         for w in ws:
-            mine = loss_integral(cells, w, self.r, self.density)
+            mine = self.L(w)
             theirs = _value(L, w)
             same = _same(mine, theirs)
             if same is False:
