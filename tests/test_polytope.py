@@ -8,7 +8,7 @@ from fractions import Fraction
 import pytest
 import sympy
 from gmpy2 import mpq
-from hypothesis import given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from relu_pointwise.symbolic.polytope import Polytope, to_mpq
 from relu_pointwise.symbolic.pushforward import (
