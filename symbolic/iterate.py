@@ -185,7 +185,25 @@ def _tidy(expr: sympy.Expr, rational: bool) -> sympy.Expr:
 
 
 def piece_forms(derivation: Derivation) -> list[PieceForms]:
-    """L, L', L'' of every piece of the derivation (exact symbolic; see :class:`PieceForms`)."""
+    """L, L', L'' of every piece of the derivation (exact symbolic; see :class:`PieceForms`).
+
+    Computed once per derivation and kept on it (the derivation's pieces do not change
+    after :func:`symbolic.loss.derive`): the engines, the exact iteration and
+    :func:`require_rational` all ask for them, and SymPy's diff/cancel of a deep network's
+    hundred pieces costs seconds each time.  Returns a new list over the shared, frozen
+    :class:`PieceForms`.
+    """
+    cached = derivation.__dict__.get(_CACHE_KEY)
+    if cached is None or cached[0] is not derivation.pieces:
+        cached = (derivation.pieces, tuple(_compute_piece_forms(derivation)))
+        derivation.__dict__[_CACHE_KEY] = cached
+    return list(cached[1])
+
+
+_CACHE_KEY = "_piece_forms_cache"
+
+
+def _compute_piece_forms(derivation: Derivation) -> list[PieceForms]:
     out = []
     for p in derivation.pieces:
         bad = non_rational_parts(p.expr)
