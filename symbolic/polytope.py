@@ -106,6 +106,11 @@ def _ridges(masks: Sequence[int], j: int, need: int) -> list[tuple[int, int]]:
             inter = vj & mg
             if inter.bit_count() >= need:
                 cand.append((g, inter))
+    if need <= 3:
+        # a face of a polytope of dimension <= 4 sharing >= dim F_j vertices with F_j is a
+        # ridge already (3 vertices of a 3-polytope's facet span a 2-face; 2 of a polygon's
+        # span an edge): no maximality test needed
+        return cand
     return [(g, m) for g, m in cand
             if not any(m != m2 and m & m2 == m for _, m2 in cand)]
 

@@ -126,9 +126,12 @@ def _general_density_pieces(P: Polytope, a: tuple, b: mpq) -> list[tuple]:
     vals = [dot(a, v) + b for v in P.vertices]
     br = sorted(set(vals))
     where = {x: k for k, x in enumerate(br)}
-    acc = [[_ZERO] * d for _ in range(len(br) - 1)]
+    mass: dict[tuple, mpq] = {}      # simplices with the same vertex values share one B-spline
     for ids, vol in P.simplices():
-        t = sorted(vals[i] for i in ids)
+        t = tuple(sorted(vals[i] for i in ids))
+        mass[t] = mass.get(t, _ZERO) + vol
+    acc = [[_ZERO] * d for _ in range(len(br) - 1)]
+    for t, vol in mass.items():
         for iv, co in _bspline(t, [where[x] for x in t], d).items():
             row = acc[iv]
             for m, c in enumerate(co):
