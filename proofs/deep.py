@@ -36,6 +36,7 @@ from fractions import Fraction
 from typing import Any, Sequence
 
 import sympy
+from gmpy2 import mpq
 
 from relu_pointwise.symbolic.errors import SpecError
 from relu_pointwise.symbolic.network import build_network
@@ -98,8 +99,10 @@ def verify_chord_form(spec) -> dict[str, Any]:
     R2, d, N = level.R2, level.dim, level.N
     cells = linear_regions(spec.network, spec.domain)
     n = 2 ** N
-    grid = sorted({Q(s * k, n) for k in range(n + 1) for s in (1, -1)})
+    grid = sorted({mpq(s * k, n) for k in range(n + 1) for s in (1, -1)})   # mpq: compared with vertices
     pieces = 0
+    r2 = mpq(int(R2.p), int(R2.q))
+    chords: dict = {}
     for cell in cells:
         work = [cell.poly]
         for i in range(d):
@@ -113,11 +116,21 @@ def verify_chord_form(spec) -> dict[str, Any]:
                     left, right = P.split(e, gval)
                     nxt += [p for p in (left, right) if p is not None]
                 work = nxt
+        coeffs = [mpq(int(a.p), int(a.q)) for a in cell.g_coeffs]
+        const = mpq(int(cell.g_const.p), int(cell.g_const.q))
         for P in work:
             pieces += 1
             for v in P.vertices:
-                x = [Q(int(c.numerator), int(c.denominator)) for c in v]
-                if cell.g_at(x) != R2 - sum((chord(abs(xi), N) for xi in x), Q(0)):
+                # both sides in mpq; chord(|x_i|) once per distinct coordinate value
+                rhs = r2
+                for c in v:
+                    ch = chords.get(c)
+                    if ch is None:
+                        q = chord(abs(Q(int(c.numerator), int(c.denominator))), N)
+                        ch = chords[c] = mpq(int(q.p), int(q.q))
+                    rhs -= ch
+                if sum((a * c for a, c in zip(coeffs, v)), const) != rhs:
+                    x = [Q(int(c.numerator), int(c.denominator)) for c in v]
                     return {"ok": False, "regions": len(cells), "pieces": pieces,
                             "counterexample": [rational_text(xi) for xi in x]}
     return {"ok": True, "regions": len(cells), "pieces": pieces}

@@ -41,6 +41,7 @@ from gmpy2 import mpq, mpz
 from .errors import SpecError
 from .loss import Derivation, w
 from .numbers import rational_text
+from .qfield import derivative_qw, rational_function, to_sympy
 
 Q = sympy.Rational
 
@@ -112,9 +113,10 @@ class RationalFunction:
         return mpq(a, b * q ** (dn - dd))
 
     @staticmethod
-    def from_expr(expr: sympy.Expr) -> "RationalFunction":
-        """From a rational function of w with rational coefficients (caller checked)."""
-        num, den = sympy.fraction(sympy.cancel(sympy.together(expr)))
+    def from_expr(expr: sympy.Expr, canonical: bool = False) -> "RationalFunction":
+        """From a rational function of w with rational coefficients (caller checked);
+        ``canonical``: ``expr`` is already in ``sympy.cancel``'s lowest-terms form."""
+        num, den = sympy.fraction(expr if canonical else sympy.cancel(sympy.together(expr)))
         nc = sympy.Poly(num, w).all_coeffs()
         dc = sympy.Poly(den, w).all_coeffs()
         for c in nc + dc:
@@ -208,10 +210,18 @@ def _compute_piece_forms(derivation: Derivation) -> list[PieceForms]:
     for p in derivation.pieces:
         bad = non_rational_parts(p.expr)
         rational = not bad
-        loss = _tidy(p.expr, rational)
-        grad = _tidy(sympy.diff(p.expr, w), rational)
-        hess = _tidy(sympy.diff(p.expr, w, 2), rational)
-        rf = (lambda e: RationalFunction.from_expr(e)) if rational else (lambda e: None)
+        lq = rational_function(p.expr, w) if rational else None
+        if lq is not None:
+            # L', L'' in Q(w) by (N/D)' = (N'D - ND')/D^2 in flint, then SymPy's canonical form:
+            # the same expressions as cancel(together(diff(L))), without SymPy's diff
+            gq = derivative_qw(lq)
+            loss, grad, hess = to_sympy(lq, w), to_sympy(gq, w), to_sympy(derivative_qw(gq), w)
+        else:
+            loss = _tidy(p.expr, rational)
+            grad = _tidy(sympy.diff(p.expr, w), rational)
+            hess = _tidy(sympy.diff(p.expr, w, 2), rational)
+        canonical = lq is not None
+        rf = (lambda e: RationalFunction.from_expr(e, canonical)) if rational else (lambda e: None)
         w_hi = None if p.w_hi == sympy.oo else Q(p.w_hi)
         at_lo = None if rational else _limits_at(Q(p.w_lo), (loss, grad, hess))
         out.append(PieceForms(Q(p.w_lo), w_hi, loss, grad, hess, rf(loss), rf(grad), rf(hess), tuple(bad),
