@@ -80,7 +80,12 @@ def grid_points(spec: Spec, K: int) -> list[tuple[sympy.Rational, ...]]:
 
 
 def default_grid(spec: Spec) -> int:
-    return {1: 17, 2: 5}.get(spec.dim, 3)
+    """17 points in 1-D, 5 per axis in 2-D, 3 per axis above; 2 per axis where 3^d would
+    exceed MAX_POINTS (d >= 6), so the default never breaks the command's own limit."""
+    k = {1: 17, 2: 5}.get(spec.dim, 3)
+    while k > 2 and k ** spec.dim > MAX_POINTS:
+        k -= 1
+    return k
 
 
 def parse_points(text: str, spec: Spec) -> list[tuple[sympy.Rational, ...]]:

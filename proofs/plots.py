@@ -139,7 +139,8 @@ def loss_plot(b, path: Path, ser: Series | None = None) -> Path | None:
     ax.set_title(f"{b.spec.target.text}: loss along gradient descent ({b.training.batch.text()})", fontsize=10)
     ax.grid(True, which="both", alpha=0.25)
     ax.legend(fontsize=8, loc="lower left")
-    fig.tight_layout()
+    # fixed margins instead of tight_layout: one draw per figure (tight_layout draws it once more)
+    fig.subplots_adjust(left=0.11, right=0.98, bottom=0.11, top=0.93)
     fig.savefig(path)
     plt.close(fig)
     return path
@@ -185,7 +186,7 @@ def output_plot(b, path: Path, ser: Series | None = None) -> Path | None:
     ax.set_ylim(-0.05, 1.12)
     ax.set_title(f"{spec.target.text}: the network at several steps", fontsize=10)
     ax.legend(fontsize=7.5, loc="center left", bbox_to_anchor=(1.01, 0.5))
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.09, right=0.70, bottom=0.12, top=0.93)   # legend outside, right
     fig.savefig(path)
     plt.close(fig)
     return path
@@ -285,7 +286,7 @@ def T_plot(b, path: Path, ser: Series | None = None) -> Path | None:
         return None
     ax.set_title(f"{spec.target.text}:\nthe step T(x) after which the network equals the target", fontsize=10)
     ax.grid(True, alpha=0.25)
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.1, right=0.96, bottom=0.11 if spec.dim == 1 else 0.2, top=0.88)
     fig.savefig(path)
     plt.close(fig)
     return path

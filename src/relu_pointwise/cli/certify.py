@@ -19,7 +19,7 @@ def register(sub) -> None:
     p.add_argument("--steps", default=None, help="horizon of the enclosed path (default 20000 full batch, 1000 mini-batch)")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--points", default=None, help="points whose T(x) to certify: X1,X2,... (1-D) or x1,y1;x2,y2;... (d-D)")
-    g.add_argument("--grid", default=None, help="K equally spaced points per coordinate, ends included (default 9 in 1-D)")
+    g.add_argument("--grid", default=None, help="K equally spaced points per coordinate, ends included (default 17 in 1-D, 5 in 2-D, 3 up to 5-D, 2 above)")
     p.add_argument("--prec", default=None, help="Arb working precision in bits (default 128)")
     p.add_argument("--out", default="certificate-out", help="output directory (default ./certificate-out)")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
