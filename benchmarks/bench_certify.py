@@ -99,7 +99,8 @@ def run(args: list[str], limit: float) -> dict:
     try:
         p = subprocess.run([sys.executable, "-m", "relu_pointwise.cli", *args], capture_output=True, check=False,
                            text=True, timeout=limit)
-        status, out = p.returncode, p.stdout + p.stderr
+        status: int | str = p.returncode
+        out = p.stdout + p.stderr
     except subprocess.TimeoutExpired:
         status, out = "timeout", ""
     wall = time.perf_counter() - t0

@@ -32,15 +32,19 @@ depth N(x), at N_exact(x) and at N_exact(x) - 1 (where that is >= 1).
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
-from typing import Any, Sequence
+from typing import Any
 
 import sympy
 from gmpy2 import mpq
-
 from relu_pointwise.symbolic.errors import SpecError
 from relu_pointwise.symbolic.network import build_network
-from relu_pointwise.symbolic.numbers import number_from_value, parse_number, rational_text
+from relu_pointwise.symbolic.numbers import (
+    number_from_value,
+    parse_number,
+    rational_text,
+)
 from relu_pointwise.symbolic.targets import DeepBall, q_deep
 
 Q = sympy.Rational
@@ -140,7 +144,8 @@ class _Nets:
     """Exact deep-ball networks by depth (built from the same construction)."""
 
     def __init__(self, R2: sympy.Rational, d: int):
-        self.R2, self.d, self.cache = R2, d, {}
+        self.R2, self.d = R2, d
+        self.cache: dict[int, Any] = {}
 
     def target_at(self, N: int, x: Sequence[sympy.Rational]) -> sympy.Rational:
         if N not in self.cache:
@@ -211,7 +216,7 @@ def depth_claim(spec, points: Sequence[Sequence[object]]) -> dict[str, Any]:
         n_exact = 1
         while (R2 - sum((q_deep(abs(xi), n_exact) for xi in x), Q(0)) > 0) != (norm2 < R2):
             n_exact += 1
-        checks = []
+        checks: list[dict[str, Any]] = []
         for depth, expect in ((N, True), (n_exact, True), (n_exact - 1, False)):
             if depth < 1 or any(c["depth"] == depth for c in checks):
                 continue

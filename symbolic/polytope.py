@@ -206,7 +206,7 @@ def _volume_faces(d: int, pts: dict, faces: Sequence[tuple]) -> mpq:
         ridges = _ridges(masks, j, d - 1)
         if d - 1 >= 3:
             rest = a[:k] + a[k + 1:]
-            sub_faces = []
+            sub_faces: list[tuple] = []
             for g, m in ridges:
                 ag, cg, _ = faces[g]
                 f = ag[k] / ak
@@ -317,10 +317,10 @@ class Polytope:
         verts: list[tuple] = []
         vset = set()
         for sub in itertools.combinations(range(len(cons)), d):
-            x = solve([list(cons[j][0]) for j in sub], [cons[j][1] for j in sub])
-            if x is None:
+            sol = solve([list(cons[j][0]) for j in sub], [cons[j][1] for j in sub])
+            if sol is None:
                 continue
-            x = tuple(x)
+            x = tuple(sol)
             if x in vset:
                 continue
             if all(dot(a, x) <= c for a, c in cons):

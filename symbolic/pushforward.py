@@ -60,7 +60,7 @@ def pieces_eval(pieces: Sequence[tuple], s, below=_ZERO, above=None) -> mpq:
     return poly_eval(co, hi) if above is None else to_mpq(above)
 
 
-def _check_level(P: Polytope, a, b):
+def _check_level(P: Polytope, a, b) -> tuple[tuple, mpq]:
     a = vec(a)
     b = to_mpq(b)
     if len(a) != P.dim:
@@ -92,7 +92,7 @@ def _bspline(t: Sequence[mpq], pos: Sequence[int], d: int) -> dict[int, list]:
         else:
             level.append({})
     for k in range(2, d + 1):
-        nxt = []
+        nxt: list[dict[int, list]] = []
         for i in range(d + 1 - k):
             j = i + k
             if t[i] == t[j]:
@@ -286,8 +286,8 @@ def _merge(pieces: Iterable[tuple[object, object, tuple]]) -> PiecewisePoly:
     consecutive breaks.  Exact ``gmpy2.mpq`` throughout; sympy Rationals only in the
     result (O(P log P) for P pieces, instead of comparing every piece with every gap).
     """
-    pieces = [(_mpq(a), _mpq(b), tuple(_mpq(c) for c in cs)) for a, b, cs in pieces]
-    pieces = [(a, b, cs) for a, b, cs in pieces if b > a]
+    exact = [(_mpq(a), _mpq(b), tuple(_mpq(c) for c in cs)) for a, b, cs in pieces]
+    pieces = [(a, b, cs) for a, b, cs in exact if b > a]
     breaks = sorted({p for a, b, _ in pieces for p in (a, b)})
     where = {b: i for i, b in enumerate(breaks)}
     delta: list[list] = [[] for _ in breaks]
@@ -307,7 +307,8 @@ def _merge(pieces: Iterable[tuple[object, object, tuple]]) -> PiecewisePoly:
         for k, c in enumerate(d):
             run[k] += c
         sums.append(_trim(run))
-    out_b, out_c = ([breaks[0]] if breaks else []), []
+    out_b: list = [breaks[0]] if breaks else []
+    out_c: list[tuple] = []
     for j, cs in enumerate(sums):
         if out_c and out_c[-1] == cs:
             out_b[-1] = breaks[j + 1]

@@ -77,6 +77,12 @@ def poly_from_flint(p: fmpq_poly, var: sympy.Symbol) -> sympy.Poly:
     return sympy.Poly(coeffs or [0], var, domain="QQ")
 
 
+def _linear_in(expr: sympy.Expr, var: sympy.Symbol) -> bool:
+    """Whether ``expr`` is a polynomial of degree exactly 1 in ``var`` over Q."""
+    P = rational_poly(expr, var)
+    return P is not None and P.degree() == 1
+
+
 def radical_zero(expr: sympy.Expr, var: sympy.Symbol, _inverted: bool = False) -> bool:
     """True only if ``expr`` (rational powers of linear forms in ``var`` -- or in 1/var --
     and of positive rationals, with rational coefficients) is identically zero where the
@@ -95,7 +101,7 @@ def radical_zero(expr: sympy.Expr, var: sympy.Symbol, _inverted: bool = False) -
         return fast
     if not _inverted:
         nonlinear = any(a.exp.is_Rational and not a.exp.is_integer and a.base.has(var)
-                        and (rational_poly(a.base, var) is None or rational_poly(a.base, var).degree() != 1)
+                        and not _linear_in(a.base, var)
                         for a in sympy.expand(expr).atoms(sympy.Pow))
         if nonlinear:
             z = sympy.Symbol("_rad_z", positive=True)

@@ -5,7 +5,7 @@ import argparse
 import re
 import sys
 import time
-from typing import Any
+from typing import Any, NoReturn
 
 from relu_pointwise.symbolic.errors import SpecError
 
@@ -19,7 +19,7 @@ class _Parser(argparse.ArgumentParser):
         # matcher knows only plain negative numbers)
         self._negative_number_matcher = re.compile(r"^-[\d./]+([,;][-\d./,;]*)?$")
 
-    def error(self, message: str) -> None:  # one line, exit 2 (argparse prints usage too)
+    def error(self, message: str) -> NoReturn:  # one line, exit 2 (argparse prints usage too)
         sys.stderr.write(f"pointwise: error: {message}\n")
         raise SystemExit(2)
 

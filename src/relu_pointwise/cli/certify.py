@@ -160,7 +160,7 @@ def summary_text(cert: dict) -> str:
             continue
         rows.append((c["id"], c["status"], _key_numbers(c)))
     if point_claims:
-        counts = {}
+        counts: dict[str, int] = {}
         for c in point_claims:
             counts[c["status"]] = counts.get(c["status"], 0) + 1
         st = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
