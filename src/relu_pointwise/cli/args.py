@@ -8,7 +8,6 @@ import time
 from typing import Any, NoReturn
 
 from relu_pointwise.symbolic.errors import SpecError
-from relu_pointwise.symbolic.numbers import parse_number
 
 MAX_STEPS = 10**9
 
@@ -106,6 +105,8 @@ def training_from_args(args: argparse.Namespace):
 def _int_setting(value: Any, what: str, lo: int, hi: int) -> int:
     if isinstance(value, bool):
         raise SpecError(f"{what}: must be an integer, got {value!r}")
+    from relu_pointwise.symbolic.numbers import parse_number  # lazy: `pointwise --help` needs no SymPy
+
     v = parse_number(value, what) if isinstance(value, str) else parse_number(str(value), what)
     if not v.is_integer:
         raise SpecError(f"{what}: must be an integer, got {value!r}")

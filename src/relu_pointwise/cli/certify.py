@@ -23,7 +23,7 @@ def register(sub) -> None:
                    help="points whose T(x) to certify: X1,X2,... (1-D) or x1,y1;x2,y2;... (d-D)")
     g.add_argument("--grid", default=None,
                    help="K equally spaced points per coordinate, ends included "
-                        "(default 17 in 1-D, 5 in 2-D, 3 in 3-D and up)")
+                        "(default 17 in 1-D, 5 in 2-D, 3 up to 5-D, 2 above)")
     p.add_argument("--prec", default=None, help="Arb working precision in bits (default 128)")
     p.add_argument("--out", default="certificate-out", help="output directory (default ./certificate-out)")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")

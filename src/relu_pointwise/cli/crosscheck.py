@@ -5,7 +5,6 @@ import argparse
 import json
 import sys
 
-from relu_pointwise.numeric.crosscheck import crosscheck
 from relu_pointwise.symbolic.errors import SpecError
 
 
@@ -35,6 +34,8 @@ def _crosscheck_main(args: argparse.Namespace) -> int:
         return bar
 
     try:
+        from relu_pointwise.numeric.crosscheck import crosscheck  # lazy: the engines load only when run
+
         report = crosscheck(spec, training, steps, dps, prec=prec, data=args.data, max_digits=max_digits,
                             exact_steps=exact_steps, progress=progress)
     except ArithmeticError as exc:

@@ -15,10 +15,12 @@ import argparse
 import sys
 from pathlib import Path
 
-import sympy
+from typing import TYPE_CHECKING
 
 from relu_pointwise.symbolic.errors import SpecError
-from relu_pointwise.symbolic.numbers import parse_number, rational_text
+
+if TYPE_CHECKING:  # SymPy loads only when a command runs: `pointwise --help` stays fast
+    import sympy
 
 FORMATS = ("json", "latex")
 
@@ -38,6 +40,8 @@ def register(subparsers) -> None:
 
 def parse_w(text: str) -> sympy.Rational:
     """--w: an exact rational > 0."""
+    from relu_pointwise.symbolic.numbers import parse_number, rational_text
+
     wv = parse_number(text, "--w")
     if wv <= 0:
         raise SpecError(f"--w: must be a rational > 0, got {rational_text(wv)}")
@@ -57,6 +61,8 @@ def _derive(spec):
 
 
 def _range_text(lo, hi, to_text) -> str:
+    import sympy
+
     from relu_pointwise.symbolic.exprio import as_basic
 
     return f"w >= {to_text(as_basic(lo))}" if hi == sympy.oo else \
@@ -65,7 +71,10 @@ def _range_text(lo, hi, to_text) -> str:
 
 def summary(derivation) -> str:
     """A short human summary of a derivation (every expression via exprio.to_text)."""
+    import sympy
+
     from relu_pointwise.symbolic.exprio import as_basic, to_text
+    from relu_pointwise.symbolic.numbers import rational_text
 
     spec = derivation.spec
     lines = [f"target {spec.target.text} on domain {spec.domain.text()}, r = {rational_text(spec.r)}, "
@@ -91,6 +100,7 @@ def derive_main(args: argparse.Namespace) -> int:
     """Handler of ``pointwise derive`` (exit 0; SpecError for bad input)."""
     from relu_pointwise.cli.args import spec_from_args
     from relu_pointwise.symbolic.exprio import to_text
+    from relu_pointwise.symbolic.numbers import rational_text
 
     if args.w is not None and args.format is not None:
         raise SpecError("--w: cannot be combined with --format (one output at a time)")
