@@ -32,7 +32,6 @@ from typing import Any
 
 import numpy as np
 import sympy
-
 from relu_pointwise.symbolic.errors import InputError, NotExactError
 
 from .batches import BatchSchedule
@@ -172,7 +171,7 @@ def run_jax(spec: Any, training: Any, steps: int, *, w0: Any = None, eta: Any = 
     if kind not in ("sampled", "dataset"):
         raise InputError(f"batch: the jax engine runs mini-batches only (sampled:M, dataset:N,M), "
                          f"not {sched.batch.text()}")
-    net, block_fn = _net_for(spec)
+    _, block_fn = _net_for(spec)
     rec_t = list(range(0, steps + 1, record_every))
     if rec_t[-1] != steps:
         rec_t.append(steps)
@@ -183,7 +182,8 @@ def run_jax(spec: Any, training: Any, steps: int, *, w0: Any = None, eta: Any = 
     B = max(1, min(1024, _BLOCK_POINTS // max(1, M)))     # fixed (not from steps): one compile per (spec, M, T)
     level = spec.target.level
     if kind == "dataset":
-        fodata = labels(level, sched.data)
+        data = sched.dataset_points()
+        fodata = labels(level, data)
     wj = jnp.asarray(w)
     ej = jnp.asarray(etaa)
     rec = np.array(rec_t)
@@ -196,8 +196,10 @@ def run_jax(spec: Any, training: Any, steps: int, *, w0: Any = None, eta: Any = 
             sched.draw_block(t, t + n, X[:n])
         else:
             idx = sched.index_block(t, t + n)
-            X[:n] = sched.data[idx]
-        FO[:n] = labels(level, X[:n])
+            X[:n] = data[idx]
+            FO[:n] = fodata[idx]
+        if kind == "sampled":
+            FO[:n] = labels(level, X[:n])
         # a short last block is padded with zero points: the steps past ``steps`` are computed
         # and discarded, so one compiled block serves the whole run
         w_end, ws, ls = block_fn(wj, ej, jnp.asarray(X), jnp.asarray(FO))

@@ -7,12 +7,12 @@ import pytest
 
 pytest.importorskip("jax", reason="the jax engine is an optional extra: pip install '.[jax]'")
 
-from relu_pointwise.numeric.crosscheck import crosscheck  # noqa: E402
-from relu_pointwise.numeric.engines import get_engine  # noqa: E402
-from relu_pointwise.numeric.jax_engine import jax_batch_gradient, run_jax  # noqa: E402
-from relu_pointwise.numeric.np_engine import batch_gradient, run_np  # noqa: E402
-from relu_pointwise.symbolic.errors import InputError  # noqa: E402
-from relu_pointwise.symbolic.spec import make_spec, make_training  # noqa: E402
+from relu_pointwise.numeric.crosscheck import crosscheck
+from relu_pointwise.numeric.engines import get_engine
+from relu_pointwise.numeric.jax_engine import jax_batch_gradient, run_jax
+from relu_pointwise.numeric.np_engine import batch_gradient, run_np
+from relu_pointwise.symbolic.errors import InputError
+from relu_pointwise.symbolic.spec import make_spec, make_training
 
 INTERVAL = make_spec("interval:-1/2,1/2")
 
