@@ -45,7 +45,6 @@ from typing import Any
 
 import numpy as np
 import sympy
-
 from relu_pointwise.symbolic.errors import SpecError
 
 __all__ = ["BatchSchedule", "inner_float_bounds", "load_points"]
@@ -169,7 +168,7 @@ def load_points(data: Any, spec) -> np.ndarray:
     hi_f = np.array([float(b) for b in hi])
     # cheap float screen, then the exact check on the candidates near the boundary
     suspect = ((arr <= lo_f) | (arr >= hi_f)).any(axis=1)
-    for k in np.flatnonzero(suspect):
+    for k in np.flatnonzero(suspect).tolist():
         for i in range(d):
             v = Fraction(float(arr[k, i]))
             if not lo[i] <= v <= hi[i]:
@@ -259,7 +258,7 @@ class BatchSchedule:
         if self.kind == "sampled":
             c, i = divmod(t, self.chunk_steps)
             return self._chunk(c)[i]
-        if self.kind == "dataset":
+        if self.kind == "dataset" and self.data is not None:
             return self.data[self.indices(t)]
         raise ValueError(f"points(): batch kind {self.kind} has no points (use cell(t))")
 
@@ -296,6 +295,12 @@ class BatchSchedule:
         _fill_points(self._gen, out, self.lo_f, self.hi_f, self._clip)
         self._gen_pos = start + out.size
         return out
+
+    def dataset_points(self) -> np.ndarray:
+        """The dataset, shape (N, d) (dataset only; read-only)."""
+        if self.data is None:
+            raise ValueError(f"dataset_points(): batch kind {self.kind} has no dataset")
+        return self.data
 
     def index_block(self, t0: int, t1: int) -> np.ndarray:
         """Dataset indices of steps t0 .. t1-1, shape (t1 - t0, M) (dataset only)."""
