@@ -8,9 +8,10 @@ import time
 from typing import Any
 
 from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.limits import RUN_STEPS_MAX
 from relu_pointwise.symbolic.numbers import parse_number
 
-MAX_STEPS = 10**9
+MAX_STEPS = RUN_STEPS_MAX.value
 
 
 class _Parser(argparse.ArgumentParser):

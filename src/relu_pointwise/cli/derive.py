@@ -18,9 +18,13 @@ from pathlib import Path
 import sympy
 
 from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.fileout import check_overwrite, write_atomic
 from relu_pointwise.symbolic.numbers import parse_number, rational_text
 
 FORMATS = ("json", "latex")
+OUTPUT_SIGNATURES = (b'"schema": "relu-pointwise/derivation"',
+                     b"\\section*{Exact derivation for a pointwise-convergence network}")
+"""The first bytes of what derive writes: an existing -o file with one of them is ours to replace."""
 
 
 def register(subparsers) -> None:
@@ -33,6 +37,7 @@ def register(subparsers) -> None:
     p.add_argument("--w", default=None, help="print the exact L(W) for this rational W > 0")
     p.add_argument("--format", default=None, choices=FORMATS, help="export format: json or latex")
     p.add_argument("-o", "--output", default=None, help="write the export to this file (default stdout)")
+    p.add_argument("--force", action="store_true", help="overwrite an -o file that pointwise did not write")
     p.set_defaults(func=derive_main)
 
 
@@ -98,6 +103,8 @@ def derive_main(args: argparse.Namespace) -> int:
     if args.output is not None and args.format is None:
         raise SpecError("-o: needs --format json or --format latex")
     wv = parse_w(args.w) if args.w is not None else None
+    if args.output is not None:        # before the work: refuse to clobber a file of the user's
+        check_overwrite(args.output, what="-o", force=args.force, signatures=OUTPUT_SIGNATURES)
     spec = spec_from_args(args)
     derivation = _derive(spec)
     if wv is not None:
@@ -121,9 +128,7 @@ def derive_main(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
         return 0
     path = Path(args.output)
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise SpecError(f"-o: cannot write {str(path)!r}: {exc.strerror}") from None
+    check_overwrite(path, what="-o", force=args.force, signatures=OUTPUT_SIGNATURES)
+    write_atomic(path, text, what="-o")
     print(f"wrote {path} ({args.format})")
     return 0
