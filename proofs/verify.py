@@ -31,7 +31,8 @@ from typing import Any, Mapping
 
 from relu_pointwise.symbolic.errors import CertificateError, SpecError
 from relu_pointwise.symbolic.exprio import ExprSyntaxError, from_text, rational_from_text
-from relu_pointwise.symbolic.jsonio import plain_copy, read_json
+from relu_pointwise.symbolic.jsonio import count_leaves, plain_copy, read_json
+from relu_pointwise.symbolic.limits import CERT_BYTES, CERT_VALUES, exceeded
 
 from .lemmas import STATUSES
 
@@ -55,7 +56,7 @@ def _load(source: str | Path | Mapping) -> dict:
     if isinstance(source, Mapping):             # a private copy, plain JSON types only, depth bounded
         return plain_copy(source, what="certificate", error=MalformedCertificate)
     p = Path(source)
-    data = read_json(p, what="certificate", error=MalformedCertificate)
+    data = read_json(p, what="certificate", max_bytes=CERT_BYTES, error=MalformedCertificate)
     if not isinstance(data, dict):
         raise MalformedCertificate(f"{p.name}: a certificate is a JSON object")
     return data
@@ -113,6 +114,9 @@ def _check_data(v: Any, where: str, prose: bool) -> None:
 
 
 def _check_structure(cert: dict) -> None:
+    n = count_leaves(cert)      # each value is parsed below (~1 ms): bound the count first
+    if n > CERT_VALUES.value:
+        raise exceeded("certificate", f"{n} values", CERT_VALUES, error=MalformedCertificate)
     inputs = cert["inputs"]
     if not isinstance(inputs, dict) or sorted(inputs) != sorted(INPUT_KEYS):
         raise MalformedCertificate(f"inputs: expected the keys {', '.join(INPUT_KEYS)}")

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from .errors import InputError, PointwiseError
 
 __all__ = [
+    "CERT_BYTES",
+    "CERT_VALUES",
     "DPS_MAX",
     "EXPR_DEPTH",
     "EXPR_DIGITS",
@@ -68,7 +70,9 @@ class Limit:
         return self.value
 
 
-FILE_BYTES = Limit("size of a certificate or derivation file", 64 * 2**20, "bytes")
+FILE_BYTES = Limit("size of a derivation JSON file", 32 * 2**20, "bytes")
+CERT_BYTES = Limit("size of a certificate file", 8 * 2**20, "bytes")
+CERT_VALUES = Limit("values (string leaves) in a certificate; each is parsed, ~1 ms", 20_000, "values")
 SPEC_FILE_BYTES = Limit("size of a --spec file", 2**20, "bytes")
 JSON_DEPTH = Limit("nesting depth of a JSON or TOML file", 64, "levels")
 EXPR_LENGTH = Limit("length of one expression", 100_000, "characters")
@@ -90,7 +94,7 @@ TARGET_LENGTH = Limit("length of a target text", 20_000, "characters")
 REGIONS_MAX = Limit("number of linear regions (estimated before the work, counted during it)", 10_000, "regions",
                     "--max-regions")
 
-LIMITS: tuple[Limit, ...] = (FILE_BYTES, SPEC_FILE_BYTES, JSON_DEPTH, EXPR_LENGTH, EXPR_DEPTH, EXPR_DIGITS,
+LIMITS: tuple[Limit, ...] = (FILE_BYTES, CERT_BYTES, CERT_VALUES, SPEC_FILE_BYTES, JSON_DEPTH, EXPR_LENGTH, EXPR_DEPTH, EXPR_DIGITS,
                              NUMBER_CHARS, EXP_HEIGHT, POW_BITS, FLOOR_PREC_BITS, R_MAX, R_DEN_MAX, DPS_MAX,
                              PREC_MAX, STEPS_MAX, RUN_STEPS_MAX, POINTS_MAX, TARGET_DEPTH, TARGET_LENGTH, REGIONS_MAX)
 

@@ -480,3 +480,31 @@ def test_fuzz_cli_no_traceback(run, tmp_path_factory, capsys):
 @given(run=cli_runs())
 def test_fuzz_cli_no_traceback_many(run, tmp_path_factory, capsys):
     _ends_cleanly(run, tmp_path_factory, capsys)
+
+
+def test_up_front_estimate_only_on_a_terminal(capsys):
+    """ball:d=3,R=1/2,N=3 has (2^4)^3 = 4096 regions; at ~20 ms a region, about 82 s."""
+    from relu_pointwise.cli.args import announce_regions
+    from relu_pointwise.symbolic.spec import make_spec
+
+    spec = make_spec("ball:d=3,R=1/2,N=3")
+    announce_regions(spec, enabled=False)
+    assert capsys.readouterr().err == ""
+    announce_regions(spec, enabled=True)
+    assert capsys.readouterr().err.startswith("pointwise: about 4096 linear regions (estimated), about ")
+    announce_regions(make_spec("interval:-1/2,1/2"), enabled=True)     # short work: no line
+    assert capsys.readouterr().err == ""
+
+
+def test_region_estimates_against_the_enumeration():
+    """The deep-ball estimate (2^(N+1))^d is exact; the box estimate is within a factor 2."""
+    from relu_pointwise.symbolic.regions import linear_regions
+    from relu_pointwise.symbolic.spec import make_spec
+    from relu_pointwise.symbolic.targets import estimate_regions
+
+    for text, exact in (("ball:d=2,R=1/2,N=2", True), ("ball:d=1,R=1/2,N=3", True),
+                        ("box:-1/2,1/2;-1/2,1/2", False), ("box:-1/2,1/2;-1/2,1/2;-1/2,1/2", False)):
+        spec = make_spec(text)
+        n = len(linear_regions(spec.network, spec.domain))
+        est = estimate_regions(spec.target.level, spec.dim)
+        assert est == n if exact else n / 2 <= est <= 2 * n, (text, n, est)

@@ -94,7 +94,7 @@ def summary(derivation) -> str:
 
 def derive_main(args: argparse.Namespace) -> int:
     """Handler of ``pointwise derive`` (exit 0; SpecError for bad input)."""
-    from relu_pointwise.cli.args import spec_from_args
+    from relu_pointwise.cli.args import announce_regions, spec_from_args
 
     from relu_pointwise.symbolic.exprio import to_text
 
@@ -106,6 +106,7 @@ def derive_main(args: argparse.Namespace) -> int:
     if args.output is not None:        # before the work: refuse to clobber a file of the user's
         check_overwrite(args.output, what="-o", force=args.force, signatures=OUTPUT_SIGNATURES)
     spec = spec_from_args(args)
+    announce_regions(spec)
     derivation = _derive(spec)
     if wv is not None:
         if wv < derivation.exact_from:
