@@ -508,3 +508,20 @@ def test_region_estimates_against_the_enumeration():
         n = len(linear_regions(spec.network, spec.domain))
         est = estimate_regions(spec.target.level, spec.dim)
         assert est == n if exact else n / 2 <= est <= 2 * n, (text, n, est)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig,code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_signal_in_a_real_process_leaves_nothing_half_written(sig, code, tmp_path):
+    out = tmp_path / "out"
+    p = subprocess.Popen([sys.executable, "-m", "relu_pointwise.cli", "certify", "--target", "ball:d=2,R=1/2,N=3",
+                          "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(6)
+    p.send_signal(sig)
+    _, err = p.communicate(timeout=60)
+    if p.returncode == 0:
+        pytest.skip("certify finished before the signal (a fast machine)")
+    assert p.returncode == code, err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    left = [n for n in (os.listdir(out) if out.exists() else []) if "pointwise-tmp" in n]
+    assert left == [] and not (out / "certificate.json").exists()
