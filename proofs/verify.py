@@ -246,12 +246,31 @@ def _check_files(folder: Path, files: dict) -> list[str]:
     return out
 
 
+def _limits_first(cert: dict) -> None:
+    """When the inputs are well-typed strings, apply the input limits (target nesting, r, steps,
+    prec, the region estimate) before the claims' values are parsed; otherwise leave the report
+    to :func:`_check_structure`."""
+    inputs = cert.get("inputs")
+    if not (isinstance(inputs, dict) and isinstance(inputs.get("spec"), dict)
+            and all(isinstance(inputs["spec"].get(k), str) for k in SPEC_KEYS)
+            and all(isinstance(inputs.get(k), str) for k in ("steps", "prec"))):
+        return
+    from relu_pointwise.symbolic.spec import check_region_estimate, make_spec
+
+    from .certificate import check_run_limits
+
+    s = inputs["spec"]
+    check_run_limits(_int(inputs["steps"], "inputs.steps"), _int(inputs["prec"], "inputs.prec"), "inputs.")
+    check_region_estimate(make_spec(s["target"], s["domain"], s["r"], s["measure"]))
+
+
 def verify(source: str | Path | Mapping) -> tuple[bool, list[str]]:
     """(ok, messages): ok only if the certificate is well formed and every field matches
     its re-derivation from the certificate's inputs (module docstring)."""
     try:
         cert = _load(source)
         _check_schema(cert)
+        _limits_first(cert)            # cheapest first: the input limits before any claim is parsed
         _check_structure(cert)
         key = _inputs(cert["inputs"])
     except MalformedCertificate as exc:
