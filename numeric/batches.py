@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 import sympy
 from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.limits import FILE_BYTES
 
 __all__ = ["BatchSchedule", "inner_float_bounds", "load_points"]
 
@@ -115,6 +116,8 @@ def load_points(data: Any, spec) -> np.ndarray:
         p = Path(data)
         name = p.name
         suffix = p.suffix.lower()
+        if p.is_file() and p.stat().st_size > FILE_BYTES.value:   # before reading it (limits.py)
+            raise SpecError(f"data file {name!r}: {p.stat().st_size} bytes exceed the limit {FILE_BYTES.value} bytes")
         if suffix == ".npy":
             try:
                 arr = np.load(p, allow_pickle=False)
@@ -140,6 +143,8 @@ def load_points(data: Any, spec) -> np.ndarray:
                 if len(cells) != d:
                     raise SpecError(f"data file {name!r}: row {k} has {len(cells)} values, the domain has dimension {d}")
                 try:
+                    if not all(c.isascii() for c in cells):   # float() also reads Arabic-Indic and full-width digits
+                        raise ValueError("not ASCII")
                     rows.append([float(c) for c in cells])
                 except ValueError:
                     raise SpecError(f"data file {name!r}: row {k} is not a row of numbers: {line.strip()[:60]!r}") from None
