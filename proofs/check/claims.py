@@ -128,7 +128,7 @@ class Checker:
     def __init__(self, cert: Certificate) -> None:
         self.cert = cert
         spec = cert.spec
-        self.network = spec.network
+        self.network = cert.network
         self.net = Net.of(self.network)
         self.level = spec.target.level
         self.r = q_of(spec.r)
@@ -215,6 +215,8 @@ class Checker:
                               mpq(int((new_hi * grid).__ceil__()), 1) / grid))
 
     def enclosure(self, t: int) -> tuple[Any, Any]:
+        if t > self.cert.steps + 1:
+            raise Undecided(f"step {t} is beyond the certificate's horizon of {self.cert.steps} steps")
         if t >= len(self.path):
             self.extend_path(t)
         if t >= len(self.path):
@@ -238,6 +240,8 @@ class Checker:
         for k, v in expect.items():
             if d.get(k) != v:
                 raise Fail(f"{k}: the certificate says {str(d.get(k))[:40]}, the network has {v}")
+        if (self.net.head_bias, self.net.head_out) != ((mpq(1, 2), mpq(-1, 2)), (mpq(1), mpq(-1))):
+            raise Fail("the head is not sigma(w g + 1/2) - sigma(w g - 1/2)")
         dom = self.cert.spec.domain
         lo, hi = [q_of(v) for v in dom.lo], [q_of(v) for v in dom.hi]
         rng = random.Random(9)
@@ -257,9 +261,17 @@ class Checker:
                 bad = self.sign_mismatch(x)
                 if bad:
                     raise Fail(bad)
+        built = self.cert.spec.network
+        same = (built.features, built.hidden, built.readout, built.readout_bias) == (
+            net.features, net.hidden, net.readout, net.readout_bias)
+        if not same:
+            raise Fail("the certificate's network agrees with the target but is not the one "
+                       "symbolic.network builds for it")
         return (f"sign(g) equals the target's geometric membership at every vertex and interior point of "
                 f"the checker's {len(cells)} cells (Kuhn simplices cut by every neuron, by g = 0 and by "
-                f"the target's faces) and at {len(pts)} points ({RANDOM_POINTS} seeded random)")
+                f"the target's faces) and at {len(pts)} points ({RANDOM_POINTS} seeded random); "
+                + ("weights read from the certificate" if self.cert.version >= 2 else
+                   "schema 1: weights rebuilt by symbolic.network"))
 
     def _exact_ball_construction(self, n_points: int) -> str:
         dim = self.cert.spec.dim
