@@ -7,11 +7,11 @@ Each mutation makes the prover's own pipeline self-consistent but wrong, so re-d
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 import sympy
-
 from relu_pointwise.proofs import certificate as C
 from relu_pointwise.proofs import lemmas
 from relu_pointwise.proofs.check import check_certificate

@@ -20,19 +20,30 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from math import ceil
-from typing import Any, Callable
+from typing import Any
 
 import flint
 import sympy
 from gmpy2 import mpq
 
 from . import algebra
-from .cells import Cell, Net, TooLarge, centroid, decompose, geometric_level, interp_square, loss_derivative
-from .cells import loss_integral, target_value
+from .cells import (
+    Cell,
+    Net,
+    TooLarge,
+    centroid,
+    decompose,
+    geometric_level,
+    interp_square,
+    loss_derivative,
+    loss_integral,
+    target_value,
+)
 from .radial import OutsideRegime, radial
-from .read import W, Certificate, expr, q_of, rational, to_arb
+from .read import Certificate, W, expr, q_of, rational, to_arb
 
 CHECKED, FAILED, UNDECIDED, NOT_CLAIMED = "checked", "failed", "undecided", "not claimed"
 RANDOM_POINTS = 64
@@ -163,7 +174,7 @@ class Checker:
             raise Undecided(f"rests on the claim {cid}, which the checker has not established")
         return self.data[cid]
 
-    def _ball(self) -> tuple[Any, ...] | None:
+    def _ball(self) -> tuple[Any, Any, int, Any] | None:
         """(lam, R^2, d, m^2) when the network is g = lam (R^2 - |x|^2) (checked by construction)."""
         if type(self.level).__name__ != "ExactBall" or self.network.hidden:
             return None
@@ -177,7 +188,8 @@ class Checker:
             return None
         self.needs("construction")
         try:
-            return radial(*ball, w, self.r, self.density, derivative)
+            lam, R2, d, m2 = ball
+            return radial(lam, R2, d, m2, w, self.r, self.density, derivative)
         except OutsideRegime as exc:
             raise Undecided(str(exc)) from None
 

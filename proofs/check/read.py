@@ -10,18 +10,29 @@ values by ``symbolic.exprio`` (never eval). Every failure is one
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import flint
 import sympy
 from gmpy2 import mpq
-
 from relu_pointwise.symbolic.errors import CertificateError, InputError
-from relu_pointwise.symbolic.exprio import ExprSyntaxError, from_text, rational_from_text
+from relu_pointwise.symbolic.exprio import (
+    ExprSyntaxError,
+    from_text,
+    rational_from_text,
+)
 from relu_pointwise.symbolic.jsonio import plain_copy, read_json
-from relu_pointwise.symbolic.spec import Spec, Training, make_training, parse_domain, parse_measure, parse_r
+from relu_pointwise.symbolic.spec import (
+    Spec,
+    Training,
+    make_training,
+    parse_domain,
+    parse_measure,
+    parse_r,
+)
 from relu_pointwise.symbolic.targets import parse_target
 
 SCHEMA = "relu-pointwise/certificate"
