@@ -792,6 +792,9 @@ def crosscheck(spec: Spec, training: Training, steps: int, dps: int = 50, *, pre
     pairs.append(p_arb)
     pairs.append(_pair_mp_np(spec, training, steps, mp, np_w, diam, derived, model, np_info, prog("bound")))
     pairs.append(_pair_gradient(spec, training, steps, np_w, source, derived, model, np_info, dps))
+    from .mp_forward import quadrature_pair  # the mp engine's independent route (numeric.mp_forward)
+
+    pairs.append(quadrature_pair(spec, training, mp.ws, dps))
     timings["compare"] = time.perf_counter() - t0
     timings["total"] = time.perf_counter() - t_all
     passed = all(p["pass"] is True for p in pairs if p.get("status") != "skipped")
