@@ -129,6 +129,18 @@ def _int(text: Any, where: str) -> int:
     return int(v)
 
 
+MAX_DEGREE = 64
+
+
+def _bounded(L: sympy.Expr) -> None:
+    """Refuse a closed form whose powers of w exceed MAX_DEGREE (bounded time in Poly and Sturm)."""
+    for p in L.atoms(sympy.Pow):
+        if p.exp.is_Number and abs(p.exp) > MAX_DEGREE:
+            raise Undecided(f"the closed form has a power {p.exp} beyond {MAX_DEGREE}")
+    if len(L.free_symbols - {W}) > 0:
+        raise Fail("the closed form has symbols other than w")
+
+
 def _point_text(x: tuple[Any, ...]) -> str:
     return "(" + ", ".join(str(v) for v in x) + ")" if len(x) > 1 else str(x[0])
 
@@ -306,6 +318,7 @@ class Checker:
     def asymptotic(self, d: dict[str, Any]) -> str:
         w_star = q_of(rational(d.get("w_star", ""), "asymptotic w_star"))
         L = expr(d.get("L_asymptotic"), "asymptotic L_asymptotic")
+        _bounded(L)
         if w_star < 0:
             raise Fail("w* < 0")
         ws = sorted({w for w in (w_star, w_star + mpq(1, 16), w_star + mpq(1, 2), 3 * w_star / 2 + mpq(1, 3),
@@ -346,6 +359,7 @@ class Checker:
         if "eta" in d and rational(d["eta"], "growth eta") != self.cert.training.eta:
             raise Fail("eta differs from the inputs")
         L = expr(asym["L_asymptotic"], "asymptotic L_asymptotic")
+        _bounded(L)
         c, Cbar = expr(d.get("c"), "growth c"), expr(d.get("Cbar"), "growth Cbar")
         if _le(_value(c), mpq(0)) is not False:
             raise Fail(f"c = {d.get('c')} is not > 0")
