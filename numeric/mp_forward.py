@@ -220,7 +220,7 @@ def quadrature_pair(spec: Spec, training: Any, ws: Sequence[Any], dps: int) -> d
                 worst, worst_t = diff, t
             ok = ok and diff <= bound * (1 + abs(direct))
     return {**base, "status": "checked", "pass": ok, "steps_compared": picks,
-            "max_diff": mpmath.nstr(worst, 5), "at_step": worst_t, "bound": f"1e-{dps - 5} (1 + |L'|)",
+            "max_difference": float(worst), "at_step": worst_t, "bound": f"1e-{dps - 5} (1 + |L'|)",
             "derivation": ("derived L'(w_t) (mp route 1) vs the quadrature of the network's head output "
                            "against the target's own definition, on breakpoints found from the weights "
                            "(numeric.mp_forward)")}

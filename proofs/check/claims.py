@@ -166,7 +166,14 @@ class Checker:
         self.deadline = time.monotonic() + PATH_SECONDS
 
     # -------------------------------------------------------------- shared pieces
+    def same_shape(self) -> bool:
+        """The certificate's network has the builder's features and layer widths (bounded cost)."""
+        a, b = self.network, self.cert.spec.network
+        return (a.features, [lay.width for lay in a.hidden]) == (b.features, [lay.width for lay in b.hidden])
+
     def cells(self) -> list[Cell]:
+        if not self.same_shape():
+            raise Undecided("the certificate's network does not have the shape symbolic.network builds")
         if self._cells is None:
             try:
                 self._cells = decompose(self.net, self.level, self.cert.spec.domain.lo, self.cert.spec.domain.hi)
@@ -264,6 +271,8 @@ class Checker:
         for k, v in expect.items():
             if d.get(k) != v:
                 raise Fail(f"{k}: the certificate says {str(d.get(k))[:40]}, the network has {v}")
+        if not self.same_shape():       # before any geometry: keeps the cost that of the real network
+            raise Fail("the certificate's network does not have the layer widths symbolic.network builds")
         if (self.net.head_bias, self.net.head_out) != ((mpq(1, 2), mpq(-1, 2)), (mpq(1), mpq(-1))):
             raise Fail("the head is not sigma(w g + 1/2) - sigma(w g - 1/2)")
         dom = self.cert.spec.domain
@@ -464,6 +473,8 @@ class Checker:
             x = tuple(q_of(rational(v, f"{cid} x")) for v in d["x"])
         except (KeyError, TypeError):
             raise Fail("x missing") from None
+        if not self.same_shape():
+            raise Undecided("the certificate's network does not have the shape symbolic.network builds")
         g = self.net.level(x)
         if q_of(rational(d.get("g", ""), f"{cid} g")) != g:
             raise Fail(f"g = {d.get('g')}, the network gives {_show(g)}")
