@@ -220,3 +220,29 @@ def test_what_it_cannot_check_is_undecided_never_passed(tmp_path):
     by_id = {c.id: c for c in report.checks}
     assert by_id["cyclic_growth"].status == "undecided" and "scope" in by_id["cyclic_growth"].reason
     assert by_id["verdict"].status == "failed"
+
+
+def test_schema_1_is_read_with_the_weights_rebuilt(interval_cert):
+    """A version-1 certificate carries no weights: the checker rebuilds them and says so."""
+    doc = copy.deepcopy(interval_cert)
+    doc["version"] = 1
+    del _claim(doc, "construction")["network"]
+    report = check_certificate(doc)
+    assert report.ok
+    assert "schema 1" in next(c for c in report.checks if c.id == "construction").reason
+
+
+@pytest.mark.slow
+@settings(deadline=None, max_examples=6)
+@given(st.data())
+def test_certify_then_check_on_random_1d_specs(data):
+    """Whatever the prover certifies for a random 1-D spec and training, the checker accepts."""
+    from relu_pointwise.proofs.certificate import certify
+    from relu_pointwise.proofs.strategies import specs, trainings
+
+    spec = data.draw(specs(dim=1))
+    training = data.draw(trainings())
+    cert = certify(spec, training, grid=5, steps=300)
+    if cert["verdict"] == "certified":
+        report = check_certificate(cert)
+        assert report.ok, report.lines()
