@@ -32,6 +32,7 @@ from .crosscheck_pairs import (
     pairs_jax,
 )
 from .engines import get_engine
+from .mp_forward import quadrature_pair
 from .float_error import FloatErrorModel, U, n_terms_fn
 from .float_error import abs_forward_bound as _abs_forward_bound  # noqa: F401  (tests read it here)
 from .trajectory import PointStep, StepSource
@@ -147,6 +148,7 @@ def crosscheck(spec: Spec, training: Training, steps: int, dps: int = 50, *, pre
     pairs.append(pair_gradient(spec, training, steps, np_w, source, derived, model, np_info, dps))
     pairs.extend(pairs_jax(spec, training, steps, mp, np_w, diam, derived, model, np_info, source,
                            pairs[2], engines, timings))
+    pairs.append(quadrature_pair(spec, training, mp.ws, dps))   # the mp engine's independent route
     timings["compare"] = time.perf_counter() - t0
     timings["total"] = time.perf_counter() - t_all
     passed = all(p["pass"] is True for p in pairs if p.get("status") != "skipped")

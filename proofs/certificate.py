@@ -1,10 +1,10 @@
 """The certificate of pointwise convergence: build it, write it.
 
-Schema ``relu-pointwise/certificate``, version 1 (a JSON object)::
+Schema ``relu-pointwise/certificate``, version 2 (a JSON object)::
 
     {
       "schema":  "relu-pointwise/certificate",
-      "version": 1,
+      "version": 2,
       "inputs": {                       every value a string (exact numbers as p/q)
         "spec":   {"target", "domain", "r", "measure"},
         "eta", "w0", "batch",
@@ -24,6 +24,11 @@ Schema ``relu-pointwise/certificate``, version 1 (a JSON object)::
       "files":    {name: "sha256:<hex>"}  optional: the files written beside it (plots,
                   derivation.tex) with their hashes; verify checks those present
     }
+
+Version 2 adds the network's exact weights to the ``construction`` claim's data
+(``data.network``: features, hidden layers' weight and bias, readout, readout_bias,
+head_bias, head_out; as written by ``symbolic.network.Network.to_json``), so the
+checker (:mod:`proofs.check`) checks the network the prover used, from the file alone.
 
 Claim ids: ``construction``, ``monotonicity``, ``asymptotic``, ``growth``, ``entry``,
 ``rate``, ``pointwise:x=...`` (one per point), ``deep_ball_depth`` (deep-ball
@@ -62,7 +67,7 @@ from .lemmas import Claim, ex
 Q = sympy.Rational
 
 SCHEMA = "relu-pointwise/certificate"
-VERSION = 1
+VERSION = 2
 DEFAULT_STEPS_FULL = 20000
 DEFAULT_STEPS_BATCH = 1000
 DEFAULT_PREC = 128
@@ -262,6 +267,9 @@ def build(spec: Spec, training: Training, points=None, grid: int | None = None,
         b = _build_cyclic(spec, training, points, steps, prec)
     else:
         b = _build_points(spec, training, points, steps, prec)
+    for c in b.cert["claims"]:
+        if c["id"] == "construction":       # schema 2: the weights, for the independent checker
+            c["data"]["network"] = spec.network.to_json()
     b.cert = {"schema": SCHEMA, "version": VERSION,
               "inputs": inputs_of(spec, training, steps, prec, points), **b.cert}
     return b

@@ -1,4 +1,9 @@
-"""Verify a certificate: re-derive every claim from its inputs and compare, field by field.
+"""``pointwise verify --rederive``: re-derive every claim from the inputs and compare, field by field.
+
+This is NOT the checker: it re-runs the prover (:func:`proofs.certificate.build`), so it
+catches an edited file but not a wrong proof (a prover bug reproduces the same wrong
+claim).  ``pointwise verify`` runs the independent checker :mod:`proofs.check`; this
+comparison is the optional extra.
 
 Reading a certificate evaluates nothing.  The file is parsed by ``json.loads``;
 then, before anything is recomputed:
