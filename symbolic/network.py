@@ -1,6 +1,6 @@
 """The constructed sparse ReLU network, with exact rational weights.
 
-Architecture (DESIGN section 2)::
+Architecture (docs/mathematics.md, section 2)::
 
     features  h_0 = (x_1, ..., x_d [, |x|^2])        fixed input map
     hidden    h_k = sigma(W_k h_{k-1} + b_k)          k = 1..L, exact weights

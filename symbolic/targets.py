@@ -2,7 +2,7 @@
 
 A target is a set A = {x in Omega : g(x) > 0}; the toolkit's target function is
 the normalized indicator f°(x) = 1 on g > 0, 0 on g < 0 and 1/2 on g = 0
-(DESIGN section 1).  ``g`` is an expression tree of exact pieces:
+(docs/mathematics.md, section 1).  ``g`` is an expression tree of exact pieces:
 
 * ``Affine(a, c)``: g = a . x + c;
 * ``Min(...)`` / ``Max(...)``: intersection / union;

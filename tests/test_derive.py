@@ -95,7 +95,7 @@ def test_irrational_value_r_3_2(capsys):
 def test_json_asymptotic_and_first_piece(capsys, tmp_path):
     """interval (-1/2, 1/2) on [-1, 1], r = 2, mu = dx/2; g = min(x + 1/2, 1/2 - x).
 
-    Error (DESIGN 3): e(x) = (1/2 - w|g(x)|)_+.  For 0 < w <= 1, |g| <= 1/2 on [-1, 1]
+    Error (docs/mathematics.md, section 3): e(x) = (1/2 - w|g(x)|)_+.  For 0 < w <= 1, |g| <= 1/2 on [-1, 1]
     so w|g| <= 1/2 and e = 1/2 - w|g| everywhere.  g is even, so
         L(w) = 2 * (1/2) int_0^1 (1/2 - w|1/2 - x|)^2 dx      (u = x - 1/2)
              = 2 int_0^{1/2} (1/2 - w u)^2 du
