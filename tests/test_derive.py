@@ -317,7 +317,7 @@ LATEX_CASES = [("interval:-1/2,1/2", "2"), ("union:-3/4,-1/4;0,1/2", "3/2"),
 
 def _check_document(text: str) -> None:
     assert text.startswith("\\documentclass{article}\n")
-    assert re.findall(r"\\usepackage\{([^}]*)\}", text) == ["amsmath"]
+    assert re.findall(r"\\usepackage(?:\[[^]]*\])?\{([^}]*)\}", text) == ["amsmath", "geometry"]
     assert text.count("\\begin{document}") == 1 and text.rstrip().endswith("\\end{document}")
     stack = []
     for kind, name in re.findall(r"\\(begin|end)\{([^}]*)\}", text):
@@ -340,7 +340,7 @@ def test_latex_is_complete_document(target, r, capsys):
     code, out, err = run(["derive", "--target", target, "--r", r, "--format", "latex"], capsys)
     assert code == 0 and err == ""
     _check_document(out)
-    assert "\\begin{cases}" in out and "L(w) =" in out and "\\Phi(w) =" in out and "w^* =" in out
+    assert "\\begin{align*}" in out and "\\allowdisplaybreaks" in out and "L(w) =" in out and "\\Phi(w) =" in out and "w^* =" in out
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed (no TeX installation)")
