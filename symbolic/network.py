@@ -101,6 +101,12 @@ class Network:
         return (sum(l.nonzero_weights() for l in self.hidden)
                 + sum(1 for v in self.readout if v != 0))
 
+    def _repr_html_(self) -> str:
+        """Jupyter: :meth:`describe` as preformatted text."""
+        import html
+
+        return f"<pre>{html.escape(self.describe())}</pre>"
+
     def describe(self) -> str:
         """Human-readable architecture: layers, widths, nonzero weights, where w enters."""
         lines = [f"input features ({len(self.features)}): {', '.join(self.features)}"
