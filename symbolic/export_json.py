@@ -266,13 +266,9 @@ def read_derivation_json(source: str | Path | Mapping) -> dict:
     if isinstance(source, Mapping):
         doc = source
     else:
-        p = Path(source)
-        try:
-            doc = json.loads(p.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise SpecError(f"derivation JSON: cannot read {str(p)!r}: {exc.strerror}") from None
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise SpecError(f"derivation JSON: {p.name} is not valid JSON: {str(exc).splitlines()[0]}") from None
+        from .jsonio import read_json
+
+        doc = read_json(Path(source), what="derivation JSON")
     rd = _Reader()
     doc = rd.obj(doc, "document", TOP_KEYS)
     if doc["schema"] != SCHEMA:
