@@ -1,4 +1,4 @@
-"""The shared mini-batches (DESIGN section 4): every engine reads the same points.
+"""The shared mini-batches (docs/mathematics.md, section 4): every engine reads the same points.
 
 A :class:`BatchSchedule` is built once from ``(spec, training, steps, data=None)``
 and answers, for every step ``t = 0, 1, 2, ...``:

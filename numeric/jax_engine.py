@@ -10,7 +10,7 @@ float64 here, not taken from the np engine):
     L_B(w) = (1/M) sum_i |f(w, x_i) - f°(x_i)|^r
 
 and JAX differentiates it (``jax.value_and_grad``; ``jax.nn.relu`` has derivative 0 at 0,
-the sigma'(0) = 0 convention of DESIGN section 1; ``jnp.maximum`` would split a tie).
+the sigma'(0) = 0 convention of docs/mathematics.md, section 1; ``jnp.maximum`` would split a tie).
 float64 throughout (``jax_enable_x64``).  The steps run jit-compiled inside ``lax.scan``
 over a block of B steps (B M ~ 2^17 points); each step recomputes the whole network on
 its M points, as a framework does.

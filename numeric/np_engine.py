@@ -1,4 +1,4 @@
-"""The float64 engine: gradient descent by forward and backward passes (DESIGN section 5).
+"""The float64 engine: gradient descent by forward and backward passes (docs/mathematics.md, section 5).
 
 Like a deep-learning framework, the engine never uses a formula for L(w) or L'(w):
 it converts the network's exact weights to float64 once and computes, at every

@@ -14,7 +14,7 @@ each term in closed form: with v = 1/2 - w u,
 So L is piecewise in w with breaks w = 1/(2 u_i); on w >= w* = 1/(2 u_1)
 (the asymptotic regime) only the first piece p_0(u) = sum_k c_k u^k counts:
 
-    L(w) = sum_k c_k B(k+1, r+1) 2^{-(r+k+1)} w^{-(k+1)}        (DESIGN section 3).
+    L(w) = sum_k c_k B(k+1, r+1) 2^{-(r+k+1)} w^{-(k+1)}        (docs/mathematics.md, section 3).
 
 This module works from the network's regions; it never calls sympy.integrate on a
 Piecewise.  The head's error |f(w,x) - f°(x)| = (1/2 - w |g(x)|)_+ for w >= 0 is the

@@ -5,7 +5,7 @@ V_P(s) = mu{x in P : g(x) <= s} is piecewise polynomial of degree <= d in s,
 with breaks only at the values of g at P's vertices; its derivative is the
 density of g's pushforward restricted to P.  Summing over regions and folding
 s -> |s| gives the density rho_|g|(u) = rho(u) + rho(-u), u > 0, which is all
-the loss depends on (DESIGN section 3, band formula):
+the loss depends on (docs/mathematics.md, section 3, band formula):
 
     L(w) = integral_0^{1/(2w)} (1/2 - w u)^r rho_|g|(u) du      (w > 0).
 """

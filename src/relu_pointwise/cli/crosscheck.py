@@ -62,8 +62,14 @@ def register_crosscheck(subparsers) -> None:
     """Add ``pointwise crosscheck`` to the CLI."""
     from relu_pointwise.cli.args import add_spec_arguments, add_training_arguments
 
-    p = subparsers.add_parser("crosscheck", help="run the exact, mp, arb and np engines and compare them pair by pair "
-                                                 "(JSON report; exit 0 only if every pair passes)")
+    p = subparsers.add_parser(
+        "crosscheck", help="run the exact, mp, arb and np engines and compare them pair by pair "
+                           "(JSON report; exit 0 only if every pair passes)",
+        description="Run the exact, mp, arb and np engines on the same spec and batches and compare them pair by "
+                    "pair: exact vs mp, the mp value inside every Arb ball, mp vs np within a bound derived from "
+                    "float64's unit roundoff, and the np gradient against the derived L'(w). Prints a JSON report "
+                    "(each pair's largest difference, its bound and how it was derived); exit 0 only if every "
+                    "pair passes.")
     add_spec_arguments(p)
     add_training_arguments(p)
     p.add_argument("--steps", default=None, help="number of steps T (required; or 'steps' in --spec)")

@@ -34,8 +34,12 @@ def register(subparsers) -> None:
     """Add ``derive`` to the ``pointwise`` command line."""
     from relu_pointwise.cli.args import add_spec_arguments
 
-    p = subparsers.add_parser("derive", help="exact L(w), L'(w), Phi; JSON / LaTeX exports",
-                              description=__doc__.split("\n\n")[0])
+    p = subparsers.add_parser(
+        "derive", help="exact L(w), L'(w), Phi; JSON / LaTeX exports",
+        description="Derive, from the network's own linear regions, the exact loss L(w), its derivative "
+                    "L'(w) and the gradient-descent map Phi(w) = w - eta L'(w). Without --w or --format: "
+                    "a summary (the pieces of L(w), w*, the asymptotic form). --w W prints L(W) exactly; "
+                    "--format json or latex writes the whole derivation.")
     add_spec_arguments(p)
     p.add_argument("--w", default=None, help="print the exact L(W) for this rational W > 0")
     p.add_argument("--format", default=None, choices=FORMATS, help="export format: json or latex")

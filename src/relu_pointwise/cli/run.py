@@ -108,7 +108,11 @@ def register(subparsers) -> None:
     """Add ``run`` (and, below, ``crosscheck``) to the ``pointwise`` CLI."""
     from relu_pointwise.cli.args import add_spec_arguments, add_training_arguments
 
-    p = subparsers.add_parser("run", help="one engine's gradient-descent trajectory (t, w_t, L(w_t))")
+    p = subparsers.add_parser(
+        "run", help="one engine's gradient-descent trajectory (t, w_t, L(w_t))",
+        description="Run gradient descent on the slope w with one engine and print the last row: t, w_t, the "
+                    "population loss L(w_t) and, for a mini-batch run, the batch loss. -o FILE.csv or "
+                    "FILE.json writes every row. With --batch dataset:N,M it also reports where w_t stalls.")
     add_spec_arguments(p)
     add_training_arguments(p)
     p.add_argument("--engine", required=True, choices=("exact", "mp", "arb", "np", "jax"),

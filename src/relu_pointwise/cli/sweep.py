@@ -41,7 +41,9 @@ def _sweep_main(args: argparse.Namespace) -> int:
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``pointwise sweep`` to the CLI."""
     p = subparsers.add_parser("sweep", help="run a family of tasks (axes of specs, step sizes, seeds) on Dask",
-                              description=__doc__.split("\n\n")[0])
+                              description="Run a family of tasks from a sweep file (a base spec, axes of "
+                                          "targets, step sizes, seeds, ...) on Dask, one record per task; "
+                                          "rerunning into the same --out skips finished tasks.")
     p.add_argument("file", help="the sweep file (.toml or .json): task, [base], [axes], mode")
     p.add_argument("--out", required=True, help="output folder (rerunning into it skips finished tasks)")
     p.add_argument("--scheduler", default=None,
