@@ -225,3 +225,16 @@ def test_summary_over_seeds(tmp_path):
     assert abs(g["w_over_t13"]["q50"][-1] - 0.25 ** (1 / 3)) < 0.02
     assert abs(g["rate_exponent"]["q50"] - 1 / 3) < 0.02
     assert Path(tmp_path / "o" / "seeds_w_over_t13.png").stat().st_size > 1000
+
+
+def test_heatmap_of_t_star_over_two_axes(tmp_path):
+    """Two axes (eta, w0), full batch: the t* heat map.  Reference cell (interval
+    (-1/2, 1/2), r = 2, eta = 1, w0 = 0): w* = 1 and, by exact rational iteration,
+    w_6 < 1 <= w_7 = 201811/186624, so t* = 7."""
+    sweep = {"task": "run", "base": {"steps": 40}, "axes": {"eta": ["1", "1/2"], "w0": ["0", "1/2"]}}
+    res = run_sweep(sweep, tmp_path / "o", scheduler="sync")
+    assert [p.name for p in res.plots] == ["summary.json", "heatmap_t_star.png", "heatmap_ok_share.png"]
+    hm = json.loads((tmp_path / "o" / "summary.json").read_text())["heatmaps"]
+    assert hm["axes"] == ["eta", "w0"] and hm["t_star"]["rows"] == ["1/2", "1"]
+    assert hm["t_star"]["values"][1][0] == 7
+    assert hm["ok_share"]["values"] == [[1.0, 1.0], [1.0, 1.0]]
