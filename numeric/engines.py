@@ -21,12 +21,13 @@ interface and never branches on an engine's name.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from relu_pointwise.symbolic.errors import InputError, PointwiseError
 from relu_pointwise.symbolic.spec import Spec, Training
 
-from .trajectory import Trajectory
+from .trajectory import StepSource, Trajectory
 
 __all__ = ["Engine", "ExactEngine", "MpEngine", "ArbEngine", "NumpyEngine", "get_engine",
            "engine_names", "register_engine"]
@@ -58,11 +59,19 @@ class Engine(ABC):
     rigorous: bool = False
 
     def run(self, spec: Spec, training: Training, steps: int, *, record_every: int = 1,
-            data: Any = None, progress: Progress | None = None, population: bool = True) -> Trajectory:
-        """Run ``steps`` steps; ``population`` adds L(w_t) at the recorded rows of a mini-batch run."""
+            data: Any = None, progress: Progress | None = None, population: bool = True,
+            source: StepSource | None = None) -> Trajectory:
+        """Run ``steps`` steps; ``population`` adds L(w_t) at the recorded rows of a mini-batch run.
+
+        ``source`` is shared INPUT: a :class:`~relu_pointwise.numeric.trajectory.StepSource`
+        (the batch plan and each step's exact levels |g(x_i)|) that several engines may read,
+        so that a cross-check compares them on the very same batches. It holds no engine's
+        result. Without it each engine builds its own from ``spec``, ``training`` and ``data``.
+        """
         steps = _check_steps(steps)
         every = _int_option(record_every, "record_every", 1, 10**9)
-        traj = self._run(spec, training, steps, data=data, progress=progress).subsample(every)
+        shared = {} if source is None else {"source": source}   # engines without the keyword still run alone
+        traj = self._run(spec, training, steps, data=data, progress=progress, **shared).subsample(every)
         if population and traj.minibatch:
             try:
                 traj.population = self.population_loss(spec, traj.ws)
@@ -72,8 +81,8 @@ class Engine(ABC):
 
     @abstractmethod
     def _run(self, spec: Spec, training: Training, steps: int, *, data: Any,
-             progress: Progress | None) -> Trajectory:
-        """Every step's row (the engine's own loop)."""
+             progress: Progress | None, source: StepSource | None = None) -> Trajectory:
+        """Every step's row (the engine's own loop), reading ``source`` when given."""
 
     @abstractmethod
     def population_loss(self, spec: Spec, ws: list[Any]) -> list[Any]:
@@ -103,17 +112,18 @@ class ExactEngine(Engine):
         return {"max_digits": self.max_digits}
 
     def _run(self, spec: Spec, training: Training, steps: int, *, data: Any,
-             progress: Progress | None) -> Trajectory:
+             progress: Progress | None, source: StepSource | None = None) -> Trajectory:
         from .exact_engine import run_exact
 
-        return run_exact(spec, training, steps, data=data, max_digits=self.max_digits, progress=progress)
+        return run_exact(spec, training, steps, data=data, max_digits=self.max_digits, progress=progress,
+                         source=source)
 
     def population_loss(self, spec: Spec, ws: list[Any]) -> list[Any]:
         from relu_pointwise.symbolic.iterate import require_rational, select_piece
         from relu_pointwise.symbolic.loss import derive
 
         forms = require_rational(derive(spec))
-        return [forms[select_piece(forms, x)].loss_q(x) for x in ws]
+        return [_rational_loss(forms[select_piece(forms, x)])(x) for x in ws]
 
 
 class MpEngine(Engine):
@@ -128,10 +138,10 @@ class MpEngine(Engine):
         return {"dps": self.dps}
 
     def _run(self, spec: Spec, training: Training, steps: int, *, data: Any,
-             progress: Progress | None) -> Trajectory:
+             progress: Progress | None, source: StepSource | None = None) -> Trajectory:
         from .mp_engine import run_mp
 
-        return run_mp(spec, training, steps, dps=self.dps, data=data, progress=progress)
+        return run_mp(spec, training, steps, dps=self.dps, data=data, progress=progress, source=source)
 
     def population_loss(self, spec: Spec, ws: list[Any]) -> list[Any]:
         import mpmath
@@ -160,10 +170,10 @@ class ArbEngine(Engine):
         return {"prec": self.prec}
 
     def _run(self, spec: Spec, training: Training, steps: int, *, data: Any,
-             progress: Progress | None) -> Trajectory:
+             progress: Progress | None, source: StepSource | None = None) -> Trajectory:
         from .arb_engine import run_arb
 
-        return run_arb(spec, training, steps, prec=self.prec, data=data, progress=progress)
+        return run_arb(spec, training, steps, prec=self.prec, data=data, progress=progress, source=source)
 
     def population_loss(self, spec: Spec, ws: list[Any]) -> list[Any]:
         from flint import ctx
@@ -191,11 +201,13 @@ class NumpyEngine(Engine):
         return {"method": self.method}
 
     def _run(self, spec: Spec, training: Training, steps: int, *, data: Any,
-             progress: Progress | None) -> Trajectory:
+             progress: Progress | None, source: StepSource | None = None) -> Trajectory:
         from .np_engine import run_np
         from .values import FloatFormat
 
-        res = run_np(spec, training, steps, data=data, method=self.method)
+        # the float engine reads the shared batch plan only (its levels come from its own forward pass)
+        schedule = None if source is None else source.schedule
+        res = run_np(spec, training, steps, data=data, method=self.method, schedule=schedule)
         if progress is not None:
             progress(steps)
         return Trajectory("np", spec, training, [int(t) for t in res.t], [float(v) for v in res.w[:, 0]],
@@ -260,3 +272,11 @@ def get_engine(name: str | Engine, **options: Any) -> Engine:
         return factory(**options)
     except TypeError as exc:
         raise InputError(f"engine: {name} does not take these options: {exc}", field="engine") from None
+
+
+def _rational_loss(piece: Any) -> Any:
+    """A piece's exact loss L = N/D; ``require_rational`` checked that every piece has one,
+    so None here is a bug in that check (not bad input)."""
+    if piece.loss_q is None:
+        raise TypeError("exact engine: a piece passed require_rational without a rational form")
+    return piece.loss_q

@@ -46,8 +46,6 @@ from relu_pointwise.symbolic.targets import Domain
 from .batches import BatchSchedule
 from .values import FloatFormat, ValueFormat, format_mpq
 
-
-
 # ====================================================================== derivations of cells
 
 def derive_cell(spec: Spec) -> Derivation:
@@ -131,6 +129,8 @@ class StepSource:
         if self.kind == "dataset":
             idx = self.schedule.indices(t)
             data = self.schedule.data
+            if data is None:   # a dataset schedule always holds its points: a bug
+                raise TypeError("StepSource: a dataset schedule without data")
             out = []
             for i in idx.tolist():
                 v = self._g_rows.get(i)
@@ -238,7 +238,7 @@ class Trajectory:
         bl = self.batch_loss
         return None if bl is None else np.array([self.fmt.to_float(v) for v in bl], dtype=np.float64)
 
-    def subsample(self, every: int) -> "Trajectory":
+    def subsample(self, every: int) -> Trajectory:
         """The rows t = 0, every, 2 every, ... and always the last one."""
         every = int(every)
         if every <= 1 or not self.ts:

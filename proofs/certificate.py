@@ -80,7 +80,16 @@ def grid_points(spec: Spec, K: int) -> list[tuple[sympy.Rational, ...]]:
 
 
 def default_grid(spec: Spec) -> int:
-    return {1: 17, 2: 5}.get(spec.dim, 3)
+    """17 points in 1-D, 5 per coordinate in 2-D, 3 beyond; fewer (down to 2, the corners)
+    when that grid would exceed MAX_POINTS: the default never breaks the limit the user
+    did not choose (a box in d = 8 gets 2^8 = 256 points)."""
+    k = {1: 17, 2: 5}.get(spec.dim, 3)
+    while k > 2 and k ** spec.dim > MAX_POINTS:
+        k -= 1
+    if k ** spec.dim > MAX_POINTS:
+        raise SpecError(f"target {spec.target.text}: even the corners, 2^{spec.dim} points, exceed the limit "
+                        f"{MAX_POINTS} points of the default grid (give --points)")
+    return k
 
 
 def parse_points(text: str, spec: Spec) -> list[tuple[sympy.Rational, ...]]:

@@ -6,7 +6,6 @@ never rebuild the target or the network.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -15,8 +14,9 @@ from typing import Any, Mapping
 import sympy
 
 from .errors import SpecError
+from .limits import R_DEN_MAX, R_MAX, check_regions, exceeded
 from .numbers import number_from_value, parse_number, rational_text
-from .targets import Domain, Target, parse_target
+from .targets import Domain, Target, estimate_regions, parse_target
 
 Q = sympy.Rational
 
@@ -47,7 +47,17 @@ def parse_r(value: object) -> sympy.Rational:
     r = number_from_value(value, "r")
     if r < 1:
         raise SpecError(f"r: the loss exponent must be >= 1, got {rational_text(r)}")
+    if r > R_MAX.value:       # |f - f°|^r integrated exactly: the work grows with r
+        raise exceeded("r", rational_text(r), R_MAX)
+    if r.q > R_DEN_MAX.value:
+        raise exceeded("r", f"denominator {r.q}", R_DEN_MAX)
     return r
+
+
+def check_region_estimate(spec: Spec) -> None:
+    """Refuse, before any work, a spec whose estimated region count is over the limit
+    (:func:`symbolic.targets.estimate_regions`; ``--max-regions`` raises the limit)."""
+    check_regions(estimate_regions(spec.target.level, spec.dim), f"target {spec.target.text}", estimated=True)
 
 
 def parse_measure(value: object) -> str:
@@ -262,23 +272,14 @@ def load_spec_file(path: str | Path) -> dict[str, Any]:
     Values are read as data; nothing in the file is evaluated.  Unknown keys and
     values of the wrong type are errors naming the key.
     """
-    p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise SpecError(f"spec: cannot read {str(p)!r}: {exc.strerror}") from None
-    if p.suffix.lower() == ".toml":
-        import tomllib
+    from .jsonio import read_json, read_toml
+    from .limits import SPEC_FILE_BYTES
 
-        try:
-            data = tomllib.loads(raw.decode("utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise SpecError(f"spec: {p.name} is not valid TOML: {str(exc).splitlines()[0]}") from None
+    p = Path(path)
+    if p.suffix.lower() == ".toml":
+        data: Any = read_toml(p, what="spec", max_bytes=SPEC_FILE_BYTES)
     elif p.suffix.lower() == ".json":
-        try:
-            data = json.loads(raw.decode("utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise SpecError(f"spec: {p.name} is not valid JSON: {str(exc).splitlines()[0]}") from None
+        data = read_json(p, what="spec", max_bytes=SPEC_FILE_BYTES)
     else:
         raise SpecError(f"spec: {p.name} must end in .toml or .json")
     if not isinstance(data, Mapping):

@@ -52,8 +52,9 @@ def _rat(q):
 
 
 def _rat_from_float(x: float):
-    import sympy
     from fractions import Fraction
+
+    import sympy
 
     f = Fraction(x)
     return sympy.Rational(f.numerator, f.denominator)

@@ -17,10 +17,16 @@ subclasses naming the Python parameter.
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
-from relu_pointwise.symbolic.spec import DEFAULT_TARGET, Spec, Training, make_spec, make_training
+if TYPE_CHECKING:  # the spec module imports SymPy: keep ``import relu_pointwise.problem`` cheap
+    from relu_pointwise.symbolic.spec import Spec, Training
+
+# The same text as ``relu_pointwise.symbolic.spec.DEFAULT_TARGET`` (tests/test_python_api.py checks they agree);
+# written out here so that importing this module (e.g. from Hypothesis' type registry hook) stays cheap.
+DEFAULT_TARGET = "interval:-1/2,1/2"
 
 __all__ = ["Problem", "Certificate", "verify"]
 
@@ -39,13 +45,17 @@ class Problem:
     def __init__(self, target: str = DEFAULT_TARGET, *, domain: str | None = None, r: Any = 2,
                  measure: str = "probability", eta: Any = 1, w0: Any = 0, batch: str = "full",
                  seed: int = 0) -> None:
+        from relu_pointwise.symbolic.spec import make_spec, make_training
+
         self.spec: Spec = make_spec(target, domain, str(r) if not isinstance(r, str) else r, measure)
         self.training: Training = make_training(_text(eta), _text(w0), batch, seed)
         self._derivation: Any = None
 
     @classmethod
-    def from_spec(cls, spec: Spec, training: Training | None = None) -> "Problem":
+    def from_spec(cls, spec: Spec, training: Training | None = None) -> Problem:
         """A problem for an already-built spec (and training)."""
+        from relu_pointwise.symbolic.spec import make_training
+
         p = cls.__new__(cls)
         p.spec = spec
         p.training = training if training is not None else make_training()
@@ -86,7 +96,7 @@ class Problem:
         return crosscheck(self.spec, self.training, steps, dps, prec=prec, data=data)
 
     def certify(self, points: Sequence[Any] | None = None, *, grid: int | None = None, steps: int | None = None,
-                prec: int | None = None) -> "Certificate":
+                prec: int | None = None) -> Certificate:
         """The certificate of pointwise convergence; ``points`` are rationals (1-D) or
         tuples of rationals (as numbers or text such as ``"1/4"``)."""
         from relu_pointwise.proofs.certificate import DEFAULT_PREC, build, check_points

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from relu_pointwise.symbolic.errors import SpecError
 
 from .args import MAX_STEPS, Progress, _int_setting
+
 
 def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
@@ -66,7 +68,9 @@ def _run_main(args: argparse.Namespace) -> int:
     bar = Progress(steps, f"run --engine {args.engine}", args.progress or sys.stderr.isatty())
     from relu_pointwise.numeric.engines import get_engine
 
-    options = {"exact": {"max_digits": max_digits}, "mp": {"dps": dps}, "arb": {"prec": prec}}.get(args.engine, {})
+    per_engine: dict[str, dict[str, Any]] = {"exact": {"max_digits": max_digits}, "mp": {"dps": dps},
+                                             "arb": {"prec": prec}}
+    options = per_engine.get(args.engine, {})
     try:
         engine = get_engine(args.engine, **options)
         traj = engine.run(spec, training, steps, data=args.data, progress=bar)
@@ -85,6 +89,8 @@ def _run_main(args: argparse.Namespace) -> int:
         from relu_pointwise.numeric.stall import dataset_stall, stall_text
 
         points = BatchSchedule(spec, training, max(steps, 1), data=args.data).data
+        if points is None:   # a dataset schedule always holds its points: a bug
+            raise TypeError("run: a dataset schedule without data")
         print(stall_text(dataset_stall(spec, points, float(traj.ws[-1])), spec.r))
     return 0
 
@@ -106,5 +112,6 @@ def register(subparsers) -> None:
                    help="exact engine: stop when a numerator/denominator exceeds this many digits (default 100000)")
     p.add_argument("--data", default=None, help=".npy or .csv file of points (with --batch dataset:N,M)")
     p.add_argument("-o", "--output", default=None, help="write the trajectory to FILE.csv or FILE.json")
-    p.add_argument("--progress", action="store_true", help="show the progress counter even when stderr is not a terminal")
+    p.add_argument("--progress", action="store_true",
+                   help="show the progress counter even when stderr is not a terminal")
     p.set_defaults(func=_run_main)

@@ -143,7 +143,7 @@ def _client(scheduler: str | None, workers: int | None, dashboard: bool) -> tupl
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise InputError(f"workers: must be a positive integer, got {workers!r}", field="workers")
     cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                           dashboard_address=":8787" if dashboard else None)
+                           dashboard_address=":8787" if dashboard else ":0")
     return Client(cluster), cluster
 
 
