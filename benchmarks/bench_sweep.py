@@ -35,17 +35,17 @@ import os
 for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_v] = "1"
 
-import argparse
-import json
-import platform
-import shutil
-import statistics
-import tempfile
-import time
-from pathlib import Path
-from typing import Any
+import argparse  # noqa: E402 -- after the thread pins
+import json  # noqa: E402 -- after the thread pins
+import platform  # noqa: E402 -- after the thread pins
+import shutil  # noqa: E402 -- after the thread pins
+import statistics  # noqa: E402 -- after the thread pins
+import tempfile  # noqa: E402 -- after the thread pins
+import time  # noqa: E402 -- after the thread pins
+from pathlib import Path  # noqa: E402 -- after the thread pins
+from typing import Any  # noqa: E402 -- after the thread pins
 
-from relu_pointwise.sweeps import load_results, run_sweep
+from relu_pointwise.sweeps import load_results, run_sweep  # noqa: E402 -- after the thread pins
 
 
 def _load() -> list[float]:
@@ -71,7 +71,8 @@ def _timed(sweep: dict[str, Any], client: Any, workers: int) -> dict[str, Any]:
         if res.ok != n:
             raise RuntimeError(f"benchmark sweep failed: {res.line()}")
         over = (workers * wall - own) / n
-        return {"workers": workers, "tasks": n, "dask_tasks": res.chunks, "wall_s": round(wall, 3), "task_mean_s": round(own / n, 4),
+        return {"workers": workers, "tasks": n, "dask_tasks": res.chunks, "wall_s": round(wall, 3),
+                "task_mean_s": round(own / n, 4),
                 "task_cpu_share": round(cpu / own, 3),
                 "overhead_per_task_s": round(over, 4), "overhead_share": round(over / (own / n), 4)}
     finally:
@@ -82,7 +83,7 @@ def _cluster(n: int) -> tuple[Any, Any, float]:
     from dask.distributed import Client, LocalCluster
 
     t0 = time.perf_counter()
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
+    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0")
     client = Client(cluster)
     client.wait_for_workers(n)
     return cluster, client, time.perf_counter() - t0

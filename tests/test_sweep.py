@@ -21,12 +21,11 @@ pytest.importorskip("dask.distributed", reason="sweeps need the [sweep] extra (d
 pytest.importorskip("pandas", reason="sweeps need the [sweep] extra (pandas)")
 pytest.importorskip("pyarrow", reason="sweeps need the [sweep] extra (pyarrow)")
 
-from relu_pointwise.symbolic.errors import InputError
-
 from relu_pointwise.cli import main
 from relu_pointwise.sweeps import load_results, plan_sweep, run_sweep
 from relu_pointwise.sweeps.summary import rate_exponent
 from relu_pointwise.sweeps.tasks import task_id
+from relu_pointwise.symbolic.errors import InputError
 
 SEEDS = {"task": "run",
          "base": {"target": "interval:-1/2,1/2", "batch": "sampled:16", "steps": 300, "points": "1/4,3/4"},
@@ -37,7 +36,7 @@ SEEDS = {"task": "run",
 def client():
     from dask.distributed import Client, LocalCluster
 
-    cluster = LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None)
+    cluster = LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0")
     c = Client(cluster)
     yield c
     c.close()
@@ -77,7 +76,8 @@ def test_seed_sweep_dataset_and_resume(client, tmp_path):
     assert r3.line() == "6 tasks: 2 ok, 0 not certified, 0 failed, 4 skipped"
     df3 = load_results(out)
     assert df3["task_id"].is_unique and (df3["outcome"] == "ok").all()
-    assert df3.drop(columns=["seconds", "worker"]).equals(df.drop(columns=["seconds", "worker"]))
+    timing = ["seconds", "cpu_seconds", "worker"]
+    assert df3.drop(columns=timing).equals(df.drop(columns=timing))
 
 
 def test_failing_task_recorded_and_sweep_goes_on(client, tmp_path):
@@ -112,7 +112,7 @@ def test_killed_worker_every_result_once(tmp_path):
              "base": {"target": "interval:-1/2,1/2", "batch": "sampled:32", "steps": 6000},
              "axes": {"seeds": {"count": 8}}}
     out = tmp_path / "o"
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
             Client(cluster) as c:
         box: dict = {}
         th = threading.Thread(target=lambda: box.setdefault("res", run_sweep(sweep, out, client=c, plots=False)))

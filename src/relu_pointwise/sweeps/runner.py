@@ -238,7 +238,8 @@ def _run_dask(plan: SweepPlan, pending: list[tuple[str, Mapping[str, Any]]], siz
             if echo is not None:
                 import importlib.util
 
-                note = "" if importlib.util.find_spec("bokeh") else " (Dask serves it only with bokeh: pip install bokeh)"
+                note = "" if importlib.util.find_spec("bokeh") else \
+                    " (Dask serves it only with bokeh: pip install bokeh)"
                 echo(f"dashboard: {result.dashboard}{note}")
         nw = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})) or (workers or 1))
         # at least ~4 chunks per worker, so that the last chunks do not leave workers idle

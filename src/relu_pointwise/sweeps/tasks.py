@@ -108,8 +108,8 @@ def task_id(kind: str, s: Mapping[str, Any], record: int) -> str:
 
 def _blank(tid: str, kind: str, s: Mapping[str, Any]) -> Record:
     rec: Record = {"task_id": tid, "task": kind, "outcome": "error", "message": "", "verdict": "",
-                   "certificate": "", "seconds": math.nan, "cpu_seconds": math.nan, "worker": f"{os.uname().nodename}:{os.getpid()}",
-                   "t": [], "w": []}
+                   "certificate": "", "seconds": math.nan, "cpu_seconds": math.nan,
+                   "worker": f"{os.uname().nodename}:{os.getpid()}", "t": [], "w": []}
     for f in NUMBER_FIELDS:
         rec[f] = math.nan
     for p in points_of(s):
