@@ -238,3 +238,20 @@ def test_heatmap_of_t_star_over_two_axes(tmp_path):
     assert hm["axes"] == ["eta", "w0"] and hm["t_star"]["rows"] == ["1/2", "1"]
     assert hm["t_star"]["values"][1][0] == 7
     assert hm["ok_share"]["values"] == [[1.0, 1.0], [1.0, 1.0]]
+
+
+def test_existing_scheduler_by_flag_and_by_dask_config(client, tmp_path, capsys):
+    """--scheduler ADDRESS, or Dask's own configuration (scheduler-address, as set by
+    DASK_SCHEDULER_ADDRESS), runs the sweep on that cluster instead of a new one."""
+    import dask
+
+    p = tmp_path / "s.json"
+    p.write_text(json.dumps({"base": {"steps": 10}, "axes": {"eta": ["1", "2"]}}))
+    addr = client.scheduler.address
+    assert main(["sweep", str(p), "--out", str(tmp_path / "a"), "--scheduler", addr, "--no-plots"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "2 tasks: 2 ok, 0 not certified, 0 failed, 0 skipped"
+    with dask.config.set({"scheduler-address": addr}):
+        res = run_sweep(str(p), tmp_path / "b", plots=False)
+    assert res.line() == "2 tasks: 2 ok, 0 not certified, 0 failed, 0 skipped"
+    workers = set(load_results(tmp_path / "b")["worker"])
+    assert workers == {f"{os.uname().nodename}:{os.getpid()}"}      # this process: the in-process cluster
