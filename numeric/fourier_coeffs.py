@@ -50,11 +50,10 @@ grows without bound for d = 4 (amplitude (U/2)|J_1(U)| ~ sqrt(U/(2 pi))) and d =
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import sympy
 from flint import arb, fmpq
-
 from relu_pointwise.symbolic.errors import InputError
 
 from .fourier_lattice import MAX_DIM

@@ -15,11 +15,10 @@ away from the centre cost ~ P^d (callers cap it, :func:`lattice_point_estimate`)
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from math import gamma, isqrt, pi
-from typing import Iterator
 
 import numpy as np
-
 from relu_pointwise.symbolic.errors import InputError
 
 MAX_DIM = 8

@@ -17,18 +17,28 @@ is symmetric under k -> -k, so S_P f(x) = sum_{|k| <= P} c(|k|) cos(pi k.x) is r
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from math import gcd, isqrt
-from typing import Sequence
 
 import numpy as np
 import sympy
 from flint import arb, ctx, fmpq
-
 from relu_pointwise.symbolic.errors import EnclosureError, InputError
 
-from .fourier_coeffs import as_fmpq, c_zero, check_ball, radial_coefficient, resolve_method
-from .fourier_lattice import (MAX_SHELLS, ball_points, lattice_point_estimate, sum_of_squares_counts)
+from .fourier_coeffs import (
+    as_fmpq,
+    c_zero,
+    check_ball,
+    radial_coefficient,
+    resolve_method,
+)
+from .fourier_lattice import (
+    MAX_SHELLS,
+    ball_points,
+    lattice_point_estimate,
+    sum_of_squares_counts,
+)
 
 DEFAULT_PREC = 128
 MAX_LATTICE_POINTS = 3_000_000
