@@ -131,8 +131,10 @@ def classify(curve: Sequence[tuple[int, mpq, mpq]], target: mpq, delta: mpq) -> 
     return out
 
 
-def centre_claim(sums: CentreSums, delta: sympy.Rational, target: sympy.Rational = Q(1)) -> Claim:
-    """``fourier_centre``: what the enclosures of S_P(0), P = 1..P_max (integers), show."""
+def centre_claim(sums: CentreSums, delta: sympy.Rational, target: sympy.Rational | None = None) -> Claim:
+    """``fourier_centre``: what the enclosures of S_P(0), P = 1..P_max (integers), show
+    (``target`` = f°(0), 1 by default: the centre lies inside the ball)."""
+    target = Q(1) if target is None else target
     ints = [(int(p.p), v) for p, v in sums.pairs() if p.q == 1 and p >= 1]
     if not ints:
         raise InputError("rho: the claim needs at least P = 1")
@@ -146,9 +148,9 @@ def centre_claim(sums: CentreSums, delta: sympy.Rational, target: sympy.Rational
     half = [c for c in curve if c[0] >= (P_max + 1) // 2]
     tail_lo, tail_hi = min(c[1] for c in half), max(c[2] for c in half)
     how = ("the elementary closed form of J_{d/2}" if sums.method == "closed" else "Arb's Bessel J_{d/2}")
-    parts = [f"S_P(0) = c_0 + sum_(n <= P^2) r_{sums.d}(n) c(sqrt n) for the indicator of |x| < {ex(_rat(sums.R))} "
-             f"on the period cell [-1,1)^{sums.d} (f°(0) = {ex(target)}), enclosed in Arb at {sums.prec} bits "
-             f"({how}; r_d(n) exact) at every integer P = 1..{P_max}:"]
+    parts = [(f"S_P(0) = c_0 + sum_(n <= P^2) r_{sums.d}(n) c(sqrt n) for the indicator of |x| < {ex(_rat(sums.R))} "
+              f"on the period cell [-1,1)^{sums.d} (f°(0) = {ex(target)}), enclosed in Arb at {sums.prec} bits "
+              f"({how}; r_d(n) exact) at every integer P = 1..{P_max}:")]
     parts.append(f"S_P(0) > f°(0) + delta = {ex(target + delta)} at P in {_ranges(cl.above)} ({len(cl.above)} radii)")
     parts.append(f"S_P(0) < f°(0) - delta = {ex(target - delta)} at P in {_ranges(cl.below)} ({len(cl.below)} radii)")
     parts.append(f"|S_P(0) - f°(0)| <= delta = {ex(delta)} at P in {_ranges(cl.within)} ({len(cl.within)} radii)")
@@ -181,8 +183,6 @@ def _short(q: mpq, mode: str) -> str:
     return short(q, mode, digits=12)
 
 
-def _ex_q(q: mpq) -> str:
-    return ex(q)
 
 
 # ====================================================================== the network's side

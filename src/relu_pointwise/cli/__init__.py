@@ -37,12 +37,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("network", help="print the constructed network's architecture")
     add_spec_arguments(p)
     p.set_defaults(func=_network_main)
-    from . import certify, crosscheck, derive, run
+    from . import certify, crosscheck, derive, fourier, run
 
     derive.register(sub)
     run.register(sub)
     crosscheck.register_crosscheck(sub)
     certify.register(sub)
+    fourier.register(sub)
     return parser
 
 
