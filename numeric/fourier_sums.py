@@ -92,8 +92,8 @@ def centre_sums(d: int, R: object, radii: Sequence[object], prec: int = DEFAULT_
     if not radii:
         raise InputError("radii: give at least one P")
     ps = sorted({as_fmpq(p, "P") for p in radii})
+    N = shells_of(ps[-1])                          # the largest first: its error names it
     marks = [shells_of(p) for p in ps]
-    N = marks[-1]
     counts = sum_of_squares_counts(d, N)
     nz = np.flatnonzero(counts[1:]) + 1            # shells that hold lattice points
     values: list[arb] = []

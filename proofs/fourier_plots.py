@@ -22,13 +22,12 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from flint import ctx, fmpq  # noqa: E402
-
-from relu_pointwise.numeric.arb_balls import ball_bounds  # noqa: E402
-from relu_pointwise.numeric.fourier_coeffs import INTEGRAL_DIMS, fourier_integral_centre  # noqa: E402
-from relu_pointwise.numeric.fourier_sums import axis_sums  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from flint import ctx, fmpq
+from relu_pointwise.numeric.arb_balls import ball_bounds
+from relu_pointwise.numeric.fourier_coeffs import INTEGRAL_DIMS, fourier_integral_centre
+from relu_pointwise.numeric.fourier_sums import axis_sums
 
 _DPI = 110
 RAY_P_MAX = 48
@@ -68,7 +67,7 @@ def contrast_plot(report, path: Path) -> Path:
     if d in INTEGRAL_DIMS:
         grid = np.linspace(0, P[-1], min(2000, 20 * int(P[-1]) + 1))
         with ctx.workprec(64):
-            I = [_mid(fourier_integral_centre(d, _fq(R), fmpq(int(round(g * 1000)), 1000))) for g in grid]
+            I = [_mid(fourier_integral_centre(d, _fq(R), fmpq(round(g * 1000), 1000))) for g in grid]
         ax.plot(grid, I, "--", lw=0.9, color="C2", label="Fourier integral I(P) (closed form)")
     ax.axhline(1, color="k", lw=1, label="f°(0) = 1")
     ax.axhspan(1 - dl, 1 + dl, color="0.85", zorder=0, label=f"f°(0) ± delta = 1 ± {report.delta}")

@@ -136,7 +136,10 @@ def table_text(report) -> str:
     from flint import ctx, fmpq
 
     from relu_pointwise.numeric.arb_balls import ball_bounds
-    from relu_pointwise.numeric.fourier_coeffs import INTEGRAL_DIMS, fourier_integral_centre
+    from relu_pointwise.numeric.fourier_coeffs import (
+        INTEGRAL_DIMS,
+        fourier_integral_centre,
+    )
     from relu_pointwise.proofs.fourier_claim import arb_text
 
     inp = report.doc["inputs"]
@@ -148,9 +151,9 @@ def table_text(report) -> str:
         if p.q != 1:
             rows.append((p, v))
     one, dl = 1, report.delta
-    lines = [f"Fourier partial sums S_P(0) of the indicator of {inp['target']} on the period cell [-1,1)^{d} "
+    lines = [(f"Fourier partial sums S_P(0) of the indicator of {inp['target']} on the period cell [-1,1)^{d} "
              f"(f°(0) = 1); J_{{d/2}} by {'closed form' if report.method == 'closed' else 'Arb Bessel J'}, "
-             f"Arb {report.prec} bits, r_{d}(n) exact for n <= {report.curve.shells}",
+             f"Arb {report.prec} bits, r_{d}(n) exact for n <= {report.curve.shells}"),
              f"{'P':>7}  {'S_P(0)':<44}  {'Fourier integral I(P)':<44}  vs 1 +- {dl}"]
     for p, v in rows:
         lo, hi = ball_bounds(v)
