@@ -14,10 +14,17 @@ import pytest
 from flint import arb, ctx, fmpq
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from relu_pointwise.numeric.fourier_coeffs import (c_zero, coefficient_at, fourier_integral_centre,
-                                                   radial_coefficient)
-from relu_pointwise.numeric.fourier_lattice import ball_points, sum_of_squares_counts, theta_coefficients
+from relu_pointwise.numeric.fourier_coeffs import (
+    c_zero,
+    coefficient_at,
+    fourier_integral_centre,
+    radial_coefficient,
+)
+from relu_pointwise.numeric.fourier_lattice import (
+    ball_points,
+    sum_of_squares_counts,
+    theta_coefficients,
+)
 from relu_pointwise.symbolic.errors import InputError
 
 R_HALF = fmpq(1, 2)
