@@ -58,6 +58,6 @@ def test_points_add_claims(capsys):
     (["--target", "ball:d=2,R=1/2", "--prec", "2"], "--prec"),
 ])
 def test_bad_input_is_one_line_naming_the_flag(argv, flag, capsys):
-    code, out, err = run(["fourier", *argv], capsys)
+    code, _out, err = run(["fourier", *argv], capsys)
     assert code == 2
     assert err.count("\n") == 1 and err.startswith(f"pointwise: error: {flag}:"), err
