@@ -62,8 +62,16 @@ ARB_DIGITS = 20
 
 
 def arb_text(b: arb, digits: int = ARB_DIGITS) -> str:
-    """Arb's own text of a ball, ``[mid +/- rad]`` (or a bare number for an exact ball)."""
+    """Arb's own text of a ball, ``[mid +/- rad]`` (or a bare number for an exact ball).
+
+    Arb rounds the midpoint to ``digits`` and adds the rounding to the radius, so the text
+    is still an enclosure; :func:`digits_for` gives the digits a precision supports."""
     return b.str(digits, radius=True)
+
+
+def digits_for(prec: int) -> int:
+    """Decimal digits worth printing at ``prec`` bits (a few below prec log10 2)."""
+    return max(15, int(prec * 0.30103) - 4)
 
 
 def ball_of(spec: Spec) -> tuple[int, sympy.Rational]:
@@ -282,9 +290,9 @@ def fourier_report(spec: Spec, rho: object | None = None, rho_max: object | None
                    "delta": ex(dl), "prec": ex(prec), "method": how,
                    "eta": ex(training.eta), "w0": ex(training.w0),
                    "points": [[ex(v) for v in x] for x in others]},
-        "pairs": [[ex(_rat(p)), arb_text(v)] for p, v in asked],
+        "pairs": [[ex(_rat(p)), arb_text(v, digits_for(prec))] for p, v in asked],
         "curve": [[ex(_rat(p)), *(ex(b) for b in ball_bounds(v))] for p, v in sums.pairs()],
-        "integral": [[ex(_rat(p)), arb_text(v)] for p, v in integral],
+        "integral": [[ex(_rat(p)), arb_text(v, digits_for(prec))] for p, v in integral],
         "claims": [c.to_json() for c in claims],
         "scope": (f"the Fourier side: the spherical partial sums at the listed radii P <= {ex(P_max)} only; "
                   f"the network side: every t >= 0 of full-batch gradient descent, as certified"),
@@ -312,6 +320,6 @@ def _point_claim(x: tuple, v: arb, P: fmpq, R: sympy.Rational, d: int, prec: int
     st = (f"S_P(x) at x = {point_text(x)}, P = {ex(_rat(P))}: the sum of c(|k|) cos(pi k.x) over the "
           f"lattice points |k| <= P (grouped by |k|^2 and k.x mod 2), enclosed in Arb at {prec} bits: "
           f"S_P(x) in [{_short(lo, 'down')}, {_short(hi, 'up')}]; f°(x) = {ex(fo)}")
-    data = {"x": [ex(c) for c in x], "P": ex(_rat(P)), "lo": ex(lo), "hi": ex(hi), "ball": arb_text(v),
+    data = {"x": [ex(c) for c in x], "P": ex(_rat(P)), "lo": ex(lo), "hi": ex(hi), "ball": arb_text(v, digits_for(prec)),
             "target_value": ex(fo)}
     return Claim(f"fourier_point:x={point_text(x)}", st, ENCLOSED, data)
