@@ -31,7 +31,7 @@ from relu_pointwise.numeric.fourier_sums import axis_sums
 
 _DPI = 110
 RAY_P_MAX = 48
-RAY_POINTS = 100          # s = j / RAY_POINTS, j = -RAY_POINTS..RAY_POINTS
+RAY_POINTS = 200          # s = j / RAY_POINTS, j = -RAY_POINTS..RAY_POINTS
 
 
 def _mid(b) -> float:
