@@ -74,15 +74,35 @@ def inner_float_bounds(lo, hi) -> tuple[np.ndarray, np.ndarray]:
     return np.array(lo_f), np.array(hi_f)
 
 
+def _needs_clip(lo_f: np.ndarray, hi_f: np.ndarray) -> bool:
+    """Whether fl(lo + fl((hi - lo) u)) can leave [lo, hi] for a double u in [0, 1).
+
+    Both roundings are monotone in u, so the largest point is the one at the largest u,
+    1 - 2^-53, and the smallest is lo itself (u = 0): one evaluation decides for all
+    points whether the clip of the stream's definition can change anything.
+    """
+    top = lo_f + (hi_f - lo_f) * (1.0 - 2.0 ** -53)
+    return bool((top > hi_f).any())
+
+
+def _fill_points(gen: np.random.Generator, out: np.ndarray, lo_f: np.ndarray, hi_f: np.ndarray,
+                 clip: bool) -> None:
+    """The next ``out.size`` doubles of the stream, made points in place (out (..., d))."""
+    gen.random(out=out.reshape(-1))
+    out *= hi_f - lo_f
+    out += lo_f
+    if clip:
+        np.clip(out, lo_f, hi_f, out=out)
+
+
 def _stream_points(seed: int, start: int, count: int, lo_f: np.ndarray, hi_f: np.ndarray) -> np.ndarray:
     """Stream points start .. start+count-1 (see the module docstring), shape (count, d)."""
     d = lo_f.shape[0]
     bg = np.random.PCG64(seed)
     if start:
         bg.advance(start * d)
-    u = np.random.Generator(bg).random((count, d))
-    x = lo_f + (hi_f - lo_f) * u
-    np.clip(x, lo_f, hi_f, out=x)
+    x = np.empty((count, d))
+    _fill_points(np.random.Generator(bg), x, lo_f, hi_f, _needs_clip(lo_f, hi_f))
     return x
 
 
@@ -174,8 +194,11 @@ class BatchSchedule:
         self._chunks: OrderedDict[int, np.ndarray] = OrderedDict()
         self._perms: OrderedDict[int, np.ndarray] = OrderedDict()
         self.data: np.ndarray | None = None
+        self._clip = _needs_clip(self.lo_f, self.hi_f)
+        self._gen: np.random.Generator | None = None
+        self._gen_pos = 0
         if data is not None and self.kind != "dataset":
-            raise SpecError(f"data: a data file needs --batch dataset:N,M, not {self.batch.text()}")
+            raise SpecError(f"data: a data file needs batch dataset:N,M, not {self.batch.text()}")
         if self.kind == "sampled":
             self.M = self.batch.M
             self.chunk_steps = max(1, _CHUNK_DOUBLES // (self.M * self.dim))
@@ -194,7 +217,7 @@ class BatchSchedule:
         elif self.kind == "cyclic":
             self.K = self.batch.K
         elif self.kind != "full":
-            raise SpecError(f"--batch: unknown variant {self.kind!r}")
+            raise SpecError(f"batch: unknown variant {self.kind!r}")
 
     # ------------------------------------------------------------ points
     def _chunk(self, c: int) -> np.ndarray:
@@ -253,6 +276,26 @@ class BatchSchedule:
                 t += n
             return out
         return np.stack([self.points(t) for t in range(t0, t1)]) if t1 > t0 else np.empty((0, self.M, self.dim))
+
+    def draw_block(self, t0: int, t1: int, out: np.ndarray) -> np.ndarray:
+        """Points of steps t0 .. t1-1 (sampled only) drawn straight into ``out`` (t1 - t0, M, d).
+
+        The same stream points as :meth:`points` (the module docstring's contract), made in
+        place in the caller's buffer: consecutive blocks continue one generator, any other
+        start advances a fresh one; the clip is skipped when it cannot change a point
+        (:func:`_needs_clip`).  Nothing is cached.
+        """
+        if self.kind != "sampled":
+            raise ValueError(f"draw_block(): batch kind {self.kind} does not draw points")
+        start = int(t0) * self.M * self.dim
+        if self._gen is None or self._gen_pos != start:
+            bg = np.random.PCG64(self.seed)
+            if start:
+                bg.advance(start)
+            self._gen = np.random.Generator(bg)
+        _fill_points(self._gen, out, self.lo_f, self.hi_f, self._clip)
+        self._gen_pos = start + out.size
+        return out
 
     def index_block(self, t0: int, t1: int) -> np.ndarray:
         """Dataset indices of steps t0 .. t1-1, shape (t1 - t0, M) (dataset only)."""

@@ -69,9 +69,9 @@ MAX_POINTS = 400
 def grid_points(spec: Spec, K: int) -> list[tuple[sympy.Rational, ...]]:
     """K equally spaced values per coordinate, ends included: lo + (hi - lo) i / (K - 1)."""
     if K < 2:
-        raise SpecError(f"--grid: needs at least 2 points per coordinate, got {K}")
+        raise SpecError(f"grid: needs at least 2 points per coordinate, got {K}")
     if K ** spec.dim > MAX_POINTS:
-        raise SpecError(f"--grid: {K}^{spec.dim} points exceed {MAX_POINTS}")
+        raise SpecError(f"grid: {K}^{spec.dim} points exceed {MAX_POINTS}")
     axes = [[lo + (hi - lo) * Q(i, K - 1) for i in range(K)] for lo, hi in zip(spec.domain.lo, spec.domain.hi)]
     out: list[tuple] = [()]
     for ax in axes:
@@ -80,13 +80,22 @@ def grid_points(spec: Spec, K: int) -> list[tuple[sympy.Rational, ...]]:
 
 
 def default_grid(spec: Spec) -> int:
-    return {1: 17, 2: 5}.get(spec.dim, 3)
+    """17 points in 1-D, 5 per coordinate in 2-D, 3 beyond; fewer (down to 2, the corners)
+    when that grid would exceed MAX_POINTS: the default never breaks the limit the user
+    did not choose (a box in d = 8 gets 2^8 = 256 points)."""
+    k = {1: 17, 2: 5}.get(spec.dim, 3)
+    while k > 2 and k ** spec.dim > MAX_POINTS:
+        k -= 1
+    if k ** spec.dim > MAX_POINTS:
+        raise SpecError(f"target {spec.target.text}: even the corners, 2^{spec.dim} points, exceed the limit "
+                        f"{MAX_POINTS} points of the default grid (give --points)")
+    return k
 
 
 def parse_points(text: str, spec: Spec) -> list[tuple[sympy.Rational, ...]]:
     """``X1,X2,...`` in 1-D; ``x1,y1;x2,y2;...`` in d-D (exact numbers)."""
     if not isinstance(text, str) or not text.strip():
-        raise SpecError("--points: empty")
+        raise SpecError("points: empty")
     d = spec.dim
     if d == 1:
         items = [[p] for p in text.replace(";", ",").split(",")]
@@ -95,22 +104,22 @@ def parse_points(text: str, spec: Spec) -> list[tuple[sympy.Rational, ...]]:
     pts = []
     for j, coords in enumerate(items, start=1):
         if len(coords) != d:
-            raise SpecError(f"--points: point {j} has {len(coords)} coordinates, the target has dimension {d}")
-        pts.append(tuple(parse_number(c, f"--points point {j}") for c in coords))
+            raise SpecError(f"points: point {j} has {len(coords)} coordinates, the target has dimension {d}")
+        pts.append(tuple(parse_number(c, f"points point {j}") for c in coords))
     return check_points(pts, spec)
 
 
 def check_points(points: Sequence[Sequence], spec: Spec) -> list[tuple[sympy.Rational, ...]]:
     out = []
     if len(points) > MAX_POINTS:
-        raise SpecError(f"--points: at most {MAX_POINTS} points, got {len(points)}")
+        raise SpecError(f"points: at most {MAX_POINTS} points, got {len(points)}")
     for j, p in enumerate(points, start=1):
         p = tuple(Q(v) for v in p)
         if len(p) != spec.dim:
-            raise SpecError(f"--points: point {j} has {len(p)} coordinates, the target has dimension {spec.dim}")
+            raise SpecError(f"points: point {j} has {len(p)} coordinates, the target has dimension {spec.dim}")
         for i, v in enumerate(p):
             if not spec.domain.lo[i] <= v <= spec.domain.hi[i]:
-                raise SpecError(f"--points: point {j} coordinate {i + 1} = {rational_text(v)} is outside the domain")
+                raise SpecError(f"points: point {j} coordinate {i + 1} = {rational_text(v)} is outside the domain")
         out.append(p)
     return out
 
@@ -222,15 +231,15 @@ def build(spec: Spec, training: Training, points=None, grid: int | None = None,
     if points is None:
         points = grid_points(spec, grid if grid is not None else default_grid(spec))
     elif grid is not None:
-        raise SpecError("give --points or --grid, not both")
+        raise SpecError("give points or grid, not both")
     points = check_points(points, spec)
     kind = training.batch.kind
     if steps is None:
         steps = DEFAULT_STEPS_FULL if kind == "full" else DEFAULT_STEPS_BATCH
     if not isinstance(steps, int) or steps < 1 or steps > 10 ** 7:
-        raise SpecError(f"--steps: must be an integer from 1 to 10^7, got {steps}")
+        raise SpecError(f"steps: must be an integer from 1 to 10^7, got {steps}")
     if not 16 <= prec <= 100_000:
-        raise SpecError(f"--prec: must be from 16 to 100000 bits, got {prec}")
+        raise SpecError(f"prec: must be from 16 to 100000 bits, got {prec}")
     if kind == "full":
         b = _build_full(spec, training, points, steps, prec)
     elif kind == "cyclic":
@@ -340,7 +349,7 @@ def _build_cyclic(spec: Spec, training: Training, points, steps: int, prec: int)
 
     K = training.batch.K
     if K > MAX_CYCLIC_K:
-        raise SpecError(f"--batch cyclic:K: certification derives every slab; at most K = {MAX_CYCLIC_K}, got {K}")
+        raise SpecError(f"batch cyclic:K: certification derives every slab; at most K = {MAX_CYCLIC_K}, got {K}")
     d = derive(spec)
     src = StepSource(spec, training, steps)
     cells = [src.cell(k) for k in range(K)]
@@ -384,7 +393,7 @@ def write_outputs(b: Build, out_dir: str | Path, plots: bool = True) -> list[Pat
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise SpecError(f"--out: cannot create {str(out)!r}: {exc.strerror}") from None
+        raise SpecError(f"out: cannot create {str(out)!r}: {exc.strerror}") from None
     written = []
     p = out / "certificate.json"
     p.write_text(dumps(b.cert), encoding="utf-8")

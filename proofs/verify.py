@@ -30,6 +30,7 @@ from typing import Any, Mapping
 
 from relu_pointwise.symbolic.errors import CertificateError, SpecError
 from relu_pointwise.symbolic.exprio import ExprSyntaxError, from_text, rational_from_text
+from relu_pointwise.symbolic.jsonio import plain_copy, read_json
 
 from .lemmas import STATUSES
 
@@ -47,17 +48,10 @@ class MalformedCertificate(CertificateError):
 
 
 def _load(source: str | Path | Mapping) -> dict:
-    if isinstance(source, Mapping):
-        return json.loads(json.dumps(source))          # a private copy, plain JSON types only
+    if isinstance(source, Mapping):             # a private copy, plain JSON types only, depth bounded
+        return plain_copy(source, what="certificate", error=MalformedCertificate)
     p = Path(source)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise MalformedCertificate(f"cannot read {str(p)!r}: {getattr(exc, 'strerror', None) or exc}") from None
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise MalformedCertificate(f"{p.name} is not valid JSON: {str(exc).splitlines()[0]}") from None
+    data = read_json(p, what="certificate", error=MalformedCertificate)
     if not isinstance(data, dict):
         raise MalformedCertificate(f"{p.name}: a certificate is a JSON object")
     return data

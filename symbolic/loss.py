@@ -32,7 +32,7 @@ import sympy
 from .derivation import HALF, Q, Derivation, LossPiece, _tidy, eta, w
 from .pushforward import PiecewisePoly, abs_density, signed_density
 from .regions import linear_regions
-from .spec import Spec
+from .spec import Spec, check_region_estimate
 
 __all__ = ["Derivation", "LossPiece", "derive", "eta", "head_error_check", "w", "HALF", "Q",
            "band_term", "loss_from_abs_density", "asymptotic_coefficients", "padded_at_zero"]
@@ -182,6 +182,7 @@ def asymptotic_coefficients(rho: PiecewisePoly, r: sympy.Rational) -> tuple[symp
 
 def derive(spec: Spec) -> Derivation:
     """Derive regions, density, piecewise L(w) and w* from the spec's network."""
+    check_region_estimate(spec)  # before any work: refuse what would not finish
     net = spec.network
     if "sqnorm" in net.features:
         from .ball import derive_exact_ball  # the exact ball has curved level sets

@@ -22,8 +22,8 @@ q_N(u) = u - sum_{s=1..N} tent^{(s)}(u) / 4^s, u = |x_i| = sigma(x_i) + sigma(-x
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import sympy
 
@@ -146,7 +146,7 @@ class _Signal:
     const: sympy.Rational
     nonneg: bool
 
-    def scaled(self, a) -> "_Signal":
+    def scaled(self, a) -> _Signal:
         return _Signal(self.depth, tuple((i, a * c) for i, c in self.coeffs), a * self.const,
                        self.nonneg and a >= 0)
 
@@ -214,7 +214,8 @@ class _Builder:
 
     def deep_square(self, u: _Signal, N: int) -> _Signal:
         """q_N(u) for a nonnegative signal u <= 1 (Yarotsky)."""
-        t, acc = u, None
+        t: _Signal = u
+        acc: _Signal | None = None
         for s in range(1, N + 1):
             p = self.relu(t)
             h = self.relu(_add((Q(1), t), (Q(-1), _const(t.depth, HALF))))
@@ -224,6 +225,8 @@ class _Builder:
             t = _Signal(t.depth, t.coeffs, t.const, True)
             acc = _add((Q(1), acc), (-Q(1, 4**s), t))
             acc = _Signal(acc.depth, acc.coeffs, acc.const, True)  # q_s(u) >= u^2 >= 0
+        if acc is None:   # N < 1: the target parser accepts N >= 1 only, so this is a bug
+            raise ValueError(f"deep_square: N must be >= 1, got {N}")
         return acc
 
 

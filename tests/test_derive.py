@@ -16,7 +16,8 @@ from functools import lru_cache
 import mpmath
 import pytest
 import sympy
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from relu_pointwise.cli import main
 from relu_pointwise.symbolic.errors import SpecError
@@ -27,7 +28,7 @@ from relu_pointwise.symbolic.spec import make_spec
 from relu_pointwise.symbolic.wregions import regions_at, w_regions, x
 
 Q = sympy.Rational
-HSET = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+HSET = settings(max_examples=40)
 R_VALUES = ("1", "3/2", "2", "3")
 
 
@@ -193,7 +194,10 @@ def quadrature_loss(spec, pieces, wv) -> mpmath.mpf:
             e0, e1 = F(p) - t, F(q) - t
             a0, slope = mpmath.mpf(e0.p) / e0.q, (mpmath.mpf(e1.p) / e1.q - mpmath.mpf(e0.p) / e0.q)
             pm, qm = mpmath.mpf(p.p) / p.q, mpmath.mpf(q.p) / q.q
-            total += mpmath.quad(lambda s: abs(a0 + slope * (s - pm) / (qm - pm)) ** rm, [pm, qm])
+            def err(s, a0=a0, slope=slope, pm=pm, qm=qm):
+                return abs(a0 + slope * (s - pm) / (qm - pm)) ** rm
+
+            total += mpmath.quad(err, [pm, qm])
         dens = spec.density
         return total * dens.p / dens.q
 
@@ -246,7 +250,7 @@ def test_w_regions_partition_and_output(target, wv, domain):
 
 # ----------------------------------------------------------------- JSON round trip
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=12)
 @given(targets_1d(), st.sampled_from(R_VALUES))
 def test_json_reads_back_to_same_expressions(target, r):
     text, _ = target
@@ -280,7 +284,7 @@ def test_json_2d_regions_roundtrip():
     back = read_derivation_json(json.loads(dumps(d)))
     assert back["w_regions"] is None and len(back["regions"]) == len(d.cells)
     assert back["asymptotic"]["form"] == 1 / (12 * w) and back["w_star"] == 1
-    for c, cell in zip(back["regions"], d.cells):
+    for c, _cell in zip(back["regions"], d.cells):
         # g on the cell, evaluated at each listed vertex, equals the network's level there
         for v in c["vertices"]:
             g = sum((a * xi for a, xi in zip(c["g"]["coeffs"], v)), c["g"]["const"])

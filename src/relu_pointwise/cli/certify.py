@@ -8,7 +8,7 @@ from relu_pointwise.symbolic.errors import SpecError
 
 
 def register(sub) -> None:
-    from relu_pointwise.cli.args import add_spec_arguments, add_training_arguments
+    from relu_pointwise.cli.args import add_limit_arguments, add_spec_arguments, add_training_arguments
 
     p = sub.add_parser("certify", help="certify pointwise convergence (writes certificate.json, derivation.tex, plots)",
                        description="Certify that gradient descent on the constructed network converges pointwise "
@@ -16,19 +16,30 @@ def register(sub) -> None:
                                    "Exit 0 only if certified.")
     add_spec_arguments(p)
     add_training_arguments(p)
-    p.add_argument("--steps", default=None, help="horizon of the enclosed path (default 20000 full batch, 1000 mini-batch)")
+    p.add_argument("--steps", default=None,
+                   help="horizon of the enclosed path (default 20000 full batch, 1000 mini-batch)")
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--points", default=None, help="points whose T(x) to certify: X1,X2,... (1-D) or x1,y1;x2,y2;... (d-D)")
-    g.add_argument("--grid", default=None, help="K equally spaced points per coordinate, ends included (default 9 in 1-D)")
+    g.add_argument("--points", default=None,
+                   help="points whose T(x) to certify: X1,X2,... (1-D) or x1,y1;x2,y2;... (d-D)")
+    g.add_argument("--grid", default=None,
+                   help="K equally spaced points per coordinate, ends included "
+                        "(default 17 in 1-D, 5 in 2-D, 3 in 3-D and up)")
     p.add_argument("--prec", default=None, help="Arb working precision in bits (default 128)")
     p.add_argument("--out", default="certificate-out", help="output directory (default ./certificate-out)")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     p.set_defaults(func=certify_main)
 
-    v = sub.add_parser("verify", help="re-derive every claim of a certificate and compare",
-                       description="Re-derive every claim of FILE from its inputs and compare field by field. "
-                                   "Exit 0 only if everything matches; nothing in FILE is evaluated.")
+    v = sub.add_parser("verify", help="check every claim of a certificate by the independent checker",
+                       description="Check every claim of FILE by the independent checker "
+                                   "(relu_pointwise.proofs.check: its own cells, integrals, root isolation and "
+                                   "path enclosure; none of the prover's code). Exit 0 when every claim checks, "
+                                   "1 when a claim fails or cannot be established (named), 2 when FILE is "
+                                   "malformed. Nothing in FILE is evaluated.")
     v.add_argument("file", help="certificate.json written by pointwise certify")
+    add_limit_arguments(v)
+    v.add_argument("--rederive", action="store_true",
+                   help="also re-run the prover on the certificate's inputs and compare field by field")
+    v.add_argument("--quiet", action="store_true", help="print only failed claims and the summary")
     v.set_defaults(func=verify_main)
 
 
@@ -42,8 +53,8 @@ def _int_arg(value, what: str, lo: int, hi: int) -> int:
 
 
 def certify_main(args: argparse.Namespace) -> int:
-    from relu_pointwise.proofs.certificate import DEFAULT_PREC, build, parse_points, write_outputs
     from relu_pointwise.cli.args import settings, spec_from_args, training_from_args
+    from relu_pointwise.proofs.certificate import DEFAULT_PREC, build, parse_points, write_outputs
 
     t_start = time.perf_counter()
     spec = spec_from_args(args)
@@ -65,6 +76,20 @@ def certify_main(args: argparse.Namespace) -> int:
 
 
 def verify_main(args: argparse.Namespace) -> int:
+    from relu_pointwise.proofs.check import check_certificate
+
+    report = check_certificate(args.file)          # CertificateError(malformed) -> exit 2
+    for line, c in zip(report.lines(), report.checks):
+        if not args.quiet or c.status in ("failed", "undecided"):
+            print(line)
+    print(f"checker: {report.summary()}")
+    status = 0 if report.ok else 1
+    if args.rederive:
+        status = max(status, _rederive_main(args))
+    return status
+
+
+def _rederive_main(args: argparse.Namespace) -> int:
     from relu_pointwise.proofs.verify import verify
 
     ok, msgs = verify(args.file)
@@ -160,7 +185,7 @@ def summary_text(cert: dict) -> str:
             continue
         rows.append((c["id"], c["status"], _key_numbers(c)))
     if point_claims:
-        counts = {}
+        counts: dict[str, int] = {}
         for c in point_claims:
             counts[c["status"]] = counts.get(c["status"], 0) + 1
         st = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))

@@ -10,9 +10,7 @@ from relu_pointwise.symbolic.errors import SpecError
 
 
 def _crosscheck_main(args: argparse.Namespace) -> int:
-    from relu_pointwise.cli.args import settings, spec_from_args, training_from_args
-
-    from relu_pointwise.cli.args import MAX_STEPS, Progress, _int_setting
+    from relu_pointwise.cli.args import MAX_STEPS, Progress, _int_setting, settings, spec_from_args, training_from_args
 
     s = settings(args)
     if args.steps is None and "steps" not in s:

@@ -90,7 +90,6 @@ def summary(derivation) -> str:
 def derive_main(args: argparse.Namespace) -> int:
     """Handler of ``pointwise derive`` (exit 0; SpecError for bad input)."""
     from relu_pointwise.cli.args import spec_from_args
-
     from relu_pointwise.symbolic.exprio import to_text
 
     if args.w is not None and args.format is not None:
