@@ -36,7 +36,7 @@ def test_ranges_round_trip():
     assert _ranges([]) == "{}"
 
 
-@settings(deadline=None, max_examples=20)
+@settings(max_examples=20)
 @given(num=st.integers(1, 80), den=st.integers(1, 100))
 def test_claim_wording_follows_the_enclosures(num, den):
     """For any delta: every P the statement lists above f°(0)+delta has a ball whose lower end

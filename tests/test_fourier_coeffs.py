@@ -83,7 +83,7 @@ def test_c_zero_is_the_volume_over_two_to_the_d():
         assert (c_zero(3, R_HALF) * 48 / arb.pi()).contains(1)
 
 
-@settings(deadline=None, max_examples=40)
+@settings(max_examples=40)
 @given(d=st.sampled_from([1, 3, 5]), n=st.integers(1, 10 ** 6), p=st.integers(1, 19), q=st.integers(2, 20))
 def test_closed_forms_overlap_arbs_bessel(d, n, p, q):
     """Odd d: the elementary j_m route and Arb's J_{d/2} are two routes to c(sqrt n); they must
@@ -125,7 +125,7 @@ def test_r_d_hand_values():
     assert list(theta_coefficients(9)) == [1, 2, 0, 0, 2, 0, 0, 0, 0, 2]
 
 
-@settings(deadline=None, max_examples=25)
+@settings(max_examples=25)
 @given(d=st.integers(2, 4), N=st.integers(0, 400))
 def test_r_d_total_counts_lattice_points(d, N):
     """sum_{n <= N} r_d(n) = #{k : |k|^2 <= N}, the latter by the slab enumeration."""

@@ -78,7 +78,7 @@ def test_off_centre_point_sum_matches_mpmath():
     assert within(v, mp_direct_sum(2, (1, 2), 5, x))
 
 
-@settings(deadline=None, max_examples=15)
+@settings(max_examples=15)
 @given(d=st.integers(1, 3), P=st.integers(1, 6), j=st.integers(-12, 12), q=st.integers(1, 12))
 def test_axis_route_equals_lattice_route(d, P, j, q):
     """On the x_1 axis, sum_{k_1} cos(pi k_1 s) A(k_1) (r_{d-1} columns) and the sum over all
