@@ -1,7 +1,7 @@
 """``pointwise fourier``: the Fourier contrast (registered into :mod:`relu_pointwise.cli`).
 
     pointwise fourier --target ball:d=D,R=R [--rho P | --rho-max P] [--points ...]
-                      [--delta D] [--prec BITS] [--method auto|bessel|closed]
+                      [--delta D] [--prec BITS] [--method auto|bessel|closed] [--eta E] [--w0 W]
                       [--format text|json] [--out DIR] [--no-plots]
 
 Text output: a table of S_P(0) (Arb balls) with the Fourier integral I(P), the values at
@@ -43,6 +43,8 @@ def register(sub) -> None:
     p.add_argument("--prec", default=None, help="Arb working precision in bits (default 128)")
     p.add_argument("--method", default="auto", choices=("auto", "bessel", "closed"),
                    help="J_{d/2}: Arb's Bessel J, or the elementary closed form (odd d); auto = closed for odd d")
+    p.add_argument("--eta", default=None, help="the network's side: step size, exact (default 1)")
+    p.add_argument("--w0", default=None, help="the network's side: initial slope w_0 >= 0 (default 0)")
     p.add_argument("--format", default="text", choices=("text", "json"), help="stdout format (default text)")
     p.add_argument("--out", default=None, help="write DIR/fourier.json and the two plots here")
     p.add_argument("--no-plots", action="store_true", help="with --out: skip the PNG plots")
@@ -79,16 +81,18 @@ def fourier_main(args: argparse.Namespace) -> int:
     from relu_pointwise.cli.args import spec_from_args
     from relu_pointwise.proofs.certificate import parse_points
     from relu_pointwise.proofs.fourier_claim import DEFAULT_DELTA, fourier_report
+    from relu_pointwise.symbolic.spec import make_training
 
     t_start = time.perf_counter()
     spec = spec_from_args(args)
     rho_flag = "--rho-max" if args.rho_max is not None else "--rho"
     rho = args.rho if args.rho is not None else (DEFAULT_RHO if args.rho_max is None else None)
     points = parse_points(args.points, spec) if args.points is not None else []
+    training = make_training(args.eta if args.eta is not None else "1", args.w0 if args.w0 is not None else "0")
     try:
         report = fourier_report(spec, rho=rho, rho_max=args.rho_max, points=points,
                                 delta=DEFAULT_DELTA if args.delta is None else args.delta,
-                                prec=_prec(args.prec), method=args.method)
+                                prec=_prec(args.prec), method=args.method, training=training)
     except InputError as exc:
         raise _flag_error(exc, rho_flag) from None
     files = _write(report, args.out, plots=not args.no_plots) if args.out is not None else []
