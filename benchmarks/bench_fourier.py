@@ -23,20 +23,21 @@ import os
 for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_v] = "1"
 
-import argparse
-import json
-import platform
-import statistics
-import sys
-import time
-from pathlib import Path
+import argparse  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
-from flint import fmpq
-from relu_pointwise.numeric.arb_balls import ball_bounds
-from relu_pointwise.numeric.fourier_lattice import sum_of_squares_counts
-from relu_pointwise.numeric.fourier_sums import centre_sums, integer_radii
+from flint import fmpq  # noqa: E402
+
+from relu_pointwise.numeric.arb_balls import ball_bounds  # noqa: E402
+from relu_pointwise.numeric.fourier_lattice import sum_of_squares_counts  # noqa: E402
+from relu_pointwise.numeric.fourier_sums import centre_sums, integer_radii  # noqa: E402
 
 TARGET_SECONDS = 60.0
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import sympy
 from flint import ctx, fmpq
 from gmpy2 import mpq
+
 from relu_pointwise.numeric.arb_balls import ball_bounds
 from relu_pointwise.numeric.fourier_coeffs import fourier_integral_centre
 from relu_pointwise.numeric.fourier_sums import centre_sums, integer_radii

@@ -54,6 +54,7 @@ from collections.abc import Callable
 
 import sympy
 from flint import arb, ctx, fmpq
+
 from relu_pointwise.symbolic.errors import InputError
 
 from .fourier_lattice import MAX_DIM

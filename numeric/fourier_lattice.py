@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from math import gamma, isqrt, pi
 
 import numpy as np
+
 from relu_pointwise.symbolic.errors import InputError
 
 MAX_DIM = 8
@@ -64,7 +65,8 @@ def sum_of_squares_counts(d: int, N: int) -> np.ndarray:
     """r_d(0..N): the number of k in Z^d with |k|^2 = n (int64 array of length N + 1).
 
     d = 2 starts from a direct count of the pairs (a, b) with a^2 + b^2 <= N (one
-    ``np.bincount`` over the (2 sqrt(N) + 1)^2 pairs), which is theta^2; each further dimension is one :func:`times_theta`.
+    ``np.bincount`` over the (2 sqrt(N) + 1)^2 pairs), which is theta^2; each further
+    dimension is one :func:`times_theta`.
     """
     _check(d, N)
     if d == 1:

@@ -24,6 +24,7 @@ from math import gcd, isqrt
 import numpy as np
 import sympy
 from flint import arb, ctx, fmpq
+
 from relu_pointwise.symbolic.errors import EnclosureError, InputError
 
 from .fourier_coeffs import (
@@ -42,7 +43,7 @@ from .fourier_lattice import (
 
 DEFAULT_PREC = 128
 MAX_LATTICE_POINTS = 3_000_000
-MAX_AXIS_P = 400
+MAX_AXIS_P = 128          # the ray route costs ~P^3 Arb operations (128: ~2 x 10^6, seconds)
 MAX_DENOMINATOR = 10 ** 6
 
 

@@ -35,6 +35,7 @@ from typing import Any
 import sympy
 from flint import arb, fmpq
 from gmpy2 import mpq
+
 from relu_pointwise.numeric.arb_balls import ball_bounds
 from relu_pointwise.numeric.fourier_coeffs import (
     INTEGRAL_DIMS,
@@ -109,11 +110,14 @@ def _ranges(ps: Sequence[int]) -> str:
 
 
 def _below_decimal(q: mpq, digits: int = 6) -> mpq:
-    """A short rational <= q (q > 0): q rounded down to ``digits`` significant decimals."""
+    """A short rational STRICTLY below q (q > 0): q rounded down to ``digits`` significant
+    decimals, one unit of the last digit lower when that rounding is exact."""
     e = math.floor(math.log10(float(q)))
     scale = mpq(10) ** (digits - 1 - e) if digits - 1 - e >= 0 else mpq(1, 10 ** (e - digits + 1))
     out = mpq(math.floor(q * scale)) / scale
-    return min(out, q)
+    while out >= q:          # exact rationals decide (the float log10 only picks the scale)
+        out -= 1 / scale
+    return out
 
 
 @dataclass
@@ -320,6 +324,6 @@ def _point_claim(x: tuple, v: arb, P: fmpq, R: sympy.Rational, d: int, prec: int
     st = (f"S_P(x) at x = {point_text(x)}, P = {ex(_rat(P))}: the sum of c(|k|) cos(pi k.x) over the "
           f"lattice points |k| <= P (grouped by |k|^2 and k.x mod 2), enclosed in Arb at {prec} bits: "
           f"S_P(x) in [{_short(lo, 'down')}, {_short(hi, 'up')}]; f°(x) = {ex(fo)}")
-    data = {"x": [ex(c) for c in x], "P": ex(_rat(P)), "lo": ex(lo), "hi": ex(hi), "ball": arb_text(v, digits_for(prec)),
-            "target_value": ex(fo)}
+    data = {"x": [ex(c) for c in x], "P": ex(_rat(P)), "lo": ex(lo), "hi": ex(hi),
+            "ball": arb_text(v, digits_for(prec)), "target_value": ex(fo)}
     return Claim(f"fourier_point:x={point_text(x)}", st, ENCLOSED, data)

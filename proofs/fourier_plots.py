@@ -25,6 +25,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 from flint import ctx, fmpq
+
 from relu_pointwise.numeric.arb_balls import ball_bounds
 from relu_pointwise.numeric.fourier_coeffs import INTEGRAL_DIMS, fourier_integral_centre
 from relu_pointwise.numeric.fourier_sums import axis_sums

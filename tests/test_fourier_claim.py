@@ -9,6 +9,7 @@ import sympy
 from gmpy2 import mpq
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from relu_pointwise.proofs.fourier_claim import _ranges, centre_claim, fourier_report
 from relu_pointwise.symbolic.errors import InputError
 from relu_pointwise.symbolic.spec import make_spec
@@ -114,3 +115,15 @@ def test_non_ball_targets_and_bad_arguments_are_refused():
     with pytest.raises(InputError) as e:
         fourier_report(make_spec("ball:d=2,R=1/2"), rho=5, delta="-1/2")
     assert e.value.field == "delta"
+
+
+@settings(max_examples=50)
+@given(p=st.integers(1, 10 ** 12), q=st.integers(1, 10 ** 12))
+def test_stated_M_is_strictly_below_and_close(p, q):
+    """M = _below_decimal(x): 0 < x - M <= 2 10^-5 x (six significant digits, strictly below,
+    so "|S| > M" follows from |S| >= x)."""
+    from relu_pointwise.proofs.fourier_claim import _below_decimal
+
+    x = mpq(p, q)
+    M = _below_decimal(x)
+    assert M < x and x - M <= 2 * x / 10 ** 5

@@ -14,6 +14,7 @@ import pytest
 from flint import arb, ctx, fmpq
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from relu_pointwise.numeric.fourier_coeffs import (
     c_zero,
     coefficient_at,

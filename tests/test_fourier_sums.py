@@ -10,6 +10,7 @@ import pytest
 from flint import ctx, fmpq
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from relu_pointwise.numeric.fourier_sums import (
     axis_sums,
     centre_sums,
