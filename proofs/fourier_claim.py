@@ -53,7 +53,7 @@ from relu_pointwise.symbolic.errors import InputError
 from relu_pointwise.symbolic.spec import Spec, Training, make_training
 from relu_pointwise.symbolic.targets import ExactBall
 
-from .lemmas import ENCLOSED, FAILED, Claim, ex, point_text, weakest
+from .lemmas import ENCLOSED, FAILED, Claim, ex, point_text, short, weakest
 
 Q = sympy.Rational
 SCHEMA = "relu-pointwise/fourier-claim"
@@ -190,8 +190,6 @@ def _rat(f: fmpq) -> sympy.Rational:
 
 
 def _short(q: mpq, mode: str) -> str:
-    from .lemmas import short
-
     return short(q, mode, digits=12)
 
 
