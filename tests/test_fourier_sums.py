@@ -126,3 +126,23 @@ def test_centre_d3_P1000_every_value_enclosed_and_routes_agree():
     assert all(v.is_finite() and v.rad() < 1e-25 for v in cs.values)
     other = centre_sums(3, R_HALF, [1000], prec=128, method="bessel").values[0]
     assert other.overlaps(cs.values[-1])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("d,exponent", [(1, -1.0), (2, -0.5), (3, 0.0), (4, 0.5), (5, 1.0)])
+def test_centre_window_amplitudes_follow_the_integrals_exponents(d, exponent):
+    """R = 1/2: the largest proved |S_P(0) - 1| over integer P in [15, 30] and in [150, 300]
+    scales by 10^exponent with the exponent of the Fourier integral's amplitude (d = 1: the
+    Si tail ~1/U; d = 2: |J_0(U)| ~ U^-1/2; d = 3: 2/pi; d = 4: (U/2)|J_1(U)| ~ U^1/2;
+    d = 5: (2/(3 pi)) U), to within 0.06 in the exponent (what the README table reports)."""
+    from relu_pointwise.numeric.arb_balls import ball_bounds
+
+    cs = centre_sums(d, R_HALF, integer_radii(300), prec=96)
+    b = {int(p.p): ball_bounds(v) for p, v in cs.pairs() if p >= 1}
+
+    def amp(lo_P, hi_P):
+        return float(max(max(hi - 1, 1 - lo) for P, (lo, hi) in b.items() if lo_P <= P <= hi_P))
+
+    import math
+
+    assert abs(math.log10(amp(150, 300) / amp(15, 30)) - exponent) < 0.06
