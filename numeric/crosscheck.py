@@ -30,9 +30,9 @@ from .crosscheck_pairs import (
     pair_gradient,
     pair_mp_np,
     pairs_jax,
+    quadrature_pair,
 )
 from .engines import get_engine
-from .mp_forward import quadrature_pair
 from .float_error import FloatErrorModel, U, n_terms_fn
 from .float_error import abs_forward_bound as _abs_forward_bound  # noqa: F401  (tests read it here)
 from .trajectory import PointStep, StepSource

@@ -519,3 +519,41 @@ def pairs_jax(spec: Spec, training: Training, steps: int, mp: Trajectory, np_w: 
     })
     return out
 
+
+def quadrature_pair(spec: Spec, training: Any, ws: Sequence[Any], dps: int) -> dict[str, Any]:
+    """The cross-check pair ``mp-quadrature``: the derived L'(w) (the mp engine's route 1) against
+    :func:`forward_quadrature` (the network's head output against the target's definition, on
+    breakpoints found from the weights) at up to six w_t of the mp path.
+
+    Bound: 10^-(dps - 5) (1 + |L'|): both sides are evaluated with >= dps + 10 digits, the
+    Gauss-Legendre rule is exact for integer r (tanh-sinh reaches the working precision on
+    these piecewise-smooth integrands otherwise); a genuine difference (a network whose zero
+    set is not the target's boundary) is far larger."""
+    from .mp_forward import _faces, forward_quadrature
+
+    base = {"pair": "mp-quadrature", "kind": "difference"}
+    if training.batch.kind != "full" or spec.dim != 1 or _faces(spec.target.level) is None:
+        return {**base, "status": "skipped", "pass": None,
+                "reason": "the forward-quadrature route covers full-batch 1-D targets made of half-lines"}
+    from relu_pointwise.symbolic.loss import derive
+
+    from .mp_engine import mp_gradient
+
+    derivation = derive(spec)
+    n = len(ws) - 1
+    picks = sorted({0, min(1, n), n // 8, n // 2, n})
+    worst, worst_t, ok = mpf(0), 0, True
+    with mpmath.workdps(dps + 10):
+        bound = mpf(10) ** (-(dps - 5))
+        for t in picks:
+            derived = mp_gradient(derivation, ws[t], dps)
+            direct = forward_quadrature(spec, ws[t], dps)
+            diff = abs(derived - direct)
+            if diff > worst:
+                worst, worst_t = diff, t
+            ok = ok and diff <= bound * (1 + abs(direct))
+    return {**base, "status": "checked", "pass": ok, "steps_compared": picks,
+            "max_difference": float(worst), "at_step": worst_t, "bound": f"1e-{dps - 5} (1 + |L'|)",
+            "derivation": ("derived L'(w_t) (mp route 1) vs the quadrature of the network's head output "
+                           "against the target's own definition, on breakpoints found from the weights "
+                           "(numeric.mp_forward)")}
