@@ -100,13 +100,13 @@ def test_interval_loss_reference_values():
 
 
 def test_box_loss_reference_value():
-    """Box (-1/2, 1/2)^2 in [-1, 1]^2, r = 2 (DESIGN): L(w) = 1/(12 w) for w >= 1, so L(3) = 1/36."""
+    """Box (-1/2, 1/2)^2 in [-1, 1]^2, r = 2 (docs/mathematics.md): L(w) = 1/(12 w) for w >= 1, so L(3) = 1/36."""
     cells, dens = _cells("box:-1/2,1/2;-1/2,1/2")
     assert C.loss_integral(cells, mpq(3), mpq(2), dens) == mpq(1, 36)
 
 
 def test_exact_ball_radial_reference_value():
-    """Exact ball d = 2, R = 1/2 in [-1, 1]^2, r = 2 (DESIGN): L(w) = pi/(48 w) for w >= 2, so
+    """Exact ball d = 2, R = 1/2 in [-1, 1]^2, r = 2 (docs/mathematics.md): L(w) = pi/(48 w) for w >= 2, so
     L(3) = pi/144; the radial integral (g = R^2 - |x|^2, lam = 1, m^2 = 1) must contain it."""
     value = radial(mpq(1), mpq(1, 4), 2, mpq(1), mpq(3), mpq(2), mpq(1, 4), False)
     assert value.overlaps(flint.arb.pi() / 144) and value.rad() < 1e-12
