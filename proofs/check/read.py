@@ -11,7 +11,6 @@ values by ``symbolic.exprio`` (never eval). Every failure is one
 from __future__ import annotations
 
 from collections.abc import Mapping
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,7 +44,10 @@ MAX_WEIGHTS = 400_000
 TOP_KEYS = ("schema", "version", "inputs", "claims", "rests_on", "verdict", "scope", "reason")
 OPTIONAL_KEYS = ("files",)      # {name: "sha256:<hex>"}: files written beside it (proofs.certificate.write_outputs)
 FILE_NAMES = ("derivation.tex", "loss.png", "outputs.png", "T.png")
-_SHA256 = re.compile(r"sha256:[0-9a-f]{64}")
+
+
+def _is_sha256(v: object) -> bool:
+    return isinstance(v, str) and len(v) == 71 and v.startswith("sha256:") and all(c in "0123456789abcdef" for c in v[7:])
 INPUT_KEYS = ("spec", "eta", "w0", "batch", "seed", "steps", "prec", "points")
 STATUSES = ("proved", "enclosed", "numerical", "failed")
 MAX_CLAIMS = 2000
@@ -117,8 +119,7 @@ def check_shape(cert: dict[str, Any]) -> int:
         raise malformed("top-level keys: " + "; ".join(
             ([f"missing {', '.join(missing)}"] if missing else []) + ([f"unexpected {', '.join(extra)[:80]}"] if extra else [])))
     files = cert.get("files", {})
-    if not isinstance(files, dict) or not all(k in FILE_NAMES and isinstance(v, str) and _SHA256.fullmatch(v)
-                                              for k, v in files.items()):
+    if not isinstance(files, dict) or not all(k in FILE_NAMES and _is_sha256(v) for k, v in files.items()):
         raise malformed(f"files: expected {{name: 'sha256:<64 hex>'}} with names among {', '.join(FILE_NAMES)}")
     inputs = cert["inputs"]
     if not isinstance(inputs, dict) or sorted(inputs) != sorted(INPUT_KEYS):

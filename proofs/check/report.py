@@ -54,7 +54,7 @@ def check_certificate(cert_or_path: str | Path | Mapping[str, Any]) -> Report:
 def _file_checks(folder: Path, files: dict[str, str]) -> list[ClaimCheck]:
     """The files the certificate lists (plots, derivation.tex) that are present beside it must have
     its SHA-256: a plot left from another certificate is named, not vouched for."""
-    from relu_pointwise.symbolic.fileout import sha256_of
+    import hashlib
 
     out = []
     for name, digest in files.items():
@@ -62,7 +62,7 @@ def _file_checks(folder: Path, files: dict[str, str]) -> list[ClaimCheck]:
         if not p.is_file():
             continue
         try:
-            same = sha256_of(p) == digest
+            same = "sha256:" + hashlib.sha256(p.read_bytes()).hexdigest() == digest
         except OSError as exc:
             out.append(ClaimCheck(f"files:{name}", FAILED, f"cannot read it ({exc.strerror})"))
             continue
