@@ -11,7 +11,7 @@ values by ``symbolic.exprio`` (never eval). Every failure is one
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from relu_pointwise.symbolic.exprio import (
     rational_from_text,
 )
 from relu_pointwise.symbolic.jsonio import plain_copy, read_json
+from relu_pointwise.symbolic.limits import PREC_MAX, STEPS_MAX, check_regions
 from relu_pointwise.symbolic.spec import (
     Spec,
     Training,
@@ -33,7 +34,7 @@ from relu_pointwise.symbolic.spec import (
     parse_measure,
     parse_r,
 )
-from relu_pointwise.symbolic.targets import parse_target
+from relu_pointwise.symbolic.targets import estimate_regions, parse_target
 
 SCHEMA = "relu-pointwise/certificate"
 KNOWN_VERSIONS = (1, 2)          # 1: no weights in the file (rebuilt by symbolic.network); 2: weights
@@ -41,11 +42,17 @@ MAX_LAYERS = 64
 MAX_WIDTH = 4096
 MAX_WEIGHTS = 400_000
 TOP_KEYS = ("schema", "version", "inputs", "claims", "rests_on", "verdict", "scope", "reason")
+OPTIONAL_KEYS = ("files",)      # {name: "sha256:<hex>"}: files written beside it (proofs.certificate.write_outputs)
+FILE_NAMES = ("derivation.tex", "loss.png", "outputs.png", "T.png")
+
+
+def _is_sha256(v: object) -> bool:
+    return isinstance(v, str) and len(v) == 71 and v.startswith("sha256:") and all(c in "0123456789abcdef" for c in v[7:])
 INPUT_KEYS = ("spec", "eta", "w0", "batch", "seed", "steps", "prec", "points")
 STATUSES = ("proved", "enclosed", "numerical", "failed")
 MAX_CLAIMS = 2000
 MAX_POINTS = 400
-MAX_STEPS = 10 ** 7
+MAX_STEPS = STEPS_MAX.value      # symbolic.limits: the prover's limit too
 W = sympy.Symbol("w", real=True)
 
 
@@ -66,6 +73,7 @@ class Certificate:
     verdict: str
     version: int
     network: Any = None          # symbolic.network.Network: from the file (v2) or rebuilt (v1)
+    files: dict[str, str] = field(default_factory=dict)   # name -> "sha256:<hex>" of files beside it
 
 
 def load_json(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
@@ -106,10 +114,13 @@ def check_shape(cert: dict[str, Any]) -> int:
         raise malformed(f"version: this checker reads schema version(s) {', '.join(map(str, KNOWN_VERSIONS))}, "
                         f"not {str(version)[:20]!r}")
     missing = [k for k in TOP_KEYS if k not in cert]
-    extra = [k for k in cert if k not in TOP_KEYS]
+    extra = [k for k in cert if k not in TOP_KEYS and k not in OPTIONAL_KEYS]
     if missing or extra:
         raise malformed("top-level keys: " + "; ".join(
             ([f"missing {', '.join(missing)}"] if missing else []) + ([f"unexpected {', '.join(extra)[:80]}"] if extra else [])))
+    files = cert.get("files", {})
+    if not isinstance(files, dict) or not all(k in FILE_NAMES and _is_sha256(v) for k, v in files.items()):
+        raise malformed(f"files: expected {{name: 'sha256:<64 hex>'}} with names among {', '.join(FILE_NAMES)}")
     inputs = cert["inputs"]
     if not isinstance(inputs, dict) or sorted(inputs) != sorted(INPUT_KEYS):
         raise malformed(f"inputs: expected exactly the keys {', '.join(INPUT_KEYS)}")
@@ -155,12 +166,15 @@ def read_certificate(source: str | Path | Mapping[str, Any]) -> Certificate:
     s = inputs["spec"]
     try:
         target = parse_target(s["target"])
+        # before any cell is enumerated: a forged target must not cost more than certify would
+        check_regions(estimate_regions(target.level, target.dim), f"target {target.text}", estimated=True)
         spec = Spec(target, parse_domain(s["domain"], target.dim), parse_r(s["r"]), parse_measure(s["measure"]))
         training = make_training(inputs["eta"], inputs["w0"], inputs["batch"],
                                  0 if inputs["seed"] == "none" else inputs["seed"])
     except InputError as exc:
         raise malformed(f"inputs: {exc}") from None
     steps = _count(inputs["steps"], "inputs.steps", MAX_STEPS)
+    _count(inputs["prec"], "inputs.prec", PREC_MAX.value)
     points = []
     for i, p in enumerate(inputs["points"]):
         if len(p) != spec.dim:
@@ -170,6 +184,7 @@ def read_certificate(source: str | Path | Mapping[str, Any]) -> Certificate:
             raise malformed(f"inputs.points[{i}]: outside the domain")
         points.append(tuple(mpq(int(v.p), int(v.q)) for v in x))
     out = Certificate(spec, training, steps, points, cert["claims"], list(cert["rests_on"]), cert["verdict"], version)
+    out.files = dict(cert.get("files", {}))
     construction = next((c for c in cert["claims"] if c["id"] == "construction"), None)
     if version >= 2:
         if construction is None or "network" not in construction["data"]:

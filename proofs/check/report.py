@@ -45,7 +45,31 @@ def check_certificate(cert_or_path: str | Path | Mapping[str, Any]) -> Report:
     schema version the checker reads; otherwise returns the report (never raises on a claim).
     """
     cert = read_certificate(cert_or_path)
-    return Report(run(cert), cert.version)
+    checks = run(cert)
+    if not isinstance(cert_or_path, Mapping):
+        checks += _file_checks(Path(cert_or_path).parent, cert.files)
+    return Report(checks, cert.version)
+
+
+def _file_checks(folder: Path, files: dict[str, str]) -> list[ClaimCheck]:
+    """The files the certificate lists (plots, derivation.tex) that are present beside it must have
+    its SHA-256: a plot left from another certificate is named, not vouched for."""
+    import hashlib
+
+    out = []
+    for name, digest in files.items():
+        p = folder / name
+        if not p.is_file():
+            continue
+        try:
+            same = "sha256:" + hashlib.sha256(p.read_bytes()).hexdigest() == digest
+        except OSError as exc:
+            out.append(ClaimCheck(f"files:{name}", FAILED, f"cannot read it ({exc.strerror})"))
+            continue
+        out.append(ClaimCheck(f"files:{name}", CHECKED if same else FAILED,
+                              "SHA-256 matches" if same else "its SHA-256 differs from the certificate's "
+                                                             "(not this certificate's file)"))
+    return out
 
 
 def verify_or_raise(cert_or_path: str | Path | Mapping[str, Any]) -> Report:
