@@ -351,6 +351,8 @@ class Checker:
         if mine_coeffs is None and ("coeffs" in d or "A_poly_v" in d):
             raise Fail("coeffs given, but the closed form is not a power sum in 1/w")
         if "coeffs" in d and mine_coeffs is not None:
+            if not isinstance(d["coeffs"], list):
+                raise Fail("coeffs is not a list")
             theirs_c = [expr(c, "asymptotic coeffs") for c in d["coeffs"]]
             if len(theirs_c) != len(mine_coeffs) or any(_same(_value(a), _value(b)) is not True
                                                          for a, b in zip(theirs_c, mine_coeffs)):
@@ -527,6 +529,8 @@ class Checker:
         if not isinstance(rows, list):
             raise Fail("table is not a list")
         for row in rows:
+            if not isinstance(row, dict) or not isinstance(row.get("x"), list):
+                raise Fail("a table row is not an object with x")
             x = tuple(q_of(rational(v, "table x")) for v in row.get("x", []))
             norm2 = sum((v * v for v in x), mpq(0))
             if q_of(rational(row.get("norm2", ""), "table norm2")) != norm2:

@@ -224,7 +224,9 @@ def network_from_json(d: Any, spec: Spec) -> Any:
 
 # ------------------------------------------------------------------ exact values
 
-def rational(text: str, where: str) -> sympy.Rational:
+def rational(text: Any, where: str) -> sympy.Rational:
+    if not isinstance(text, str):
+        raise malformed(f"{where}: expected an exact rational as text, got {type(text).__name__}")
     try:
         return rational_from_text(text)
     except ExprSyntaxError:
