@@ -51,6 +51,7 @@ from relu_pointwise.symbolic.loss import Derivation
 from relu_pointwise.symbolic.spec import Spec, Training
 
 from .evaluator import Backend, compile_expr
+from .values import MpFormat
 from .trajectory import CellStep, StepSource, Trajectory, mpf_to_mpq
 
 GUARD = 10
@@ -302,9 +303,9 @@ def run_mp(spec: Spec, training: Training, steps: int, *, dps: int = DEFAULT_DPS
            progress: Callable[[int], None] | None = None) -> Trajectory:
     """Gradient descent at ``dps`` digits for every batch variant; rows (t, w_t, L(w_t))."""
     if steps < 0:
-        raise SpecError(f"--steps: must be >= 0, got {steps}")
+        raise SpecError(f"steps: must be >= 0, got {steps}")
     if dps < 5 or dps > 100_000:
-        raise SpecError(f"--dps: must be between 5 and 100000, got {dps}")
+        raise SpecError(f"dps: must be between 5 and 100000, got {dps}")
     src = source if source is not None else StepSource(spec, training, steps, data=data, derivation=derivation)
     kind = training.batch.kind
     if kind == "full":
@@ -340,7 +341,7 @@ def run_mp(spec: Spec, training: Training, steps: int, *, dps: int = DEFAULT_DPS
             ws.append(x)
             if progress is not None:
                 progress(t + 1)
-    return Trajectory("mp", spec, training, list(range(len(ws))), ws, losses, meta)
+    return Trajectory("mp", spec, training, list(range(len(ws))), ws, losses, meta, MpFormat(dps))
 
 
 # ====================================================================== quadrature route

@@ -1,0 +1,115 @@
+"""Claim text: the :class:`Claim` record, its statuses, and exact-number rendering.
+
+Every number in a claim's ``data`` is an exact string: a rational ``p/q`` or an expression
+in :mod:`relu_pointwise.symbolic.exprio`'s grammar; statements may shorten long rationals to
+directed decimals (:func:`short`), the exact value stays in ``data``.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import gmpy2
+import sympy
+from gmpy2 import mpq
+from relu_pointwise.symbolic.exprio import rational_to_text, to_text
+
+Q = sympy.Rational
+HALF = Q(1, 2)
+
+PROVED, ENCLOSED, NUMERICAL, FAILED = "proved", "enclosed", "numerical", "failed"
+STATUSES = (PROVED, ENCLOSED, NUMERICAL, FAILED)
+_STRENGTH = {PROVED: 3, ENCLOSED: 2, NUMERICAL: 1, FAILED: 0}
+
+
+# ---------------------------------------------------------------- claims and text
+
+@dataclass
+class Claim:
+    """One checked statement: ``status`` says how it was established (module docstring)."""
+
+    id: str
+    statement: str
+    status: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"claim {self.id}: unknown status {self.status!r}")
+
+    @property
+    def holds(self) -> bool:
+        """Proved or enclosed: a claim a certificate may rest on."""
+        return self.status in (PROVED, ENCLOSED)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "statement": self.statement, "status": self.status, "data": self.data}
+
+
+def weakest(*statuses: str) -> str:
+    """The weakest of several statuses (proved > enclosed > numerical > failed)."""
+    return min(statuses, key=_STRENGTH.__getitem__)
+
+
+def ex(value: Any) -> str:
+    """Exact text of a number or expression: ``p/q`` for rationals, else :func:`to_text`."""
+    if isinstance(value, bool):
+        raise TypeError("ex: a boolean is not a number")
+    if isinstance(value, int):
+        return rational_to_text(sympy.Integer(value))
+    if isinstance(value, type(mpq(0))):
+        return rational_to_text(to_rat(value))
+    if isinstance(value, sympy.Rational):
+        return rational_to_text(value)
+    if not isinstance(value, sympy.Basic):
+        raise TypeError(f"ex: not an exact number or expression: {type(value).__name__}")
+    return to_text(value)
+
+
+def to_rat(x) -> sympy.Rational:
+    """gmpy2.mpq / int / Rational as a sympy Rational."""
+    if isinstance(x, sympy.Rational):
+        return x
+    x = mpq(x)
+    return Q(int(x.numerator), int(x.denominator))
+
+
+def to_q(x) -> mpq:
+    """A sympy Rational (or int, mpq) as gmpy2.mpq."""
+    if isinstance(x, sympy.Rational):
+        return mpq(int(x.p), int(x.q))
+    return mpq(x)
+
+
+def short(q, mode: str = "near", digits: int = 12) -> str:
+    """Statement text of an exact rational: exact when short, else a decimal with ``digits``
+    significant digits rounded ``down`` / ``up`` (still a valid lower / upper bound) or to
+    the nearest (prefixed by "~").  The exact value is always in the claim's data."""
+    text = ex(q) if not isinstance(q, str) else q
+    if len(text) <= 24:
+        return text
+    v = mpq(q) if not isinstance(q, sympy.Rational) else to_q(q)
+    if v == 0:
+        return "0"
+    e = math.floor(math.log10(abs(float(v)))) if float(v) != 0 else 0
+    scale = mpq(10) ** (digits - 1 - e) if digits - 1 - e >= 0 else mpq(1, 10 ** (e - digits + 1))
+    x = v * scale
+    n = {"down": gmpy2.floor, "up": gmpy2.ceil}.get(mode, gmpy2.rint)(x)
+    n = int(n)
+    k = digits - 1 - e
+    sign = "-" if n < 0 else ""
+    digs = str(abs(n))
+    if k > 0:
+        digs = digs.rjust(k + 1, "0")
+        body = digs[:-k] + "." + digs[-k:]
+    else:
+        body = digs + "0" * (-k)
+    return ("~" if mode == "near" else "") + sign + body
+
+
+def point_text(x: Sequence[sympy.Rational]) -> str:
+    """``-1/4`` in 1-D, ``(1/4,-1/2)`` in d-D."""
+    parts = [rational_to_text(Q(v)) for v in x]
+    return parts[0] if len(parts) == 1 else "(" + ",".join(parts) + ")"
