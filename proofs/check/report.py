@@ -9,7 +9,8 @@ from typing import Any
 
 from relu_pointwise.symbolic.errors import CertificateError
 
-from .claims import CHECKED, FAILED, NOT_CLAIMED, UNDECIDED, ClaimCheck, run
+from .base import CHECKED, FAILED, NOT_CLAIMED, UNDECIDED, ClaimCheck
+from .claims import run
 from .read import read_certificate
 
 
