@@ -9,12 +9,12 @@ from typing import Any
 import mpmath
 import pytest
 import sympy
+
+from relu_pointwise.cli import main
 from relu_pointwise.numeric.crosscheck import crosscheck
 from relu_pointwise.numeric.mp_forward import breakpoints, forward_quadrature
 from relu_pointwise.symbolic import network
 from relu_pointwise.symbolic.spec import make_spec, make_training
-
-from relu_pointwise.cli import main
 
 Q = sympy.Rational
 

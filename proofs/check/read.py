@@ -10,6 +10,7 @@ values by ``symbolic.exprio`` (never eval). Every failure is one
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 import flint
 import sympy
 from gmpy2 import mpq
+
 from relu_pointwise.symbolic.errors import CertificateError, InputError
 from relu_pointwise.symbolic.exprio import (
     ExprSyntaxError,
@@ -42,12 +44,9 @@ MAX_LAYERS = 64
 MAX_WIDTH = 4096
 MAX_WEIGHTS = 400_000
 TOP_KEYS = ("schema", "version", "inputs", "claims", "rests_on", "verdict", "scope", "reason")
-OPTIONAL_KEYS = ("files",)      # {name: "sha256:<hex>"}: files written beside it (proofs.certificate.write_outputs)
-FILE_NAMES = ("derivation.tex", "loss.png", "outputs.png", "T.png")
-
-
-def _is_sha256(v: object) -> bool:
-    return isinstance(v, str) and len(v) == 71 and v.startswith("sha256:") and all(c in "0123456789abcdef" for c in v[7:])
+OPTIONAL_KEYS = ("files",)      # {name: "sha256:<64 hex>"}: the files written beside the certificate
+FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")
+SHA256 = re.compile(r"sha256:[0-9a-f]{64}")
 INPUT_KEYS = ("spec", "eta", "w0", "batch", "seed", "steps", "prec", "points")
 STATUSES = ("proved", "enclosed", "numerical", "failed")
 MAX_CLAIMS = 2000
@@ -72,6 +71,7 @@ class Certificate:
     rests_on: list[str]
     verdict: str
     version: int
+    files: dict[str, str]
     network: Any = None          # symbolic.network.Network: from the file (v2) or rebuilt (v1)
     files: dict[str, str] = field(default_factory=dict)   # name -> "sha256:<hex>" of files beside it
 
@@ -114,13 +114,11 @@ def check_shape(cert: dict[str, Any]) -> int:
         raise malformed(f"version: this checker reads schema version(s) {', '.join(map(str, KNOWN_VERSIONS))}, "
                         f"not {str(version)[:20]!r}")
     missing = [k for k in TOP_KEYS if k not in cert]
-    extra = [k for k in cert if k not in TOP_KEYS and k not in OPTIONAL_KEYS]
+    extra = [k for k in cert if k not in TOP_KEYS + OPTIONAL_KEYS]
     if missing or extra:
-        raise malformed("top-level keys: " + "; ".join(
-            ([f"missing {', '.join(missing)}"] if missing else []) + ([f"unexpected {', '.join(extra)[:80]}"] if extra else [])))
-    files = cert.get("files", {})
-    if not isinstance(files, dict) or not all(k in FILE_NAMES and _is_sha256(v) for k, v in files.items()):
-        raise malformed(f"files: expected {{name: 'sha256:<64 hex>'}} with names among {', '.join(FILE_NAMES)}")
+        parts = ([f"missing {', '.join(missing)}"] if missing else []) + (
+            [f"unexpected {', '.join(extra)[:80]}"] if extra else [])
+        raise malformed("top-level keys: " + "; ".join(parts))
     inputs = cert["inputs"]
     if not isinstance(inputs, dict) or sorted(inputs) != sorted(INPUT_KEYS):
         raise malformed(f"inputs: expected exactly the keys {', '.join(INPUT_KEYS)}")
@@ -155,6 +153,10 @@ def check_shape(cert: dict[str, Any]) -> int:
         raise malformed(f"verdict: {str(cert['verdict'])[:30]!r} is not 'certified' or 'not certified'")
     _text(cert["scope"], "scope")
     _text(cert["reason"], "reason")
+    files = cert.get("files", {})
+    if not isinstance(files, dict) or len(files) > 32 or not all(
+            FILE_NAME.fullmatch(k) and isinstance(v, str) and SHA256.fullmatch(v) for k, v in files.items()):
+        raise malformed("files: expected at most 32 entries {name: 'sha256:<64 hex>'} (plain file names)")
     return version
 
 
@@ -183,8 +185,8 @@ def read_certificate(source: str | Path | Mapping[str, Any]) -> Certificate:
         if not all(spec.domain.lo[k] <= v <= spec.domain.hi[k] for k, v in enumerate(x)):
             raise malformed(f"inputs.points[{i}]: outside the domain")
         points.append(tuple(mpq(int(v.p), int(v.q)) for v in x))
-    out = Certificate(spec, training, steps, points, cert["claims"], list(cert["rests_on"]), cert["verdict"], version)
-    out.files = dict(cert.get("files", {}))
+    out = Certificate(spec, training, steps, points, cert["claims"], list(cert["rests_on"]), cert["verdict"], version,
+                      dict(cert.get("files", {})))
     construction = next((c for c in cert["claims"] if c["id"] == "construction"), None)
     if version >= 2:
         if construction is None or "network" not in construction["data"]:
@@ -239,7 +241,9 @@ def network_from_json(d: Any, spec: Spec) -> Any:
 
 # ------------------------------------------------------------------ exact values
 
-def rational(text: str, where: str) -> sympy.Rational:
+def rational(text: Any, where: str) -> sympy.Rational:
+    if not isinstance(text, str):
+        raise malformed(f"{where}: expected an exact rational as text, got {type(text).__name__}")
     try:
         return rational_from_text(text)
     except ExprSyntaxError:
