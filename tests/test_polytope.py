@@ -462,3 +462,24 @@ def test_cdf_and_density_equal_reference_algorithm(d, ncuts):
             assert all(list(r) == [c[i] * i for i in range(1, len(c))] for (_, _, r), (_, _, c) in zip(dens, new))
 
     inner()
+
+
+@pytest.mark.parametrize("d", [1, 2, 3, 4])
+def test_simplices_triangulate_with_determinant_volumes(d):
+    """Polytope.simplices: each simplex's volume (from the cone heights) is |det(v_i - v_0)|/d!,
+    computed here by SymPy, the simplices' vertices are vertices of P, and the volumes add up
+    to vol(P)."""
+    @given(st.randoms(use_true_random=False))
+    @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    def inner(rng):
+        P = random_polytope(rng, d, 4)
+        S = P.simplices()
+        for ids, vol in S:
+            assert len(set(ids)) == d + 1
+            v0 = P.vertices[ids[0]]
+            M = sympy.Matrix([[sympy.Rational(int((x - y).numerator), int((x - y).denominator))
+                               for x, y in zip(P.vertices[i], v0)] for i in ids[1:]])
+            assert to_mpq(abs(M.det()) / math.factorial(d)) == vol
+        assert sum((v for _, v in S), mpq(0)) == P.volume()
+
+    inner()
