@@ -1,316 +1,427 @@
-"""Steps per second of the gradient-descent engines (issue 3, item 4).  Not part of the tests.
+"""Side-by-side speed of the engines, on the package's own code paths (issue 11).  Not a test.
 
-    python benchmarks/bench_engines.py [--quick] [-o benchmarks/results.json]
+    python benchmarks/bench_engines.py                 # about 8 minutes; writes benchmarks/results.json
+    python benchmarks/bench_engines.py --rounds 1 --reps 2 --quick      # a smoke run
 
-Measures, on the default target interval (-1/2, 1/2) in [-1, 1], r = 2, eta = 1, w_0 = 0:
+What is timed (every engine row calls the package's public function; nothing is copied):
 
-* np engine (float64 backprop, :func:`numeric.np_engine.run_np`): full batch 1-D (one
-  trajectory), sampled:1024, sampled:65536, and 10^4 trajectories (different w_0, eta)
-  stepping together in one array (full batch);
-* the derived GD map Phi(w) = w - eta L'(w) in float64, vectorized over 10^4 trajectories
-  (piece by piece: the derivation's L' as N/D evaluated by Horner, the piece chosen by
-  comparison with the breakpoints): nanoseconds per trajectory-step;
-* mp engine (:func:`numeric.mp_engine.run_mp`, full batch) at 50 and 200 digits;
-* arb engine (:func:`numeric.arb_engine.run_arb`, full batch, 128 bits);
-* PyTorch, where importable: the same sampled:1024 gradient descent written plainly
-  (float64, autograd, one thread): each step the layered network's forward pass on the
-  step's 1024 points (the SAME float64 points as the np engine, from relu_pointwise.numeric.batches),
-  loss = mean (f - f°)^2, loss.backward(), w -= eta * w.grad.
+* mini-batch gradient descent, r = 2, eta = 1, w_0 = 0, seed 0, only w_0 and w_T recorded,
+  on ``interval:-1/2,1/2`` and ``ball:d=2,R=1/2,N=4`` at ``sampled:1024`` and ``sampled:65536``:
+  - ``np``: :func:`relu_pointwise.numeric.np_engine.run_np` (drawing the points included);
+  - ``jax``: :func:`relu_pointwise.numeric.jax_engine.run_jax` (jit; compile excluded by a
+    warm-up run of the same length, drawing the points included);
+  - ``torch``: the same descent written plainly in PyTorch (float64 autograd, one thread),
+    only where ``torch`` can be imported (it is not installed here, and not installed by this
+    script);
+  - ``numpy-hand``: a hand-written NumPy loop of the same work (draw the step's points,
+    forward through the layers, f° from the package's geometric labels, the head's gradient
+    by its formula, the update), written as a user would: a baseline, not the package.
+* full batch, 10^4 trajectories stepping together (interval, 30 steps): ``np``
+  (``run_np`` with arrays w_0, eta) against ``numpy-hand``, a hand-written vectorized NumPy
+  version of the same quadrature (the interval's four pieces of g, cut at the head kinks,
+  two-point Gauss-Legendre on each sub-piece).
+* arb against mp at EQUAL precision: ``run_mp`` at 50 digits (mpmath's working precision
+  169 bits) and ``run_arb`` at 169 bits, full batch, interval.
 
-Ratios (same run): np sampled:1024 / torch (target >= 5), arb / mp at 50 digits (target
->= 5), ns per trajectory-step of the vectorized GD map (target <= 3).  Threads are pinned
-to one (OPENBLAS/OMP/MKL_NUM_THREADS=1, set before numpy is imported; torch.set_num_threads(1)).
-Each figure is the MEDIAN of ``--repeat`` timed runs after a warm-up (min and max are
-recorded too).  The two engine ratios are measured in paired rounds (the two engines
-timed back to back in each round, so both see the same machine load), and the ratio
-reported is the median of the per-round ratios.  The load average is recorded because
-the machine may be shared.  The np engine's time includes drawing its points
-(``numeric.batches``, inside ``run_np``); the torch loop gets its points precomputed.
+How: every pair of engines compared (np/jax, np/torch, np/numpy-hand, arb/mp) runs in a
+fresh process per round (``--child``), with glibc's allocator thresholds fixed
+(MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_: no run is sped up by an earlier one's
+frees): import, one warm-up run of each engine of the same length, then ``--reps``
+repetitions timing the two back to back, the order alternating, so both see the same
+machine load.  Rounds (``--rounds``) repeat this with the pairs in a shuffled order.  The
+table gives the median seconds of each case and the median of the per-repetition speed
+ratios, with their min and max.  Threads are pinned to one in the children
+(OPENBLAS/OMP/MKL_NUM_THREADS=1; XLA: ``--xla_cpu_multi_thread_eigen=false
+intra_op_parallelism_threads=1``; torch.set_num_threads(1)).  OPENBLAS_CORETYPE and
+OPENBLAS_L2_SIZE, if set in the environment, are removed for the children (they slow a
+current numpy; see the machine notes) and the fact is recorded.  The load average before
+and after is recorded: the machine is shared.
 """
 from __future__ import annotations
 
-import os
-
-for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
-           "VECLIB_MAXIMUM_THREADS"):
-    os.environ[_v] = "1"
-
 import argparse
 import json
+import os
 import platform
+import random
+import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+INTERVAL = "interval:-1/2,1/2"
+DEEP = "ball:d=2,R=1/2,N=4"
+MP_DPS = 50
 
-import numpy as np  # noqa: E402
-
-from relu_pointwise.symbolic.iterate import piece_forms  # noqa: E402
-from relu_pointwise.symbolic.loss import derive  # noqa: E402
-from relu_pointwise.symbolic.spec import make_spec, make_training  # noqa: E402
-
-
-def timed(fn: Callable[[], object]) -> float:
-    t0 = time.perf_counter()
-    fn()
-    return time.perf_counter() - t0
-
-
-def median_time(fn: Callable[[], object], repeat: int) -> tuple[float, list[float]]:
-    """(median, all) of ``repeat`` timed runs."""
-    ts = [timed(fn) for _ in range(repeat)]
-    return float(np.median(ts)), ts
+# case -> (kind, engine, target, batch, steps, trajectories)
+CASES: dict[str, tuple[str, str, str, str, int, int]] = {}
+for _tgt, _tname, _steps in ((INTERVAL, "interval", (4000, 200)), (DEEP, "deep ball N=4", (1500, 40))):
+    for _M, _n in ((1024, _steps[0]), (65536, _steps[1])):
+        for _eng in ("np", "jax", "torch", "numpy-hand"):
+            CASES[f"{_eng}|{_tname}|sampled:{_M}"] = ("sampled", _eng, _tgt, f"sampled:{_M}", _n, 1)
+CASES["np|interval|full x 10^4 trajectories"] = ("full", "np", INTERVAL, "full", 30, 10_000)
+CASES["numpy-hand|interval|full x 10^4 trajectories"] = ("full", "numpy-hand", INTERVAL, "full", 30, 10_000)
+CASES["mp|interval|full"] = ("exact", "mp", INTERVAL, "full", 20_000, 1)
+CASES["arb|interval|full"] = ("exact", "arb", INTERVAL, "full", 20_000, 1)
+QUICK_SCALE = 0.1
 
 
-def with_times(d: dict, ts: list[float]) -> dict:
-    d["seconds_all"] = [round(t, 5) for t in ts]
-    return d
+# ====================================================================== runners (child side)
+
+def _f(q: Any) -> float:
+    from fractions import Fraction
+
+    return float(Fraction(int(q.p), int(q.q)))
 
 
-def bench_np(spec, batch: str, steps: int, repeat: int, n_traj: int = 1, record_all: bool = False) -> dict:
-    """run_np steps/s.  ``record_all``: record (t, w_t, L(w_t)) at every step (what ``pointwise run``
-    does; the loss is then computed every step too); otherwise only w_0 and w_T are recorded
-    (the gradient descent alone, like the torch loop)."""
-    from relu_pointwise.numeric.np_engine import run_np
+def _hand_sampled(spec: Any, M: int, steps: int) -> Callable[[], float]:
+    """A plain NumPy mini-batch loop: per step draw, forward, labels, gradient by formula, update."""
+    import numpy as np
+    from relu_pointwise.numeric.labels import labels
 
-    tr = make_training(batch=batch, seed=0)
-    kw = {"record_every": 1 if record_all else max(1, steps)}
-    if n_traj > 1:
-        kw.update(w0=np.linspace(0.0, 3.0, n_traj), eta=np.linspace(0.5, 2.0, n_traj))
-    run_np(spec, tr, 3, **kw)                                   # warm-up (decomposition, caches)
-    t, ts = median_time(lambda: run_np(spec, tr, steps, **kw), repeat)
-    return with_times({"steps": steps, "trajectories": n_traj, "record_every_step": record_all, "seconds": t,
-                       "steps_per_s": steps / t, "traj_steps_per_s": steps * n_traj / t,
-                       "ns_per_traj_step": t / (steps * n_traj) * 1e9}, ts)
+    net = spec.network
+    Ws = [np.array([[_f(v) for v in row] for row in layer.weight]).reshape(layer.width, -1) for layer in net.hidden]
+    bs = [np.array([_f(v) for v in layer.bias]) for layer in net.hidden]
+    v = np.array([_f(x) for x in net.readout])
+    c = _f(net.readout_bias)
+    lo = np.array([_f(a) for a in spec.domain.lo])
+    hi = np.array([_f(b) for b in spec.domain.hi])
+    level = spec.target.level
 
-
-def np_sampled_runner(spec, steps: int, M: int = 1024) -> Callable[[], object]:
-    from relu_pointwise.numeric.np_engine import run_np
-
-    tr = make_training(batch=f"sampled:{M}", seed=0)
-    run_np(spec, tr, 3, record_every=steps)
-    return lambda: run_np(spec, tr, steps, record_every=max(1, steps))
-
-
-def map_pieces(derivation) -> tuple[list[float], list[tuple[np.ndarray, np.ndarray]]]:
-    """The derived L' piece by piece as float coefficient arrays (N, D), with the pieces' left ends."""
-    forms = piece_forms(derivation)
-    los = [float(f.w_lo) for f in forms]
-    pieces = []
-    for f in forms:
-        num = np.array([float(c) for c in f.grad_q.num])
-        den = np.array([float(c) for c in f.grad_q.den])
-        pieces.append((num, den))
-    return los, pieces
-
-
-def gd_map_vectorized(mapped, eta: np.ndarray, w0: np.ndarray, steps: int) -> np.ndarray:
-    """w <- w - eta L'(w), all trajectories at once; L' piece by piece (N/D by Horner)."""
-    los, pieces = mapped
-    w = w0.copy()
-    if len(pieces) == 2 and len(pieces[1][0]) == 1 and len(pieces[1][1]) == 3 and pieces[1][1][1] == 0 \
-            and pieces[1][1][2] == 0:
-        # the asymptotic piece is c / w^2 (e.g. -1/(12 w^2)): one fused expression per step
-        c = pieces[1][0][0] / pieces[1][1][0]
-        n0, d0 = pieces[0]
-        split = los[1]
-        ec = eta * c
-        tmp = np.empty_like(w)
-        t = 0
-        # before the regime: the generic piecewise step; w_t is nondecreasing (L' <= 0), so once
-        # every trajectory has w >= w* it stays in the asymptotic piece for good
-        while t < steps and w.min() < split:
-            g0 = np.polyval(n0, w) / np.polyval(d0, w)
-            g1 = c / (w * w)
-            w = w - eta * np.where(w < split, g0, g1)
-            t += 1
-        for _ in range(steps - t):
-            np.multiply(w, w, out=tmp)
-            np.divide(ec, tmp, out=tmp)
-            np.subtract(w, tmp, out=w)
+    def run() -> float:
+        rng = np.random.default_rng(0)
+        w = 0.0
+        for _ in range(steps):
+            X = lo + (hi - lo) * rng.random((M, lo.shape[0]))
+            h = X
+            for W, b in zip(Ws, bs):
+                h = np.maximum(h @ W.T + b, 0.0)
+            g = h @ v + c
+            fo = labels(level, X)
+            p = w * g
+            e = np.clip(p + 0.5, 0.0, 1.0) - fo
+            act = (p > -0.5) & (p <= 0.5)
+            w -= 2.0 * np.mean(e * act * g)
         return w
-    for _ in range(steps):
-        g = np.zeros_like(w)
-        for k, (num, den) in enumerate(pieces):
-            hi = los[k + 1] if k + 1 < len(los) else np.inf
-            m = (w >= los[k]) & (w < hi)
-            g = np.where(m, np.polyval(num, w) / np.polyval(den, w), g)
-        w = w - eta * g
-    return w
+    return run
 
 
-def bench_gd_map(spec, n_traj: int, steps: int, repeat: int) -> dict:
-    d = map_pieces(derive(spec))
-    eta = np.linspace(0.5, 2.0, n_traj)
-    w0 = np.linspace(1.0, 3.0, n_traj)                           # asymptotic regime w >= w* = 1
-    gd_map_vectorized(d, eta, w0, 3)
-    t, ts = median_time(lambda: gd_map_vectorized(d, eta, w0, steps), repeat)
-    return with_times({"steps": steps, "trajectories": n_traj, "seconds": t,
-                       "ns_per_traj_step": t / (steps * n_traj) * 1e9, "steps_per_s": steps / t}, ts)
-
-
-def bench_mp(spec, steps: int, dps: int, repeat: int) -> dict:
-    import mpmath
-
-    fn = mp_runner(spec, steps, dps)
-    t, ts = median_time(fn, repeat)
-    return with_times({"steps": steps, "dps": dps, "backend": mpmath.libmp.BACKEND, "seconds": t,
-                       "steps_per_s": steps / t}, ts)
-
-
-def mp_runner(spec, steps: int, dps: int) -> Callable[[], object]:
-    from relu_pointwise.numeric.mp_engine import run_mp
-
-    d = derive(spec)
-    tr = make_training()
-    run_mp(spec, tr, 3, dps=dps, derivation=d)
-    return lambda: run_mp(spec, tr, steps, dps=dps, derivation=d)
-
-
-def arb_runner(spec, steps: int, prec: int = 128) -> Callable[[], object]:
-    from relu_pointwise.numeric.arb_engine import run_arb
-
-    d = derive(spec)
-    tr = make_training()
-    run_arb(spec, tr, 3, prec=prec, derivation=d)
-    return lambda: run_arb(spec, tr, steps, prec=prec, derivation=d)
-
-
-def bench_arb(spec, steps: int, repeat: int, prec: int = 128) -> dict:
-    t, ts = median_time(arb_runner(spec, steps, prec), repeat)
-    return with_times({"steps": steps, "prec": prec, "seconds": t, "steps_per_s": steps / t}, ts)
-
-
-def paired_ratio(fast: tuple[Callable[[], object], int], slow: tuple[Callable[[], object], int],
-                 rounds: int) -> dict:
-    """Steps/s of ``fast`` over steps/s of ``slow`` ((runner, steps) each), timed back to back in
-    each round; the median of the per-round ratios, with every round's ratio."""
-    rs = []
-    for _ in range(rounds):
-        ta = timed(fast[0])
-        tb = timed(slow[0])
-        rs.append((fast[1] / ta) / (slow[1] / tb))
-    return {"median": float(np.median(rs)), "rounds": [round(r, 3) for r in rs]}
-
-
-def bench_torch(spec, steps: int, repeat: int, M: int = 1024) -> dict | Callable[[], float] | None:
-    """The plain PyTorch loop: its timings (``repeat`` > 0) or the runner itself (``repeat`` == 0)."""
+def _torch_sampled(spec: Any, M: int, steps: int) -> Callable[[], float] | None:
+    """The same descent in PyTorch (float64 autograd, one thread), on the shared points."""
     try:
         import torch
     except ImportError:
         return None
-    from fractions import Fraction
-
+    import numpy as np
     from relu_pointwise.numeric.batches import BatchSchedule
+    from relu_pointwise.numeric.labels import labels
+    from relu_pointwise.symbolic.spec import make_training
 
     torch.set_num_threads(1)
     net = spec.network
     f64 = torch.float64
-    tofl = lambda q: float(Fraction(int(q.p), int(q.q)))                     # noqa: E731
-    Ws = [torch.tensor([[tofl(v) for v in row] for row in l.weight], dtype=f64) for l in net.hidden]
-    bs = [torch.tensor([tofl(v) for v in l.bias], dtype=f64) for l in net.hidden]
-    v = torch.tensor([tofl(x) for x in net.readout], dtype=f64)
-    c = tofl(net.readout_bias)
-    tr = make_training(batch=f"sampled:{M}", seed=0)
-    sched = BatchSchedule(spec, tr, steps + 1)
-    pts = torch.from_numpy(np.ascontiguousarray(sched.points_block(0, steps + 1)))   # the np engine's points
+    Ws = [torch.tensor([[_f(v) for v in row] for row in layer.weight], dtype=f64) for layer in net.hidden]
+    bs = [torch.tensor([_f(v) for v in layer.bias], dtype=f64) for layer in net.hidden]
+    v = torch.tensor([_f(x) for x in net.readout], dtype=f64)
+    c = _f(net.readout_bias)
+    sched = BatchSchedule(spec, make_training(batch=f"sampled:{M}", seed=0), steps + 1)
 
     def run() -> float:
         w = torch.zeros((), dtype=f64, requires_grad=True)
-        eta = 1.0
+        buf = np.empty((1, M, spec.dim))
         for t in range(steps):
-            h = pts[t]
+            X = sched.draw_block(t, t + 1, buf)[0]
+            fo = torch.from_numpy(labels(spec.target.level, X))
+            h = torch.from_numpy(X)
             for W, b in zip(Ws, bs):
                 h = torch.relu(h @ W.T + b)
             g = h @ v + c
-            target = (g > 0).to(f64) + 0.5 * (g == 0).to(f64)
             f = torch.relu(w * g + 0.5) - torch.relu(w * g - 0.5)
-            loss = ((f - target) ** 2).mean()
+            loss = ((f - fo) ** 2).mean()
             loss.backward()
             with torch.no_grad():
-                w -= eta * w.grad
+                w -= w.grad
                 w.grad = None
         return float(w.detach())
-
-    if repeat == 0:
-        return run                                              # the runner alone (paired rounds)
-    run()                                                       # warm-up
-    t, ts = median_time(run, repeat)
-    return with_times({"steps": steps, "batch": M, "torch": torch.__version__, "threads": torch.get_num_threads(),
-                       "seconds": t, "steps_per_s": steps / t, "w_T": run()}, ts)
+    return run
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="fewer steps (a smoke run)")
-    ap.add_argument("--repeat", type=int, default=5, help="timed runs per figure (the median is reported)")
-    ap.add_argument("--rounds", type=int, default=7, help="paired rounds per engine ratio (median)")
-    ap.add_argument("-o", "--output", default=str(ROOT / "benchmarks" / "results.json"))
-    args = ap.parse_args(argv)
-    q = 10 if args.quick else 1
-    spec = make_spec("interval:-1/2,1/2")
-    load0 = os.getloadavg()
-    res: dict = {}
-    res["np_full_1d"] = bench_np(spec, "full", 20000 // q, args.repeat)
-    res["np_full_1d_recording"] = bench_np(spec, "full", 20000 // q, args.repeat, record_all=True)
-    res["np_sampled_1024"] = bench_np(spec, "sampled:1024", 20000 // q, args.repeat)
-    res["np_sampled_1024_recording"] = bench_np(spec, "sampled:1024", 20000 // q, args.repeat, record_all=True)
-    res["np_sampled_65536"] = bench_np(spec, "sampled:65536", 1000 // q, args.repeat)
-    res["np_full_vectorized_1e4"] = bench_np(spec, "full", 100 // q, args.repeat, n_traj=10_000)
-    res["gd_map_vectorized_1e4"] = bench_gd_map(spec, 10_000, 2000 // q, args.repeat)
-    res["mp_50"] = bench_mp(spec, 20000 // q, 50, args.repeat)
-    res["mp_200"] = bench_mp(spec, 20000 // q, 200, args.repeat)
-    res["arb_128bit"] = bench_arb(spec, 50000 // q, args.repeat)
-    res["torch_sampled_1024"] = bench_torch(spec, 5000 // q, args.repeat)
-    paired = {}
-    if res["torch_sampled_1024"]:
-        torch_run = bench_torch(spec, 5000 // q, 0)
-        torch_run()
-        paired["np_sampled_1024_over_torch"] = paired_ratio((np_sampled_runner(spec, 20000 // q), 20000 // q),
-                                                            (torch_run, 5000 // q), args.rounds)
-    paired["arb_over_mp_50"] = paired_ratio((arb_runner(spec, 50000 // q), 50000 // q),
-                                            (mp_runner(spec, 20000 // q, 50), 20000 // q), args.rounds)
-    load1 = os.getloadavg()
-    ratios = {
-        "np_sampled_1024_over_torch": (paired["np_sampled_1024_over_torch"]["median"]
-                                       if "np_sampled_1024_over_torch" in paired else None),
-        "arb_over_mp_50": paired["arb_over_mp_50"]["median"],
-        "gd_map_ns_per_traj_step": res["gd_map_vectorized_1e4"]["ns_per_traj_step"],
-    }
-    targets = {"np_sampled_1024_over_torch": ">= 5", "arb_over_mp_50": ">= 5", "gd_map_ns_per_traj_step": "<= 3"}
-    met = {
-        "np_sampled_1024_over_torch": None if ratios["np_sampled_1024_over_torch"] is None
-        else ratios["np_sampled_1024_over_torch"] >= 5,
-        "arb_over_mp_50": ratios["arb_over_mp_50"] >= 5,
-        "gd_map_ns_per_traj_step": ratios["gd_map_ns_per_traj_step"] <= 3,
-    }
-    doc = {"machine": {"python": platform.python_version(), "numpy": np.__version__, "cpus": os.cpu_count(),
-                       "load_average_before": load0, "load_average_after": load1,
-                       "platform": platform.platform()},
-           "target": "interval:-1/2,1/2", "timing": "median of --repeat runs; engine ratios: median of paired rounds",
-           "results": res, "paired_rounds": paired, "ratios": ratios, "targets": targets, "met": met}
+def _hand_full_interval(T: int, steps: int) -> Callable[[], object]:
+    """Hand-written vectorized full-batch quadrature for interval (-1/2, 1/2) in [-1, 1], r = 2:
+    g = 1/2 - |x| on the pieces [-1,-1/2], [-1/2,0], [0,1/2], [1/2,1] (f° = 0, 1, 1, 0),
+    each cut where w g = -1/2 or 1/2, two-point Gauss-Legendre on every sub-piece
+    (exact: the integrand 2 e g dpre is a quadratic there), density 1/2."""
+    import numpy as np
 
-    print(f"load average before {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}, after {load1[0]:.2f} "
-          f"{load1[1]:.2f} {load1[2]:.2f}; {os.cpu_count()} cpus")
-    print(f"{'benchmark':28s} {'steps':>8s} {'traj':>6s} {'seconds':>9s} {'steps/s':>12s}")
-    for k, r in res.items():
-        if r is None:
-            print(f"{k:28s} {'(torch not importable)':>38s}")
+    a = np.array([-1.0, -0.5, 0.0, 0.5])
+    b = np.array([-0.5, 0.0, 0.5, 1.0])
+    c0 = np.array([0.5, 0.5, 0.5, 0.5])          # g = c0 + c1 x on the piece
+    c1 = np.array([1.0, 1.0, -1.0, -1.0])
+    fo = np.array([0.0, 1.0, 1.0, 0.0])
+    gx = np.array([0.5 - 0.5 / np.sqrt(3.0), 0.5 + 0.5 / np.sqrt(3.0)])
+    w0 = np.linspace(0.0, 3.0, T)
+    eta = np.linspace(0.5, 2.0, T)
+
+    def grad(w: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            k1 = np.clip(((-0.5 / w)[:, None] - c0) / c1, a, b)      # x where w g = -1/2
+            k2 = np.clip(((0.5 / w)[:, None] - c0) / c1, a, b)       # x where w g = 1/2
+        lo, hi = np.minimum(k1, k2), np.maximum(k1, k2)
+        ends = np.stack([np.broadcast_to(a, lo.shape), lo, hi, np.broadcast_to(b, lo.shape)], -1)
+        L = ends[..., 1:] - ends[..., :-1]                            # (T, 4, 3)
+        x = ends[..., :-1, None] + L[..., None] * gx                  # (T, 4, 3, 2)
+        g = c0[:, None, None] + c1[:, None, None] * x
+        p = w[:, None, None, None] * g
+        e = np.clip(p + 0.5, 0.0, 1.0) - fo[:, None, None]
+        act = (p > -0.5) & (p <= 0.5)
+        return 0.5 * np.einsum("tpsq,tps->t", 2.0 * e * act * g, L) * 0.5   # GL weights 1/2, density 1/2
+
+    def run() -> object:
+        w = w0.copy()
+        for _ in range(steps):
+            w = w - eta * grad(w)
+        return w
+    return run
+
+
+def build(case: str, steps: int) -> Callable[[], object] | None:
+    kind, eng, tgt, batch, _, T = CASES[case]
+    import numpy as np
+    from relu_pointwise.symbolic.spec import make_spec, make_training
+
+    spec = make_spec(tgt)
+    tr = make_training(batch=batch, seed=0)
+    if kind == "exact":
+        if eng == "mp":
+            from relu_pointwise.numeric.mp_engine import run_mp
+            return lambda: run_mp(spec, tr, steps, dps=MP_DPS)
+        from mpmath import libmp
+        from relu_pointwise.numeric.arb_engine import run_arb
+        bits = libmp.dps_to_prec(MP_DPS)
+        return lambda: run_arb(spec, tr, steps, prec=bits)
+    if kind == "full":
+        if eng == "np":
+            from relu_pointwise.numeric.np_engine import run_np
+            w0, eta = np.linspace(0.0, 3.0, T), np.linspace(0.5, 2.0, T)
+            return lambda: run_np(spec, tr, steps, w0=w0, eta=eta, record_every=steps, losses=False)
+        return _hand_full_interval(T, steps)
+    M = int(batch.split(":")[1])
+    if eng == "np":
+        from relu_pointwise.numeric.np_engine import run_np
+        return lambda: run_np(spec, tr, steps, record_every=steps, losses=False)
+    if eng == "jax":
+        try:
+            from relu_pointwise.numeric.jax_engine import run_jax
+        except ImportError:
+            return None
+        return lambda: run_jax(spec, tr, steps, record_every=steps)
+    if eng == "torch":
+        return _torch_sampled(spec, M, steps)
+    return _hand_sampled(spec, M, steps)
+
+
+def child(cases: list[str], steps: list[int], reps: int) -> None:
+    """One fresh process for one pair: build both, warm both up (same length), then ``reps``
+    repetitions timing the two back to back (order alternating), so both see the same load."""
+    runs: list[Callable[[], object] | None] = []
+    out: dict[str, Any] = {"cases": cases, "steps": steps, "seconds": {c: [] for c in cases}, "skipped": {}}
+    for c, n in zip(cases, steps):
+        t0 = time.perf_counter()
+        run = build(c, n)
+        if run is None:
+            out["skipped"][c] = "not installed"
+        else:
+            run()                                                # warm-up: same length (jit, caches)
+        out.setdefault("warmup_seconds", {})[c] = time.perf_counter() - t0
+        runs.append(run)
+    if not out["skipped"]:
+        for i in range(reps):
+            order = [0, 1] if i % 2 == 0 else [1, 0]
+            for k in order:
+                run_k = runs[k]
+                if run_k is None:
+                    continue
+                t1 = time.perf_counter()
+                run_k()
+                out["seconds"][cases[k]].append(time.perf_counter() - t1)
+    print(json.dumps(out))
+
+
+# ====================================================================== parent side
+
+def child_env() -> tuple[dict[str, str], list[str]]:
+    env = dict(os.environ)
+    removed: list[str] = [k for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in env]
+    for k in removed:
+        del env[k]
+    for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
+              "VECLIB_MAXIMUM_THREADS"):
+        env[k] = "1"
+    env["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+    # glibc's allocator with fixed thresholds (no dynamic mmap threshold: a run cannot make
+    # the next one faster by having freed a large block)
+    env["MALLOC_MMAP_THRESHOLD_"] = str(64 * 1024 * 1024)
+    env["MALLOC_TRIM_THRESHOLD_"] = str(128 * 1024 * 1024)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    return env, removed
+
+
+def run_child(cases: list[str], steps: list[int], reps: int, env: dict[str, str]) -> dict[str, Any]:
+    out = subprocess.run([sys.executable, __file__, "--child", ",".join(cases), "--steps",
+                          ",".join(map(str, steps)), "--reps", str(reps)], env=env,
+                         capture_output=True, text=True, timeout=1800, check=False)
+    lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
+    if out.returncode != 0 or not lines:
+        raise RuntimeError(f"{cases}: child failed:\n{out.stderr[-2000:]}")
+    return json.loads(lines[-1])
+
+
+def versions() -> dict[str, str | None]:
+    import importlib.metadata as md
+
+    out: dict[str, str | None] = {"python": platform.python_version()}
+    for pkg in ("numpy", "jax", "jaxlib", "torch", "mpmath", "python-flint", "gmpy2", "sympy"):
+        try:
+            out[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:
+            out[pkg] = None
+    return out
+
+
+def machine() -> dict[str, Any]:
+    cpu = None
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"platform": platform.platform(), "cpu": cpu, "cpus": os.cpu_count()}
+
+
+def median(xs: list[float]) -> float:
+    s = sorted(xs)
+    n = len(s)
+    return s[n // 2] if n % 2 else 0.5 * (s[n // 2 - 1] + s[n // 2])
+
+
+PAIRS = [  # (label, numerator case, denominator case): ratio = numerator speed / denominator speed
+    *((f"np / jax, {t}, sampled:{M}", f"np|{t}|sampled:{M}", f"jax|{t}|sampled:{M}")
+      for t in ("interval", "deep ball N=4") for M in (1024, 65536)),
+    *((f"np / torch, {t}, sampled:{M}", f"np|{t}|sampled:{M}", f"torch|{t}|sampled:{M}")
+      for t in ("interval", "deep ball N=4") for M in (1024, 65536)),
+    *((f"np / numpy-hand, {t}, sampled:{M}", f"np|{t}|sampled:{M}", f"numpy-hand|{t}|sampled:{M}")
+      for t in ("interval", "deep ball N=4") for M in (1024, 65536)),
+    ("np / numpy-hand, full x 10^4 trajectories", "np|interval|full x 10^4 trajectories",
+     "numpy-hand|interval|full x 10^4 trajectories"),
+    (f"arb / mp at {MP_DPS} digits = 169 bits", "arb|interval|full", "mp|interval|full"),
+]
+
+
+def table(summary: dict[str, Any], ratios: dict[str, Any]) -> str:
+    lines = ["| case | engine | steps | traj | median s | steps/s |", "|---|---|---:|---:|---:|---:|"]
+    for case, s in summary.items():
+        eng, tgt, batch = case.split("|")
+        if s.get("skipped"):
+            lines.append(f"| {tgt}, {batch} | {eng} | | | {s['skipped']} | |")
             continue
-        print(f"{k:28s} {r['steps']:8d} {r.get('trajectories', 1):6d} {r['seconds']:9.3f} {r['steps_per_s']:12.1f}")
-    print()
-    for k, v in ratios.items():
-        rounds = f"  rounds {paired[k]['rounds']}" if k in paired else ""
-        print(f"{k:30s} {('n/a' if v is None else f'{v:.2f}'):>8s}  target {targets[k]:5s}  "
-              f"{'met' if met[k] else ('n/a' if met[k] is None else 'NOT met')}{rounds}")
-    Path(args.output).write_text(json.dumps(doc, indent=1) + "\n")
-    print(f"\nwrote {args.output}")
-    return 0
+        T = CASES[case][5]
+        lines.append(f"| {tgt}, {batch} | {eng} | {s['steps']} | {T} | {s['median_seconds']:.3f} | "
+                     f"{s['steps'] / s['median_seconds']:.0f} |")
+    lines += ["", "| ratio (speed; median of back-to-back repetitions) | median | min | max | n |",
+              "|---|---:|---:|---:|---:|"]
+    for label, r in ratios.items():
+        if r is None:
+            lines.append(f"| {label} | n/a (not installed) | | | |")
+        else:
+            xs = r["rounds"]
+            lines.append(f"| {label} | {r['median']:.2f} | {min(xs):.2f} | {max(xs):.2f} | {len(xs)} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--quick", action="store_true", help="a tenth of the steps")
+    ap.add_argument("-o", "--output", default=str(ROOT / "benchmarks" / "results.json"))
+    ap.add_argument("--only", default="", help="comma-separated substrings: run matching cases only")
+    ap.add_argument("--reps", type=int, default=5, help="back-to-back repetitions per pair and round")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--steps", help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.child:
+        child(a.child.split(","), [int(x) for x in a.steps.split(",")], a.reps)
+        return
+    env, removed = child_env()
+    pairs = [(lab, n, d) for lab, n, d in PAIRS
+             if not a.only or any(x in n or x in d for x in a.only.split(","))]
+    steps = {c: max(2, int(CASES[c][4] * (QUICK_SCALE if a.quick else 1))) for _, n, d in pairs for c in (n, d)}
+    load_before = os.getloadavg()
+    t_start = time.time()
+    rng = random.Random(0)
+    secs: dict[str, list[float]] = {c: [] for c in steps}
+    skipped: dict[str, str] = {}
+    import importlib.util
+
+    for c in steps:                       # an engine whose package is absent: no child at all
+        if CASES[c][1] in ("torch", "jax") and importlib.util.find_spec(CASES[c][1]) is None:
+            skipped[c] = "not installed"
+    pairs_run = [p for p in pairs if p[1] not in skipped and p[2] not in skipped]
+    per_pair: dict[str, list[float]] = {lab: [] for lab, _, _ in pairs}
+    warm: dict[str, list[float]] = {c: [] for c in steps}
+    for rnd in range(a.rounds):
+        order = pairs_run[:]
+        rng.shuffle(order)
+        for lab, num, den in order:
+            res = run_child([num, den], [steps[num], steps[den]], a.reps, env)
+            for c, why in res["skipped"].items():
+                skipped[c] = why
+            for c, ws in res.get("warmup_seconds", {}).items():
+                warm[c].append(ws)
+            sn, sd = res["seconds"][num], res["seconds"][den]
+            secs[num] += sn
+            secs[den] += sd
+            # speed ratio of each back-to-back repetition: (steps_n / s_n) / (steps_d / s_d)
+            per_pair[lab] += [(steps[num] / x) / (steps[den] / y) for x, y in zip(sn, sd)]
+            print(f"round {rnd + 1}/{a.rounds}  {lab:48s} "
+                  + (f"skipped ({', '.join(res['skipped'])})" if res["skipped"] else
+                     " ".join(f"{(steps[num] / x) / (steps[den] / y):.2f}" for x, y in zip(sn, sd))),
+                  file=sys.stderr, flush=True)
+    summary: dict[str, Any] = {}
+    for c, n_steps in steps.items():
+        if c in skipped:
+            summary[c] = {"skipped": skipped[c]}
+            continue
+        summary[c] = {"steps": n_steps, "trajectories": CASES[c][5], "median_seconds": median(secs[c]),
+                      "runs": len(secs[c]), "seconds_all": [round(x, 5) for x in secs[c]],
+                      "warmup_seconds_median": median(warm[c])}
+    ratios: dict[str, Any] = {}
+    for lab, num, den in pairs:
+        rr = per_pair[lab]
+        ratios[lab] = {"median": median(rr), "rounds": [round(x, 3) for x in rr]} if rr else None
+    out = {
+        "command": " ".join(["python", "benchmarks/bench_engines.py", *sys.argv[1:]]),
+        "machine": machine(), "versions": versions(),
+        "load_average_before": load_before, "load_average_after": os.getloadavg(),
+        "wall_seconds": round(time.time() - t_start, 1),
+        "threads": "pinned to 1 in every child (BLAS, OpenMP, XLA, torch)",
+        "openblas_coretype_removed_for_children": removed,
+        "mp_dps": MP_DPS, "arb_bits": 169,
+        "protocol": ("one fresh process per pair and round (allocator thresholds fixed); warm-up runs of the "
+                     "same length; the pair's two engines timed back to back, order alternating, --reps times; "
+                     "rounds interleaved in shuffled order; medians of seconds and of the per-repetition ratios"),
+        "rounds": a.rounds, "reps": a.reps,
+        "cases": summary, "ratios": ratios,
+    }
+    Path(a.output).write_text(json.dumps(out, indent=1) + "\n")
+    print(table(summary, ratios))
+    print(f"\nload average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}; "
+          f"{a.rounds} rounds x {a.reps} repetitions; written to {a.output}")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -1,6 +1,6 @@
 """The arb engine: rigorous enclosures of every w_t with python-flint's Arb balls.
 
-Why Arb and not mpmath.iv: DESIGN section 5 (mpmath's interval context is
+Why Arb and not mpmath.iv (mpmath's interval context is
 guaranteed for little beyond basic arithmetic; iv.exp has been seen not to enclose).
 Arb's ball operations are rigorous: every result contains the exact result for
 every point of the input balls.
@@ -57,7 +57,8 @@ Exact bounds: :func:`ball_bounds` turns a ball into rationals lo <= x <= hi
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import sympy
 from flint import arb, arb_poly, ctx, fmpq, fmpz
@@ -71,10 +72,12 @@ from relu_pointwise.symbolic.spec import Spec, Training
 from .arb_balls import ball_bounds
 from .evaluator import Backend, compile_expr
 from .trajectory import CellStep, StepSource, Trajectory
+from .values import ArbFormat
 
 DEFAULT_PREC = 128
 
-_FUNCS = {"log": arb.log, "exp": arb.exp, "asin": arb.asin, "acos": arb.acos, "atan": arb.atan,
+_FUNCS: dict[str, Callable[[Any], Any]] = {
+          "log": arb.log, "exp": arb.exp, "asin": arb.asin, "acos": arb.acos, "atan": arb.atan,
           "sin": arb.sin, "cos": arb.cos, "tan": arb.tan, "sinh": arb.sinh, "cosh": arb.cosh,
           "atanh": arb.atanh, "asinh": arb.asinh}
 
@@ -206,6 +209,8 @@ class _RationalStep:
 
     def __init__(self, f: PieceForms, es: arb, scale_q: mpq) -> None:
         gq, lq = f.grad_q, f.loss_q
+        if gq is None or lq is None:
+            raise TypeError("_RationalStep: the piece has no rational form (PieceForms.rational is False)")
         self.es = None if (es.is_exact() and es == 1) else es
         polys = [_coeffs_arb(gq.num), _coeffs_arb(gq.den), _coeffs_arb(lq.num, scale_q), _coeffs_arb(lq.den)]
         polys = [[arb(0)] + cs[1:] if cs[0] is None else cs for cs in polys]
@@ -229,9 +234,9 @@ class ArbPieces:
     def __init__(self, forms: Sequence[PieceForms], scale=1) -> None:
         self.forms = list(forms)
         self.lo_q = [to_mpq(f.w_lo) for f in self.forms]
-        self.hi_q = [None if f.w_hi is None else to_mpq(f.w_hi) for f in self.forms]
+        self.hi_q: list[mpq | None] = [None if f.w_hi is None else to_mpq(f.w_hi) for f in self.forms]
         self.lo = [arb_from_rational(q) for q in self.lo_q]
-        self.hi = [None if q is None else arb_from_rational(q) for q in self.hi_q]
+        self.hi: list[arb | None] = [None if q is None else arb_from_rational(q) for q in self.hi_q]
         self.scale = arb_from_rational(to_mpq(scale))
         self.loss_f, self.grad_f, self.hess_f = [], [], []
         self.at_lo: dict[int, tuple] = {}
@@ -250,9 +255,9 @@ class ArbPieces:
         self._k = 0
         self.straddles = 0
         self.scale_q = to_mpq(scale)
-        self._eta = None                    # the eta ball the fast steps were prepared for
-        self._fast: list = []
-        self._prev = None                   # the last result of loss_step()/run() and its relative accuracy
+        self._eta: arb | None = None        # the eta ball the fast steps were prepared for
+        self._fast: list[_RationalStep | None] = []
+        self._prev: arb | None = None       # the last result of loss_step()/run() and its relative accuracy
         self._prev_bits = 0
 
     def _prepare(self, eta: arb) -> None:
@@ -271,7 +276,8 @@ class ArbPieces:
         out = []
         for k in range(len(self.forms)):
             below = bool(x < self.lo[k])
-            above = self.hi[k] is not None and bool(x >= self.hi[k])
+            hi = self.hi[k]
+            above = hi is not None and bool(x >= hi)
             if not below and not above:
                 out.append(k)
         if not bool(x >= self.lo[0]):
@@ -281,7 +287,8 @@ class ArbPieces:
     def clip(self, k: int, x: arb) -> arb:
         lo, hi = ball_bounds(x)
         a = max(lo, self.lo_q[k])
-        b = hi if self.hi_q[k] is None else min(hi, self.hi_q[k])
+        hi_k = self.hi_q[k]
+        b = hi if hi_k is None else min(hi, hi_k)
         return _ball_between(a, b)
 
     def locate(self, x: arb) -> int | list[int]:
@@ -301,7 +308,8 @@ class ArbPieces:
 
     def inside_closed(self, k: int, x: arb) -> bool:
         lo, hi = ball_bounds(x)
-        return lo >= self.lo_q[k] and (self.hi_q[k] is None or hi <= self.hi_q[k])
+        hi_k = self.hi_q[k]
+        return lo >= self.lo_q[k] and (hi_k is None or hi <= hi_k)
 
     def _at_lo_point(self, k: int, x: arb) -> bool:
         """x is the exact point w_lo(k)."""
@@ -323,29 +331,30 @@ class ArbPieces:
                 y = self._mean_value(k, x, y, es)
             return y
         self.straddles += 1
-        out = None
+        out: arb | None = None
         for j in k:
             c = self.clip(j, x)
             v = c - es * self.grad_f[j](c)
             out = v if out is None else out.union(v)
-        return out
+        return _union_found(out, x)
 
     def loss_step(self, x: arb, eta: arb) -> tuple[arb, arb]:
         """(enclosure of scale L(x), enclosure of Phi(x)) with one piece decision.
 
         Decided inside a rational piece (the common case): Phi(x) = x - es (N(x)/D(x)),
         es = eta scale, by Horner on balls with the coefficients prepared once
-        (:class:`_RationalStep`), and scale L(x) = (scale N_L)(x)/D_L(x) likewise; the mean-value form is added exactly as in :meth:`step` when
-        the plain form lost more than one bit.  Otherwise :meth:`loss` and :meth:`step`.
+        (:class:`_RationalStep`), and scale L(x) = (scale N_L)(x)/D_L(x) likewise; the mean-value
+        form is added exactly as in :meth:`step` when the plain form lost more than one bit.
+        Otherwise :meth:`loss` and :meth:`step`.
         """
         if eta is not self._eta:
             self._prepare(eta)
-        k = self._k
-        hi = self.hi[k]
-        if not (x >= self.lo[k] and (hi is None or x < hi)):
+        k: int | list[int] = self._k
+        hi = self.hi[self._k]
+        if not (x >= self.lo[self._k] and (hi is None or x < hi)):
             k = self.locate(x)
         fs = self._fast[k] if isinstance(k, int) else None
-        if fs is None or (k in self.at_lo and self._at_lo_point(k, x)):
+        if fs is None or not isinstance(k, int) or (k in self.at_lo and self._at_lo_point(k, x)):
             return self.loss(x), self.step(x, eta)
         y = x - fs.delta(x)
         xb = self._prev_bits if x is self._prev else x.rel_accuracy_bits()
@@ -370,8 +379,20 @@ class ArbPieces:
         lo, hi, fast, at_lo = self.lo, self.hi, self._fast, self.at_lo
         wapp = ws.append
         lapp = None if losses is None else losses.append
-        k = None
-        lok = hik = gn = gd = ln = ld = gnc = gdc = lnc = ldc = es = None
+        # the current piece's bounds and prepared coefficients (None: no piece decided yet)
+        k: Any = None
+        lok: Any = None
+        hik: Any = None
+        gn: Any = None
+        gd: Any = None
+        ln: Any = None
+        ld: Any = None
+        gnc: Any = None
+        gdc: Any = None
+        lnc: Any = None
+        ldc: Any = None
+        es: Any = None
+        lv: Any = None
         gnk = gdk = lnk = ldk = -1
         atk = False
         xb = x.rel_accuracy_bits()
@@ -429,17 +450,25 @@ class ArbPieces:
             return self.scale * self.at_lo[k][0]
         if isinstance(k, int):
             return self.scale * self.loss_f[k](x)
-        out = None
+        out: arb | None = None
         for j in k:
             v = self.loss_f[j](self.clip(j, x))
             out = v if out is None else out.union(v)
-        return self.scale * out
+        return self.scale * _union_found(out, x)
+
+
+def _union_found(out: arb | None, x: arb) -> arb:
+    """The union over the pieces a ball meets; :meth:`ArbPieces.met` returns at least one
+    piece or raises, so an empty union is a bug, reported as an enclosure failure."""
+    if out is None:
+        raise EnclosureError(f"arb engine: the ball {x} meets no piece of the derived loss")
+    return out
 
 
 def _check(t: int, b: arb, what: str = "w") -> arb:
     if not b.is_finite():
         raise EnclosureError(f"arb engine: the enclosure of {what}_{t} is not finite ({b}); the derived "
-                             f"formula cannot be evaluated on the ball (raise --prec)")
+                             f"formula cannot be evaluated on the ball (raise prec)")
     return b
 
 
@@ -513,7 +542,7 @@ def batch_loss_arb(a: Sequence[arb], x: arb, r: sympy.Rational) -> arb:
     p = int(r) if r.is_integer else arb(fmpq(int(r.p), int(r.q)))
     s = arb(0)
     for ai in a:
-        if ai.is_zero():  # g(x_i) = 0: f = 1/2 = f°, error 0 (DESIGN section 1)
+        if ai.is_zero():  # g(x_i) = 0: f = 1/2 = f°, error 0 (docs/mathematics.md, section 1)
             continue
         s = s + _pos_power(half - x * ai, p)
     return s / len(a)
@@ -538,19 +567,22 @@ def run_arb(spec: Spec, training: Training, steps: int, *, prec: int = DEFAULT_P
             progress: Callable[[int], None] | None = None) -> Trajectory:
     """Rigorous enclosures of w_t and L(w_t) for every batch variant; rows (t, ball, ball)."""
     if steps < 0:
-        raise SpecError(f"--steps: must be >= 0, got {steps}")
+        raise SpecError(f"steps: must be >= 0, got {steps}")
     if prec < 16 or prec > 1_000_000:
-        raise SpecError(f"--prec: must be between 16 and 1000000 bits, got {prec}")
+        raise SpecError(f"prec: must be between 16 and 1000000 bits, got {prec}")
     src = source if source is not None else StepSource(spec, training, steps, data=data, derivation=derivation)
     compiled: dict[Any, ArbPieces] = {}
     with ctx.workprec(prec):
         e = arb_from_rational(to_mpq(training.eta))
         x = arb_from_rational(to_mpq(training.w0))
-        ws, losses = [x], []
+        ws: list[arb] = [x]
+        losses: list[arb] = []
         r = spec.r
         if src.kind == "full":
             # one derivation for every step: the loop runs inside ArbPieces.run, in chunks (progress)
             step0 = src.step(0)
+            if not isinstance(step0, CellStep):   # a full batch is one cell step: a bug otherwise
+                raise TypeError("arb engine: a full-batch source gave a point step")
             P = compiled[step0.key] = ArbPieces(step0.forms, step0.scale)
             t, chunk = 0, (steps if progress is None else 1000)
             while t < steps:
@@ -564,9 +596,10 @@ def run_arb(spec: Spec, training: Training, steps: int, *, prec: int = DEFAULT_P
             for t in range(steps + 1):
                 step = src.step(t)
                 if isinstance(step, CellStep):
-                    P = compiled.get(step.key)
-                    if P is None:
-                        P = compiled[step.key] = ArbPieces(step.forms, step.scale)
+                    found = compiled.get(step.key)
+                    if found is None:
+                        found = compiled[step.key] = ArbPieces(step.forms, step.scale)
+                    P = found
                     if t == steps:
                         losses.append(_check(t, P.loss(x), "L"))
                         break
@@ -582,7 +615,8 @@ def run_arb(spec: Spec, training: Training, steps: int, *, prec: int = DEFAULT_P
                 ws.append(x)
                 if progress is not None:
                     progress(t + 1)
-        meta = {"prec": prec, "digits": max(5, int(prec * 0.30103)),
+        meta: dict[str, Any] = {"prec": prec, "digits": max(5, int(prec * 0.30103)),
                 "straddles": sum(P.straddles for P in compiled.values()),
                 "max_rad": str(max(b.rad() for b in ws).str(3))}     # radii are exact: comparisons decided
-    return Trajectory("arb", spec, training, list(range(len(ws))), ws, losses, meta)
+    return Trajectory("arb", spec, training, list(range(len(ws))), ws, losses, meta,
+                      ArbFormat(int(meta["digits"])))

@@ -1,4 +1,4 @@
-"""The shared mini-batches (DESIGN section 4): every engine reads the same points.
+"""The shared mini-batches (docs/mathematics.md, section 4): every engine reads the same points.
 
 A :class:`BatchSchedule` is built once from ``(spec, training, steps, data=None)``
 and answers, for every step ``t = 0, 1, 2, ...``:
@@ -45,8 +45,8 @@ from typing import Any
 
 import numpy as np
 import sympy
-
 from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.limits import FILE_BYTES
 
 __all__ = ["BatchSchedule", "inner_float_bounds", "load_points"]
 
@@ -74,15 +74,35 @@ def inner_float_bounds(lo, hi) -> tuple[np.ndarray, np.ndarray]:
     return np.array(lo_f), np.array(hi_f)
 
 
+def _needs_clip(lo_f: np.ndarray, hi_f: np.ndarray) -> bool:
+    """Whether fl(lo + fl((hi - lo) u)) can leave [lo, hi] for a double u in [0, 1).
+
+    Both roundings are monotone in u, so the largest point is the one at the largest u,
+    1 - 2^-53, and the smallest is lo itself (u = 0): one evaluation decides for all
+    points whether the clip of the stream's definition can change anything.
+    """
+    top = lo_f + (hi_f - lo_f) * (1.0 - 2.0 ** -53)
+    return bool((top > hi_f).any())
+
+
+def _fill_points(gen: np.random.Generator, out: np.ndarray, lo_f: np.ndarray, hi_f: np.ndarray,
+                 clip: bool) -> None:
+    """The next ``out.size`` doubles of the stream, made points in place (out (..., d))."""
+    gen.random(out=out.reshape(-1))
+    out *= hi_f - lo_f
+    out += lo_f
+    if clip:
+        np.clip(out, lo_f, hi_f, out=out)
+
+
 def _stream_points(seed: int, start: int, count: int, lo_f: np.ndarray, hi_f: np.ndarray) -> np.ndarray:
     """Stream points start .. start+count-1 (see the module docstring), shape (count, d)."""
     d = lo_f.shape[0]
     bg = np.random.PCG64(seed)
     if start:
         bg.advance(start * d)
-    u = np.random.Generator(bg).random((count, d))
-    x = lo_f + (hi_f - lo_f) * u
-    np.clip(x, lo_f, hi_f, out=x)
+    x = np.empty((count, d))
+    _fill_points(np.random.Generator(bg), x, lo_f, hi_f, _needs_clip(lo_f, hi_f))
     return x
 
 
@@ -96,6 +116,8 @@ def load_points(data: Any, spec) -> np.ndarray:
         p = Path(data)
         name = p.name
         suffix = p.suffix.lower()
+        if p.is_file() and p.stat().st_size > FILE_BYTES.value:   # before reading it (limits.py)
+            raise SpecError(f"data file {name!r}: {p.stat().st_size} bytes exceed the limit {FILE_BYTES.value} bytes")
         if suffix == ".npy":
             try:
                 arr = np.load(p, allow_pickle=False)
@@ -121,6 +143,8 @@ def load_points(data: Any, spec) -> np.ndarray:
                 if len(cells) != d:
                     raise SpecError(f"data file {name!r}: row {k} has {len(cells)} values, the domain has dimension {d}")
                 try:
+                    if not all(c.isascii() for c in cells):   # float() also reads Arabic-Indic and full-width digits
+                        raise ValueError("not ASCII")
                     rows.append([float(c) for c in cells])
                 except ValueError:
                     raise SpecError(f"data file {name!r}: row {k} is not a row of numbers: {line.strip()[:60]!r}") from None
@@ -149,7 +173,7 @@ def load_points(data: Any, spec) -> np.ndarray:
     hi_f = np.array([float(b) for b in hi])
     # cheap float screen, then the exact check on the candidates near the boundary
     suspect = ((arr <= lo_f) | (arr >= hi_f)).any(axis=1)
-    for k in np.flatnonzero(suspect):
+    for k in np.flatnonzero(suspect).tolist():
         for i in range(d):
             v = Fraction(float(arr[k, i]))
             if not lo[i] <= v <= hi[i]:
@@ -174,8 +198,11 @@ class BatchSchedule:
         self._chunks: OrderedDict[int, np.ndarray] = OrderedDict()
         self._perms: OrderedDict[int, np.ndarray] = OrderedDict()
         self.data: np.ndarray | None = None
+        self._clip = _needs_clip(self.lo_f, self.hi_f)
+        self._gen: np.random.Generator | None = None
+        self._gen_pos = 0
         if data is not None and self.kind != "dataset":
-            raise SpecError(f"data: a data file needs --batch dataset:N,M, not {self.batch.text()}")
+            raise SpecError(f"data: a data file needs batch dataset:N,M, not {self.batch.text()}")
         if self.kind == "sampled":
             self.M = self.batch.M
             self.chunk_steps = max(1, _CHUNK_DOUBLES // (self.M * self.dim))
@@ -194,7 +221,7 @@ class BatchSchedule:
         elif self.kind == "cyclic":
             self.K = self.batch.K
         elif self.kind != "full":
-            raise SpecError(f"--batch: unknown variant {self.kind!r}")
+            raise SpecError(f"batch: unknown variant {self.kind!r}")
 
     # ------------------------------------------------------------ points
     def _chunk(self, c: int) -> np.ndarray:
@@ -236,7 +263,7 @@ class BatchSchedule:
         if self.kind == "sampled":
             c, i = divmod(t, self.chunk_steps)
             return self._chunk(c)[i]
-        if self.kind == "dataset":
+        if self.kind == "dataset" and self.data is not None:
             return self.data[self.indices(t)]
         raise ValueError(f"points(): batch kind {self.kind} has no points (use cell(t))")
 
@@ -253,6 +280,32 @@ class BatchSchedule:
                 t += n
             return out
         return np.stack([self.points(t) for t in range(t0, t1)]) if t1 > t0 else np.empty((0, self.M, self.dim))
+
+    def draw_block(self, t0: int, t1: int, out: np.ndarray) -> np.ndarray:
+        """Points of steps t0 .. t1-1 (sampled only) drawn straight into ``out`` (t1 - t0, M, d).
+
+        The same stream points as :meth:`points` (the module docstring's contract), made in
+        place in the caller's buffer: consecutive blocks continue one generator, any other
+        start advances a fresh one; the clip is skipped when it cannot change a point
+        (:func:`_needs_clip`).  Nothing is cached.
+        """
+        if self.kind != "sampled":
+            raise ValueError(f"draw_block(): batch kind {self.kind} does not draw points")
+        start = int(t0) * self.M * self.dim
+        if self._gen is None or self._gen_pos != start:
+            bg = np.random.PCG64(self.seed)
+            if start:
+                bg.advance(start)
+            self._gen = np.random.Generator(bg)
+        _fill_points(self._gen, out, self.lo_f, self.hi_f, self._clip)
+        self._gen_pos = start + out.size
+        return out
+
+    def dataset_points(self) -> np.ndarray:
+        """The dataset, shape (N, d) (dataset only; read-only)."""
+        if self.data is None:
+            raise ValueError(f"dataset_points(): batch kind {self.kind} has no dataset")
+        return self.data
 
     def index_block(self, t0: int, t1: int) -> np.ndarray:
         """Dataset indices of steps t0 .. t1-1, shape (t1 - t0, M) (dataset only)."""

@@ -9,7 +9,8 @@ backend's one-argument functions.  Constant sub-expressions are folded when comp
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import sympy
 

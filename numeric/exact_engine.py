@@ -20,18 +20,28 @@ Non-integer r (or pi in the loss) makes the map irrational: a SpecError says so.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from gmpy2 import mpq
 
 from relu_pointwise.symbolic.errors import SpecError
-from relu_pointwise.symbolic.iterate import (DEFAULT_MAX_DIGITS, digits, exact_eta, iterate_exact, require_rational,
-                              select_piece, to_mpq)
+from relu_pointwise.symbolic.iterate import (
+    DEFAULT_MAX_DIGITS,
+    RationalFunction,
+    digits,
+    exact_eta,
+    iterate_exact,
+    require_rational,
+    select_piece,
+    to_mpq,
+)
 from relu_pointwise.symbolic.loss import Derivation
 from relu_pointwise.symbolic.numbers import rational_text
 from relu_pointwise.symbolic.spec import Spec, Training
 
 from .trajectory import CellStep, StepSource, Trajectory
+from .values import ExactFormat
 
 HALF = mpq(1, 2)
 
@@ -66,13 +76,21 @@ def _integer_r(spec: Spec) -> int:
     return int(spec.r)
 
 
+def _rational(fn: RationalFunction | None) -> RationalFunction:
+    """A piece's rational form; ``require_rational`` has checked that every piece has one,
+    so None here is a bug in that check (not bad input)."""
+    if fn is None:
+        raise TypeError("exact engine: a piece passed require_rational without a rational form")
+    return fn
+
+
 def run_exact(spec: Spec, training: Training, steps: int, *, data: Any = None,
               max_digits: int = DEFAULT_MAX_DIGITS, derivation: Derivation | None = None,
               source: StepSource | None = None,
               progress: Callable[[int], None] | None = None) -> Trajectory:
     """Exact gradient descent for up to ``steps`` steps (fewer if the numbers outgrow ``max_digits``)."""
     if steps < 0:
-        raise SpecError(f"--steps: must be >= 0, got {steps}")
+        raise SpecError(f"steps: must be >= 0, got {steps}")
     eta = exact_eta(training.eta)
     kind = training.batch.kind
     src = source if source is not None else StepSource(spec, training, steps, data=data, derivation=derivation)
@@ -82,13 +100,14 @@ def run_exact(spec: Spec, training: Training, steps: int, *, data: Any = None,
         it = iterate_exact(d, eta, training.w0, steps, max_digits=max_digits, progress=progress)
         forms = require_rational(d)
         ws = it.ws
-        losses = [forms[select_piece(forms, x)].loss_q(x) for x in ws]
+        losses: list[mpq] = [_rational(forms[select_piece(forms, x)].loss_q)(x) for x in ws]
         meta.update(complete=it.complete, reason=it.reason, num_digits=it.num_digits,
                     den_digits=it.den_digits, pieces=it.pieces)
-        return Trajectory("exact", spec, training, list(range(len(ws))), ws, losses, meta)
+        return Trajectory("exact", spec, training, list(range(len(ws))), ws, losses, meta, ExactFormat())
 
     x = to_mpq(training.w0)
-    ws, losses = [x], []
+    ws = [x]
+    losses = []
     nd_list, dd_list = [digits(x.numerator)], [digits(x.denominator)]
     r_int = _integer_r(spec) if src.points else None
     complete, reason = True, ""
@@ -97,11 +116,13 @@ def run_exact(spec: Spec, training: Training, steps: int, *, data: Any = None,
         if isinstance(step, CellStep):
             forms = require_rational(step.derivation, step.forms)
             piece = forms[select_piece(forms, x)]
-            losses.append(step.scale * piece.loss_q(x))
+            losses.append(step.scale * _rational(piece.loss_q)(x))
             if t == steps:
                 break
-            y = x - eta * step.scale * piece.grad_q(x)
+            y = x - eta * step.scale * _rational(piece.grad_q)(x)
         else:
+            if r_int is None:   # a point batch from a source that announced none: a bug
+                raise TypeError("exact engine: a point batch without integer r")
             losses.append(batch_loss_exact(step.a, x, r_int))
             if t == steps:
                 break
@@ -118,4 +139,4 @@ def run_exact(spec: Spec, training: Training, steps: int, *, data: Any = None,
         if progress is not None:
             progress(t + 1)
     meta.update(complete=complete, reason=reason, num_digits=nd_list, den_digits=dd_list)
-    return Trajectory("exact", spec, training, list(range(len(ws))), ws, losses, meta)
+    return Trajectory("exact", spec, training, list(range(len(ws))), ws, losses, meta, ExactFormat())

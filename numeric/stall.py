@@ -1,4 +1,4 @@
-"""What a fixed dataset does to gradient descent (DESIGN section 3, mini-batches).
+"""What a fixed dataset does to gradient descent (docs/mathematics.md, section 4).
 
 With a_i = |g(x_i)| over the data and m = min_i a_i > 0, the per-point errors
 (1/2 - w a_i)_+ all vanish once w >= theta = 1/(2m), and then every gradient is 0:
@@ -77,7 +77,7 @@ def dataset_stall(spec, points: np.ndarray, w_last: float) -> dict:
     data_err = max(max(HALF - wl * abs(g), 0) if g != 0 else 0 for g in gs)
     out = {"N": len(xs), "min_abs_g": m, "theta": theta, "w_last": wl,
            "below_theta": wl < theta, "max_data_error": data_err}
-    if witness is not None:
+    if witness is not None and gw is not None:
         out.update({"witness": witness, "witness_g": gw,
                     "witness_error": HALF - wl * abs(gw),
                     "witness_error_limit_lower": HALF - theta * abs(gw)})
@@ -88,7 +88,9 @@ def stall_text(report: dict, r: sympy.Rational) -> str:
     """The stall, said plainly, in a few lines."""
     if report.get("theta") is None:
         return f"dataset: {report['summary']}"
-    f = lambda v: f"{float(v):.6g}"
+    def f(v: object) -> str:
+        return f"{float(v):.6g}"  # type: ignore[arg-type]
+
     lines = [
         f"dataset: {report['N']} fixed points; min |g(x_i)| = {f(report['min_abs_g'])}, so w_t stalls at "
         f"theta = 1/(2 min|g(x_i)|) = {f(report['theta'])}"

@@ -25,7 +25,9 @@ exact forward pass ``spec.network.level`` at the float64 points of
 """
 from __future__ import annotations
 
+import base64
 import csv
+import html
 import io
 import json
 from dataclasses import dataclass, field
@@ -33,6 +35,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import sympy
 from gmpy2 import mpq
 
@@ -43,9 +46,7 @@ from relu_pointwise.symbolic.spec import Spec, Training
 from relu_pointwise.symbolic.targets import Domain
 
 from .batches import BatchSchedule
-
-ENGINES = ("exact", "mp", "arb", "np")
-
+from .values import FloatFormat, ValueFormat, format_mpq
 
 # ====================================================================== derivations of cells
 
@@ -130,6 +131,8 @@ class StepSource:
         if self.kind == "dataset":
             idx = self.schedule.indices(t)
             data = self.schedule.data
+            if data is None:   # a dataset schedule always holds its points: a bug
+                raise TypeError("StepSource: a dataset schedule without data")
             out = []
             for i in idx.tolist():
                 v = self._g_rows.get(i)
@@ -162,16 +165,23 @@ def mpf_to_mpq(x) -> mpq:
     return -v if sign else v
 
 
-def format_mpq(x: mpq) -> str:
-    x = mpq(x)
-    return str(x.numerator) if x.denominator == 1 else f"{x.numerator}/{x.denominator}"
-
-
 # ====================================================================== the record
 
-@dataclass
+@dataclass(repr=False)
 class Trajectory:
-    """One engine's run: rows (t, w_t, L(w_t)) with engine-native values.
+    """One engine's run, the one result type of every engine.
+
+    Rows t = ``ts[i]`` with the engine's native values (``fmt`` prints, floats and,
+    for rigorous types, bounds them):
+
+    * ``ws[i]``: w_t;
+    * ``losses[i]``: the loss of step t's batch at w_t (module docstring): the
+      population loss for full batch, the slab's normalized loss (cyclic), the batch
+      mean (sampled, dataset);
+    * ``L``: the population loss L(w_t) = integral phi(|f(w_t,x) - f°(x)|) dmu at every
+      row (``population``; ``None`` at a row where the engine has no answer, such as
+      the exact ball below w*); for a full batch it is ``losses`` itself;
+    * ``batch_loss``: ``losses`` for a mini-batch run, ``None`` for a full batch.
 
     ``meta`` holds engine facts (dps, prec, exact digit counts, stop reason, ...).
     """
@@ -183,6 +193,8 @@ class Trajectory:
     ws: list[Any]
     losses: list[Any]
     meta: dict[str, Any] = field(default_factory=dict)
+    fmt: ValueFormat = field(default_factory=FloatFormat)
+    population: list[Any] | None = None
 
     def __len__(self) -> int:
         return len(self.ts)
@@ -194,35 +206,79 @@ class Trajectory:
     def last(self) -> tuple[int, Any, Any]:
         return self.ts[-1], self.ws[-1], self.losses[-1]
 
+    @property
+    def minibatch(self) -> bool:
+        return self.training.batch.kind != "full"
+
+    @property
+    def L(self) -> list[Any]:
+        """The population loss L(w_t) at every row (None where not available)."""
+        if not self.minibatch:
+            return self.losses
+        return self.population if self.population is not None else [None] * len(self.ts)
+
+    @property
+    def batch_loss(self) -> list[Any] | None:
+        """Step t's mini-batch (or slab) loss at w_t; None for a full-batch run."""
+        return self.losses if self.minibatch else None
+
+    # ---------------------------------------------------------- float view
+    @property
+    def t_array(self) -> np.ndarray:
+        return np.asarray(self.ts, dtype=np.int64)
+
+    @property
+    def w_float(self) -> np.ndarray:
+        return np.array([self.fmt.to_float(v) for v in self.ws], dtype=np.float64)
+
+    @property
+    def L_float(self) -> np.ndarray:
+        return np.array([self.fmt.to_float(v) for v in self.L], dtype=np.float64)
+
+    @property
+    def batch_loss_float(self) -> np.ndarray | None:
+        bl = self.batch_loss
+        return None if bl is None else np.array([self.fmt.to_float(v) for v in bl], dtype=np.float64)
+
+    def subsample(self, every: int) -> Trajectory:
+        """The rows t = 0, every, 2 every, ... and always the last one."""
+        every = int(every)
+        if every <= 1 or not self.ts:
+            return self
+        keep = [i for i, t in enumerate(self.ts) if t % every == 0 or i == len(self.ts) - 1]
+        pop = None if self.population is None else [self.population[i] for i in keep]
+        return Trajectory(self.engine, self.spec, self.training, [self.ts[i] for i in keep],
+                          [self.ws[i] for i in keep], [self.losses[i] for i in keep], dict(self.meta),
+                          self.fmt, pop)
+
     # ---------------------------------------------------------- text
     def value_text(self, v: Any) -> str:
-        if v is None:
-            return ""
-        if self.engine == "exact":
-            return format_mpq(v)
-        if self.engine == "mp":
-            import mpmath
+        return self.fmt.text(v)
 
-            return mpmath.nstr(v, int(self.meta.get("dps", 50)), strip_zeros=False)
-        if self.engine == "arb":
-            return v.str(int(self.meta.get("digits", 40)), radius=True, more=True)
-        return repr(float(v))
+    def _series(self) -> list[tuple[str, list[Any]]]:
+        out = [("w", self.ws), ("L", self.L)]
+        bl = self.batch_loss
+        if bl is not None:
+            out.append(("batch_loss", bl))
+        return out
 
     def columns(self) -> list[str]:
-        if self.engine == "arb":
-            return ["t", "w", "w_lo", "w_hi", "loss", "loss_lo", "loss_hi"]
-        return ["t", "w", "loss"]
+        cols = ["t"]
+        for name, _ in self._series():
+            cols.append(name)
+            if self.fmt.rigorous_bounds:
+                cols += [name + "_lo", name + "_hi"]
+        return cols
 
     def row(self, i: int) -> dict[str, str]:
-        t, wv, lv = self.ts[i], self.ws[i], self.losses[i]
-        out = {"t": str(t), "w": self.value_text(wv), "loss": self.value_text(lv)}
-        if self.engine == "arb":
-            from .arb_balls import ball_bounds
-
-            lo, hi = ball_bounds(wv)
-            out["w_lo"], out["w_hi"] = format_mpq(lo), format_mpq(hi)
-            lo, hi = ball_bounds(lv)
-            out["loss_lo"], out["loss_hi"] = format_mpq(lo), format_mpq(hi)
+        out = {"t": str(self.ts[i])}
+        for name, values in self._series():
+            v = values[i]
+            out[name] = self.fmt.text(v)
+            if self.fmt.rigorous_bounds:
+                lo, hi = self.fmt.bounds(v) if v is not None else ("", "")
+                out[name + "_lo"] = "" if v is None else format_mpq(lo)
+                out[name + "_hi"] = "" if v is None else format_mpq(hi)
         return out
 
     def header(self) -> dict[str, Any]:
@@ -234,6 +290,52 @@ class Trajectory:
         out = self.header()
         out["columns"] = self.columns()
         out["rows"] = [self.row(i) for i in range(len(self.ts))]
+        return out
+
+    def _summary(self) -> list[tuple[str, str]]:
+        """(label, text) of the last row: t, w_t, L(w_t) and, for a mini-batch run, the batch loss."""
+        t, wv, _ = self.last()
+        lv = self.L[-1]
+        out = [("engine", self.engine), ("target", self.spec.target.text), ("batch", self.training.batch.text()),
+               ("t", str(t)), ("w_t", self.fmt.text(wv)),
+               ("L(w_t)", "n/a" if lv is None else self.fmt.text(lv))]
+        bl = self.batch_loss
+        if bl is not None:
+            out.append(("batch loss", self.fmt.text(bl[-1])))
+        return out
+
+    def __repr__(self) -> str:
+        return (f"<Trajectory {len(self.ts)} rows: "
+                + ", ".join(f"{k}={v}" for k, v in self._summary()) + ">")
+
+    def plot(self, ax: Any = None) -> Any:
+        """L(w_t) against t on log-log axes (t >= 1; ball midpoints for rigorous engines) with the
+        reference slope t^(-1/3). Draws on ``ax`` if given; returns the matplotlib Figure."""
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(4.8, 3.2), dpi=90) if ax is None else ax.figure
+        ax = fig.subplots() if ax is None else ax
+        t = self.t_array.astype(np.float64)
+        lv = np.array([np.nan if v is None else self.fmt.to_float(v) for v in self.L], dtype=np.float64)
+        keep = (t >= 1) & np.isfinite(lv) & (lv > 0)
+        ax.loglog(t[keep], lv[keep], label=f"L(w_t), {self.engine}")
+        if keep.sum() >= 2:
+            t0, l0 = t[keep][0], lv[keep][0]
+            ax.loglog(t[keep], l0 * (t[keep] / t0) ** (-1.0 / 3.0), "--", color="0.5", label="slope -1/3")
+        ax.set_xlabel("t")
+        ax.set_ylabel("L(w_t)")
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        return fig
+
+    def _repr_html_(self) -> str:
+        """Jupyter: the last row as a table, and the loss curve when there are enough rows."""
+        rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>" for k, v in self._summary())
+        out = f"<table>{rows}</table>"
+        if len(self.ts) >= 3:
+            buf = io.BytesIO()
+            self.plot().savefig(buf, format="png")
+            out += f'<img src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}"/>'
         return out
 
     def write_csv(self, path: str | Path) -> None:

@@ -1,10 +1,10 @@
 """The certificate of pointwise convergence: build it, write it.
 
-Schema ``relu-pointwise/certificate``, version 1 (a JSON object)::
+Schema ``relu-pointwise/certificate``, version 2 (a JSON object)::
 
     {
       "schema":  "relu-pointwise/certificate",
-      "version": 1,
+      "version": 2,
       "inputs": {                       every value a string (exact numbers as p/q)
         "spec":   {"target", "domain", "r", "measure"},
         "eta", "w0", "batch",
@@ -20,8 +20,15 @@ Schema ``relu-pointwise/certificate``, version 1 (a JSON object)::
       "rests_on": [claim ids the verdict rests on],
       "verdict":  "certified" | "not certified",
       "scope":    what the verdict covers (all t, or the realized path up to step n),
-      "reason":   one line: why (or why not) certified
+      "reason":   one line: why (or why not) certified,
+      "files":    {name: "sha256:<hex>"}  optional: the files written beside it (plots,
+                  derivation.tex) with their hashes; verify checks those present
     }
+
+Version 2 adds the network's exact weights to the ``construction`` claim's data
+(``data.network``: features, hidden layers' weight and bias, readout, readout_bias,
+head_bias, head_out; as written by ``symbolic.network.Network.to_json``), so the
+checker (:mod:`proofs.check`) checks the network the prover used, from the file alone.
 
 Claim ids: ``construction``, ``monotonicity``, ``asymptotic``, ``growth``, ``entry``,
 ``rate``, ``pointwise:x=...`` (one per point), ``deep_ball_depth`` (deep-ball
@@ -37,6 +44,9 @@ nothing in the file is ever evaluated (:mod:`proofs.verify`).
 from __future__ import annotations
 
 import json
+import os
+import secrets
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -44,6 +54,8 @@ from typing import Any, Sequence
 import sympy
 
 from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.fileout import TMP_MARK, check_overwrite, is_ours, oserror_line, sha256_of
+from relu_pointwise.symbolic.limits import POINTS_MAX, PREC_MAX, STEPS_MAX, exceeded
 from relu_pointwise.symbolic.loss import Derivation, derive
 from relu_pointwise.symbolic.numbers import parse_number, rational_text
 from relu_pointwise.symbolic.spec import Spec, Training
@@ -55,13 +67,13 @@ from .lemmas import Claim, ex
 Q = sympy.Rational
 
 SCHEMA = "relu-pointwise/certificate"
-VERSION = 1
+VERSION = 2
 DEFAULT_STEPS_FULL = 20000
 DEFAULT_STEPS_BATCH = 1000
 DEFAULT_PREC = 128
 EXACT_ITER_STEPS = 64
 EXACT_ITER_DIGITS = 3000
-MAX_POINTS = 400
+MAX_POINTS = POINTS_MAX.value
 
 
 # ====================================================================== points
@@ -69,9 +81,9 @@ MAX_POINTS = 400
 def grid_points(spec: Spec, K: int) -> list[tuple[sympy.Rational, ...]]:
     """K equally spaced values per coordinate, ends included: lo + (hi - lo) i / (K - 1)."""
     if K < 2:
-        raise SpecError(f"--grid: needs at least 2 points per coordinate, got {K}")
+        raise SpecError(f"grid: needs at least 2 points per coordinate, got {K}")
     if K ** spec.dim > MAX_POINTS:
-        raise SpecError(f"--grid: {K}^{spec.dim} points exceed {MAX_POINTS}")
+        raise SpecError(f"grid: {K}^{spec.dim} points exceed {MAX_POINTS}")
     axes = [[lo + (hi - lo) * Q(i, K - 1) for i in range(K)] for lo, hi in zip(spec.domain.lo, spec.domain.hi)]
     out: list[tuple] = [()]
     for ax in axes:
@@ -80,18 +92,22 @@ def grid_points(spec: Spec, K: int) -> list[tuple[sympy.Rational, ...]]:
 
 
 def default_grid(spec: Spec) -> int:
-    """17 points in 1-D, 5 per axis in 2-D, 3 per axis above; 2 per axis where 3^d would
-    exceed MAX_POINTS (d >= 6), so the default never breaks the command's own limit."""
+    """17 points in 1-D, 5 per coordinate in 2-D, 3 beyond; fewer (down to 2, the corners)
+    when that grid would exceed MAX_POINTS: the default never breaks the limit the user
+    did not choose (a box in d = 8 gets 2^8 = 256 points)."""
     k = {1: 17, 2: 5}.get(spec.dim, 3)
     while k > 2 and k ** spec.dim > MAX_POINTS:
         k -= 1
+    if k ** spec.dim > MAX_POINTS:
+        raise SpecError(f"target {spec.target.text}: even the corners, 2^{spec.dim} points, exceed the limit "
+                        f"{MAX_POINTS} points of the default grid (give --points)")
     return k
 
 
 def parse_points(text: str, spec: Spec) -> list[tuple[sympy.Rational, ...]]:
     """``X1,X2,...`` in 1-D; ``x1,y1;x2,y2;...`` in d-D (exact numbers)."""
     if not isinstance(text, str) or not text.strip():
-        raise SpecError("--points: empty")
+        raise SpecError("points: empty")
     d = spec.dim
     if d == 1:
         items = [[p] for p in text.replace(";", ",").split(",")]
@@ -100,22 +116,22 @@ def parse_points(text: str, spec: Spec) -> list[tuple[sympy.Rational, ...]]:
     pts = []
     for j, coords in enumerate(items, start=1):
         if len(coords) != d:
-            raise SpecError(f"--points: point {j} has {len(coords)} coordinates, the target has dimension {d}")
-        pts.append(tuple(parse_number(c, f"--points point {j}") for c in coords))
+            raise SpecError(f"points: point {j} has {len(coords)} coordinates, the target has dimension {d}")
+        pts.append(tuple(parse_number(c, f"points point {j}") for c in coords))
     return check_points(pts, spec)
 
 
 def check_points(points: Sequence[Sequence], spec: Spec) -> list[tuple[sympy.Rational, ...]]:
     out = []
     if len(points) > MAX_POINTS:
-        raise SpecError(f"--points: at most {MAX_POINTS} points, got {len(points)}")
+        raise SpecError(f"points: at most {MAX_POINTS} points, got {len(points)}")
     for j, p in enumerate(points, start=1):
         p = tuple(Q(v) for v in p)
         if len(p) != spec.dim:
-            raise SpecError(f"--points: point {j} has {len(p)} coordinates, the target has dimension {spec.dim}")
+            raise SpecError(f"points: point {j} has {len(p)} coordinates, the target has dimension {spec.dim}")
         for i, v in enumerate(p):
             if not spec.domain.lo[i] <= v <= spec.domain.hi[i]:
-                raise SpecError(f"--points: point {j} coordinate {i + 1} = {rational_text(v)} is outside the domain")
+                raise SpecError(f"points: point {j} coordinate {i + 1} = {rational_text(v)} is outside the domain")
         out.append(p)
     return out
 
@@ -221,27 +237,39 @@ def inputs_of(spec: Spec, training: Training, steps: int, prec: int, points) -> 
             "prec": ex(prec), "points": [[ex(v) for v in p] for p in points]}
 
 
+def check_run_limits(steps: object, prec: object, what: str = "--") -> None:
+    """steps in 1..STEPS_MAX and --prec in 16..PREC_MAX (symbolic.limits), before any work."""
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise SpecError(f"{what}steps: must be an integer >= 1, got {steps!r}")
+    if steps > STEPS_MAX.value:
+        raise exceeded(f"{what}steps", steps, STEPS_MAX)
+    if isinstance(prec, bool) or not isinstance(prec, int) or prec < 16:
+        raise SpecError(f"{what}prec: must be an integer >= 16 bits, got {prec!r}")
+    if prec > PREC_MAX.value:
+        raise exceeded(f"{what}prec", prec, PREC_MAX)
+
+
 def build(spec: Spec, training: Training, points=None, grid: int | None = None,
           steps: int | None = None, prec: int = DEFAULT_PREC) -> Build:
     """Run every proof obligation for (spec, training) and assemble the certificate."""
     if points is None:
         points = grid_points(spec, grid if grid is not None else default_grid(spec))
     elif grid is not None:
-        raise SpecError("give --points or --grid, not both")
+        raise SpecError("give points or grid, not both")
     points = check_points(points, spec)
     kind = training.batch.kind
     if steps is None:
         steps = DEFAULT_STEPS_FULL if kind == "full" else DEFAULT_STEPS_BATCH
-    if not isinstance(steps, int) or steps < 1 or steps > 10 ** 7:
-        raise SpecError(f"--steps: must be an integer from 1 to 10^7, got {steps}")
-    if not 16 <= prec <= 100_000:
-        raise SpecError(f"--prec: must be from 16 to 100000 bits, got {prec}")
+    check_run_limits(steps, prec)
     if kind == "full":
         b = _build_full(spec, training, points, steps, prec)
     elif kind == "cyclic":
         b = _build_cyclic(spec, training, points, steps, prec)
     else:
         b = _build_points(spec, training, points, steps, prec)
+    for c in b.cert["claims"]:
+        if c["id"] == "construction":       # schema 2: the weights, for the independent checker
+            c["data"]["network"] = spec.network.to_json()
     b.cert = {"schema": SCHEMA, "version": VERSION,
               "inputs": inputs_of(spec, training, steps, prec, points), **b.cert}
     return b
@@ -345,7 +373,7 @@ def _build_cyclic(spec: Spec, training: Training, points, steps: int, prec: int)
 
     K = training.batch.K
     if K > MAX_CYCLIC_K:
-        raise SpecError(f"--batch cyclic:K: certification derives every slab; at most K = {MAX_CYCLIC_K}, got {K}")
+        raise SpecError(f"batch cyclic:K: certification derives every slab; at most K = {MAX_CYCLIC_K}, got {K}")
     d = derive(spec)
     src = StepSource(spec, training, steps)
     cells = [src.cell(k) for k in range(K)]
@@ -383,25 +411,90 @@ def dumps(cert: dict[str, Any]) -> str:
     return json.dumps(cert, indent=1, ensure_ascii=False) + "\n"
 
 
-def write_outputs(b: Build, out_dir: str | Path, plots: bool = True) -> list[Path]:
-    """DIR/certificate.json, DIR/derivation.tex (when the spec has a derivation), PNG plots."""
+PLOT_NAMES = ("loss.png", "outputs.png", "T.png")
+"""The plots :func:`proofs.plots.write_plots` may write (1-D and d-D alike)."""
+_SIGNATURES = {"certificate.json": (b'"schema": "relu-pointwise/certificate"',),
+               "derivation.tex": (b"\\section*{Exact derivation for a pointwise-convergence network}",)}
+
+
+def _old_manifest(out: Path) -> tuple[bool, dict[str, str]]:
+    """(is there a certificate of ours in ``out``, its ``files`` manifest).  A certificate written
+    before manifests existed lists nothing; its standard outputs then count as ours."""
+    from relu_pointwise.symbolic.jsonio import read_json
+
+    p = out / "certificate.json"
+    if not p.is_file() or not is_ours(p, _SIGNATURES["certificate.json"]):
+        return False, {}
+    try:
+        old = read_json(p, what="out")
+    except SpecError:
+        return False, {}
+    files = old.get("files") if isinstance(old, dict) else None
+    if isinstance(files, dict):
+        return True, {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)}
+    return True, {name: sha256_of(out / name) for name in ("derivation.tex", *PLOT_NAMES) if (out / name).is_file()}
+
+
+def check_outputs(out_dir: str | Path, plots: bool = True, force: bool = False) -> None:
+    """Before any work: refuse an ``--out`` that is not a directory, or that holds a file of
+    ours' names which this tool did not write (unless ``force``)."""
     out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise SpecError(f"out: {str(out)!r} exists and is not a directory")
+    if not out.exists():
+        return
+    _, manifest = _old_manifest(out)
+    for name in ("certificate.json", "derivation.tex", *(PLOT_NAMES if plots else ())):
+        check_overwrite(out / name, what="out", force=force, signatures=_SIGNATURES.get(name, ()),
+                        manifest=manifest)
+
+
+def write_outputs(b: Build, out_dir: str | Path, plots: bool = True, force: bool = False) -> list[Path]:
+    """DIR/certificate.json, DIR/derivation.tex (when the spec has a derivation), PNG plots.
+
+    Atomic: everything is written into a temporary folder inside DIR, the certificate
+    lists the other files with their SHA-256 (``files``; :mod:`proofs.verify` checks the
+    ones present), then each file is renamed into place, ``certificate.json`` last.  An
+    interruption leaves either the old certificate with its own files, or the new plots
+    beside an old certificate whose hashes no longer match them; never a certificate
+    that vouches for files it did not write.  Outputs of a previous certificate that this
+    run does not write are removed when the previous certificate vouched for them.  An
+    existing file this tool did not write is not replaced unless ``force``.
+    """
+    out = Path(out_dir)
+    check_outputs(out, plots, force)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise SpecError(f"--out: cannot create {str(out)!r}: {exc.strerror}") from None
-    written = []
-    p = out / "certificate.json"
-    p.write_text(dumps(b.cert), encoding="utf-8")
-    written.append(p)
-    if b.derivation is not None:
-        from relu_pointwise.symbolic.export_latex import derivation_to_latex
+        raise oserror_line("out", "create", out, exc) from None
+    _, old = _old_manifest(out)
+    stage = out / f".certificate{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
+    current = "certificate"
+    try:
+        stage.mkdir()
+        names = []
+        if b.derivation is not None:
+            from relu_pointwise.symbolic.export_latex import derivation_to_latex
 
-        p = out / "derivation.tex"
-        p.write_text(derivation_to_latex(b.derivation), encoding="utf-8")
-        written.append(p)
-    if plots:
-        from .plots import write_plots
+            current = "derivation.tex"
+            (stage / current).write_text(derivation_to_latex(b.derivation), encoding="utf-8")
+            names.append(current)
+        if plots:
+            from .plots import write_plots
 
-        written += write_plots(b, out)
-    return written
+            current = "plots"
+            names += [p.name for p in write_plots(b, stage)]
+        b.cert["files"] = {name: sha256_of(stage / name) for name in names}
+        current = "certificate.json"
+        (stage / current).write_text(dumps(b.cert), encoding="utf-8")
+        for name in [*names, "certificate.json"]:        # the certificate last
+            current = name
+            os.replace(stage / name, out / name)
+        for name, digest in old.items():                 # the previous certificate's leftovers
+            if name not in names and is_ours(out / name, manifest={name: digest}):
+                (out / name).unlink()
+    except OSError as exc:
+        raise oserror_line("out", "write", out / current, exc) from None
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return [out / name for name in ("certificate.json", *names)]

@@ -1,4 +1,4 @@
-"""The N -> infinity claim for the deep ball (DESIGN section 2, issue 5).
+"""The N -> infinity claim for the deep ball (docs/mathematics.md, section 2, issue 5).
 
 The deep-ball level function is g_N(x) = R^2 - sum_i q_N(|x_i|), with Yarotsky's
 q_N(u) = u - sum_{s=1..N} t_s(u) / 4^s.  The facts, and how each is established:

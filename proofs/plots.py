@@ -9,6 +9,8 @@
   f° (1-D); for d = 2 one image per t (:func:`proofs.plots2d.output_images`).
   f = clamp(w g + 1/2, 0, 1) with g from a float64 forward pass through the
   network's own layers (:class:`numeric.np_engine.FloatNet`).
+* ``region_map.png`` (d = 2): the network's linear regions and its boundary g = 0
+  (:func:`proofs.plots2d.region_map`).
 * ``T.png``: T(x), the step from which f(w_t, x) = f°(x) for ever: the certified
   values / bounds at the requested points, over a dense curve from the enclosed
   path (first t with lo_t >= 1/(2|g(x)|)) continued by the proved bound (1-D);
@@ -298,4 +300,8 @@ def write_plots(b, out: Path) -> list[Path]:
         p = fn(b, Path(out) / name, ser)
         if p is not None:
             written.append(Path(p))
+    if b.spec.dim == 2:   # the network's linear regions and its boundary g = 0 (the README's picture)
+        from .plots2d import region_map
+
+        written.append(Path(region_map(b.spec, Path(out) / "region_map.png", b.derivation)))
     return written

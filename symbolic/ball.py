@@ -1,4 +1,4 @@
-"""Exact L(w) for the exact-ball construction g = c - alpha |x|^2 (DESIGN section 2).
+"""Exact L(w) for the exact-ball construction g = c - alpha |x|^2 (docs/mathematics.md, section 2).
 
 The network feeds the fixed feature t = |x|^2 to a linear readout,
 g = c + a t with a = -alpha < 0 (alpha = 1, c = R^2 in the construction); both
@@ -196,10 +196,10 @@ def derive_exact_ball(spec):
     ]
     if p.is_integer:
         e = _even_part_coeffs(c, int(p))
-        coeffs = [sympy.simplify(K * ek * _beta_term(k, r)) for k, ek in enumerate(e)]
-        while len(coeffs) > 1 and coeffs[-1] == 0:
-            coeffs.pop()
-        coeffs = tuple(coeffs)
+        cs = [sympy.simplify(K * ek * _beta_term(k, r)) for k, ek in enumerate(e)]
+        while len(cs) > 1 and cs[-1] == 0:
+            cs.pop()
+        coeffs: tuple[sympy.Expr, ...] = tuple(cs)
         expr = sum((ck * w ** (-(k + 1)) for k, ck in enumerate(coeffs)), Q(0))
         expr = sympy.cancel(sympy.together(expr)) if r.is_integer else sympy.expand(expr)
         notes.append("asymptotic form: a finite sum of powers of 1/w (d even)")

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any, Protocol
 
 import sympy
 
-from .pushforward import PiecewisePoly
 from .qfield import derivative_qw, rational_function, to_sympy
 from .regions import Cell
 from .spec import Spec
@@ -72,6 +72,14 @@ class LossPiece:
         return rational_function(self.expr, w)
 
 
+class Density(Protocol):
+    """A density of g (or of |g|) under mu: ``rho(u)`` exact. Piecewise-linear g gives a
+    :class:`~relu_pointwise.symbolic.pushforward.PiecewisePoly`; the exact ball a
+    ``ball.BallDensity`` (rho(s) = K (c -+ s)^p on a window)."""
+
+    def __call__(self, u: Any) -> sympy.Expr: ...
+
+
 @dataclass
 class Derivation:
     """Everything the symbolic engine derives for a spec (exact).
@@ -85,8 +93,8 @@ class Derivation:
 
     spec: Spec
     cells: list[Cell]
-    density: PiecewisePoly          # signed: of g
-    abs_density: PiecewisePoly      # of |g|
+    density: Density                # signed: of g (PiecewisePoly, or the exact ball's BallDensity)
+    abs_density: Density            # of |g|
     pieces: list[LossPiece]
     w_star: sympy.Rational
     asymptotic_coeffs: tuple[sympy.Expr, ...]
@@ -123,6 +131,27 @@ class Derivation:
     def gd_map(self, eta_value) -> list[tuple[sympy.Expr, sympy.Expr, sympy.Expr]]:
         """Phi(w) = w - eta L'(w), piecewise: [(w_lo, w_hi, Phi_expr)]."""
         return [(p.w_lo, p.w_hi, _phi(p, eta_value, self.spec.r)) for p in self.pieces]
+
+    # ---- the API's names, as in the mathematics
+    def L(self, wv) -> sympy.Expr:
+        """Exact L(w) (``loss``)."""
+        return self.loss(wv)
+
+    def dL(self, wv) -> sympy.Expr:
+        """Exact L'(w) (``gradient``)."""
+        return self.gradient(wv)
+
+    def Phi(self, wv, eta_value=1) -> sympy.Expr:
+        """Exact Phi(w) = w - eta L'(w)."""
+        wv = sympy.Rational(wv) if not isinstance(wv, sympy.Basic) else wv
+        return sympy.simplify(wv - sympy.Rational(eta_value) * self.gradient(wv))
+
+    def _repr_latex_(self) -> str:
+        rows = r" \\ ".join(
+            f"{sympy.latex(p.expr)} & {sympy.latex(p.w_lo)} \\le w"
+            + ("" if p.w_hi == sympy.oo else f" < {sympy.latex(p.w_hi)}")
+            for p in self.pieces)
+        return f"$L(w) = \\begin{{cases}} {rows} \\end{{cases}},\\quad w^* = {sympy.latex(self.w_star)}$"
 
     @property
     def leading_constant(self) -> sympy.Expr:

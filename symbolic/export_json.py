@@ -54,8 +54,9 @@ read as ``sympy.oo``); a bad document raises :class:`SpecError` naming the key.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import sympy
 
@@ -265,13 +266,9 @@ def read_derivation_json(source: str | Path | Mapping) -> dict:
     if isinstance(source, Mapping):
         doc = source
     else:
-        p = Path(source)
-        try:
-            doc = json.loads(p.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise SpecError(f"derivation JSON: cannot read {str(p)!r}: {exc.strerror}") from None
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise SpecError(f"derivation JSON: {p.name} is not valid JSON: {str(exc).splitlines()[0]}") from None
+        from .jsonio import read_json
+
+        doc = read_json(Path(source), what="derivation JSON")
     rd = _Reader()
     doc = rd.obj(doc, "document", TOP_KEYS)
     if doc["schema"] != SCHEMA:
@@ -335,14 +332,14 @@ def read_derivation_json(source: str | Path | Mapping) -> dict:
                          "piece": rd.integer(st["piece"], f"{where}.piece"), "regions": regs})
     dens = rd.obj(doc["densities"], "densities", ("signed", "abs"))
     pieces = []
-    for i, p in enumerate(rd.lst(doc["pieces"], "pieces")):
+    for i, item in enumerate(rd.lst(doc["pieces"], "pieces")):
         where = f"pieces[{i}]"
-        p = rd.obj(p, where, ("w_lo", "w_hi", "L", "dL", "Phi"))
-        pieces.append({"w_lo": rd.expr(p["w_lo"], f"{where}.w_lo", SYM_NONE),
-                       "w_hi": rd.end(p["w_hi"], f"{where}.w_hi", SYM_NONE),
-                       "L": rd.expr(p["L"], f"{where}.L", SYM_W),
-                       "dL": rd.expr(p["dL"], f"{where}.dL", SYM_W),
-                       "Phi": rd.expr(p["Phi"], f"{where}.Phi", SYM_PHI)})
+        pc = rd.obj(item, where, ("w_lo", "w_hi", "L", "dL", "Phi"))
+        pieces.append({"w_lo": rd.expr(pc["w_lo"], f"{where}.w_lo", SYM_NONE),
+                       "w_hi": rd.end(pc["w_hi"], f"{where}.w_hi", SYM_NONE),
+                       "L": rd.expr(pc["L"], f"{where}.L", SYM_W),
+                       "dL": rd.expr(pc["dL"], f"{where}.dL", SYM_W),
+                       "Phi": rd.expr(pc["Phi"], f"{where}.Phi", SYM_PHI)})
     if not pieces:
         rd.fail("pieces", "empty")
     a = rd.obj(doc["asymptotic"], "asymptotic", ("form", "threshold", "coefficients", "leading_constant"))

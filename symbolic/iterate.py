@@ -306,12 +306,12 @@ def exact_eta(eta) -> mpq:
     if isinstance(eta, str):
         from .numbers import parse_number
 
-        eta = parse_number(eta, "--eta")
+        eta = parse_number(eta, "eta")
     if isinstance(eta, sympy.Basic) and not isinstance(eta, sympy.Rational):
         raise SpecError(f"exact iteration needs a rational eta, got {eta}")
     e = to_mpq(eta)
     if e <= 0:
-        raise SpecError(f"--eta: must be > 0, got {e}")
+        raise SpecError(f"eta: must be > 0, got {e}")
     return e
 
 
@@ -326,7 +326,7 @@ def iterate_exact(derivation: Derivation, eta, w0, steps: int,
     :func:`require_rational`) or w0 lies below the start of the exact loss.
     """
     if steps < 0:
-        raise SpecError(f"--steps: must be >= 0, got {steps}")
+        raise SpecError(f"steps: must be >= 0, got {steps}")
     forms = require_rational(derivation)
     e = exact_eta(eta)
     x = to_mpq(w0)

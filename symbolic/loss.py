@@ -14,7 +14,7 @@ each term in closed form: with v = 1/2 - w u,
 So L is piecewise in w with breaks w = 1/(2 u_i); on w >= w* = 1/(2 u_1)
 (the asymptotic regime) only the first piece p_0(u) = sum_k c_k u^k counts:
 
-    L(w) = sum_k c_k B(k+1, r+1) 2^{-(r+k+1)} w^{-(k+1)}        (DESIGN section 3).
+    L(w) = sum_k c_k B(k+1, r+1) 2^{-(r+k+1)} w^{-(k+1)}        (docs/mathematics.md, section 3).
 
 This module works from the network's regions; it never calls sympy.integrate on a
 Piecewise.  The head's error |f(w,x) - f°(x)| = (1/2 - w |g(x)|)_+ for w >= 0 is the
@@ -34,7 +34,7 @@ from .derivation import HALF, Derivation, LossPiece, Q, _tidy, eta, w
 from .pushforward import PiecewisePoly, abs_density, signed_density
 from .qfield import to_sympy
 from .regions import linear_regions
-from .spec import Spec
+from .spec import Spec, check_region_estimate
 
 __all__ = [
     "HALF",
@@ -205,6 +205,7 @@ def asymptotic_coefficients(rho: PiecewisePoly, r: sympy.Rational) -> tuple[symp
 
 def derive(spec: Spec) -> Derivation:
     """Derive regions, density, piecewise L(w) and w* from the spec's network."""
+    check_region_estimate(spec)  # before any work: refuse what would not finish
     net = spec.network
     if "sqnorm" in net.features:
         from .ball import derive_exact_ball  # the exact ball has curved level sets

@@ -1,6 +1,6 @@
 """The constructed sparse ReLU network, with exact rational weights.
 
-Architecture (DESIGN section 2)::
+Architecture (docs/mathematics.md, section 2)::
 
     features  h_0 = (x_1, ..., x_d [, |x|^2])        fixed input map
     hidden    h_k = sigma(W_k h_{k-1} + b_k)          k = 1..L, exact weights
@@ -22,8 +22,8 @@ q_N(u) = u - sum_{s=1..N} tent^{(s)}(u) / 4^s, u = |x_i| = sigma(x_i) + sigma(-x
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import sympy
 
@@ -101,6 +101,12 @@ class Network:
         return (sum(l.nonzero_weights() for l in self.hidden)
                 + sum(1 for v in self.readout if v != 0))
 
+    def _repr_html_(self) -> str:
+        """Jupyter: :meth:`describe` as preformatted text."""
+        import html
+
+        return f"<pre>{html.escape(self.describe())}</pre>"
+
     def describe(self) -> str:
         """Human-readable architecture: layers, widths, nonzero weights, where w enters."""
         lines = [f"input features ({len(self.features)}): {', '.join(self.features)}"
@@ -146,7 +152,7 @@ class _Signal:
     const: sympy.Rational
     nonneg: bool
 
-    def scaled(self, a) -> "_Signal":
+    def scaled(self, a) -> _Signal:
         return _Signal(self.depth, tuple((i, a * c) for i, c in self.coeffs), a * self.const,
                        self.nonneg and a >= 0)
 
@@ -214,7 +220,8 @@ class _Builder:
 
     def deep_square(self, u: _Signal, N: int) -> _Signal:
         """q_N(u) for a nonnegative signal u <= 1 (Yarotsky)."""
-        t, acc = u, None
+        t: _Signal = u
+        acc: _Signal | None = None
         for s in range(1, N + 1):
             p = self.relu(t)
             h = self.relu(_add((Q(1), t), (Q(-1), _const(t.depth, HALF))))
@@ -224,6 +231,8 @@ class _Builder:
             t = _Signal(t.depth, t.coeffs, t.const, True)
             acc = _add((Q(1), acc), (-Q(1, 4**s), t))
             acc = _Signal(acc.depth, acc.coeffs, acc.const, True)  # q_s(u) >= u^2 >= 0
+        if acc is None:   # N < 1: the target parser accepts N >= 1 only, so this is a bug
+            raise ValueError(f"deep_square: N must be >= 1, got {N}")
         return acc
 
 

@@ -17,11 +17,13 @@ from fractions import Fraction
 import sympy
 
 from .errors import SpecError
+from .limits import NUMBER_CHARS
 
-_INT = re.compile(r"[+-]?\d+")
-_FRAC = re.compile(r"([+-]?\d+)/(\d+)")
-_DEC = re.compile(r"([+-]?)(\d*)\.(\d*)")
-_MAX_DIGITS = 4000
+# [0-9], never \d: \d also matches Arabic-Indic, full-width and other Unicode digits
+_INT = re.compile(r"[+-]?[0-9]+")
+_FRAC = re.compile(r"([+-]?[0-9]+)/([0-9]+)")
+_DEC = re.compile(r"([+-]?)([0-9]*)\.([0-9]*)")
+_MAX_DIGITS = NUMBER_CHARS.value
 
 
 def parse_number(text: str, what: str) -> sympy.Rational:
@@ -30,7 +32,7 @@ def parse_number(text: str, what: str) -> sympy.Rational:
         raise SpecError(f"{what}: expected a number as text, got {type(text).__name__}")
     s = text.strip()
     if len(s) > _MAX_DIGITS:
-        raise SpecError(f"{what}: number has more than {_MAX_DIGITS} characters")
+        raise SpecError(f"{what}: a number of {len(s)} characters exceeds the limit {_MAX_DIGITS} characters")
     if _INT.fullmatch(s):
         return sympy.Integer(int(s))
     m = _FRAC.fullmatch(s)

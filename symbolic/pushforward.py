@@ -5,7 +5,7 @@ V_P(s) = mu{x in P : g(x) <= s} is piecewise polynomial of degree <= d in s,
 with breaks only at the values of g at P's vertices; its derivative is the
 density of g's pushforward restricted to P.  Summing over regions and folding
 s -> |s| gives the density rho_|g|(u) = rho(u) + rho(-u), u > 0, which is all
-the loss depends on (DESIGN section 3, band formula):
+the loss depends on (docs/mathematics.md, section 3, band formula):
 
     L(w) = integral_0^{1/(2w)} (1/2 - w u)^r rho_|g|(u) du      (w > 0).
 """
@@ -287,11 +287,11 @@ def _merge(pieces: Iterable[tuple[object, object, tuple]]) -> PiecewisePoly:
     result (O(P log P) for P pieces, instead of comparing every piece with every gap).
     """
     exact = [(_mpq(a), _mpq(b), tuple(_mpq(c) for c in cs)) for a, b, cs in pieces]
-    pieces = [(a, b, cs) for a, b, cs in exact if b > a]
-    breaks = sorted({p for a, b, _ in pieces for p in (a, b)})
+    exact = [(a, b, cs) for a, b, cs in exact if b > a]
+    breaks = sorted({p for a, b, _ in exact for p in (a, b)})
     where = {b: i for i, b in enumerate(breaks)}
     delta: list[list] = [[] for _ in breaks]
-    for a, b, cs in pieces:
+    for a, b, cs in exact:
         for sgn, at in ((1, where[a]), (-1, where[b])):
             acc = delta[at]
             if len(acc) < len(cs):

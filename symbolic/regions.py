@@ -23,6 +23,7 @@ from gmpy2 import mpq
 from .linalg import ONE as _ONE
 from .linalg import ZERO as _ZERO
 from .linalg import to_mpq
+from .limits import check_regions
 from .network import Network
 from .polytope import Polytope
 from .targets import Domain
@@ -142,6 +143,7 @@ def linear_regions(network: Network, domain: Domain) -> list[Cell]:
                     if neg is not None:
                         out.append((neg, states + (0,)))
                 pieces = out
+                check_regions(len(nxt) + len(pieces), "linear regions", estimated=False)
             for p, states in pieces:
                 hnew = [aff if on else None for aff, on in zip(pre, states)]
                 nxt.append((p, pattern + (states,), hnew))

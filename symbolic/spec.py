@@ -6,7 +6,6 @@ never rebuild the target or the network.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -15,8 +14,9 @@ from typing import Any, Mapping
 import sympy
 
 from .errors import SpecError
+from .limits import R_DEN_MAX, R_MAX, check_regions, exceeded
 from .numbers import number_from_value, parse_number, rational_text
-from .targets import Domain, Target, parse_target
+from .targets import Domain, Target, estimate_regions, parse_target
 
 Q = sympy.Rational
 
@@ -28,15 +28,15 @@ def parse_domain(text: str, dim: int) -> Domain:
     """``LO,HI`` (the same for every coordinate) or ``LO1,HI1;LO2,HI2;...``."""
     pieces = [p for p in str(text).split(";")]
     if len(pieces) not in (1, dim):
-        raise SpecError(f"--domain: has {len(pieces)} intervals, the target has dimension {dim}")
+        raise SpecError(f"domain: has {len(pieces)} intervals, the target has dimension {dim}")
     bounds = []
     for k, p in enumerate(pieces, start=1):
         nums = p.split(",")
         if len(nums) != 2:
-            raise SpecError(f"--domain: interval {k} must be LO,HI, got {p.strip()!r}")
-        lo, hi = (parse_number(v, f"--domain interval {k}") for v in nums)
+            raise SpecError(f"domain: interval {k} must be LO,HI, got {p.strip()!r}")
+        lo, hi = (parse_number(v, f"domain interval {k}") for v in nums)
         if not lo < hi:
-            raise SpecError(f"--domain: interval {k} needs LO < HI, got {p.strip()!r}")
+            raise SpecError(f"domain: interval {k} needs LO < HI, got {p.strip()!r}")
         bounds.append((lo, hi))
     if len(bounds) == 1:
         bounds *= dim
@@ -44,15 +44,25 @@ def parse_domain(text: str, dim: int) -> Domain:
 
 
 def parse_r(value: object) -> sympy.Rational:
-    r = number_from_value(value, "--r")
+    r = number_from_value(value, "r")
     if r < 1:
-        raise SpecError(f"--r: the loss exponent must be >= 1, got {rational_text(r)}")
+        raise SpecError(f"r: the loss exponent must be >= 1, got {rational_text(r)}")
+    if r > R_MAX.value:       # |f - f°|^r integrated exactly: the work grows with r
+        raise exceeded("r", rational_text(r), R_MAX)
+    if r.q > R_DEN_MAX.value:
+        raise exceeded("r", f"denominator {r.q}", R_DEN_MAX)
     return r
+
+
+def check_region_estimate(spec: Spec) -> None:
+    """Refuse, before any work, a spec whose estimated region count is over the limit
+    (:func:`symbolic.targets.estimate_regions`; ``--max-regions`` raises the limit)."""
+    check_regions(estimate_regions(spec.target.level, spec.dim), f"target {spec.target.text}", estimated=True)
 
 
 def parse_measure(value: object) -> str:
     if value not in MEASURES:
-        raise SpecError(f"--measure: must be probability or lebesgue, got {value!r}")
+        raise SpecError(f"measure: must be probability or lebesgue, got {value!r}")
     return str(value)
 
 
@@ -156,7 +166,7 @@ class Spec:
 
     def restricted(self, domain: Domain) -> "Spec":
         """The same target and r on a sub-box, with the uniform probability measure
-        there: the normalized loss of one cell of ``cyclic:K`` (DESIGN section 4)."""
+        there: the normalized loss of one cell of ``cyclic:K`` (docs/mathematics.md, section 4)."""
         return Spec(self.target, domain, self.r, "probability")
 
 
@@ -176,7 +186,7 @@ BATCH_KINDS = ("full", "cyclic", "sampled", "dataset")
 
 @dataclass(frozen=True)
 class Batch:
-    """A gradient-descent variant (DESIGN section 4).
+    """A gradient-descent variant (docs/mathematics.md, section 4).
 
     ``full``: the population loss; ``cyclic:K``: K slabs of equal measure along x_1,
     step t uses slab t mod K; ``sampled:M``: M fresh mu-points per step;
@@ -208,19 +218,19 @@ def parse_batch(text: str) -> Batch:
     if kind == "full" and not arg:
         return Batch()
     if kind == "cyclic":
-        return Batch("cyclic", K=_positive_int(arg, "--batch cyclic:K", 10**6))
+        return Batch("cyclic", K=_positive_int(arg, "batch cyclic:K", 10**6))
     if kind == "sampled":
-        return Batch("sampled", M=_positive_int(arg, "--batch sampled:M", 10**7))
+        return Batch("sampled", M=_positive_int(arg, "batch sampled:M", 10**7))
     if kind == "dataset":
         parts = arg.split(",")
         if len(parts) != 2:
-            raise SpecError(f"--batch dataset: expected dataset:N,M, got {text!r}")
-        n = _positive_int(parts[0], "--batch dataset N", 10**7)
-        m = _positive_int(parts[1], "--batch dataset M", 10**7)
+            raise SpecError(f"batch dataset: expected dataset:N,M, got {text!r}")
+        n = _positive_int(parts[0], "batch dataset N", 10**7)
+        m = _positive_int(parts[1], "batch dataset M", 10**7)
         if m > n:
-            raise SpecError(f"--batch dataset: batch size M={m} exceeds dataset size N={n}")
+            raise SpecError(f"batch dataset: batch size M={m} exceeds dataset size N={n}")
         return Batch("dataset", N=n, M=m)
-    raise SpecError(f"--batch: unknown variant {text!r} (full, cyclic:K, sampled:M, dataset:N,M)")
+    raise SpecError(f"batch: unknown variant {text!r} (full, cyclic:K, sampled:M, dataset:N,M)")
 
 
 @dataclass(frozen=True)
@@ -238,15 +248,15 @@ class Training:
 
 
 def make_training(eta: object = "1", w0: object = "0", batch: str = "full", seed: object = 0) -> Training:
-    e = number_from_value(eta, "--eta")
+    e = number_from_value(eta, "eta")
     if e <= 0:
-        raise SpecError(f"--eta: the step size must be > 0, got {rational_text(e)}")
-    w = number_from_value(w0, "--w0")
+        raise SpecError(f"eta: the step size must be > 0, got {rational_text(e)}")
+    w = number_from_value(w0, "w0")
     if w < 0:
-        raise SpecError(f"--w0: must be >= 0 (the derivation covers w >= 0), got {rational_text(w)}")
-    s = number_from_value(seed, "--seed")
+        raise SpecError(f"w0: must be >= 0 (the derivation covers w >= 0), got {rational_text(w)}")
+    s = number_from_value(seed, "seed")
     if not s.is_integer or not 0 <= s < 2**63:
-        raise SpecError(f"--seed: must be an integer in [0, 2^63), got {seed!r}")
+        raise SpecError(f"seed: must be an integer in [0, 2^63), got {seed!r}")
     return Training(e, w, parse_batch(batch), int(s))
 
 
@@ -262,36 +272,27 @@ def load_spec_file(path: str | Path) -> dict[str, Any]:
     Values are read as data; nothing in the file is evaluated.  Unknown keys and
     values of the wrong type are errors naming the key.
     """
-    p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise SpecError(f"--spec: cannot read {str(p)!r}: {exc.strerror}") from None
-    if p.suffix.lower() == ".toml":
-        import tomllib
+    from .jsonio import read_json, read_toml
+    from .limits import SPEC_FILE_BYTES
 
-        try:
-            data = tomllib.loads(raw.decode("utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise SpecError(f"--spec: {p.name} is not valid TOML: {str(exc).splitlines()[0]}") from None
+    p = Path(path)
+    if p.suffix.lower() == ".toml":
+        data: Any = read_toml(p, what="spec", max_bytes=SPEC_FILE_BYTES)
     elif p.suffix.lower() == ".json":
-        try:
-            data = json.loads(raw.decode("utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise SpecError(f"--spec: {p.name} is not valid JSON: {str(exc).splitlines()[0]}") from None
+        data = read_json(p, what="spec", max_bytes=SPEC_FILE_BYTES)
     else:
-        raise SpecError(f"--spec: {p.name} must end in .toml or .json")
+        raise SpecError(f"spec: {p.name} must end in .toml or .json")
     if not isinstance(data, Mapping):
-        raise SpecError(f"--spec: {p.name} must hold a table of settings")
+        raise SpecError(f"spec: {p.name} must hold a table of settings")
     out: dict[str, Any] = {}
     for key, value in data.items():
         if key not in SPEC_KEYS:
-            raise SpecError(f"--spec: unknown key {key!r} in {p.name} (allowed: {', '.join(SPEC_KEYS)})")
+            raise SpecError(f"spec: unknown key {key!r} in {p.name} (allowed: {', '.join(SPEC_KEYS)})")
         if key in ("target", "domain", "measure", "batch", "points") and not isinstance(value, str):
-            raise SpecError(f"--spec: key {key!r} in {p.name} must be a string")
+            raise SpecError(f"spec: key {key!r} in {p.name} must be a string")
         if key in ("seed", "steps", "dps", "grid") and (isinstance(value, bool) or not isinstance(value, int)):
-            raise SpecError(f"--spec: key {key!r} in {p.name} must be an integer")
+            raise SpecError(f"spec: key {key!r} in {p.name} must be an integer")
         if key in ("r", "eta", "w0") and (isinstance(value, bool) or not isinstance(value, (int, float, str))):
-            raise SpecError(f"--spec: key {key!r} in {p.name} must be a number or a number as text")
+            raise SpecError(f"spec: key {key!r} in {p.name} must be a number or a number as text")
         out[key] = value
     return out

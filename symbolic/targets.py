@@ -2,7 +2,7 @@
 
 A target is a set A = {x in Omega : g(x) > 0}; the toolkit's target function is
 the normalized indicator f°(x) = 1 on g > 0, 0 on g < 0 and 1/2 on g = 0
-(DESIGN section 1).  ``g`` is an expression tree of exact pieces:
+(docs/mathematics.md, section 1).  ``g`` is an expression tree of exact pieces:
 
 * ``Affine(a, c)``: g = a . x + c;
 * ``Min(...)`` / ``Max(...)``: intersection / union;
@@ -28,11 +28,13 @@ Numbers are exact (see :mod:`symbolic.numbers`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence, Union
+from fractions import Fraction
+from typing import Any, Sequence, Union
 
 import sympy
 
 from .errors import SpecError
+from .limits import TARGET_DEPTH, TARGET_LENGTH, exceeded
 from .numbers import parse_number, rational_text
 
 Q = sympy.Rational
@@ -174,6 +176,47 @@ def target_value(level: Level, x: Sequence[sympy.Rational]) -> sympy.Rational:
     return Q(1) if g > 0 else Q(0) if g < 0 else Q(1, 2)
 
 
+def q_interp(u: Fraction, N: int) -> Fraction:
+    """The piecewise-linear interpolant of u^2 at the nodes k / 2^N, u in [0, 1], by
+    interpolation (not by the ReLU layers): with k = floor(2^N u) (k = 2^N - 1 at u = 1) and
+    a = k / 2^N, the chord from (a, a^2) to (a + 2^-N, (a + 2^-N)^2) gives
+    q = a^2 + (2k + 1) 2^-N (u - a) (exact)."""
+    n = 1 << N
+    k = min(int(u * n), n - 1)
+    a = Fraction(k, n)
+    return a * a + Fraction(2 * k + 1, n) * (u - a)
+
+
+def side(level: Level, x: Sequence[Fraction]) -> int:
+    """The side of x from the target's geometric definition, exactly: +1 inside A, -1
+    outside, 0 on the boundary (so f°(x) = (side + 1) / 2).
+
+    A face or half-space ``Affine``: sign(a . x + c); ``ExactBall``: sign(R^2 - |x|^2);
+    ``DeepBall``: sign(R^2 - sum_i q(|x_i|)), q the interpolant of u^2 at k / 2^N
+    (:func:`q_interp`); ``Min`` (intersection): the least side of the pieces, ``Max``
+    (union): the greatest (the sign of a min / max is the min / max of the signs).
+    Independent of the network: nothing here reads its weights.
+    """
+    if isinstance(level, (Min, Max)):
+        sides = [side(c, x) for c in level.args]
+        return min(sides) if isinstance(level, Min) else max(sides)
+    xs = [Fraction(v) for v in x]
+    if isinstance(level, Affine):
+        v = sum((_frac(a) * xi for a, xi in zip(level.coeffs, xs)), _frac(level.const))
+    elif isinstance(level, ExactBall):
+        v = _frac(level.R2) - sum((xi * xi for xi in xs), Fraction(0))
+    elif isinstance(level, DeepBall):
+        v = _frac(level.R2) - sum((q_interp(abs(xi), level.N) for xi in xs), Fraction(0))
+    else:
+        raise TypeError(f"unknown level node {level!r}")
+    return (v > 0) - (v < 0)
+
+
+def _frac(q: sympy.Rational) -> Fraction:
+    q = sympy.Rational(q)
+    return Fraction(int(q.p), int(q.q))
+
+
 def uses_exact_ball(level: Level) -> bool:
     if isinstance(level, ExactBall):
         return True
@@ -214,7 +257,7 @@ def _interval_level(a, b) -> Level:
     return Min((Affine((Q(1),), -a), Affine((Q(-1),), b)))
 
 
-def _parse_basic(text: str) -> tuple[str, int, Level]:
+def _parse_basic(text: str) -> tuple[str, int, Level, tuple[Requirement, ...]]:
     kind, sep, body = text.partition(":")
     kind = kind.strip()
     if not sep:
@@ -251,24 +294,26 @@ def _parse_basic(text: str) -> tuple[str, int, Level]:
         faces_text = [body] if kind == "halfspace" else body.split(";")
         if kind == "halfspace" and ";" in body:
             raise SpecError("target halfspace: one face a1,...,ad,c only (use polytope: for several)")
-        faces = []
-        d = None
+        faces_ac: list[tuple[list, Any]] = []   # (normal a, offset c) per face
+        dim: int | None = None
         for k, ft in enumerate(faces_text, start=1):
             nums = _numbers(ft, f"target {kind} face {k}")
             if len(nums) < 2:
                 raise SpecError(f"target {kind} face {k}: expected a1,...,ad,c")
             a, c = nums[:-1], nums[-1]
-            if d is None:
-                d = len(a)
-            elif len(a) != d:
-                raise SpecError(f"target {kind} face {k}: has {len(a)} coefficients, face 1 has {d}")
+            if dim is None:
+                dim = len(a)
+            elif len(a) != dim:
+                raise SpecError(f"target {kind} face {k}: has {len(a)} coefficients, face 1 has {dim}")
             if all(ai == 0 for ai in a):
                 raise SpecError(f"target {kind} face {k}: normal vector is zero")
-            faces.append((a, c))
-        canon = f"{kind}:" + ";".join(",".join(rational_text(v) for v in (*a, c)) for a, c in faces)
-        levels = [Affine(tuple(-ai for ai in a), c) for a, c in faces]
-        req = Requirement("faces", canon, tuple((tuple(a), c) for a, c in faces))
-        return canon, d, (levels[0] if len(levels) == 1 else Min(tuple(levels))), (req,)
+            faces_ac.append((a, c))
+        canon = f"{kind}:" + ";".join(",".join(rational_text(v) for v in (*a, c)) for a, c in faces_ac)
+        levels = [Affine(tuple(-ai for ai in a), c) for a, c in faces_ac]
+        req = Requirement("faces", canon, tuple((tuple(a), c) for a, c in faces_ac))
+        if dim is None:   # faces_text is never empty (split gives at least one piece)
+            raise SpecError(f"target {kind}: no faces")
+        return canon, dim, (levels[0] if len(levels) == 1 else Min(tuple(levels))), (req,)
     if kind == "ball":
         fields = {}
         for item in body.split(","):
@@ -355,14 +400,75 @@ def _combine(items, op, node):
     return (f" {op} ".join(it[0] for it in items), dims.pop(), node(tuple(it[2] for it in items)), reqs)
 
 
+def paren_depth(text: str) -> int:
+    """Deepest nesting of ``(`` in ``text`` (a linear scan; unbalanced text is the parser's to report)."""
+    depth = deepest = 0
+    for ch in text:
+        if ch == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch == ")":
+            depth = max(0, depth - 1)
+    return deepest
+
+
 def parse_target(text: str) -> Target:
     """Parse the target grammar above into a :class:`Target` (errors name the bad part)."""
     if not isinstance(text, str) or not text.strip():
         raise SpecError("target: empty")
-    if len(text) > 20000:
-        raise SpecError("target: longer than 20000 characters")
+    if len(text) > TARGET_LENGTH.value:
+        raise exceeded("target", f"a text of {len(text)} characters", TARGET_LENGTH)
+    depth = paren_depth(text)
+    if depth > TARGET_DEPTH.value:      # checked before the recursive-descent parser recurses
+        raise exceeded("target", f"parentheses nested {depth} deep", TARGET_DEPTH)
     p = _Parser(text)
     canon, dim, level, reqs = p.expr()
     if p.peek():
         raise SpecError(f"target: unexpected {p.text[p.pos:]!r} at column {p.pos + 1}")
     return Target(canon, dim, level, reqs)
+
+
+# ---------------------------------------------------------------- cost, before any work
+
+def _leaves(level: Level) -> int:
+    """Number of affine leaves under a Min/Max tree (no recursion)."""
+    count, stack = 0, [level]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (Min, Max)):
+            stack.extend(node.args)
+        else:
+            count += 1
+    return count
+
+
+def estimate_regions(level: Level, dim: int) -> int:
+    """A cheap a-priori estimate of the number of linear regions of the level network.
+
+    * deep ball ``ball:d=D,R=R,N=N``: q_N(|x_i|) has 2^(N+1) linear pieces on [-1, 1] in
+      each coordinate, and the regions are their products: exactly (2^(N+1))^D
+      (measured: 16 for D=1,N=3; 64 for D=2,N=2; 256 for D=2,N=3; 512 for D=3,N=2;
+      4096 for D=3,N=3);
+    * a min/max tree of k affine pieces in d dimensions: every pairwise min/max adds a
+      hyperplane across the whole domain; the box (k = 2d) measured 3, 20, 132, 700, 4296
+      regions for d = 1..5, about 0.6 * 6^d, scaled by k / (2d) for more pieces;
+    * the exact ball: its regions are shells in |x|^2, a handful.
+
+    An estimate (not a bound); the enumeration also counts as it goes
+    (:func:`symbolic.limits.check_regions`).
+    """
+    balls = []
+    stack: list[Level] = [level]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (Min, Max)):
+            stack.extend(node.args)
+        elif isinstance(node, DeepBall):
+            balls.append((2 ** (node.N + 1)) ** node.dim)
+    est = 1
+    for b in balls:
+        est *= b
+    k = _leaves(level) - len(balls)
+    if k > 1:
+        est *= max(1, round(0.6 * 6 ** dim * max(1.0, k / (2 * dim))))
+    return est

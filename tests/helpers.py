@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
-from functools import lru_cache
+from functools import cache
 
 import sympy
 
@@ -10,7 +10,7 @@ from relu_pointwise.symbolic.loss import derive
 from relu_pointwise.symbolic.spec import make_spec
 
 
-@lru_cache(maxsize=None)
+@cache
 def derived(target: str, r: str = "2"):
     """derive(make_spec(target, r=r)), once per (target, r) in a test session."""
     return derive(make_spec(target, r=r))

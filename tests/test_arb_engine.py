@@ -7,20 +7,27 @@ import pytest
 import sympy
 from flint import arb, ctx, fmpq
 from gmpy2 import mpq
-from hypothesis import HealthCheck, given, settings, strategies as st
+from helpers import derived, qf
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from relu_pointwise.symbolic.iterate import iterate_exact, piece_forms, select_piece
-from relu_pointwise.symbolic.spec import make_spec, make_training
-from relu_pointwise.numeric.arb_engine import (ArbPieces, EnclosureError, arb_from_rational, arb_trajectory, ball_bounds,
-                                contains_rational, run_arb)
+from relu_pointwise.numeric.arb_engine import (
+    ArbPieces,
+    EnclosureError,
+    arb_from_rational,
+    arb_trajectory,
+    ball_bounds,
+    contains_rational,
+    run_arb,
+)
 from relu_pointwise.numeric.exact_engine import run_exact
 from relu_pointwise.numeric.mp_engine import mp_trajectory, run_mp
 from relu_pointwise.numeric.trajectory import mpf_to_mpq
-
-from helpers import derived, qf
+from relu_pointwise.symbolic.iterate import iterate_exact, piece_forms, select_piece
+from relu_pointwise.symbolic.spec import make_spec, make_training
 
 Q = sympy.Rational
-HSET = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+HSET = settings(max_examples=12)
 
 
 

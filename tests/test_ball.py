@@ -19,7 +19,8 @@ from fractions import Fraction
 import mpmath
 import pytest
 import sympy
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from relu_pointwise.symbolic.ball import BallDensity, series_coefficients
 from relu_pointwise.symbolic.errors import SpecError
@@ -29,7 +30,7 @@ from relu_pointwise.symbolic.spec import make_spec
 Q = sympy.Rational
 MP = mpmath.mp.clone()
 MP.dps = 30
-HSET = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+HSET = settings(max_examples=12)
 
 
 def _mpf(q):

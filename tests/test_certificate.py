@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 import sympy
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 
 from relu_pointwise.proofs.certificate import SCHEMA, VERSION, build, certify
-from relu_pointwise.proofs.strategies import specs, trainings
 from relu_pointwise.proofs.verify import verify
 from relu_pointwise.symbolic.exprio import rational_from_text
 from relu_pointwise.symbolic.spec import make_spec, make_training
+from relu_pointwise.testing import specs, trainings
 
 Q = sympy.Rational
 REPO = Path(__file__).resolve().parents[1]
@@ -32,7 +32,7 @@ def default_cert():
 
 # ---------------------------------------------------------------- round trips
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=6)
 @given(spec=specs(dim=1), training=trainings())
 def test_verify_certify_roundtrip(spec, training):
     """Any 1-D spec: the certificate verifies, and full-batch GD is certified (the theorem)."""
@@ -162,7 +162,7 @@ def test_schema_and_version_mismatch(default_cert, tmp_path):
     ok, msgs = verify(doc)
     assert not ok and "schema mismatch" in msgs[0]
     doc = copy.deepcopy(default_cert)
-    doc["version"] = 2
+    doc["version"] = 99
     ok, msgs = verify(doc)
     assert not ok and "version" in msgs[0]
     f = tmp_path / "x.json"
@@ -199,7 +199,9 @@ def test_T_against_the_np_trajectory(text, training):
         if float(lo_T) - float(theta) < 1e-9 * float(theta) or (
                 hi_prev is not None and float(theta) - float(hi_prev) < 1e-9 * float(theta)):
             continue
-        f = lambda t: spec.network.output(Q(Fraction(float(ws[t]))), x)  # noqa: E731
+        def f(t, x=x):
+            return spec.network.output(Q(Fraction(float(ws[t]))), x)
+
         assert f(T) == fo and f(min(T + 7, 2000)) == fo
         if T > 0:
             assert f(T - 1) != fo
@@ -253,7 +255,7 @@ def test_cli_default_certify_and_verify(tmp_path):
     for name in ("certificate.json", "derivation.tex", "loss.png", "outputs.png", "T.png"):
         assert (out / name).stat().st_size > 0
     r = _cli("verify", str(out / "certificate.json"), cwd=tmp_path)
-    assert r.returncode == 0 and r.stdout.startswith("ok:"), r.stdout + r.stderr
+    assert r.returncode == 0 and "all claims check" in r.stdout, r.stdout + r.stderr
     doc = json.loads((out / "certificate.json").read_text())
     next(c for c in doc["claims"] if c["id"] == "rate")["data"]["Cbar"] = "1/13"
     bad = tmp_path / "bad.json"

@@ -74,7 +74,7 @@ def test_printed_counts_match_the_weights(target, capsys):
                         r"(\d+) nonzero biases", out, flags=re.M)
     assert len(layers) == len(net["hidden"]) >= 1
     prev = len(net["features"])
-    for (k, width, nz, dense, nzb), layer in zip(layers, net["hidden"]):
+    for (_k, width, nz, dense, nzb), layer in zip(layers, net["hidden"]):
         assert int(width) == len(layer["bias"]) == len(layer["weight"])
         assert int(nz) == sum(v != "0" for row in layer["weight"] for v in row)
         assert int(dense) == int(width) * prev

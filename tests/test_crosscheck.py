@@ -10,11 +10,12 @@ import time
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from relu_pointwise.cli import main
 from relu_pointwise.numeric import crosscheck as cc
 from relu_pointwise.numeric.np_engine import run_np
-from relu_pointwise.cli import main
 from relu_pointwise.symbolic.spec import make_spec, make_training
 
 INTERVAL = "interval:-1/2,1/2"
@@ -22,17 +23,17 @@ INTERVAL = "interval:-1/2,1/2"
 
 def eta_off(rel: float):
     """np engine run with eta * (1 + rel)."""
-    def runner(spec, training, steps, schedule):
+    def runner(spec, training, steps, source):
         eta = float(training.eta) * (1 + rel)
-        return run_np(spec, training, steps, eta=eta, schedule=schedule).w[:, 0]
+        return run_np(spec, training, steps, eta=eta, schedule=source.schedule).w[:, 0]
     return runner
 
 
 def drop_step(k: int):
     """np engine that does nothing at step k (w_(k+1) = w_k), then continues (full batch)."""
-    def runner(spec, training, steps, schedule):
-        first = run_np(spec, training, k, schedule=schedule).w[:, 0]
-        rest = run_np(spec, training, steps - k - 1, w0=first[-1], schedule=schedule).w[:, 0]
+    def runner(spec, training, steps, source):
+        first = run_np(spec, training, k, schedule=source.schedule).w[:, 0]
+        rest = run_np(spec, training, steps - k - 1, w0=first[-1], schedule=source.schedule).w[:, 0]
         return np.concatenate([first, rest])
     return runner
 
@@ -56,7 +57,7 @@ def test_full_batch_passes_and_report_structure():
     rep = cc.crosscheck(spec, tr, 3000)
     json.dumps(rep)                                             # JSON-ready
     assert rep["pass"] is True
-    assert [p["pair"] for p in rep["pairs"]] == ["exact-mp", "arb-contains-mp", "mp-np", "np-gradient"]
+    assert [p["pair"] for p in rep["pairs"]] == ["exact-mp", "arb-contains-mp", "mp-np", "np-gradient", "mp-quadrature"]
     for p in rep["pairs"]:
         assert p["pass"] is True and p["derivation"] and "bound" in p
     ex = pair(rep, "exact-mp")
@@ -93,7 +94,7 @@ def test_a_different_correct_float_engine_passes():
     to one rounding sequence."""
     spec, tr = make_spec(INTERVAL), make_training(eta="1/2", w0="1/3")
 
-    def plain(spec, training, steps, schedule):
+    def plain(spec, training, steps, source):
         w, eta, out = 1.0 / 3.0, 0.5, [1.0 / 3.0]
         for _ in range(steps):
             g = (w / 6 - 0.25) if w < 1.0 else -1.0 / (12.0 * w * w)
@@ -126,7 +127,7 @@ def test_large_eta_uses_the_actual_phi_prime():
     assert rep["pass"] is True
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=6)
 @given(eta=st.sampled_from(["1/4", "1/2", "1", "3"]), w0=st.sampled_from(["0", "1/3", "5/2"]),
        target=st.sampled_from([INTERVAL, "interval:-1/4,1/2", "union:-3/4,-1/2;0,1/2"]),
        r=st.sampled_from(["1", "2", "3"]))
@@ -150,7 +151,8 @@ def test_cli(capsys, monkeypatch):
     assert code == 0
     rep = json.loads(out.out)
     assert rep["pass"] is True and rep["training"]["eta"] == "1/2"
-    for argv, what in ((["crosscheck", "--steps", "0"], "--steps"), (["crosscheck", "--steps", "9", "--dps", "5"], "--dps"),
+    for argv, what in ((["crosscheck", "--steps", "0"], "--steps"),
+                       (["crosscheck", "--steps", "9", "--dps", "5"], "--dps"),
                        (["crosscheck", "--steps", "9", "--batch", "sampled:x"], "--batch")):
         code = main(argv)
         err = capsys.readouterr().err

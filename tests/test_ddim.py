@@ -27,7 +27,8 @@ from fractions import Fraction
 import mpmath
 import pytest
 import sympy
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from relu_pointwise.symbolic.errors import SpecError
 from relu_pointwise.symbolic.loss import derive
@@ -38,7 +39,7 @@ from relu_pointwise.symbolic.targets import Affine, DeepBall, Max, Min
 Q = sympy.Rational
 MP = mpmath.mp.clone()
 MP.dps = 30
-HSET = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+HSET = settings(max_examples=8)
 
 
 # ------------------------------------------------------------------ reference quadrature
@@ -250,12 +251,16 @@ def test_deep_ball_3d_vs_quadrature():
     _check("ball:d=3,R=1/2,N=1", ["3"])
 
 
+# Two distinct ends, sorted: a valid side a < b by construction (filtering invalid draws with
+# ``assume`` threw away about half of them and failed Hypothesis' filter health check).
+_SIDES = st.lists(st.fractions(min_value=-1, max_value=1, max_denominator=6), min_size=2, max_size=2,
+                  unique=True).map(sorted)
+
+
 @HSET
-@given(st.lists(st.fractions(min_value=-1, max_value=1, max_denominator=6), min_size=4, max_size=4),
-       st.fractions(min_value=Fraction(1, 5), max_value=20, max_denominator=5))
-def test_random_boxes_2d_vs_quadrature(ends, wv):
-    a1, b1, a2, b2 = ends
-    assume(a1 < b1 and a2 < b2)
+@given(_SIDES, _SIDES, st.fractions(min_value=Fraction(1, 5), max_value=20, max_denominator=5))
+def test_random_boxes_2d_vs_quadrature(side1, side2, wv):
+    (a1, b1), (a2, b2) = side1, side2
     target = f"box:{a1},{b1};{a2},{b2}"
     _check(target, [f"{wv.numerator}/{wv.denominator}"])
 
@@ -319,6 +324,7 @@ def test_region_map_and_output_images(tmp_path):
     segs = _zero_segments(der.cells)
     # the drawn boundary lies on the network's {g = 0} (a closed polygon around 0)
     import numpy as np
+
     from relu_pointwise.proofs.plots2d import forward_level
 
     ends = np.array([p for seg in segs for p in seg])

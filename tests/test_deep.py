@@ -9,7 +9,8 @@ from fractions import Fraction
 
 import pytest
 import sympy
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from relu_pointwise.proofs.deep import chord, chord_identities, depth_claim, depth_of, verify_chord_form
 from relu_pointwise.symbolic.errors import SpecError
@@ -19,7 +20,7 @@ from relu_pointwise.symbolic.spec import make_spec
 from relu_pointwise.symbolic.targets import DeepBall, Domain, q_deep
 
 Q = sympy.Rational
-HSET = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+HSET = settings(max_examples=40)
 R2 = Q(1, 4)
 
 
@@ -147,7 +148,7 @@ def test_depth_claim_table_against_network():
             assert chk["equals_ball_target"] == (chk["depth"] >= r["N_exact"])
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25)
 @given(st.lists(st.fractions(min_value=-1, max_value=1, max_denominator=40), min_size=2, max_size=2))
 def test_depth_from_which_network_agrees(xs):
     """For random x off the sphere, the network at every depth N(x) .. N(x) + 2 gives the

@@ -1,11 +1,11 @@
-"""The engines against the derivation, and the mini-batch phenomena of DESIGN section 3."""
+"""The engines against the derivation, and the mini-batch phenomena of docs/mathematics.md, section 4."""
 from __future__ import annotations
-
 
 import numpy as np
 import pytest
 import sympy
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from relu_pointwise.numeric.batches import BatchSchedule
 from relu_pointwise.numeric.np_engine import np_gradient, run_np
@@ -14,7 +14,7 @@ from relu_pointwise.symbolic.loss import derive
 from relu_pointwise.symbolic.spec import make_spec, make_training
 
 Q = sympy.Rational
-HSET = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+HSET = settings(max_examples=15)
 
 
 def rel(a: float, b: float) -> float:
@@ -38,8 +38,7 @@ def test_np_backprop_gradient_equals_the_derived_gradient(target, r, wq):
     spec = make_spec(target, r=r)
     wv = Q(wq.numerator, wq.denominator)
     exact = float(derive(spec).gradient(wv))
-    if exact == 0:
-        return
+    assume(exact != 0)   # a relative error needs a nonzero reference
     assert rel(np_gradient(spec, float(wv)), exact) <= 1e-12
 
 
@@ -54,7 +53,7 @@ def test_np_gradient_in_d_dimensions_resolves_the_thin_band(target, wv):
 
 
 def test_fixed_dataset_stalls_and_fails_pointwise():
-    """DESIGN section 3: with a fixed dataset and r = 2, w_t increases towards
+    """docs/mathematics.md, section 4: with a fixed dataset and r = 2, w_t increases towards
     theta = 1/(2 min_i |g(x_i)|) and stays below it; the data errors go to 0, but at
     a point nearer the boundary than every data point the error stays >= 1/4
     (eta = 20 keeps each step below theta: the contraction factor near theta is

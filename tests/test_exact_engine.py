@@ -6,18 +6,18 @@ from fractions import Fraction
 import pytest
 import sympy
 from gmpy2 import mpq
-from hypothesis import HealthCheck, given, settings, strategies as st
+from helpers import derived
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from relu_pointwise.numeric.exact_engine import batch_gradient_exact, run_exact
 from relu_pointwise.symbolic.errors import SpecError
 from relu_pointwise.symbolic.iterate import digits, iterate_exact
 from relu_pointwise.symbolic.loss import Derivation, LossPiece, w
 from relu_pointwise.symbolic.spec import make_spec, make_training
-from relu_pointwise.numeric.exact_engine import batch_gradient_exact, run_exact
-
-from helpers import derived
 
 Q = sympy.Rational
-HSET = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+HSET = settings(max_examples=15)
 
 
 

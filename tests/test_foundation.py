@@ -1,16 +1,16 @@
 """Foundation: exact numbers, the target grammar, the network, regions and L(w)."""
 from __future__ import annotations
 
+import pytest
 import sympy
-from hypothesis import given, settings, strategies as st
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from relu_pointwise.symbolic.errors import SpecError
 from relu_pointwise.symbolic.loss import derive, w
 from relu_pointwise.symbolic.numbers import parse_number
 from relu_pointwise.symbolic.spec import make_spec
 from relu_pointwise.symbolic.targets import level_value
-
-import pytest
 
 Q = sympy.Rational
 
@@ -35,7 +35,7 @@ TARGETS = [
 
 
 @pytest.mark.parametrize("text", TARGETS)
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(data=st.data())
 def test_network_computes_the_level_function(text, data):
     """The layered network's g equals the tree's g exactly, everywhere we look."""
@@ -44,7 +44,7 @@ def test_network_computes_the_level_function(text, data):
     assert spec.network.level(x) == level_value(spec.target.level, x)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(x=rationals, wv=st.fractions(min_value=0, max_value=50, max_denominator=16))
 def test_head_is_clamp(x, wv):
     """f(w, x) = sigma(w g + 1/2) - sigma(w g - 1/2) = clamp(w g + 1/2, 0, 1)."""
@@ -85,15 +85,14 @@ def test_interval_reference_loss():
     assert d.leading_constant == Q(1, 12)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25)
 @given(a=st.fractions(-1, 1, max_denominator=8), length=st.fractions(1 / 8, 1, max_denominator=8),
        r=st.sampled_from(["1", "2", "3"]))
 def test_asymptotic_constant_matches_band_formula(a, length, r):
     """For an interval whose both ends are inside (-1, 1): rho_|g|(0+) = 2 * 2 * (1/2) = 2,
     so C = (rho(0+) + rho(0-))/2 * 2^-r/(r+1) = 2^-r/(r+1)."""
     b = a + length
-    if not (-1 < a and b < 1):
-        return
+    assume(-1 < a and b < 1)
     d = derive(make_spec(f"interval:{a},{b}", r=r))
     rq = Q(r)
     assert d.leading_constant == Q(2) ** (-rq) / (rq + 1)

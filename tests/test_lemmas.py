@@ -7,12 +7,13 @@ import dataclasses
 import pytest
 import sympy
 from gmpy2 import mpq
-from hypothesis import assume, given, settings, strategies as st
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from relu_pointwise.proofs import lemmas as L
-from relu_pointwise.proofs.strategies import rationals
 from relu_pointwise.symbolic.loss import LossPiece, derive, w
 from relu_pointwise.symbolic.spec import make_spec, make_training
+from relu_pointwise.testing import rationals
 
 Q = sympy.Rational
 
@@ -65,7 +66,7 @@ SPECS_GROWTH = ["interval:-1/3,1/5", "ball:d=2,R=1/2,N=2", "union:-1,-1/2;0,1/3"
 
 
 @pytest.mark.parametrize("text", SPECS_GROWTH)
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25)
 @given(wv=rationals(0, 40, 64), eta=rationals(Q(1, 8), 4, 8))
 def test_growth_bounds_hold_exactly(text, wv, eta):
     """For w >= w*: -L'(w) >= c/w^2, L(w) <= Cbar/w and Phi(w)^3 - w^3 >= 3 eta c, in exact arithmetic."""
@@ -92,7 +93,7 @@ def _derived(text, r="2"):
 
 # ---------------------------------------------------------------- exact decision procedures
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(roots=st.lists(rationals(-3, 3, 8), min_size=0, max_size=4),
        mult=st.lists(st.integers(1, 3), min_size=4, max_size=4),
        lead=st.sampled_from([-2, -1, 1, 3]), iv=st.tuples(rationals(-4, 4, 8), rationals(-4, 4, 8)))
@@ -130,7 +131,7 @@ def test_radical_zero_accepts_identities_and_rejects_perturbations():
     assert not L.radical_zero(sympy.sqrt(2) * sympy.sqrt(3) - sympy.sqrt(6) + Q(1, 10 ** 9), w)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(coeffs=st.lists(rationals(-2, 2, 8), min_size=1, max_size=5), b=rationals(Q(1, 8), 2, 8),
        probe=st.lists(rationals(0, 1, 64), min_size=5, max_size=5))
 def test_poly_extremum_bounds_the_polynomial(coeffs, b, probe):

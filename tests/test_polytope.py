@@ -8,7 +8,7 @@ from fractions import Fraction
 import pytest
 import sympy
 from gmpy2 import mpq
-from hypothesis import given, settings, strategies as st, HealthCheck
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from relu_pointwise.symbolic.polytope import Polytope, to_mpq
 from relu_pointwise.symbolic.pushforward import (
@@ -19,8 +19,7 @@ from relu_pointwise.symbolic.pushforward import (
     poly_eval,
 )
 
-HSET = settings(max_examples=40, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow])
+HSET = settings(max_examples=40)
 
 # ---------------------------------------------------------------------------
 # strategies / helpers

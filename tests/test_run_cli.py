@@ -37,8 +37,8 @@ def test_exact_run_writes_csv_and_prints_the_last_row(tmp_path, capsys):
     assert [parse_q(r["w"]) for r in rows] == [mpq(0), mpq(1, 4), mpq(11, 24), mpq(91, 144)]
     # L(w) = 1/4 - w/4 + w^2/12 at w = 91/144
     w3 = mpq(91, 144)
-    assert parse_q(rows[-1]["loss"]) == mpq(1, 4) - w3 / 4 + w3 * w3 / 12
-    assert out.strip() == f"t=3  w_t=91/144  L(w_t)={rows[-1]['loss']}"
+    assert parse_q(rows[-1]["L"]) == mpq(1, 4) - w3 / 4 + w3 * w3 / 12
+    assert out.strip() == f"t=3  w_t=91/144  L(w_t)={rows[-1]['L']}"
     assert f.read_text().startswith("# {")
 
 

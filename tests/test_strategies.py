@@ -1,14 +1,23 @@
-"""proofs.strategies: every drawn value is valid input for the toolkit."""
+"""relu_pointwise.testing: every drawn value is valid input for the toolkit."""
 from __future__ import annotations
 
 import sympy
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from relu_pointwise.proofs.strategies import (intervals, points_in, rational_texts, rationals, specs, targets_1d,
-                               targets_2d, trainings)
 from relu_pointwise.symbolic.numbers import parse_number
 from relu_pointwise.symbolic.spec import make_spec
 from relu_pointwise.symbolic.targets import parse_target
+from relu_pointwise.testing import (
+    intervals,
+    points_in,
+    rational_texts,
+    rationals,
+    specs,
+    targets_1d,
+    targets_2d,
+    trainings,
+)
 
 
 @given(q=rationals(-2, 3, 5))
@@ -41,7 +50,7 @@ def test_targets_2d_parse(text):
     assert make_spec(text).dim == 2
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=20)
 @given(data=st.data())
 def test_specs_trainings_points_compose(data):
     spec = data.draw(specs(dim=1, r_values=("2", "3/2")))

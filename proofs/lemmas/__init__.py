@@ -5,7 +5,7 @@ The package is split by concept: :mod:`.text` (claims and their exact text),
 :mod:`.path` (path enclosures, entry, rate, T(x)), :mod:`.minibatch` and :mod:`.cyclic`;
 every public name is re-exported here.
 
-Notation (DESIGN sections 3 and 6).  For g(x) != 0 and w >= 0 the error of the head
+Notation (docs/mathematics.md, sections 3 and 6).  For g(x) != 0 and w >= 0 the error of the head
 f(w,x) = sigma(w g + 1/2) - sigma(w g - 1/2) against f°(x) is e(w,x) = (1/2 - w|g(x)|)_+;
 on g = 0, f(w,x) = 1/2 = f°(x) for every w.  With rho the density of |g| under mu
 (piecewise polynomial, breaks 0 = u_0 < u_1 < ... < u_m),

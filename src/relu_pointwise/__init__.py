@@ -17,6 +17,11 @@ from typing import Any
 __version__ = "0.2.0"
 
 _LAZY = {
+    "Problem": "relu_pointwise.problem",
+    "Certificate": "relu_pointwise.problem",
+    "verify": "relu_pointwise.problem",
+    "get_engine": "relu_pointwise.numeric.engines",
+    "Trajectory": "relu_pointwise.numeric.trajectory",
     "PointwiseError": "relu_pointwise.symbolic.errors",
     "InputError": "relu_pointwise.symbolic.errors",
     "NotExactError": "relu_pointwise.symbolic.errors",

@@ -16,12 +16,14 @@ Every bad input ends in one line ``pointwise: error: ...`` on stderr and exit 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from relu_pointwise.symbolic.errors import CertificateError, PointwiseError
 
-from .args import _Parser, add_spec_arguments, spec_from_args
+from .args import _Parser, add_spec_arguments, flag_message, spec_from_args
 
 
 def _network_main(args: argparse.Namespace) -> int:
@@ -31,47 +33,102 @@ def _network_main(args: argparse.Namespace) -> int:
     return 0
 
 
+# Help texts are plain text (argparse prints them as they are): no reST markup here.
+DESCRIPTION = ("Check that a constructed sparse ReLU network trained by gradient descent converges "
+               "pointwise to an indicator target, at rate t^(-1/3): derive the exact loss, run the "
+               "engines, cross-check them, certify and verify. Bad input ends in one line "
+               "'pointwise: error: ...' and exit status 2.")
+NETWORK_DESCRIPTION = ("Print the constructed network for the target: the fixed ReLU layers that compute "
+                       "the level function g (widths, nonzero weights and biases, exact rationals) and the "
+                       "trainable head f(w, x) = sigma(w g + 1/2) - sigma(w g - 1/2), where the slope w enters.")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="pointwise", description=__doc__.split("\n\n")[0])
+    parser = _Parser(prog="pointwise", description=DESCRIPTION)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    p = sub.add_parser("network", help="print the constructed network's architecture")
+    p = sub.add_parser("network", help="print the constructed network's architecture",
+                       description=NETWORK_DESCRIPTION)
     add_spec_arguments(p)
     p.set_defaults(func=_network_main)
-    from . import certify, crosscheck, derive, run
+    from . import certify, crosscheck, derive, fourier, run, sweep
 
     derive.register(sub)
     run.register(sub)
     crosscheck.register_crosscheck(sub)
     certify.register(sub)
+    sweep.register(sub)
+    fourier.register(sub)
     return parser
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that every cleanup path for an interrupt runs (temporary
+    outputs removed); exit 143 = 128 + SIGTERM, where Ctrl-C exits 130 = 128 + SIGINT."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``pointwise`` command; return its exit code.
 
-    Exit 2 with one line for bad input and malformed files, 1 for a certificate
-    that fails to check; any other exception is a bug and keeps its traceback.
+    Exit 2 with one line for bad input and malformed files (also for input nested too
+    deeply to process, and a file that cannot be read or written), 1 for a certificate
+    that fails to check, 130 on Ctrl-C and 143 on SIGTERM (one line, temporary outputs
+    removed); any other exception is a bug and keeps its traceback.
     """
+    from relu_pointwise.symbolic.limits import regions_allowed
+
+    from .args import max_regions
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:           # not the main thread (embedded use): leave signals alone
+        previous = None
+    try:
+        n = max_regions(args)
+        with regions_allowed(n) if n is not None else contextlib.nullcontext():
+            return int(args.func(args) or 0)
     except CertificateError as exc:
         sys.stderr.write(f"pointwise: error: {exc}\n")
         return 2 if exc.malformed else 1
     except PointwiseError as exc:
-        sys.stderr.write(f"pointwise: error: {exc}\n")
+        sys.stderr.write(f"pointwise: error: {flag_message(str(exc))}\n")
         return 2
     except BrokenPipeError:  # e.g. `pointwise derive ... | head`: the reader left; not an error of ours
         sys.stderr.close()
         return 0
+    except Terminated:
+        sys.stderr.write("pointwise: terminated (SIGTERM); nothing half-written was left\n")
+        return 143
     except KeyboardInterrupt:
-        sys.stderr.write("pointwise: interrupted\n")
+        sys.stderr.write("pointwise: interrupted; nothing half-written was left\n")
         return 130
+    except RecursionError:
+        # the readers check nesting before they recurse; this is the last line of defence
+        sys.stderr.write("pointwise: error: input nested too deeply to process\n")
+        return 2
+    except MemoryError:
+        sys.stderr.write("pointwise: error: out of memory (input too large for this machine)\n")
+        return 2
+    except OSError as exc:  # a file the command reads or writes, outside the guarded boundaries
+        where = f" {exc.filename!r}" if exc.filename else ""
+        sys.stderr.write(f"pointwise: error: cannot access{where}: {exc.strerror or _one_line(exc)}\n")
+        return 2
     except Exception:
         sys.stderr.write("pointwise: internal error (a bug, not bad input): please report it with the "
                          "traceback below\n")
         raise
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

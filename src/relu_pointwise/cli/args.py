@@ -8,16 +8,33 @@ import time
 from typing import Any, NoReturn
 
 from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.limits import RUN_STEPS_MAX
+from relu_pointwise.symbolic.numbers import parse_number
 
-MAX_STEPS = 10**9
+MAX_STEPS = RUN_STEPS_MAX.value
+
+# Library errors name Python parameters; the command line shows them as flags.
+FLAG_OF = {name: "--" + name.replace("_", "-") for name in (
+    "eta", "w0", "r", "dps", "prec", "steps", "max_digits", "batch", "seed", "domain", "measure",
+    "points", "grid", "w", "data", "spec", "exact_steps", "out", "format")}
+_LEADING_NAME = re.compile(r"^([a-z][a-z0-9_]*)(?=[: ])")
+
+
+def flag_message(message: str) -> str:
+    """``"eta: must be > 0"`` -> ``"--eta: must be > 0"`` (the message's leading parameter as its flag)."""
+    m = _LEADING_NAME.match(message)
+    if m and m.group(1) in FLAG_OF:
+        return FLAG_OF[m.group(1)] + message[m.end():]
+    return message
 
 
 class _Parser(argparse.ArgumentParser):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        # "-1,1", "-1/2", "-1,1;-1/2,1": values, not options (argparse's default
-        # matcher knows only plain negative numbers)
-        self._negative_number_matcher = re.compile(r"^-[\d./]+([,;][-\d./,;]*)?$")
+        # "-1,1", "-1/2", "-1,1;-1/2,1", "-1e999,1": values, not options (argparse's default
+        # matcher knows only plain negative numbers; no option of ours starts with "-<digit>",
+        # so a bad number reaches its own parser and gets a message naming it)
+        self._negative_number_matcher = re.compile(r"^-[0-9.]")
 
     def error(self, message: str) -> NoReturn:  # one line, exit 2 (argparse prints usage too)
         sys.stderr.write(f"pointwise: error: {message}\n")
@@ -32,6 +49,24 @@ def add_spec_arguments(p: argparse.ArgumentParser, default_target: bool = True) 
     p.add_argument("--r", default=None, help="loss exponent r >= 1, exact (default 2)")
     p.add_argument("--measure", default=None, choices=None, help="probability (default) or lebesgue")
     p.add_argument("--spec", default=None, help="TOML or JSON file with the same settings (flags override it)")
+    add_limit_arguments(p)
+
+
+def add_limit_arguments(p: argparse.ArgumentParser) -> None:
+    """--max-regions: the one limit a user may raise (see symbolic.limits and README "Limits")."""
+    from relu_pointwise.symbolic.limits import REGIONS_MAX
+
+    p.add_argument("--max-regions", default=None, metavar="N",
+                   help=f"refuse targets with more linear regions than N (default {REGIONS_MAX.value}; "
+                        "estimated before the work, counted during it)")
+
+
+def max_regions(args: argparse.Namespace) -> int | None:
+    """The --max-regions value (validated), or None when not given."""
+    value = getattr(args, "max_regions", None)
+    if value is None:
+        return None
+    return _int_setting(value, "--max-regions", 1, 10**9)
 
 
 def add_training_arguments(p: argparse.ArgumentParser) -> None:
@@ -80,6 +115,30 @@ def _int_setting(value: Any, what: str, lo: int, hi: int) -> int:
     if not lo <= int(v) <= hi:
         raise SpecError(f"{what}: must be between {lo} and {hi}, got {value}")
     return int(v)
+
+
+SECONDS_PER_REGION = 0.02
+"""Measured on the shared 2-core machine: derive of ball:d=3,R=1/2,N=3 (4096 regions) 46 s,
+of the box in d = 5 (4296 regions) 105 s: 11 to 24 ms a region."""
+
+
+def announce_regions(spec, enabled: bool | None = None) -> None:
+    """One up-front line on stderr, when stderr is a terminal and the work is long:
+    "about N linear regions (estimated), about T"."""
+    from relu_pointwise.symbolic.limits import region_limit
+    from relu_pointwise.symbolic.targets import estimate_regions
+
+    if not (sys.stderr.isatty() if enabled is None else enabled):
+        return
+    n = estimate_regions(spec.target.level, spec.dim)
+    if n > region_limit():       # refused by the derivation's own check, one line
+        return
+    seconds = n * SECONDS_PER_REGION
+    if seconds < 5:
+        return
+    when = f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
+    sys.stderr.write(f"pointwise: about {n} linear regions (estimated), about {when} to derive\n")
+    sys.stderr.flush()
 
 
 class Progress:

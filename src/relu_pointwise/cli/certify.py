@@ -8,7 +8,7 @@ from relu_pointwise.symbolic.errors import SpecError
 
 
 def register(sub) -> None:
-    from relu_pointwise.cli.args import add_spec_arguments, add_training_arguments
+    from relu_pointwise.cli.args import add_limit_arguments, add_spec_arguments, add_training_arguments
 
     p = sub.add_parser("certify", help="certify pointwise convergence (writes certificate.json, derivation.tex, plots)",
                        description="Certify that gradient descent on the constructed network converges pointwise "
@@ -16,19 +16,32 @@ def register(sub) -> None:
                                    "Exit 0 only if certified.")
     add_spec_arguments(p)
     add_training_arguments(p)
-    p.add_argument("--steps", default=None, help="horizon of the enclosed path (default 20000 full batch, 1000 mini-batch)")
+    p.add_argument("--steps", default=None,
+                   help="horizon of the enclosed path (default 20000 full batch, 1000 mini-batch)")
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--points", default=None, help="points whose T(x) to certify: X1,X2,... (1-D) or x1,y1;x2,y2;... (d-D)")
-    g.add_argument("--grid", default=None, help="K equally spaced points per coordinate, ends included (default 17 in 1-D, 5 in 2-D, 3 up to 5-D, 2 above)")
+    g.add_argument("--points", default=None,
+                   help="points whose T(x) to certify: X1,X2,... (1-D) or x1,y1;x2,y2;... (d-D)")
+    g.add_argument("--grid", default=None,
+                   help="K equally spaced points per coordinate, ends included "
+                        "(default 17 in 1-D, 5 in 2-D, 3 up to 5-D, 2 above)")
     p.add_argument("--prec", default=None, help="Arb working precision in bits (default 128)")
     p.add_argument("--out", default="certificate-out", help="output directory (default ./certificate-out)")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite files in --out that pointwise did not write (refused by default)")
     p.set_defaults(func=certify_main)
 
-    v = sub.add_parser("verify", help="re-derive every claim of a certificate and compare",
-                       description="Re-derive every claim of FILE from its inputs and compare field by field. "
-                                   "Exit 0 only if everything matches; nothing in FILE is evaluated.")
+    v = sub.add_parser("verify", help="check every claim of a certificate by the independent checker",
+                       description="Check every claim of FILE by the independent checker "
+                                   "(relu_pointwise.proofs.check: its own cells, integrals, root isolation and "
+                                   "path enclosure; none of the prover's code). Exit 0 when every claim checks, "
+                                   "1 when a claim fails or cannot be established (named), 2 when FILE is "
+                                   "malformed. Nothing in FILE is evaluated.")
     v.add_argument("file", help="certificate.json written by pointwise certify")
+    add_limit_arguments(v)
+    v.add_argument("--rederive", action="store_true",
+                   help="also re-run the prover on the certificate's inputs and compare field by field")
+    v.add_argument("--quiet", action="store_true", help="print only failed claims and the summary")
     v.set_defaults(func=verify_main)
 
 
@@ -42,22 +55,25 @@ def _int_arg(value, what: str, lo: int, hi: int) -> int:
 
 
 def certify_main(args: argparse.Namespace) -> int:
-    from relu_pointwise.proofs.certificate import DEFAULT_PREC, build, parse_points, write_outputs
-    from relu_pointwise.cli.args import settings, spec_from_args, training_from_args
+    from relu_pointwise.proofs.certificate import DEFAULT_PREC, build, check_outputs, parse_points, write_outputs
+    from relu_pointwise.symbolic.limits import PREC_MAX, STEPS_MAX
+    from relu_pointwise.cli.args import announce_regions, settings, spec_from_args, training_from_args
 
     t_start = time.perf_counter()
     spec = spec_from_args(args)
     training = training_from_args(args)
     extra = settings(args)
     steps = args.steps if args.steps is not None else extra.get("steps")
-    steps = None if steps is None else _int_arg(steps, "--steps", 1, 10 ** 7)
-    prec = DEFAULT_PREC if args.prec is None else _int_arg(args.prec, "--prec", 16, 100_000)
+    steps = None if steps is None else _int_arg(steps, "--steps", 1, STEPS_MAX.value)
+    prec = DEFAULT_PREC if args.prec is None else _int_arg(args.prec, "--prec", 16, PREC_MAX.value)
     points_text = args.points if args.points is not None else (extra.get("points") if args.grid is None else None)
     grid = args.grid if args.grid is not None else (extra.get("grid") if points_text is None else None)
     points = parse_points(points_text, spec) if points_text is not None else None
     grid = None if grid is None else _int_arg(grid, "--grid", 2, 400)
+    check_outputs(args.out, plots=not args.no_plots, force=args.force)   # before the work, not after
+    announce_regions(spec)
     b = build(spec, training, points=points, grid=grid, steps=steps, prec=prec)
-    files = write_outputs(b, args.out, plots=not args.no_plots)
+    files = write_outputs(b, args.out, plots=not args.no_plots, force=args.force)
     print(summary_text(b.cert))
     print(f"wrote {', '.join(str(f) for f in files)}")
     print(f"({time.perf_counter() - t_start:.1f} s)")
@@ -65,6 +81,20 @@ def certify_main(args: argparse.Namespace) -> int:
 
 
 def verify_main(args: argparse.Namespace) -> int:
+    from relu_pointwise.proofs.check import check_certificate
+
+    report = check_certificate(args.file)          # CertificateError(malformed) -> exit 2
+    for line, c in zip(report.lines(), report.checks):
+        if not args.quiet or c.status in ("failed", "undecided"):
+            print(line)
+    print(f"checker: {report.summary()}")
+    status = 0 if report.ok else 1
+    if args.rederive:
+        status = max(status, _rederive_main(args))
+    return status
+
+
+def _rederive_main(args: argparse.Namespace) -> int:
     from relu_pointwise.proofs.verify import verify
 
     ok, msgs = verify(args.file)

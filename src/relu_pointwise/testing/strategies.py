@@ -9,14 +9,14 @@ shrinking leads to short, readable counterexamples (``0``, ``1/2``, ...).
 Example::
 
     from hypothesis import given, settings
-    from relu_pointwise.proofs.strategies import specs, trainings
-    from relu_pointwise.proofs.certificate import certify
-    from relu_pointwise.proofs.verify import verify
+    import relu_pointwise as rp
+    from relu_pointwise.testing import specs, trainings
 
     @settings(max_examples=5, deadline=None)
     @given(spec=specs(dim=1), training=trainings())
     def test_roundtrip(spec, training):
-        assert verify(certify(spec, training, steps=500))[0]
+        cert = rp.Problem.from_spec(spec, training).certify(grid=5)
+        assert rp.verify(cert).ok
 
 Strategies:
 
@@ -28,23 +28,26 @@ Strategies:
 * :func:`targets_2d` -- ``box:`` and ``halfspace:`` texts meeting [-1, 1]^2;
 * :func:`specs` -- :class:`symbolic.spec.Spec` objects (``dim`` 1 or 2, r from ``r_values``);
 * :func:`trainings` -- :class:`symbolic.spec.Training` objects (eta, w0, batch, seed);
-* :func:`points_in` -- exact points of a spec's domain.
+* :func:`points_in` -- exact points of a spec's domain;
+* :func:`problems` -- :class:`relu_pointwise.Problem` objects (a spec and a training); registered
+  for ``st.from_type(relu_pointwise.Problem)``.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
-from typing import Sequence
 
 import sympy
 from hypothesis import strategies as st
 
+from relu_pointwise.problem import Problem
 from relu_pointwise.symbolic.numbers import rational_text
 from relu_pointwise.symbolic.spec import Spec, Training, make_spec, make_training
 
 Q = sympy.Rational
 
 __all__ = ["rationals", "rational_texts", "intervals", "targets_1d", "targets_2d", "specs", "trainings",
-           "points_in"]
+           "points_in", "problems"]
 
 
 def _frac(v) -> Fraction:
@@ -125,10 +128,14 @@ def specs(dim: int = 1, r_values: Sequence = ("2", "1", "3"), measures: Sequence
                      st.sampled_from(list(measures)))
 
 
-def trainings(eta=(Q(1, 4), Q(2)), w0=(0, 2), batches: Sequence[str] = ("full",), max_denominator: int = 8,
-              seeds=st.integers(min_value=0, max_value=2 ** 32)) -> st.SearchStrategy[Training]:
+_ETA_RANGE = (Q(1, 4), Q(2))
+_SEEDS = st.integers(min_value=0, max_value=2 ** 32)
+
+
+def trainings(eta: tuple = _ETA_RANGE, w0: tuple = (0, 2), batches: Sequence[str] = ("full",),
+              max_denominator: int = 8, seeds: st.SearchStrategy[int] = _SEEDS) -> st.SearchStrategy[Training]:
     """:class:`Training` objects: eta in [eta[0], eta[1]] (> 0), w0 in [w0[0], w0[1]] (>= 0), a batch
-    text from ``batches`` (e.g. "full", "cyclic:3", "sampled:8", "dataset:32,8"), a seed."""
+    text from ``batches`` (e.g. "full", "cyclic:3", "sampled:8", "dataset:32,8"), a seed from ``seeds``."""
     etas = rationals(eta[0], eta[1], max_denominator).filter(lambda e: e > 0)
     w0s = rationals(max(Q(w0[0]), Q(0)), w0[1], max_denominator)
     return st.builds(lambda e, w, b, s: make_training(rational_text(e), rational_text(w), b, s),
@@ -139,3 +146,12 @@ def trainings(eta=(Q(1, 4), Q(2)), w0=(0, 2), batches: Sequence[str] = ("full",)
 def points_in(draw, spec: Spec, max_denominator: int = 32) -> tuple[sympy.Rational, ...]:
     """An exact point of ``spec``'s domain (each coordinate a small-denominator rational)."""
     return tuple(draw(rationals(lo, hi, max_denominator)) for lo, hi in zip(spec.domain.lo, spec.domain.hi))
+
+
+def problems(dims: Sequence[int] = (1, 2), r_values: Sequence = ("2", "1", "3"),
+             batches: Sequence[str] = ("full",)) -> st.SearchStrategy[Problem]:
+    """:class:`relu_pointwise.Problem` objects: a spec from :func:`specs` (``dim`` drawn from
+    ``dims``) and a training from :func:`trainings`. This is the strategy behind
+    ``st.from_type(relu_pointwise.Problem)``."""
+    spec_strategies = [specs(dim=d, r_values=r_values) for d in dims]
+    return st.builds(Problem.from_spec, st.one_of(*spec_strategies), trainings(batches=batches))

@@ -1,0 +1,282 @@
+"""One interface for every engine: ``engine.run(spec, training, steps) -> Trajectory``.
+
+    exact   exact rational iteration of the derived map Phi(w) = w - eta L'(w)
+            (stops when numerators/denominators outgrow ``max_digits``)
+    mp      mpmath at ``dps`` decimal digits
+    arb     rigorous Arb balls at ``prec`` bits (python-flint)
+    np      float64, gradients only by forward/backward passes through the network
+    jax     float64, gradients by ``jax.grad`` (optional extra ``[jax]``)
+
+Every engine reads the same :class:`~relu_pointwise.symbolic.spec.Spec` and the same
+batch plan (:class:`~relu_pointwise.numeric.batches.BatchSchedule`), and returns one
+:class:`~relu_pointwise.numeric.trajectory.Trajectory`: native values, a float view,
+the step's loss and, for mini-batch runs, the population loss L(w_t) by the engine's
+own route (exact/mp/arb from the derivation where it exists, np by its own
+quadrature of the network's forward pass). Options are Python parameters; a bad one
+raises :class:`~relu_pointwise.symbolic.errors.InputError` naming it.
+
+Like CVXPY's solvers, engines are interchangeable objects: shared code calls the
+interface and never branches on an engine's name.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from typing import Any
+
+from relu_pointwise.symbolic.errors import InputError, PointwiseError
+from relu_pointwise.symbolic.spec import Spec, Training
+
+from .trajectory import StepSource, Trajectory
+
+__all__ = ["Engine", "ExactEngine", "MpEngine", "ArbEngine", "NumpyEngine", "get_engine",
+           "engine_names", "register_engine"]
+
+Progress = Callable[[int], None]
+
+
+def _int_option(value: Any, name: str, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputError(f"{name}: must be an integer, got {value!r}", field=name)
+    if not lo <= value <= hi:
+        raise InputError(f"{name}: must be between {lo} and {hi}, got {value}", field=name)
+    return value
+
+
+def _check_steps(steps: Any) -> int:
+    return _int_option(steps, "steps", 0, 10**9)
+
+
+class Engine(ABC):
+    """An engine of gradient descent on the constructed network's slope w.
+
+    ``run`` iterates w_{t+1} = w_t - eta * (step t's batch gradient at w_t) for
+    ``steps`` steps and records rows t = 0, record_every, 2 record_every, ..., T.
+    ``rigorous`` says whether its values enclose the true trajectory.
+    """
+
+    name: str = ""
+    rigorous: bool = False
+
+    def run(self, spec: Spec, training: Training, steps: int, *, record_every: int = 1,
+            data: Any = None, progress: Progress | None = None, population: bool = True,
+            source: StepSource | None = None) -> Trajectory:
+        """Run ``steps`` steps; ``population`` adds L(w_t) at the recorded rows of a mini-batch run.
+
+        ``source`` is shared INPUT: a :class:`~relu_pointwise.numeric.trajectory.StepSource`
+        (the batch plan and each step's exact levels |g(x_i)|) that several engines may read,
+        so that a cross-check compares them on the very same batches. It holds no engine's
+        result. Without it each engine builds its own from ``spec``, ``training`` and ``data``.
+        """
+        steps = _check_steps(steps)
+        every = _int_option(record_every, "record_every", 1, 10**9)
+        shared = {} if source is None else {"source": source}   # engines without the keyword still run alone
+        traj = self._run(spec, training, steps, data=data, progress=progress, **shared).subsample(every)
+        if population and traj.minibatch:
+            try:
+                traj.population = self.population_loss(spec, traj.ws)
+            except PointwiseError as exc:     # e.g. no exact L below w* for the exact ball
+                traj.meta["population_note"] = str(exc)
+        return traj
+
+    @abstractmethod
+    def _run(self, spec: Spec, training: Training, steps: int, *, data: Any,
+             progress: Progress | None, source: StepSource | None = None) -> Trajectory:
+        """Every step's row (the engine's own loop), reading ``source`` when given."""
+
+    @abstractmethod
+    def population_loss(self, spec: Spec, ws: list[Any]) -> list[Any]:
+        """L(w) = integral phi(|f(w,x) - f°(x)|) dmu at each w, in the engine's number type."""
+
+    def options(self) -> dict[str, Any]:
+        return {}
+
+    def __repr__(self) -> str:
+        opts = ", ".join(f"{k}={v!r}" for k, v in self.options().items())
+        return f"{type(self).__name__}({opts})"
+
+
+class ExactEngine(Engine):
+    """Exact rationals (gmpy2 mpq); stops early when digits exceed ``max_digits``."""
+
+    name = "exact"
+    rigorous = True
+
+    def __init__(self, max_digits: int | None = None) -> None:
+        from relu_pointwise.symbolic.iterate import DEFAULT_MAX_DIGITS
+
+        self.max_digits = DEFAULT_MAX_DIGITS if max_digits is None else _int_option(
+            max_digits, "max_digits", 1, 10**8)
+
+    def options(self) -> dict[str, Any]:
+        return {"max_digits": self.max_digits}
+
+    def _run(self, spec: Spec, training: Training, steps: int, *, data: Any,
+             progress: Progress | None, source: StepSource | None = None) -> Trajectory:
+        from .exact_engine import run_exact
+
+        return run_exact(spec, training, steps, data=data, max_digits=self.max_digits, progress=progress,
+                         source=source)
+
+    def population_loss(self, spec: Spec, ws: list[Any]) -> list[Any]:
+        from relu_pointwise.symbolic.iterate import require_rational, select_piece
+        from relu_pointwise.symbolic.loss import derive
+
+        forms = require_rational(derive(spec))
+        return [_rational_loss(forms[select_piece(forms, x)])(x) for x in ws]
+
+
+class MpEngine(Engine):
+    """mpmath at ``dps`` decimal digits."""
+
+    name = "mp"
+
+    def __init__(self, dps: int = 50) -> None:
+        self.dps = _int_option(dps, "dps", 5, 100_000)
+
+    def options(self) -> dict[str, Any]:
+        return {"dps": self.dps}
+
+    def _run(self, spec: Spec, training: Training, steps: int, *, data: Any,
+             progress: Progress | None, source: StepSource | None = None) -> Trajectory:
+        from .mp_engine import run_mp
+
+        return run_mp(spec, training, steps, dps=self.dps, data=data, progress=progress, source=source)
+
+    def population_loss(self, spec: Spec, ws: list[Any]) -> list[Any]:
+        import mpmath
+
+        from relu_pointwise.symbolic.iterate import piece_forms
+        from relu_pointwise.symbolic.loss import derive
+
+        from .mp_engine import MpPieces, working_dps
+
+        forms = piece_forms(derive(spec))
+        with mpmath.workdps(working_dps(forms, self.dps)):
+            P = MpPieces(forms)
+            return [P.loss(x) for x in ws]
+
+
+class ArbEngine(Engine):
+    """Rigorous Arb balls at ``prec`` bits."""
+
+    name = "arb"
+    rigorous = True
+
+    def __init__(self, prec: int = 128) -> None:
+        self.prec = _int_option(prec, "prec", 16, 1_000_000)
+
+    def options(self) -> dict[str, Any]:
+        return {"prec": self.prec}
+
+    def _run(self, spec: Spec, training: Training, steps: int, *, data: Any,
+             progress: Progress | None, source: StepSource | None = None) -> Trajectory:
+        from .arb_engine import run_arb
+
+        return run_arb(spec, training, steps, prec=self.prec, data=data, progress=progress, source=source)
+
+    def population_loss(self, spec: Spec, ws: list[Any]) -> list[Any]:
+        from flint import ctx
+
+        from relu_pointwise.symbolic.iterate import piece_forms
+        from relu_pointwise.symbolic.loss import derive
+
+        from .arb_engine import ArbPieces
+
+        forms = piece_forms(derive(spec))
+        with ctx.workprec(self.prec):
+            P = ArbPieces(forms)
+            return [P.loss(x) for x in ws]
+
+
+class NumpyEngine(Engine):
+    """float64 by forward/backward passes through the layered network (NumPy)."""
+
+    name = "np"
+
+    def __init__(self, method: str = "auto") -> None:
+        self.method = method
+
+    def options(self) -> dict[str, Any]:
+        return {"method": self.method}
+
+    def _run(self, spec: Spec, training: Training, steps: int, *, data: Any,
+             progress: Progress | None, source: StepSource | None = None) -> Trajectory:
+        from .np_engine import run_np
+        from .values import FloatFormat
+
+        # the float engine reads the shared batch plan only (its levels come from its own forward pass)
+        schedule = None if source is None else source.schedule
+        res = run_np(spec, training, steps, data=data, method=self.method, schedule=schedule)
+        if progress is not None:
+            progress(steps)
+        return Trajectory("np", spec, training, [int(t) for t in res.t], [float(v) for v in res.w[:, 0]],
+                          [float(v) for v in res.loss[:, 0]], {"dtype": "float64"}, FloatFormat())
+
+    def population_loss(self, spec: Spec, ws: list[Any]) -> list[Any]:
+        import numpy as np
+
+        from .np_engine import engine_for
+
+        eng = engine_for(spec, self.method)
+        _, lv = eng.full(np.asarray(ws, dtype=np.float64), None, None, 1.0, grad=False, loss=True)
+        return [float(v) for v in lv]
+
+
+_REGISTRY: dict[str, Callable[..., Engine]] = {
+    "exact": ExactEngine, "mp": MpEngine, "arb": ArbEngine, "np": NumpyEngine,
+}
+_OPTIONAL = {"jax": ("relu_pointwise.numeric.jax_engine", "JaxEngine", "jax")}
+
+
+def register_engine(name: str, factory: Callable[..., Engine]) -> None:
+    """Make ``get_engine(name, ...)`` build engines with ``factory`` (for extension engines)."""
+    _REGISTRY[name] = factory
+
+
+def engine_names() -> tuple[str, ...]:
+    """The engines available here (optional ones only where their extra is installed)."""
+    extra = tuple(n for n, (mod, _, req) in _OPTIONAL.items()
+                  if n not in _REGISTRY and _optional_importable(req) and _optional_importable(mod))
+    return tuple(_REGISTRY) + extra
+
+
+def _optional_importable(module: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def get_engine(name: str | Engine, **options: Any) -> Engine:
+    """The engine called ``name`` with its options (dps=, prec=, max_digits=, method=)."""
+    if isinstance(name, Engine):
+        if options:
+            raise InputError("engine: options go with an engine name, not an engine object", field="engine")
+        return name
+    factory = _REGISTRY.get(name)
+    if factory is None and name in _OPTIONAL:
+        import importlib
+
+        mod, cls, _ = _OPTIONAL[name]
+        try:
+            factory = getattr(importlib.import_module(mod), cls)
+        except ImportError as exc:
+            raise InputError(f"engine: {name!r} needs the optional extra: pip install 'relu-pointwise[{name}]' "
+                             f"({exc})", field="engine") from None
+    if factory is None:
+        raise InputError(f"engine: unknown engine {name!r} (one of {', '.join(engine_names())})", field="engine")
+    try:
+        return factory(**options)
+    except TypeError as exc:
+        raise InputError(f"engine: {name} does not take these options: {exc}", field="engine") from None
+
+
+def _rational_loss(piece: Any) -> Any:
+    """A piece's exact loss L = N/D; ``require_rational`` checked that every piece has one,
+    so None here is a bug in that check (not bad input)."""
+    if piece.loss_q is None:
+        raise TypeError("exact engine: a piece passed require_rational without a rational form")
+    return piece.loss_q

@@ -1,0 +1,160 @@
+"""Every input limit of the toolkit, declared in one place.
+
+Files handed over (certificates, specs, derivation documents) and command-line
+values are hostile: each reader checks these limits *before* doing the work they
+bound, and anything over a limit is one line
+
+    ``<field>: <value> exceeds the limit <limit> [(raise it with --flag)]``
+
+raised as :class:`~relu_pointwise.symbolic.errors.InputError` (exit 2 in the CLI).
+Limits a user may legitimately raise carry the flag that raises it (``flag``);
+the others are safety bounds of the readers (a deeper JSON file or a longer
+expression is never needed by the toolkit's own outputs).
+
+The table :data:`LIMITS` is what the README's "Limits" section lists
+(:func:`markdown_table` prints it).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from .errors import InputError, PointwiseError
+
+__all__ = [
+    "CERT_BYTES",
+    "CERT_VALUES",
+    "DPS_MAX",
+    "EXPR_DEPTH",
+    "EXPR_DIGITS",
+    "EXPR_LENGTH",
+    "EXP_HEIGHT",
+    "FILE_BYTES",
+    "FLOOR_PREC_BITS",
+    "JSON_DEPTH",
+    "LIMITS",
+    "NUMBER_CHARS",
+    "POINTS_MAX",
+    "POW_BITS",
+    "PREC_MAX",
+    "REGIONS_MAX",
+    "RUN_STEPS_MAX",
+    "R_DEN_MAX",
+    "R_MAX",
+    "SPEC_FILE_BYTES",
+    "STEPS_MAX",
+    "TARGET_DEPTH",
+    "TARGET_LENGTH",
+    "Limit",
+    "check_at_most",
+    "check_regions",
+    "exceeded",
+    "markdown_table",
+    "region_limit",
+    "regions_allowed",
+]
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One limit: ``name`` (what is bounded), ``value``, ``unit``, and the ``flag`` that raises it (or None)."""
+
+    name: str
+    value: int
+    unit: str = ""
+    flag: str | None = None
+
+    def __int__(self) -> int:
+        return self.value
+
+
+FILE_BYTES = Limit("size of a derivation JSON file", 32 * 2**20, "bytes")
+CERT_BYTES = Limit("size of a certificate file", 8 * 2**20, "bytes")
+CERT_VALUES = Limit("values (string leaves) in a certificate; each is parsed, ~1 ms", 20_000, "values")
+SPEC_FILE_BYTES = Limit("size of a --spec file", 2**20, "bytes")
+JSON_DEPTH = Limit("nesting depth of a JSON or TOML file", 64, "levels")
+EXPR_LENGTH = Limit("length of one expression", 100_000, "characters")
+EXPR_DEPTH = Limit("nesting depth of one expression", 200, "levels")
+EXPR_DIGITS = Limit("digits of one numeric literal in an expression", 10_000, "digits")
+NUMBER_CHARS = Limit("length of one number (r, eta, w0, domain ends, ...)", 4000, "characters")
+EXP_HEIGHT = Limit("height of nested exp/log/powers in one numeric expression", 3, "levels")
+POW_BITS = Limit("size of an exact number an expression may compute", 40_000, "bits")
+FLOOR_PREC_BITS = Limit("Arb precision for deciding floor/ceiling", 4096, "bits")
+R_MAX = Limit("loss exponent r", 64, "")
+R_DEN_MAX = Limit("denominator of the loss exponent r", 64, "")
+DPS_MAX = Limit("mpmath decimal digits --dps", 10_000, "digits")
+PREC_MAX = Limit("Arb precision --prec (at 20000 bits certify takes about 20 s)", 20_000, "bits")
+STEPS_MAX = Limit("enclosed steps of certify/verify (--steps; memory grows ~1 KB a step)", 10**6, "steps")
+RUN_STEPS_MAX = Limit("steps of run/crosscheck (--steps)", 10**9, "steps")
+POINTS_MAX = Limit("evaluation points", 400, "points")
+TARGET_DEPTH = Limit("nesting depth of parentheses in a target", 32, "levels")
+TARGET_LENGTH = Limit("length of a target text", 20_000, "characters")
+REGIONS_MAX = Limit("number of linear regions (estimated before the work, counted during it)", 10_000, "regions",
+                    "--max-regions")
+
+LIMITS: tuple[Limit, ...] = (FILE_BYTES, CERT_BYTES, CERT_VALUES, SPEC_FILE_BYTES, JSON_DEPTH, EXPR_LENGTH, EXPR_DEPTH, EXPR_DIGITS,
+                             NUMBER_CHARS, EXP_HEIGHT, POW_BITS, FLOOR_PREC_BITS, R_MAX, R_DEN_MAX, DPS_MAX,
+                             PREC_MAX, STEPS_MAX, RUN_STEPS_MAX, POINTS_MAX, TARGET_DEPTH, TARGET_LENGTH, REGIONS_MAX)
+
+
+def exceeded(field: str, value: object, limit: Limit | int, *, flag: str | None = None,
+             error: Callable[..., PointwiseError] = InputError) -> PointwiseError:
+    """The one-line error for ``value`` of ``field`` over ``limit`` (naming field, limit, value, flag)."""
+    bound = limit.value if isinstance(limit, Limit) else int(limit)
+    flag = flag if flag is not None else (limit.flag if isinstance(limit, Limit) else None)
+    unit = f" {limit.unit}" if isinstance(limit, Limit) and limit.unit else ""
+    shown = str(value)
+    if len(shown) > 60:
+        shown = f"{shown[:40]}...({len(shown)} characters)"
+    raise_it = f" (raise it with {flag})" if flag else ""
+    return error(f"{field}: {shown} exceeds the limit {bound}{unit}{raise_it}", field=field)
+
+
+def check_at_most(field: str, value: int, limit: Limit | int, *, flag: str | None = None,
+                  error: Callable[..., PointwiseError] = InputError) -> None:
+    """Raise :func:`exceeded` when ``value > limit``."""
+    bound = limit.value if isinstance(limit, Limit) else int(limit)
+    if value > bound:
+        raise exceeded(field, value, limit, flag=flag, error=error)
+
+
+def markdown_table() -> str:
+    """The README's Limits table (what, value, flag that raises it)."""
+    rows = ["| what | limit | raise it with |", "|---|---|---|"]
+    for lim in LIMITS:
+        unit = f" {lim.unit}" if lim.unit else ""
+        rows.append(f"| {lim.name} | {lim.value:,}{unit} | {('`' + lim.flag + '`') if lim.flag else '-'} |")
+    return "\n".join(rows)
+
+
+# ---------------------------------------------------------------------------
+# the one limit a user raises for a run: --max-regions (a context variable, so the
+# library's default holds unless the caller raises it for the duration of a call)
+
+_REGION_LIMIT: ContextVar[int] = ContextVar("region_limit", default=REGIONS_MAX.value)
+
+
+def region_limit() -> int:
+    """The current limit on linear regions (default :data:`REGIONS_MAX`; ``--max-regions`` raises it)."""
+    return _REGION_LIMIT.get()
+
+
+@contextmanager
+def regions_allowed(n: int) -> Iterator[None]:
+    """Within the block, allow up to ``n`` linear regions (``--max-regions N``)."""
+    token = _REGION_LIMIT.set(int(n))
+    try:
+        yield
+    finally:
+        _REGION_LIMIT.reset(token)
+
+
+def check_regions(count: int, what: str, *, estimated: bool) -> None:
+    """Refuse ``count`` regions over :func:`region_limit` (one line naming the flag that raises it)."""
+    limit = region_limit()
+    if count > limit:
+        how = "an estimated" if estimated else "at least"
+        raise InputError(f"{what}: {how} {count} linear regions exceed the limit {limit} regions "
+                         f"(raise it with --max-regions)", field=what)
