@@ -168,8 +168,8 @@ class Simplices:
         d = self.d
         # the head with the centroid pattern frozen: e is affine in g on the simplex
         gcen = G.mean(1)
-        slope = 0.0
-        off = 0.0
+        slope = np.zeros(gcen.shape[0])
+        off = np.zeros(gcen.shape[0])
         for bk, ok in zip(net.hb, net.ho):
             on = (w * gcen + bk) > 0
             slope = slope + ok * on * w
