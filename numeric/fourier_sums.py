@@ -118,8 +118,7 @@ def centre_sums(d: int, R: object, radii: Sequence[object], prec: int = DEFAULT_
 def integer_radii(P_max: object) -> list[fmpq]:
     """P = 0, 1, ..., floor(P_max), and P_max itself when it is not an integer."""
     p = as_fmpq(P_max, "P")
-    if p < 0:
-        raise InputError(f"P: must be >= 0, got {p}")
+    shells_of(p)                                   # the cap first: never a list of 10^20 radii
     top = int(p.p) // int(p.q)
     out = [fmpq(k) for k in range(top + 1)]
     if p != top:

@@ -80,3 +80,8 @@ def test_out_is_polite_and_reruns_replace_our_own_files(tmp_path, capsys):
     not_a_dir.write_text("x")
     code, _out, err = run(["fourier", "--target", "ball:d=2,R=1/2", "--out", str(not_a_dir)], capsys)
     assert code == 2 and err.startswith("pointwise: error: --out:")
+
+
+def test_huge_rho_is_one_line_at_once(capsys):
+    code, _out, err = run(["fourier", "--target", "ball:d=3,R=1/2", "--rho-max", "99999999999999999999999"], capsys)
+    assert code == 2 and err.startswith("pointwise: error: --rho-max:")
