@@ -94,6 +94,9 @@ def centre_sums(d: int, R: object, radii: Sequence[object], prec: int = DEFAULT_
         raise InputError("radii: give at least one P")
     ps = sorted({as_fmpq(p, "P") for p in radii})
     N = shells_of(ps[-1])                          # the largest first: its error names it
+    if N * -(-prec // DEFAULT_PREC) > MAX_SHELLS:  # Arb's cost grows about linearly in the limbs
+        raise InputError(f"prec: {N} shells at {prec} bits exceed the work cap ({MAX_SHELLS} shells at "
+                         f"{DEFAULT_PREC} bits); lower P or prec")
     marks = [shells_of(p) for p in ps]
     counts = sum_of_squares_counts(d, N)
     nz = np.flatnonzero(counts[1:]) + 1            # shells that hold lattice points

@@ -153,3 +153,10 @@ def test_huge_radius_is_refused_before_any_work():
     with pytest.raises(InputError) as e:
         integer_radii(10 ** 23)
     assert e.value.field == "P"
+
+
+def test_precision_counts_against_the_work_cap():
+    """P = 2000 (4 10^6 shells) is allowed at 128 bits, not at 4096: the time stays bounded."""
+    with pytest.raises(InputError) as e:
+        centre_sums(3, R_HALF, [2000], prec=4096)
+    assert e.value.field == "prec"
