@@ -243,10 +243,11 @@ def point_sums(d: int, R: object, points: Sequence[Sequence[object]], P: object,
                method: str = "auto") -> list[arb]:
     """:func:`point_sum` at several points, with the cap applied to the total work."""
     N = shells_of(P)
-    est = lattice_point_estimate(d, N) * max(1, len(points))
+    est = lattice_point_estimate(d, N) * max(1, len(points)) * -(-prec // DEFAULT_PREC)
     if est > MAX_LATTICE_POINTS:
         raise InputError(f"P: {len(points)} point(s) other than the centre need about {est} lattice-point terms "
-                         f"(cost ~P^{d} each); the cap is {MAX_LATTICE_POINTS}: lower P or ask fewer points")
+                         f"(cost ~P^{d} each, counted per {DEFAULT_PREC} bits of precision); the cap is "
+                         f"{MAX_LATTICE_POINTS}: lower P or ask fewer points")
     return [point_sum(d, R, x, P, prec, method) for x in points]
 
 
