@@ -8,7 +8,7 @@ from fractions import Fraction
 import pytest
 import sympy
 from gmpy2 import mpq
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from relu_pointwise.symbolic.polytope import Polytope, to_mpq
 from relu_pointwise.symbolic.pushforward import (
@@ -427,7 +427,7 @@ def test_volume_equals_reference_algorithm(d, ncuts):
     from polytope_reference import _volume_rec
 
     @given(st.randoms(use_true_random=False))
-    @settings(max_examples=12 if d < 5 else 6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=12 if d < 5 else 6)
     def inner(rng):
         P = random_polytope(rng, d, ncuts)
         ref = _volume_rec(d, P.vertices, P._masks, P.constraints)
