@@ -6,7 +6,7 @@ Measures, through the package's own path (:func:`relu_pointwise.sweeps.run_sweep
 ``dask.distributed`` LocalCluster of single-threaded worker processes):
 
 1. **Scaling.** The same 32-task sweep (np engine, interval (-1/2, 1/2), sampled:64,
-   32 seeds, steps chosen so that one task takes about 1 s alone), one Dask task per
+   32 seeds, steps chosen so that one task takes about 1.5 s alone at calibration), one Dask task per
    sweep task (chunk 1), on a 1-worker and on a 2-worker cluster.  The clusters are
    started once, outside the timing; the rounds alternate 1 and 2 workers so both see
    the same machine load, and the speed-up is the median of the per-round ratios.
@@ -14,7 +14,9 @@ Measures, through the package's own path (:func:`relu_pointwise.sweeps.run_sweep
    seconds) / number of tasks, and that as a share of the mean task time.  The tasks'
    own seconds are measured inside the task (``seconds`` in the dataset), so the
    overhead includes scheduling, serialization, the client's atomic writes and the
-   Parquet consolidation, and any idle worker at the end.
+   Parquet consolidation, and any idle worker at the end.  ``task_cpu_share`` = the
+   tasks' CPU seconds / their wall seconds: the share of a core a worker actually got
+   (1 on an idle machine; other people's jobs on the 2 cores push it down).
 3. **Chunk size.** A 256-seed sweep of short tasks (sampled:16, 300 steps: some tens of
    ms each, mostly drawing the seed's points) on 2 workers with chunk = 1, 4, 16, 64
    (the runner caps a chunk so that every worker gets at least 4 Dask tasks: 64
@@ -33,17 +35,17 @@ import os
 for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_v] = "1"
 
-import argparse
-import json
-import platform
-import shutil
-import statistics
-import tempfile
-import time
-from pathlib import Path
-from typing import Any
+import argparse  # noqa: E402 -- after the thread pins
+import json  # noqa: E402 -- after the thread pins
+import platform  # noqa: E402 -- after the thread pins
+import shutil  # noqa: E402 -- after the thread pins
+import statistics  # noqa: E402 -- after the thread pins
+import tempfile  # noqa: E402 -- after the thread pins
+import time  # noqa: E402 -- after the thread pins
+from pathlib import Path  # noqa: E402 -- after the thread pins
+from typing import Any  # noqa: E402 -- after the thread pins
 
-from relu_pointwise.sweeps import load_results, run_sweep
+from relu_pointwise.sweeps import load_results, run_sweep  # noqa: E402 -- after the thread pins
 
 
 def _load() -> list[float]:
@@ -65,10 +67,13 @@ def _timed(sweep: dict[str, Any], client: Any, workers: int) -> dict[str, Any]:
         df = load_results(out)
         n = len(df)
         own = float(df["seconds"].sum())
+        cpu = float(df["cpu_seconds"].sum())
         if res.ok != n:
             raise RuntimeError(f"benchmark sweep failed: {res.line()}")
         over = (workers * wall - own) / n
-        return {"workers": workers, "tasks": n, "dask_tasks": res.chunks, "wall_s": round(wall, 3), "task_mean_s": round(own / n, 4),
+        return {"workers": workers, "tasks": n, "dask_tasks": res.chunks, "wall_s": round(wall, 3),
+                "task_mean_s": round(own / n, 4),
+                "task_cpu_share": round(cpu / own, 3),
                 "overhead_per_task_s": round(over, 4), "overhead_share": round(over / (own / n), 4)}
     finally:
         shutil.rmtree(out, ignore_errors=True)
@@ -78,7 +83,7 @@ def _cluster(n: int) -> tuple[Any, Any, float]:
     from dask.distributed import Client, LocalCluster
 
     t0 = time.perf_counter()
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
+    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0")
     client = Client(cluster)
     client.wait_for_workers(n)
     return cluster, client, time.perf_counter() - t0
@@ -106,7 +111,7 @@ def main() -> None:
     rounds = 1 if args.quick else args.rounds
     result: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
                               "load_start": _load()}
-    steps = calibrate_steps(0.2 if args.quick else 1.0)
+    steps = calibrate_steps(0.2 if args.quick else 1.5)
     result["scaling_steps"] = steps
     c1, cl1, start1 = _cluster(1)
     c2, cl2, start2 = _cluster(2)

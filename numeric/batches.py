@@ -45,8 +45,8 @@ from typing import Any
 
 import numpy as np
 import sympy
-
 from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.limits import FILE_BYTES
 
 __all__ = ["BatchSchedule", "inner_float_bounds", "load_points"]
 
@@ -116,6 +116,8 @@ def load_points(data: Any, spec) -> np.ndarray:
         p = Path(data)
         name = p.name
         suffix = p.suffix.lower()
+        if p.is_file() and p.stat().st_size > FILE_BYTES.value:   # before reading it (limits.py)
+            raise SpecError(f"data file {name!r}: {p.stat().st_size} bytes exceed the limit {FILE_BYTES.value} bytes")
         if suffix == ".npy":
             try:
                 arr = np.load(p, allow_pickle=False)
@@ -141,6 +143,8 @@ def load_points(data: Any, spec) -> np.ndarray:
                 if len(cells) != d:
                     raise SpecError(f"data file {name!r}: row {k} has {len(cells)} values, the domain has dimension {d}")
                 try:
+                    if not all(c.isascii() for c in cells):   # float() also reads Arabic-Indic and full-width digits
+                        raise ValueError("not ASCII")
                     rows.append([float(c) for c in cells])
                 except ValueError:
                     raise SpecError(f"data file {name!r}: row {k} is not a row of numbers: {line.strip()[:60]!r}") from None
@@ -169,7 +173,7 @@ def load_points(data: Any, spec) -> np.ndarray:
     hi_f = np.array([float(b) for b in hi])
     # cheap float screen, then the exact check on the candidates near the boundary
     suspect = ((arr <= lo_f) | (arr >= hi_f)).any(axis=1)
-    for k in np.flatnonzero(suspect):
+    for k in np.flatnonzero(suspect).tolist():
         for i in range(d):
             v = Fraction(float(arr[k, i]))
             if not lo[i] <= v <= hi[i]:
@@ -259,7 +263,7 @@ class BatchSchedule:
         if self.kind == "sampled":
             c, i = divmod(t, self.chunk_steps)
             return self._chunk(c)[i]
-        if self.kind == "dataset":
+        if self.kind == "dataset" and self.data is not None:
             return self.data[self.indices(t)]
         raise ValueError(f"points(): batch kind {self.kind} has no points (use cell(t))")
 
@@ -296,6 +300,12 @@ class BatchSchedule:
         _fill_points(self._gen, out, self.lo_f, self.hi_f, self._clip)
         self._gen_pos = start + out.size
         return out
+
+    def dataset_points(self) -> np.ndarray:
+        """The dataset, shape (N, d) (dataset only; read-only)."""
+        if self.data is None:
+            raise ValueError(f"dataset_points(): batch kind {self.kind} has no dataset")
+        return self.data
 
     def index_block(self, t0: int, t1: int) -> np.ndarray:
         """Dataset indices of steps t0 .. t1-1, shape (t1 - t0, M) (dataset only)."""

@@ -89,11 +89,11 @@ class Simplices:
                  r: float) -> None:
         if net.sqnorm:
             raise ValueError("Simplices needs a piecewise-linear g")
-        lo = np.asarray(lo, dtype=np.float64)
-        hi = np.asarray(hi, dtype=np.float64)
+        lo_a = np.asarray(lo, dtype=np.float64)
+        hi_a = np.asarray(hi, dtype=np.float64)
         self.net = net
-        self.d = d = lo.shape[0]
-        S = _kuhn(lo, hi)
+        self.d = d = lo_a.shape[0]
+        S = _kuhn(lo_a, hi_a)
         for layer in range(net.n_layers + 1):
             Z = net.preacts(S, layer)                                 # (n, d+1, width)
             tol = _ZERO_TOL * max(1.0, float(np.abs(Z).max()) if Z.size else 1.0)
@@ -136,7 +136,7 @@ class Simplices:
         Ss_vol = np.concatenate([self.vol[~cand], vol])
         fos = np.concatenate([self.fo[~cand], fo])
         gcen = Gs.mean(1)
-        slope = 0.0
+        slope = np.zeros(gcen.shape[0])
         for bk, ok in zip(net.hb, net.ho):
             slope = slope + ok * ((w * gcen + bk) > 0)
         active = (slope * w) != 0.0

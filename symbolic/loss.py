@@ -24,18 +24,30 @@ head sigma(w g + 1/2) - sigma(w g - 1/2) read on its three activation patterns
 """
 from __future__ import annotations
 
+import itertools
 import math
-
 
 import sympy
 
-from .derivation import HALF, Q, Derivation, LossPiece, _tidy, eta, w
+from .derivation import HALF, Derivation, LossPiece, Q, _tidy, eta, w
 from .pushforward import PiecewisePoly, abs_density, signed_density
 from .regions import linear_regions
 from .spec import Spec, check_region_estimate
 
-__all__ = ["Derivation", "LossPiece", "derive", "eta", "head_error_check", "w", "HALF", "Q",
-           "band_term", "loss_from_abs_density", "asymptotic_coefficients", "padded_at_zero"]
+__all__ = [
+    "HALF",
+    "Derivation",
+    "LossPiece",
+    "Q",
+    "asymptotic_coefficients",
+    "band_term",
+    "derive",
+    "eta",
+    "head_error_check",
+    "loss_from_abs_density",
+    "padded_at_zero",
+    "w",
+]
 
 def _binom(n: int, k: int) -> int:
     return int(sympy.binomial(n, k))
@@ -65,7 +77,7 @@ def head_error_check(network) -> bool:
     t = sympy.Symbol("t", real=True)
     kinks = sorted({-bk for bk in b} | {Q(0)})
     ends = [kinks[0] - 1] + kinks + [kinks[-1] + 1]
-    for lo, hi in zip(ends, ends[1:]):
+    for lo, hi in itertools.pairwise(ends):
         mid = (lo + hi) / 2
         active = [mid + bk > 0 for bk in b]
         f = sum((ok * (t + bk) for ok, bk, on in zip(o, b, active) if on), Q(0))
@@ -117,7 +129,7 @@ def _integer_r_pieces(rho: PiecewisePoly, r: int) -> tuple[list[LossPiece], symp
         return out
 
     full = [poly_part(u[i], u[i + 1], cs[i]) for i in range(m)]
-    prefix = [dict()]
+    prefix: list[dict[int, Fraction]] = [{}]
     for i in range(m):
         prefix.append(add(prefix[-1], full[i]))
     pieces: list[LossPiece] = [LossPiece(Q(0), 1 / (2 * rho.breaks[m]), _laurent_expr(prefix[m]))]

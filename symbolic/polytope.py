@@ -26,6 +26,7 @@ measure on P under an affine map (CDF and density pieces) is in :mod:`.pushforwa
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterable, Sequence
 
 from gmpy2 import mpq
@@ -88,8 +89,9 @@ def _shoelace(pts: Sequence[tuple]) -> mpq:
     return s
 
 
-def _ridges(faces: Sequence[tuple], j: int) -> list[tuple[int, int]]:
-    """The facets of the facet F_j, as (g, vertex mask of F_j & F_g).
+def _ridges(masks: Sequence[int], j: int, need: int) -> list[tuple[int, int]]:
+    """The facets of the facet F_j, as (g, vertex mask of F_j & F_g); ``masks`` are the
+    facets' vertex masks and ``need`` = dim F_j, the least vertex count of a ridge.
 
     Among the intersections F_j & F_g (g != j), the facets of F_j are exactly the maximal
     ones: every proper face of F_j lies in a facet of F_j, which is F_j & F_h for the other
@@ -97,16 +99,61 @@ def _ridges(faces: Sequence[tuple], j: int) -> list[tuple[int, int]]:
     inclusion (a face is the convex hull of its vertices), so the test is on bitmasks only,
     with no rank computation; a (d-2)-face has >= d-1 vertices, which prefilters.
     """
-    need = len(faces[j][0]) - 1
-    vj = faces[j][2]
+    vj = masks[j]
     cand = []
-    for g, face in enumerate(faces):
+    for g, mg in enumerate(masks):
         if g != j:
-            inter = vj & face[2]
+            inter = vj & mg
             if inter.bit_count() >= need:
                 cand.append((g, inter))
+    if need <= 3:
+        # a face of a polytope of dimension <= 4 sharing >= dim F_j vertices with F_j is a
+        # ridge already (3 vertices of a 3-polytope's facet span a 2-face; 2 of a polygon's
+        # span an edge): no maximality test needed
+        return cand
     return [(g, m) for g, m in cand
             if not any(m != m2 and m & m2 == m for _, m2 in cand)]
+
+
+def _pulling(dim: int, vmask: int, facet_masks: Sequence[int]) -> list[tuple[int, ...]]:
+    """The pulling triangulation of a dim-polytope (vertex mask ``vmask``, facets by vertex
+    masks): the cone from its least vertex p0 over the triangulations of the facets not
+    through p0, recursively (each face pulled at its own least vertex).  A triangulation
+    of a convex polytope using only its vertices; simplices as tuples of vertex ids."""
+    if dim == 1:
+        return [tuple(bits(vmask))]
+    p0 = (vmask & -vmask).bit_length() - 1
+    out = []
+    for j, fm in enumerate(facet_masks):
+        if fm >> p0 & 1:
+            continue
+        sub = [m for _, m in _ridges(facet_masks, j, dim - 1)]
+        out += [(p0,) + t for t in _pulling(dim - 1, fm, sub)]
+    return out
+
+
+def _abs_det(rows: list[list]) -> mpq:
+    """|det| of a square rational matrix (Gaussian elimination, exact)."""
+    m = [list(r) for r in rows]
+    n = len(m)
+    det = _ONE
+    for col in range(n):
+        piv = next((r for r in range(col, n) if m[r][col] != 0), None)
+        if piv is None:
+            return _ZERO
+        if piv != col:
+            m[col], m[piv] = m[piv], m[col]
+        pr = m[col]
+        det *= pr[col]
+        inv = 1 / pr[col]
+        for r in range(col + 1, n):
+            f = m[r][col]
+            if f:
+                f *= inv
+                row = m[r]
+                for k in range(col + 1, n):
+                    row[k] -= f * pr[k]
+    return abs(det)
 
 
 def _polygon_area2(pts: dict, faces: Sequence[tuple]) -> mpq:
@@ -147,6 +194,7 @@ def _volume_faces(d: int, pts: dict, faces: Sequence[tuple]) -> mpq:
         return _polygon_area2(pts, faces) / 2
     p0i = min(pts)
     p0 = pts[p0i]
+    masks = [f[2] for f in faces]
     total = _ZERO
     for j, (a, c, vmask) in enumerate(faces):
         if vmask >> p0i & 1:
@@ -155,10 +203,10 @@ def _volume_faces(d: int, pts: dict, faces: Sequence[tuple]) -> mpq:
         k = max(range(d), key=lambda t: abs(a[t]))
         ak = a[k]
         sub_pts = {i: pts[i][:k] + pts[i][k + 1:] for i in bits(vmask)}
-        ridges = _ridges(faces, j)
+        ridges = _ridges(masks, j, d - 1)
         if d - 1 >= 3:
             rest = a[:k] + a[k + 1:]
-            sub_faces = []
+            sub_faces: list[tuple] = []
             for g, m in ridges:
                 ag, cg, _ = faces[g]
                 f = ag[k] / ak
@@ -269,10 +317,10 @@ class Polytope:
         verts: list[tuple] = []
         vset = set()
         for sub in itertools.combinations(range(len(cons)), d):
-            x = solve([list(cons[j][0]) for j in sub], [cons[j][1] for j in sub])
-            if x is None:
+            sol = solve([list(cons[j][0]) for j in sub], [cons[j][1] for j in sub])
+            if sol is None:
                 continue
-            x = tuple(x)
+            x = tuple(sol)
             if x in vset:
                 continue
             if all(dot(a, x) <= c for a, c in cons):
@@ -362,6 +410,28 @@ class Polytope:
             else:
                 self._vol = _volume(self._d, self._verts, self._masks, self._cons)
         return self._vol
+
+    def facet_vertex_masks(self) -> list[int]:
+        """For each facet j, the bitmask of the vertices on it (the transpose of the
+        vertex -> tight-facet masks)."""
+        out = [0] * len(self._cons)
+        for i, m in enumerate(self._masks):
+            for j in bits(m):
+                out[j] |= 1 << i
+        return out
+
+    def simplices(self) -> list[tuple[tuple[int, ...], mpq]]:
+        """A triangulation of P using only its vertices (:func:`_pulling`), with each
+        simplex's volume |det(v_1 - v_0, ..., v_d - v_0)| / d!: [(vertex ids, volume)]."""
+        d = self._d
+        verts = self._verts
+        fact = math.factorial(d)
+        out = []
+        for ids in _pulling(d, (1 << len(verts)) - 1, self.facet_vertex_masks()):
+            v0 = verts[ids[0]]
+            rows = [[x - y for x, y in zip(verts[i], v0)] for i in ids[1:]]
+            out.append((ids, _abs_det(rows) / fact))
+        return out
 
     def ordered_vertices_2d(self) -> tuple:
         """Vertices in counter-clockwise order (d = 2 only)."""

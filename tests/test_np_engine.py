@@ -374,3 +374,50 @@ def test_crosscheck_np_pairs_catch_a_moved_zero_set(batch):
     good = {p["pair"]: p["pass"] for p in crosscheck(spec, tr, 5)["pairs"]}
     assert bad["mp-np"] is False and bad["np-gradient"] is False
     assert good["mp-np"] is True and good["np-gradient"] is True
+
+
+# ---------------------------------------------------------------- the fast mini-batch path
+@pytest.mark.parametrize("domain", [None, "-1/3,2/7", "-5/7,1/9;-1,1/1000"])
+def test_points_drawn_in_place_are_the_shared_stream(domain):
+    """draw_block (in place, clip skipped when it provably cannot act) gives exactly the
+    stream points of points(t) (the cached, clipped route), for consecutive and jumping starts."""
+    target = "interval:-1/4,1/4" if domain is None or ";" not in domain else "box:-1/4,0;-1/2,0"
+    spec = make_spec(target, domain=domain)
+    sched = BatchSchedule(spec, make_training(batch="sampled:37", seed=11), 400)
+    for t0, t1 in [(0, 5), (5, 9), (200, 203), (7, 8), (0, 2)]:
+        buf = np.empty((t1 - t0, 37, spec.dim))
+        sched.draw_block(t0, t1, buf)
+        assert np.array_equal(buf, np.stack([sched.points(t) for t in range(t0, t1)]))
+
+
+@settings(max_examples=30, deadline=None)
+@given(w=st.sampled_from([0.0, 1.0, -1.0, 2.5, 1e-3, 7.0]), seed=st.integers(0, 2**32))
+def test_fused_head_pass_equals_the_unfused_backward_pass(w, seed):
+    """BatchHead's fused standard-head delta equals, bit for bit, head_pass's unfused
+    forward/backward (f = sigma(pre_0) - sigma(pre_1), dL/dpre_k with sigma'(0) = 0), also at
+    kinks (w g = +-1/2 exactly) and for labels that disagree with the sign of g."""
+    from relu_pointwise.numeric.np_net import BatchHead, head_pass
+
+    net = FloatNet(INTERVAL.network)
+    rng = np.random.default_rng(seed)
+    g = np.concatenate([rng.uniform(-1, 1, 60), [0.5, -0.5, 0.25, -0.25, 0.0, 2.0]])
+    fo = rng.choice([0.0, 0.5, 1.0], size=g.shape[0])
+    head = BatchHead(net, 2.0, 1, g.shape[0])
+    A, S, D, *rest = head._rows[0]
+    head._delta(w, g, fo, A, S, D, rest[:2], rest[2:4], rest[4])
+    dl, _ = head_pass(net, w, g, fo, 2.0)
+    assert np.array_equal(2.0 * A * g, dl)
+
+
+@settings(max_examples=200, deadline=None)
+@given(lo=st.floats(-1e6, 1e6), span=st.floats(1e-9, 1e6), k=st.integers(1, 2**20))
+def test_clip_is_skipped_only_when_it_cannot_act(lo, span, k):
+    """_needs_clip(lo, hi) == False promises fl(lo + fl((hi - lo) u)) <= hi for every double u in
+    [0, 1); checked at u = 1 - k 2^-53 (the largest doubles below 1, where a point could overshoot)."""
+    from relu_pointwise.numeric.batches import _needs_clip
+
+    lo_f, hi_f = np.array([lo]), np.array([lo + span])
+    u = 1.0 - k * 2.0 ** -53
+    x = lo_f + (hi_f - lo_f) * u
+    if not _needs_clip(lo_f, hi_f):
+        assert x[0] <= hi_f[0]

@@ -438,3 +438,26 @@ def test_volume_equals_reference_algorithm(d, ncuts):
         assert sum((X.volume() for X in parts), mpq(0)) == ref
 
     inner()
+
+
+@pytest.mark.parametrize("d,ncuts", [(1, 2), (2, 5), (3, 5), (4, 4), (5, 3)])
+def test_cdf_and_density_equal_reference_algorithm(d, ncuts):
+    """The triangulation + B-spline CDF gives the identical exact pieces as the previous
+    algorithm (d+1 values V(s) by clipping and volume, interpolated), and the density pieces
+    are its derivative, on random polytopes and random affine g."""
+    from polytope_reference import _general_cdf_pieces as reference_cdf
+
+    @given(st.randoms(use_true_random=False),
+           st.lists(st.integers(-3, 3), min_size=d, max_size=d).filter(any), small_q)
+    @settings(max_examples=10 if d < 5 else 5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    def inner(rng, a, b):
+        P = random_polytope(rng, d, ncuts)
+        a_q, b_q = tuple(to_mpq(x) for x in a), to_mpq(b)
+        new = _general_cdf_pieces(P, a_q, b_q)
+        assert new == reference_cdf(P, a_q, b_q)
+        if not P.is_box():
+            dens = affine_density_pieces(P, a, b)
+            assert [(lo, hi) for lo, hi, _ in dens] == [(lo, hi) for lo, hi, _ in new]
+            assert all(list(r) == [c[i] * i for i in range(1, len(c))] for (_, _, r), (_, _, c) in zip(dens, new))
+
+    inner()

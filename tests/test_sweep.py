@@ -21,12 +21,11 @@ pytest.importorskip("dask.distributed", reason="sweeps need the [sweep] extra (d
 pytest.importorskip("pandas", reason="sweeps need the [sweep] extra (pandas)")
 pytest.importorskip("pyarrow", reason="sweeps need the [sweep] extra (pyarrow)")
 
-from relu_pointwise.symbolic.errors import InputError
-
 from relu_pointwise.cli import main
 from relu_pointwise.sweeps import load_results, plan_sweep, run_sweep
 from relu_pointwise.sweeps.summary import rate_exponent
 from relu_pointwise.sweeps.tasks import task_id
+from relu_pointwise.symbolic.errors import InputError
 
 SEEDS = {"task": "run",
          "base": {"target": "interval:-1/2,1/2", "batch": "sampled:16", "steps": 300, "points": "1/4,3/4"},
@@ -37,7 +36,7 @@ SEEDS = {"task": "run",
 def client():
     from dask.distributed import Client, LocalCluster
 
-    cluster = LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None)
+    cluster = LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0")
     c = Client(cluster)
     yield c
     c.close()
@@ -77,7 +76,8 @@ def test_seed_sweep_dataset_and_resume(client, tmp_path):
     assert r3.line() == "6 tasks: 2 ok, 0 not certified, 0 failed, 4 skipped"
     df3 = load_results(out)
     assert df3["task_id"].is_unique and (df3["outcome"] == "ok").all()
-    assert df3.drop(columns=["seconds", "worker"]).equals(df.drop(columns=["seconds", "worker"]))
+    timing = ["seconds", "cpu_seconds", "worker"]
+    assert df3.drop(columns=timing).equals(df.drop(columns=timing))
 
 
 def test_failing_task_recorded_and_sweep_goes_on(client, tmp_path):
@@ -112,7 +112,7 @@ def test_killed_worker_every_result_once(tmp_path):
              "base": {"target": "interval:-1/2,1/2", "batch": "sampled:32", "steps": 6000},
              "axes": {"seeds": {"count": 8}}}
     out = tmp_path / "o"
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
             Client(cluster) as c:
         box: dict = {}
         th = threading.Thread(target=lambda: box.setdefault("res", run_sweep(sweep, out, client=c, plots=False)))
@@ -225,3 +225,33 @@ def test_summary_over_seeds(tmp_path):
     assert abs(g["w_over_t13"]["q50"][-1] - 0.25 ** (1 / 3)) < 0.02
     assert abs(g["rate_exponent"]["q50"] - 1 / 3) < 0.02
     assert Path(tmp_path / "o" / "seeds_w_over_t13.png").stat().st_size > 1000
+
+
+def test_heatmap_of_t_star_over_two_axes(tmp_path):
+    """Two axes (eta, w0), full batch: the t* heat map.  Reference cell (interval
+    (-1/2, 1/2), r = 2, eta = 1, w0 = 0): w* = 1 and, by exact rational iteration,
+    w_6 < 1 <= w_7 = 201811/186624, so t* = 7."""
+    sweep = {"task": "run", "base": {"steps": 40}, "axes": {"eta": ["1", "1/2"], "w0": ["0", "1/2"]}}
+    res = run_sweep(sweep, tmp_path / "o", scheduler="sync")
+    assert [p.name for p in res.plots] == ["summary.json", "heatmap_t_star.png", "heatmap_ok_share.png"]
+    hm = json.loads((tmp_path / "o" / "summary.json").read_text())["heatmaps"]
+    assert hm["axes"] == ["eta", "w0"] and hm["t_star"]["rows"] == ["1/2", "1"]
+    assert hm["t_star"]["values"][1][0] == 7
+    assert hm["ok_share"]["values"] == [[1.0, 1.0], [1.0, 1.0]]
+
+
+def test_existing_scheduler_by_flag_and_by_dask_config(client, tmp_path, capsys):
+    """--scheduler ADDRESS, or Dask's own configuration (scheduler-address, as set by
+    DASK_SCHEDULER_ADDRESS), runs the sweep on that cluster instead of a new one."""
+    import dask
+
+    p = tmp_path / "s.json"
+    p.write_text(json.dumps({"base": {"steps": 10}, "axes": {"eta": ["1", "2"]}}))
+    addr = client.scheduler.address
+    assert main(["sweep", str(p), "--out", str(tmp_path / "a"), "--scheduler", addr, "--no-plots"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "2 tasks: 2 ok, 0 not certified, 0 failed, 0 skipped"
+    with dask.config.set({"scheduler-address": addr}):
+        res = run_sweep(str(p), tmp_path / "b", plots=False)
+    assert res.line() == "2 tasks: 2 ok, 0 not certified, 0 failed, 0 skipped"
+    workers = set(load_results(tmp_path / "b")["worker"])
+    assert workers == {f"{os.uname().nodename}:{os.getpid()}"}      # this process: the in-process cluster

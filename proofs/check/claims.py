@@ -20,19 +20,30 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from math import ceil
-from typing import Any, Callable
+from typing import Any
 
 import flint
 import sympy
 from gmpy2 import mpq
 
 from . import algebra
-from .cells import Cell, Net, TooLarge, centroid, decompose, geometric_level, interp_square, loss_derivative
-from .cells import loss_integral, target_value
+from .cells import (
+    Cell,
+    Net,
+    TooLarge,
+    centroid,
+    decompose,
+    geometric_level,
+    interp_square,
+    loss_derivative,
+    loss_integral,
+    target_value,
+)
 from .radial import OutsideRegime, radial
-from .read import W, Certificate, expr, q_of, rational, to_arb
+from .read import Certificate, W, expr, q_of, rational, to_arb
 
 CHECKED, FAILED, UNDECIDED, NOT_CLAIMED = "checked", "failed", "undecided", "not claimed"
 RANDOM_POINTS = 64
@@ -118,6 +129,18 @@ def _int(text: Any, where: str) -> int:
     return int(v)
 
 
+MAX_DEGREE = 64
+
+
+def _bounded(L: sympy.Expr) -> None:
+    """Refuse a closed form whose powers of w exceed MAX_DEGREE (bounded time in Poly and Sturm)."""
+    for p in L.atoms(sympy.Pow):
+        if p.exp.is_Number and abs(p.exp) > MAX_DEGREE:
+            raise Undecided(f"the closed form has a power {p.exp} beyond {MAX_DEGREE}")
+    if len(L.free_symbols - {W}) > 0:
+        raise Fail("the closed form has symbols other than w")
+
+
 def _point_text(x: tuple[Any, ...]) -> str:
     return "(" + ", ".join(str(v) for v in x) + ")" if len(x) > 1 else str(x[0])
 
@@ -128,7 +151,7 @@ class Checker:
     def __init__(self, cert: Certificate) -> None:
         self.cert = cert
         spec = cert.spec
-        self.network = spec.network
+        self.network = cert.network
         self.net = Net.of(self.network)
         self.level = spec.target.level
         self.r = q_of(spec.r)
@@ -143,7 +166,14 @@ class Checker:
         self.deadline = time.monotonic() + PATH_SECONDS
 
     # -------------------------------------------------------------- shared pieces
+    def same_shape(self) -> bool:
+        """The certificate's network has the builder's features and layer widths (bounded cost)."""
+        a, b = self.network, self.cert.spec.network
+        return (a.features, [lay.width for lay in a.hidden]) == (b.features, [lay.width for lay in b.hidden])
+
     def cells(self) -> list[Cell]:
+        if not self.same_shape():
+            raise Undecided("the certificate's network does not have the shape symbolic.network builds")
         if self._cells is None:
             try:
                 self._cells = decompose(self.net, self.level, self.cert.spec.domain.lo, self.cert.spec.domain.hi)
@@ -163,7 +193,7 @@ class Checker:
             raise Undecided(f"rests on the claim {cid}, which the checker has not established")
         return self.data[cid]
 
-    def _ball(self) -> tuple[Any, ...] | None:
+    def _ball(self) -> tuple[Any, Any, int, Any] | None:
         """(lam, R^2, d, m^2) when the network is g = lam (R^2 - |x|^2) (checked by construction)."""
         if type(self.level).__name__ != "ExactBall" or self.network.hidden:
             return None
@@ -177,7 +207,8 @@ class Checker:
             return None
         self.needs("construction")
         try:
-            return radial(*ball, w, self.r, self.density, derivative)
+            lam, R2, d, m2 = ball
+            return radial(lam, R2, d, m2, w, self.r, self.density, derivative)
         except OutsideRegime as exc:
             raise Undecided(str(exc)) from None
 
@@ -215,6 +246,8 @@ class Checker:
                               mpq(int((new_hi * grid).__ceil__()), 1) / grid))
 
     def enclosure(self, t: int) -> tuple[Any, Any]:
+        if t > self.cert.steps + 1:
+            raise Undecided(f"step {t} is beyond the certificate's horizon of {self.cert.steps} steps")
         if t >= len(self.path):
             self.extend_path(t)
         if t >= len(self.path):
@@ -238,6 +271,10 @@ class Checker:
         for k, v in expect.items():
             if d.get(k) != v:
                 raise Fail(f"{k}: the certificate says {str(d.get(k))[:40]}, the network has {v}")
+        if not self.same_shape():       # before any geometry: keeps the cost that of the real network
+            raise Fail("the certificate's network does not have the layer widths symbolic.network builds")
+        if (self.net.head_bias, self.net.head_out) != ((mpq(1, 2), mpq(-1, 2)), (mpq(1), mpq(-1))):
+            raise Fail("the head is not sigma(w g + 1/2) - sigma(w g - 1/2)")
         dom = self.cert.spec.domain
         lo, hi = [q_of(v) for v in dom.lo], [q_of(v) for v in dom.hi]
         rng = random.Random(9)
@@ -257,9 +294,17 @@ class Checker:
                 bad = self.sign_mismatch(x)
                 if bad:
                     raise Fail(bad)
+        built = self.cert.spec.network
+        same = (built.features, built.hidden, built.readout, built.readout_bias) == (
+            net.features, net.hidden, net.readout, net.readout_bias)
+        if not same:
+            raise Fail("the certificate's network agrees with the target but is not the one "
+                       "symbolic.network builds for it")
         return (f"sign(g) equals the target's geometric membership at every vertex and interior point of "
                 f"the checker's {len(cells)} cells (Kuhn simplices cut by every neuron, by g = 0 and by "
-                f"the target's faces) and at {len(pts)} points ({RANDOM_POINTS} seeded random)")
+                f"the target's faces) and at {len(pts)} points ({RANDOM_POINTS} seeded random); "
+                + ("weights read from the certificate" if self.cert.version >= 2 else
+                   "schema 1: weights rebuilt by symbolic.network"))
 
     def _exact_ball_construction(self, n_points: int) -> str:
         dim = self.cert.spec.dim
@@ -282,6 +327,7 @@ class Checker:
     def asymptotic(self, d: dict[str, Any]) -> str:
         w_star = q_of(rational(d.get("w_star", ""), "asymptotic w_star"))
         L = expr(d.get("L_asymptotic"), "asymptotic L_asymptotic")
+        _bounded(L)
         if w_star < 0:
             raise Fail("w* < 0")
         ws = sorted({w for w in (w_star, w_star + mpq(1, 16), w_star + mpq(1, 2), 3 * w_star / 2 + mpq(1, 3),
@@ -301,18 +347,22 @@ class Checker:
         try:
             mine_coeffs = sympy.Poly(A, algebra.V).all_coeffs()[::-1]
         except sympy.PolynomialError:
-            raise Undecided("the closed form is not a power sum in 1/w") from None
-        if "coeffs" in d:
+            mine_coeffs = None
+        if mine_coeffs is None and ("coeffs" in d or "A_poly_v" in d):
+            raise Fail("coeffs given, but the closed form is not a power sum in 1/w")
+        if "coeffs" in d and mine_coeffs is not None:
             theirs_c = [expr(c, "asymptotic coeffs") for c in d["coeffs"]]
             if len(theirs_c) != len(mine_coeffs) or any(_same(_value(a), _value(b)) is not True
                                                          for a, b in zip(theirs_c, mine_coeffs)):
                 raise Fail("coeffs: not the coefficients of w L(w) in 1/w")
-        if "C" in d and _same(_value(expr(d["C"], "asymptotic C")), _value(mine_coeffs[0])) is not True:
+        if "C" in d and mine_coeffs is not None and \
+                _same(_value(expr(d["C"], "asymptotic C")), _value(mine_coeffs[0])) is not True:
             raise Fail("C is not lim w L(w)")
         if "u_1" in d and w_star * 2 * q_of(rational(d["u_1"], "asymptotic u_1")) != 1:
             raise Fail("w* != 1/(2 u_1)")
         return (f"the closed form equals the checker's own integral of the network's error at "
-                f"{len(ws)} rational w >= w* = {w_star}" + (" (to 200 bits, Arb)" if numeric else " (exactly)"))
+                f"{len(ws)} rational w >= w* = {w_star}" + (" (to 200 bits, Arb)" if numeric else " (exactly)")
+                + ("" if mine_coeffs is not None else "; not a power sum in 1/w: C and coefficients not re-derived"))
 
     def growth(self, d: dict[str, Any]) -> str:
         asym = self.needs("asymptotic")
@@ -322,6 +372,7 @@ class Checker:
         if "eta" in d and rational(d["eta"], "growth eta") != self.cert.training.eta:
             raise Fail("eta differs from the inputs")
         L = expr(asym["L_asymptotic"], "asymptotic L_asymptotic")
+        _bounded(L)
         c, Cbar = expr(d.get("c"), "growth c"), expr(d.get("Cbar"), "growth Cbar")
         if _le(_value(c), mpq(0)) is not False:
             raise Fail(f"c = {d.get('c')} is not > 0")
@@ -330,7 +381,8 @@ class Checker:
         for what, poly in (("-L'(w) >= c/w^2", B - c), ("L(w) <= Cbar/w", Cbar - A)):
             rp = algebra.rational_poly(sympy.expand(poly))
             if rp is None:
-                raise Undecided(f"{what}: coefficients not rational multiples of one constant")
+                raise Undecided(f"{what}: the closed form is not a polynomial in v = 1/w "
+                                "(rational coefficients times one constant)")
             P, kappa = rp
             sign = _le(_value(kappa), mpq(0))
             if sign is None:
@@ -426,6 +478,8 @@ class Checker:
             x = tuple(q_of(rational(v, f"{cid} x")) for v in d["x"])
         except (KeyError, TypeError):
             raise Fail("x missing") from None
+        if not self.same_shape():
+            raise Undecided("the certificate's network does not have the shape symbolic.network builds")
         g = self.net.level(x)
         if q_of(rational(d.get("g", ""), f"{cid} g")) != g:
             raise Fail(f"g = {d.get('g')}, the network gives {_show(g)}")

@@ -10,22 +10,36 @@ values by ``symbolic.exprio`` (never eval). Every failure is one
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import flint
 import sympy
 from gmpy2 import mpq
-
 from relu_pointwise.symbolic.errors import CertificateError, InputError
-from relu_pointwise.symbolic.exprio import ExprSyntaxError, from_text, rational_from_text
+from relu_pointwise.symbolic.exprio import (
+    ExprSyntaxError,
+    from_text,
+    rational_from_text,
+)
 from relu_pointwise.symbolic.jsonio import plain_copy, read_json
-from relu_pointwise.symbolic.spec import Spec, Training, make_training, parse_domain, parse_measure, parse_r
+from relu_pointwise.symbolic.spec import (
+    Spec,
+    Training,
+    make_training,
+    parse_domain,
+    parse_measure,
+    parse_r,
+)
 from relu_pointwise.symbolic.targets import parse_target
 
 SCHEMA = "relu-pointwise/certificate"
-KNOWN_VERSIONS = (1,)
+KNOWN_VERSIONS = (1, 2)          # 1: no weights in the file (rebuilt by symbolic.network); 2: weights
+MAX_LAYERS = 64
+MAX_WIDTH = 4096
+MAX_WEIGHTS = 400_000
 TOP_KEYS = ("schema", "version", "inputs", "claims", "rests_on", "verdict", "scope", "reason")
 INPUT_KEYS = ("spec", "eta", "w0", "batch", "seed", "steps", "prec", "points")
 STATUSES = ("proved", "enclosed", "numerical", "failed")
@@ -51,6 +65,7 @@ class Certificate:
     rests_on: list[str]
     verdict: str
     version: int
+    network: Any = None          # symbolic.network.Network: from the file (v2) or rebuilt (v1)
 
 
 def load_json(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
@@ -154,7 +169,57 @@ def read_certificate(source: str | Path | Mapping[str, Any]) -> Certificate:
         if not all(spec.domain.lo[k] <= v <= spec.domain.hi[k] for k, v in enumerate(x)):
             raise malformed(f"inputs.points[{i}]: outside the domain")
         points.append(tuple(mpq(int(v.p), int(v.q)) for v in x))
-    return Certificate(spec, training, steps, points, cert["claims"], list(cert["rests_on"]), cert["verdict"], version)
+    out = Certificate(spec, training, steps, points, cert["claims"], list(cert["rests_on"]), cert["verdict"], version)
+    construction = next((c for c in cert["claims"] if c["id"] == "construction"), None)
+    if version >= 2:
+        if construction is None or "network" not in construction["data"]:
+            raise malformed("version 2: the construction claim must carry data.network (the weights)")
+        out.network = network_from_json(construction["data"]["network"], spec)
+    else:
+        out.network = spec.network
+    return out
+
+
+def _row(v: Any, n: int, where: str) -> tuple[sympy.Rational, ...]:
+    if not isinstance(v, list) or len(v) != n:
+        raise malformed(f"{where}: expected a list of {n} numbers")
+    return tuple(rational(_text(x, where, 4000), where) for x in v)
+
+
+def network_from_json(d: Any, spec: Spec) -> Any:
+    """The network of a version-2 certificate: sizes checked before any number is read."""
+    from relu_pointwise.symbolic.network import Layer, Network
+
+    where = "construction data.network"
+    keys = ["features", "head_bias", "head_out", "hidden", "readout", "readout_bias"]
+    if not isinstance(d, dict) or sorted(d) != keys:
+        raise malformed(f"{where}: expected exactly the keys {', '.join(keys)}")
+    feats, hidden = d["features"], d["hidden"]
+    expect = [f"x{i + 1}" for i in range(spec.dim)]
+    if feats not in (expect, expect + ["sqnorm"]):
+        raise malformed(f"{where}.features: expected {expect} (and optionally sqnorm)")
+    if not isinstance(hidden, list) or len(hidden) > MAX_LAYERS:
+        raise malformed(f"{where}.hidden: at most {MAX_LAYERS} layers")
+    width, total = len(feats), 0
+    for k, lay in enumerate(hidden):
+        if not isinstance(lay, dict) or sorted(lay) != ["bias", "weight"] or not isinstance(lay["bias"], list) \
+                or not isinstance(lay["weight"], list) or not 0 < len(lay["bias"]) <= MAX_WIDTH \
+                or len(lay["weight"]) != len(lay["bias"]):
+            raise malformed(f"{where}.hidden[{k}]: expected weight (rows) and bias of one width <= {MAX_WIDTH}")
+        total += len(lay["bias"]) * (width + 1)
+        width = len(lay["bias"])
+    if total > MAX_WEIGHTS:
+        raise malformed(f"{where}: more than {MAX_WEIGHTS} weights")
+    layers, width = [], len(feats)
+    for k, lay in enumerate(hidden):
+        rows = tuple(_row(r, width, f"{where}.hidden[{k}].weight") for r in lay["weight"])
+        layers.append(Layer(rows, _row(lay["bias"], len(rows), f"{where}.hidden[{k}].bias")))
+        width = len(rows)
+    head_bias = _row(d["head_bias"], 2, f"{where}.head_bias")
+    head_out = _row(d["head_out"], 2, f"{where}.head_out")
+    return Network(spec.dim, tuple(feats), tuple(layers), _row(d["readout"], width, f"{where}.readout"),
+                   rational(_text(d["readout_bias"], where, 4000), f"{where}.readout_bias"),
+                   (head_bias[0], head_bias[1]), (head_out[0], head_out[1]))
 
 
 # ------------------------------------------------------------------ exact values

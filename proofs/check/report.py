@@ -1,9 +1,10 @@
 """The checker's entry points: :func:`check_certificate` (a report) and :func:`verify_or_raise`."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from relu_pointwise.symbolic.errors import CertificateError
 
@@ -58,5 +59,13 @@ def verify_or_raise(cert_or_path: str | Path | Mapping[str, Any]) -> Report:
     return report
 
 
-__all__ = ["Report", "ClaimCheck", "check_certificate", "verify_or_raise", "CHECKED", "FAILED", "UNDECIDED",
-           "NOT_CLAIMED"]
+__all__ = [
+    "CHECKED",
+    "FAILED",
+    "NOT_CLAIMED",
+    "UNDECIDED",
+    "ClaimCheck",
+    "Report",
+    "check_certificate",
+    "verify_or_raise",
+]

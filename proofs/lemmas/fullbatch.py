@@ -13,7 +13,15 @@ from relu_pointwise.symbolic.loss import Derivation, w
 from relu_pointwise.symbolic.spec import Spec
 from relu_pointwise.symbolic.targets import level_value
 
-from .decide import poly_extremum, radical_zero, sign_on_interval, sign_poly
+from .decide import (
+    derivative_qw,
+    poly_extremum,
+    poly_from_flint,
+    radical_zero,
+    rational_function,
+    sign_on_interval,
+    sign_poly,
+)
 from .text import FAILED, HALF, PROVED, Claim, Q, ex, point_text, to_q, to_rat
 
 # ---------------------------------------------------------------- the construction
@@ -28,12 +36,17 @@ def construction_claim(spec: Spec, derivation: Derivation | None,
     bad = [point_text(x) for x in points if net.level(x) != level_value(level, x)]
     cells = list(derivation.cells) if derivation is not None and derivation.cells else []
     nverts = 0
+    tree: dict[tuple, mpq] = {}      # the tree's g at each distinct vertex (neighbouring cells share them)
     for cell in cells:
+        coeffs = [to_q(a) for a in cell.g_coeffs]
+        const = to_q(cell.g_const)
         for v in cell.poly.vertices:
-            x = [to_rat(c) for c in v]
             nverts += 1
-            if cell.g_at(x) != level_value(level, x):
-                bad.append("vertex " + point_text(x))
+            ref = tree.get(v)
+            if ref is None:
+                ref = tree[v] = to_q(level_value(level, [to_rat(c) for c in v]))
+            if sum((a * c for a, c in zip(coeffs, v)), const) != ref:
+                bad.append("vertex " + point_text([to_rat(c) for c in v]))
     widths = [layer.width for layer in net.hidden]
     statement = (f"the layered ReLU network ({net.depth} ReLU layers, hidden widths "
                  f"{widths or '[]'}, {net.nonzero_fixed_weights()} nonzero fixed weights, one trainable "
@@ -144,12 +157,25 @@ def monotonicity_claim(derivation: Derivation) -> Claim:
     cache: dict = {}
     for p in derivation.pieces:
         entry = {"w_lo": ex(p.w_lo), "w_hi": "oo" if p.w_hi == sympy.oo else ex(p.w_hi)}
+        # integer r: the piece is N/D in Q(w); L' = (N'D - ND')/D^2 exactly in flint (no SymPy diff)
+        lq = rational_function(p.expr, w) if r.is_integer else None
+        dq = derivative_qw(lq) if lq is not None else None
         if polys is not None:
             formula = _minus_dL_formula(polys, r, p.w_lo, cache)
-            ident = formula is not None and radical_zero(p.derivative + formula, w)
+            fq = rational_function(formula, w) if formula is not None and dq is not None else None
+            if formula is None:
+                ident = False
+            elif fq is not None and dq is not None:
+                ident = dq[0] * fq[1] + fq[0] * dq[1] == 0      # L' + (*) = 0 in Q(w)
+            else:
+                ident = radical_zero(p.derivative + formula, w)
             ident_ok &= ident
             entry["identity"] = "proved" if ident else "failed"
-        P = sign_poly(p.derivative, w) if r.is_integer else None
+        if dq is not None:
+            # (N'D - ND') D^2: the sign of L' where D != 0, and 0 at the poles
+            P = poly_from_flint(dq[0] * dq[1], w)
+        else:
+            P = sign_poly(p.derivative, w) if r.is_integer else None
         if P is not None:
             s_ok = sign_on_interval(P, Q(p.w_lo), p.w_hi, -1)
             sign_ok &= s_ok

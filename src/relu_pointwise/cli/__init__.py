@@ -50,13 +50,14 @@ def build_parser() -> argparse.ArgumentParser:
                        description=NETWORK_DESCRIPTION)
     add_spec_arguments(p)
     p.set_defaults(func=_network_main)
-    from . import certify, crosscheck, derive, run, sweep
+    from . import certify, crosscheck, derive, fourier, run, sweep
 
     derive.register(sub)
     run.register(sub)
     crosscheck.register_crosscheck(sub)
     certify.register(sub)
     sweep.register(sub)
+    fourier.register(sub)
     return parser
 
 

@@ -184,13 +184,16 @@ def run_sweep(source: str | Path | Mapping[str, Any], out: str | Path, *, schedu
     result = SweepResult(out)
     outcomes: dict[str, str] = {}
     bar = _Progress(len(pending), progress)
-    if pending:
-        if scheduler == "sync":
+    try:
+        if pending and scheduler == "sync":
             for ch in make_chunks(plan.task, pending, size):
                 _take(store, execute_chunk(plan.task, ch, plan.record), outcomes, bar)
-        else:
+        elif pending:
             _run_dask(plan, pending, size, store, outcomes, bar, result, client, scheduler, workers, dashboard,
                       echo)
+    except KeyboardInterrupt:
+        consolidate(store, rows, list(plan.axes))    # what finished is kept; a rerun resumes
+        raise
     result.total = len(rows)
     for _, tid in rows:
         if tid in done:
@@ -235,7 +238,8 @@ def _run_dask(plan: SweepPlan, pending: list[tuple[str, Mapping[str, Any]]], siz
             if echo is not None:
                 import importlib.util
 
-                note = "" if importlib.util.find_spec("bokeh") else " (Dask serves it only with bokeh: pip install bokeh)"
+                note = "" if importlib.util.find_spec("bokeh") else \
+                    " (Dask serves it only with bokeh: pip install bokeh)"
                 echo(f"dashboard: {result.dashboard}{note}")
         nw = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})) or (workers or 1))
         # at least ~4 chunks per worker, so that the last chunks do not leave workers idle

@@ -138,7 +138,7 @@ def consolidate(store: TaskStore, rows: list[tuple[dict[str, Any], str]], axes: 
     from .tasks import NUMBER_FIELDS
 
     for col in df.columns:   # numbers stay float columns even where every task has none (null -> NaN)
-        if col in NUMBER_FIELDS or col == "seconds" or str(col).startswith("T(x="):
+        if col in NUMBER_FIELDS or col in ("seconds", "cpu_seconds") or str(col).startswith("T(x="):
             df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
     path = store.out / RESULTS
     fd, tmp = tempfile.mkstemp(dir=store.out, prefix=f".tmp-{RESULTS}-")

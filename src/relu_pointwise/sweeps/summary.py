@@ -104,7 +104,8 @@ def _seed_summary(df: Any, axes: list[str], tcols: list[str], out: Path, files: 
             R = np.stack([w[pos] / np.cbrt(t[pos]) for _, w in same])
             q = np.quantile(R, QUANTILES, axis=0)
             entry["w_over_t13"] = {"t": [int(v) for v in t[pos]],
-                                   **{f"q{int(qq * 100):02d}": [float(v) for v in row] for qq, row in zip(QUANTILES, q)}}
+                                   **{f"q{int(qq * 100):02d}": [float(v) for v in row]
+                                      for qq, row in zip(QUANTILES, q)}}
             if gi < MAX_GROUPS_PLOTTED:
                 line, = ax.semilogx(t[pos], q[2], label=f"{label} (median, {len(same)} seeds)")
                 ax.fill_between(t[pos], q[1], q[3], color=line.get_color(), alpha=0.3)
