@@ -306,7 +306,7 @@ LABEL_TARGETS = ["interval:-1/2,1/2", "union:-3/4,-1/2;0,1/4;1/2,3/4", "box:-1/2
 
 
 @pytest.mark.parametrize("target", LABEL_TARGETS)
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=10)
 @given(seed=st.integers(min_value=0, max_value=2**32))
 def test_labels_are_the_exact_geometric_sides(target, seed):
     """labels() (float with an error filter) equals the exact rational side on every point,

@@ -195,7 +195,7 @@ def test_certify_task_reads_the_certificate(tmp_path):
     assert row["T(x=1/4)"] == int(pw["data"]["T_lo"])
 
 
-@settings(deadline=None, max_examples=30)
+@settings(max_examples=30)
 @given(st.fractions(min_value=Fraction(1, 1000), max_value=100), st.integers(2, 9))
 def test_task_id_is_canonical(eta, k):
     """One problem, two spellings (p/q and kp/kq), one task; another seed, another task."""
