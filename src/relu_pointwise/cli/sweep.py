@@ -64,7 +64,8 @@ def _seed_lines(out: Path) -> list[str]:
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``pointwise sweep`` to the CLI."""
     p = subparsers.add_parser("sweep", help="run a family of tasks (axes of specs, step sizes, seeds) on Dask",
-                              description=__doc__.split("\n\n")[0])
+                              description="Run a family of tasks (the product or zip of a sweep file's axes) "
+                                          "on Dask; results in OUT/results.parquet.")
     p.add_argument("file", help="the sweep file (.toml or .json): task, [base], [axes], mode")
     p.add_argument("--out", required=True, help="output folder (rerunning into it skips finished tasks)")
     p.add_argument("--scheduler", default=None,
