@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import sympy
+
 from relu_pointwise.proofs import certificate as C
 from relu_pointwise.proofs import lemmas
 from relu_pointwise.proofs.check import check_certificate

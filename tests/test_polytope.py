@@ -449,7 +449,7 @@ def test_cdf_and_density_equal_reference_algorithm(d, ncuts):
 
     @given(st.randoms(use_true_random=False),
            st.lists(st.integers(-3, 3), min_size=d, max_size=d).filter(any), small_q)
-    @settings(max_examples=10 if d < 5 else 5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=10 if d < 5 else 5)
     def inner(rng, a, b):
         P = random_polytope(rng, d, ncuts)
         a_q, b_q = tuple(to_mpq(x) for x in a), to_mpq(b)
