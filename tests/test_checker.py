@@ -25,8 +25,8 @@ from relu_pointwise.symbolic.targets import parse_target
 
 CHECK_DIR = Path(__file__).resolve().parents[1] / "proofs" / "check"
 ALLOWED_SYMBOLIC = {"spec", "targets", "network", "numbers", "exprio", "errors", "jsonio", "limits"}
-ALLOWED_TOP = {"__future__", "collections", "dataclasses", "functools", "itertools", "math", "typing", "random", "time", "pathlib",
-               "importlib", "flint", "gmpy2", "sympy"}
+ALLOWED_TOP = {"__future__", "collections", "dataclasses", "functools", "itertools", "math", "typing", "random",
+               "time", "pathlib", "importlib", "flint", "gmpy2", "sympy"}
 PROVER = ("loss", "regions", "wregions", "pushforward", "ball", "polytope", "iterate", "lemmas",
           "certificate", "deep", "plots", "plots2d", "verify", "derivation", "export_json", "export_latex",
           "strategies")

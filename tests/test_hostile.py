@@ -410,7 +410,8 @@ def test_sigterm_ends_like_ctrl_c(monkeypatch, capsys):
 
     monkeypatch.setattr(derive, "derive_main", slow)
     code, _, err = cli(["derive"], capsys, seconds=10)
-    assert code == 143 and err.strip().splitlines() == ["pointwise: terminated (SIGTERM); nothing half-written was left"]
+    assert code == 143
+    assert err.strip().splitlines() == ["pointwise: terminated (SIGTERM); nothing half-written was left"]
 
 
 # ----------------------------------------------------------------- fuzz: no traceback from any input

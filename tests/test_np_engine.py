@@ -9,6 +9,7 @@ import pytest
 import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from relu_pointwise.numeric.batches import BatchSchedule
 from relu_pointwise.numeric.np_engine import (
     FloatNet,
@@ -240,17 +241,28 @@ def test_bad_data_files(tmp_path):
     np.save(tmp_path / "good.npy", good)
     assert np.array_equal(BatchSchedule(BOX, tr, 1, data=tmp_path / "good.npy").data, good)
     cases = {}
-    np.save(tmp_path / "shape.npy", good[:, :1]); cases["shape.npy"] = "shape"
-    bad = good.copy(); bad[2, 1] = np.nan
-    np.save(tmp_path / "nan.npy", bad); cases["nan.npy"] = "row 3"
-    bad = good.copy(); bad[1, 0] = 1.0000000000000002
-    np.save(tmp_path / "out.npy", bad); cases["out.npy"] = "row 2"
-    np.save(tmp_path / "count.npy", good[:3]); cases["count.npy"] = "3 rows"
-    (tmp_path / "text.csv").write_text("0.1,0.2\n0.3,abc\n0,0\n0,0\n"); cases["text.csv"] = "row 2"
-    (tmp_path / "cols.csv").write_text("0.1,0.2\n0.3\n0,0\n0,0\n"); cases["cols.csv"] = "row 2"
-    (tmp_path / "far.csv").write_text("0.1,0.2\n0.3,0.2\n0,0\n0,7\n"); cases["far.csv"] = "row 4"
-    (tmp_path / "pick.npy").write_bytes(b"not an npy file"); cases["pick.npy"] = "pick.npy"
-    (tmp_path / "x.txt").write_text("0,0"); cases["x.txt"] = ".npy or .csv"
+    np.save(tmp_path / "shape.npy", good[:, :1])
+    cases["shape.npy"] = "shape"
+    bad = good.copy()
+    bad[2, 1] = np.nan
+    np.save(tmp_path / "nan.npy", bad)
+    cases["nan.npy"] = "row 3"
+    bad = good.copy()
+    bad[1, 0] = 1.0000000000000002
+    np.save(tmp_path / "out.npy", bad)
+    cases["out.npy"] = "row 2"
+    np.save(tmp_path / "count.npy", good[:3])
+    cases["count.npy"] = "3 rows"
+    (tmp_path / "text.csv").write_text("0.1,0.2\n0.3,abc\n0,0\n0,0\n")
+    cases["text.csv"] = "row 2"
+    (tmp_path / "cols.csv").write_text("0.1,0.2\n0.3\n0,0\n0,0\n")
+    cases["cols.csv"] = "row 2"
+    (tmp_path / "far.csv").write_text("0.1,0.2\n0.3,0.2\n0,0\n0,7\n")
+    cases["far.csv"] = "row 4"
+    (tmp_path / "pick.npy").write_bytes(b"not an npy file")
+    cases["pick.npy"] = "pick.npy"
+    (tmp_path / "x.txt").write_text("0,0")
+    cases["x.txt"] = ".npy or .csv"
     cases["missing.npy"] = "not found"
     for name, needle in cases.items():
         with pytest.raises(SpecError) as exc:
