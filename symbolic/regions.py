@@ -119,7 +119,7 @@ def linear_regions(network: Network, domain: Domain) -> list[Cell]:
     work: list[tuple[Polytope, tuple, list]] = [(Polytope.box(domain.lo, domain.hi), (), ident)]
     for layer in network.hidden:
         rows = _sparse_layer(layer)
-        nxt = []
+        nxt: list[tuple[Polytope, tuple, list]] = []
         for poly, pattern, h in work:
             pre = [_affine_combination(terms, b, h) for terms, b in rows]
             # split by every neuron of this layer in turn; states: +1 active, 0 inactive
