@@ -28,9 +28,11 @@ import itertools
 import math
 
 import sympy
+from flint import fmpq, fmpq_poly
 
 from .derivation import HALF, Derivation, LossPiece, Q, _tidy, eta, w
 from .pushforward import PiecewisePoly, abs_density, signed_density
+from .qfield import to_sympy
 from .regions import linear_regions
 from .spec import Spec, check_region_estimate
 
@@ -93,9 +95,18 @@ def head_error_check(network) -> bool:
 
 
 def _laurent_expr(terms: dict) -> sympy.Expr:
-    """sum_e terms[e] w^e as one sympy expression, in the form cancel() gives."""
-    expr = sum((Q(c.numerator, c.denominator) * w ** e for e, c in terms.items() if c), Q(0))
-    return sympy.cancel(expr)
+    """sum_e terms[e] w^e as one sympy expression, in the form cancel() gives.
+
+    Built as N(w) / w^m in Q(w) with python-flint (m = -min e) and handed to SymPy's
+    cancel already in lowest terms: the same expression as cancel(sum c_e w^e)."""
+    nz = {e: c for e, c in terms.items() if c}
+    if not nz:
+        return Q(0)
+    m = max(0, -min(nz))
+    coeffs = [fmpq(0)] * (max(nz) + m + 1)
+    for e, c in nz.items():
+        coeffs[e + m] = fmpq(c.numerator, c.denominator)
+    return to_sympy((fmpq_poly(coeffs), fmpq_poly([0] * m + [1])), w)
 
 
 def _integer_r_pieces(rho: PiecewisePoly, r: int) -> tuple[list[LossPiece], sympy.Rational]:

@@ -26,7 +26,6 @@ measure on P under an affine map (CDF and density pieces) is in :mod:`.pushforwa
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Iterable, Sequence
 
 from gmpy2 import mpq
@@ -115,47 +114,6 @@ def _ridges(masks: Sequence[int], j: int, need: int) -> list[tuple[int, int]]:
             if not any(m != m2 and m & m2 == m for _, m2 in cand)]
 
 
-def _pulling(dim: int, vmask: int, facet_masks: Sequence[int]) -> list[tuple[int, ...]]:
-    """The pulling triangulation of a dim-polytope (vertex mask ``vmask``, facets by vertex
-    masks): the cone from its least vertex p0 over the triangulations of the facets not
-    through p0, recursively (each face pulled at its own least vertex).  A triangulation
-    of a convex polytope using only its vertices; simplices as tuples of vertex ids."""
-    if dim == 1:
-        return [tuple(bits(vmask))]
-    p0 = (vmask & -vmask).bit_length() - 1
-    out = []
-    for j, fm in enumerate(facet_masks):
-        if fm >> p0 & 1:
-            continue
-        sub = [m for _, m in _ridges(facet_masks, j, dim - 1)]
-        out += [(p0,) + t for t in _pulling(dim - 1, fm, sub)]
-    return out
-
-
-def _abs_det(rows: list[list]) -> mpq:
-    """|det| of a square rational matrix (Gaussian elimination, exact)."""
-    m = [list(r) for r in rows]
-    n = len(m)
-    det = _ONE
-    for col in range(n):
-        piv = next((r for r in range(col, n) if m[r][col] != 0), None)
-        if piv is None:
-            return _ZERO
-        if piv != col:
-            m[col], m[piv] = m[piv], m[col]
-        pr = m[col]
-        det *= pr[col]
-        inv = 1 / pr[col]
-        for r in range(col + 1, n):
-            f = m[r][col]
-            if f:
-                f *= inv
-                row = m[r]
-                for k in range(col + 1, n):
-                    row[k] -= f * pr[k]
-    return abs(det)
-
-
 def _polygon_area2(pts: dict, faces: Sequence[tuple]) -> mpq:
     """Twice the area of a polygon: its edges' vertex masks (two bits each) give the cycle."""
     ends: dict[int, list[int]] = {}
@@ -215,6 +173,38 @@ def _volume_faces(d: int, pts: dict, faces: Sequence[tuple]) -> mpq:
             sub_faces = [(None, None, m) for _, m in ridges]
         total += h / abs(ak) * _volume_faces(d - 1, sub_pts, sub_faces)
     return total / d
+
+
+def _pulled_simplices(d: int, pts: dict, faces: Sequence[tuple]) -> list[tuple[tuple[int, ...], mpq]]:
+    """The pulling triangulation (the cone from the least vertex p0 over the triangulations of
+    the facets not through p0, each face pulled at its own least vertex: a triangulation of a
+    convex polytope that uses only its vertices), with every simplex's volume, by the same
+    cone decomposition as :func:`_volume_faces`: the cone from p0 over a simplex T of the
+    facet F (volume v_T in the coordinates without k) has volume h_F / |a_{F,k}| * v_T / d.
+    A segment's length ends the recursion; no determinants."""
+    if d == 1:
+        i, j = bits(faces[0][2] | faces[1][2])
+        return [((i, j), abs(pts[i][0] - pts[j][0]))]
+    p0i = min(pts)
+    p0 = pts[p0i]
+    masks = [f[2] for f in faces]
+    out = []
+    for j, (a, c, vmask) in enumerate(faces):
+        if vmask >> p0i & 1:
+            continue
+        h = c - dot(a, p0)
+        k = max(range(d), key=lambda t: abs(a[t]))
+        ak = a[k]
+        sub_pts = {i: pts[i][:k] + pts[i][k + 1:] for i in bits(vmask)}
+        rest = a[:k] + a[k + 1:]
+        sub_faces = []
+        for g, m in _ridges(masks, j, d - 1):
+            ag, cg, _ = faces[g]
+            f = ag[k] / ak
+            sub_faces.append((tuple(x - f * y for x, y in zip(ag[:k] + ag[k + 1:], rest)), cg - f * c, m))
+        scale = h / abs(ak) / d
+        out += [((p0i,) + ids, scale * v) for ids, v in _pulled_simplices(d - 1, sub_pts, sub_faces)]
+    return out
 
 
 def _volume(d: int, verts: Sequence[tuple], masks: Sequence[int], cons: Sequence[tuple]) -> mpq:
@@ -421,17 +411,13 @@ class Polytope:
         return out
 
     def simplices(self) -> list[tuple[tuple[int, ...], mpq]]:
-        """A triangulation of P using only its vertices (:func:`_pulling`), with each
-        simplex's volume |det(v_1 - v_0, ..., v_d - v_0)| / d!: [(vertex ids, volume)]."""
-        d = self._d
-        verts = self._verts
-        fact = math.factorial(d)
-        out = []
-        for ids in _pulling(d, (1 << len(verts)) - 1, self.facet_vertex_masks()):
-            v0 = verts[ids[0]]
-            rows = [[x - y for x, y in zip(verts[i], v0)] for i in ids[1:]]
-            out.append((ids, _abs_det(rows) / fact))
-        return out
+        """A triangulation of P using only its vertices (the pulling triangulation: the
+        cone from the least vertex over the triangulated facets not through it, recursively), with each simplex's volume (:func:`_pulled_simplices`):
+        [(vertex ids, volume)]."""
+        faces = [(a, c, m) for (a, c), m in zip(self._cons, self.facet_vertex_masks())]
+        if self._d == 1:
+            return [((0, 1), abs(self._verts[0][0] - self._verts[1][0]))]
+        return _pulled_simplices(self._d, dict(enumerate(self._verts)), faces)
 
     def ordered_vertices_2d(self) -> tuple:
         """Vertices in counter-clockwise order (d = 2 only)."""

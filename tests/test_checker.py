@@ -90,7 +90,7 @@ def test_checking_a_certificate_loads_no_prover_module(interval_cert, tmp_path):
 # ---------------------------------------------------------------- its own integrals
 
 def test_interval_loss_reference_values():
-    """Interval (-1/2, 1/2) in [-1, 1], r = 2 (DESIGN section 3): the error is (1/2 - w|g|)_+ with
+    """Interval (-1/2, 1/2) in [-1, 1], r = 2 (docs/mathematics.md, section 3): the error is (1/2 - w|g|)_+ with
     |g| uniform-density 2 on (0, 1/2) under the probability measure, so for w >= 1
     L = 2 * (1/2) * int_0^{1/(2w)} (1/2 - w u)^2 du = 1/(12 w): L(3) = 1/36, L'(3) = -1/108;
     for w <= 1, L = 1/4 - w/4 + w^2/12: L(1/2) = 1/4 - 1/8 + 1/48 = 7/48."""
@@ -101,13 +101,13 @@ def test_interval_loss_reference_values():
 
 
 def test_box_loss_reference_value():
-    """Box (-1/2, 1/2)^2 in [-1, 1]^2, r = 2 (DESIGN): L(w) = 1/(12 w) for w >= 1, so L(3) = 1/36."""
+    """Box (-1/2, 1/2)^2 in [-1, 1]^2, r = 2 (docs/mathematics.md): L(w) = 1/(12 w) for w >= 1, so L(3) = 1/36."""
     cells, dens = _cells("box:-1/2,1/2;-1/2,1/2")
     assert C.loss_integral(cells, mpq(3), mpq(2), dens) == mpq(1, 36)
 
 
 def test_exact_ball_radial_reference_value():
-    """Exact ball d = 2, R = 1/2 in [-1, 1]^2, r = 2 (DESIGN): L(w) = pi/(48 w) for w >= 2, so
+    """Exact ball d = 2, R = 1/2 in [-1, 1]^2, r = 2 (docs/mathematics.md): L(w) = pi/(48 w) for w >= 2, so
     L(3) = pi/144; the radial integral (g = R^2 - |x|^2, lam = 1, m^2 = 1) must contain it."""
     value = radial(mpq(1), mpq(1, 4), 2, mpq(1), mpq(3), mpq(2), mpq(1, 4), False)
     assert value.overlaps(flint.arb.pi() / 144) and value.rad() < 1e-12

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from relu_pointwise.symbolic.exprio import (
     rational_from_text,
 )
 from relu_pointwise.symbolic.jsonio import plain_copy, read_json
+from relu_pointwise.symbolic.limits import PREC_MAX, STEPS_MAX, check_regions
 from relu_pointwise.symbolic.spec import (
     Spec,
     Training,
@@ -35,7 +36,7 @@ from relu_pointwise.symbolic.spec import (
     parse_measure,
     parse_r,
 )
-from relu_pointwise.symbolic.targets import parse_target
+from relu_pointwise.symbolic.targets import estimate_regions, parse_target
 
 SCHEMA = "relu-pointwise/certificate"
 KNOWN_VERSIONS = (1, 2)          # 1: no weights in the file (rebuilt by symbolic.network); 2: weights
@@ -50,7 +51,7 @@ INPUT_KEYS = ("spec", "eta", "w0", "batch", "seed", "steps", "prec", "points")
 STATUSES = ("proved", "enclosed", "numerical", "failed")
 MAX_CLAIMS = 2000
 MAX_POINTS = 400
-MAX_STEPS = 10 ** 7
+MAX_STEPS = STEPS_MAX.value      # symbolic.limits: the prover's limit too
 W = sympy.Symbol("w", real=True)
 
 
@@ -72,6 +73,7 @@ class Certificate:
     version: int
     files: dict[str, str]
     network: Any = None          # symbolic.network.Network: from the file (v2) or rebuilt (v1)
+    files: dict[str, str] = field(default_factory=dict)   # name -> "sha256:<hex>" of files beside it
 
 
 def load_json(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
@@ -166,12 +168,15 @@ def read_certificate(source: str | Path | Mapping[str, Any]) -> Certificate:
     s = inputs["spec"]
     try:
         target = parse_target(s["target"])
+        # before any cell is enumerated: a forged target must not cost more than certify would
+        check_regions(estimate_regions(target.level, target.dim), f"target {target.text}", estimated=True)
         spec = Spec(target, parse_domain(s["domain"], target.dim), parse_r(s["r"]), parse_measure(s["measure"]))
         training = make_training(inputs["eta"], inputs["w0"], inputs["batch"],
                                  0 if inputs["seed"] == "none" else inputs["seed"])
     except InputError as exc:
         raise malformed(f"inputs: {exc}") from None
     steps = _count(inputs["steps"], "inputs.steps", MAX_STEPS)
+    _count(inputs["prec"], "inputs.prec", PREC_MAX.value)
     points = []
     for i, p in enumerate(inputs["points"]):
         if len(p) != spec.dim:

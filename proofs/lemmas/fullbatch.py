@@ -2,11 +2,13 @@
 growth constants (the mathematics is in :mod:`relu_pointwise.proofs.lemmas`)."""
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sympy
+from flint import fmpq, fmpq_poly
 from gmpy2 import mpq
 from relu_pointwise.symbolic.errors import EnclosureError
 from relu_pointwise.symbolic.loss import Derivation, w
@@ -141,6 +143,65 @@ def _minus_dL_formula(pieces: list, r: sympy.Rational, w_lo, _cache: dict | None
     return r * total
 
 
+def _antiderivative_q(k: int, r: int, u0) -> tuple[fmpq_poly, int]:
+    """F_k(u0) of :func:`_antiderivative` for integer r as P(w) / w^(k+2) in Q(w) (flint):
+    F_k(u0) = -w^-(k+2) sum_j C(k+1, j) (1/2)^(k+1-j) (-1)^j (1/2 - w u0)^(r+j) / (r+j)."""
+    v = fmpq_poly([fmpq(1, 2), -fmpq(int(u0.p), int(u0.q))])
+    total = fmpq_poly([0])
+    for j in range(k + 2):
+        total += fmpq(math.comb(k + 1, j) * (-1) ** j, 2 ** (k + 1 - j) * (r + j)) * v ** (r + j)
+    return -total, k + 2
+
+
+def _add_q(a: tuple[fmpq_poly, int], b: tuple[fmpq_poly, int], sb: int = 1) -> tuple[fmpq_poly, int]:
+    """P/w^e + sb Q/w^f over the common denominator w^max(e, f)."""
+    (p, e), (q, f) = a, b
+    g = max(e, f)
+    x = fmpq_poly([0, 1])
+    return p * x ** (g - e) + sb * q * x ** (g - f), g
+
+
+def _minus_dL_formula_q(pieces: list, r: int, w_lo, cache: dict) -> tuple[fmpq_poly, fmpq_poly] | None:
+    """:func:`_minus_dL_formula` for integer r, in Q(w) with python-flint: the same sums of
+    antiderivatives, each term P(w)/w^e exactly (no SymPy subs or expand)."""
+    u_br = [pieces[0][0]] + [hi for _, hi, _ in pieces]
+    m = len(pieces)
+    if w_lo == 0:
+        j = m
+    else:
+        h = 1 / (2 * w_lo)
+        if h not in u_br:
+            return None
+        j = u_br.index(h) - 1
+    anti = cache.setdefault("anti_q", {})
+
+    def F(k, u0):
+        key = (k, u0)
+        if key not in anti:
+            anti[key] = _antiderivative_q(k, r, u0)
+        return anti[key]
+
+    zero = (fmpq_poly([0]), 0)
+    prefix = cache.setdefault("prefix_q", [zero])
+    while len(prefix) <= min(j, m):
+        i = len(prefix) - 1
+        term = zero
+        for k, c in enumerate(pieces[i][2]):
+            if c != 0:
+                cq = fmpq(int(c.p), int(c.q))
+                diff = _add_q(F(k, u_br[i + 1]), F(k, u_br[i]), -1)
+                term = _add_q(term, (cq * diff[0], diff[1]))
+        prefix.append(_add_q(prefix[-1], term))
+    total = prefix[min(j, m)]
+    if j < m:
+        for k, c in enumerate(pieces[j][2]):
+            if c != 0:
+                # upper end u = 1/(2w): v = 0 and F = 0 there (r + j > 0)
+                fk = F(k, u_br[j])
+                total = _add_q(total, (fmpq(int(c.p), int(c.q)) * fk[0], fk[1]), -1)
+    return r * total[0], fmpq_poly([0] * total[1] + [1])
+
+
 def monotonicity_claim(derivation: Derivation) -> Claim:
     """L' <= 0 for all w >= 0 and -L' nonincreasing (module docstring, (*)); the derived
     closed form of L' checked against (*) on every w-piece."""
@@ -161,14 +222,13 @@ def monotonicity_claim(derivation: Derivation) -> Claim:
         lq = rational_function(p.expr, w) if r.is_integer else None
         dq = derivative_qw(lq) if lq is not None else None
         if polys is not None:
-            formula = _minus_dL_formula(polys, r, p.w_lo, cache)
-            fq = rational_function(formula, w) if formula is not None and dq is not None else None
-            if formula is None:
-                ident = False
-            elif fq is not None and dq is not None:
-                ident = dq[0] * fq[1] + fq[0] * dq[1] == 0      # L' + (*) = 0 in Q(w)
+            if dq is not None:
+                # integer r: (*) and L' both in Q(w); L' + (*) = 0 decided exactly by flint
+                fq = _minus_dL_formula_q(polys, int(r), p.w_lo, cache)
+                ident = fq is not None and dq[0] * fq[1] + fq[0] * dq[1] == 0
             else:
-                ident = radical_zero(p.derivative + formula, w)
+                formula = _minus_dL_formula(polys, r, p.w_lo, cache)
+                ident = formula is not None and radical_zero(p.derivative + formula, w)
             ident_ok &= ident
             entry["identity"] = "proved" if ident else "failed"
         if dq is not None:

@@ -9,7 +9,6 @@ from typing import Any, NoReturn
 
 from relu_pointwise.symbolic.errors import SpecError
 from relu_pointwise.symbolic.limits import RUN_STEPS_MAX
-from relu_pointwise.symbolic.numbers import parse_number
 
 MAX_STEPS = RUN_STEPS_MAX.value
 

@@ -55,9 +55,9 @@ def _int_arg(value, what: str, lo: int, hi: int) -> int:
 
 
 def certify_main(args: argparse.Namespace) -> int:
+    from relu_pointwise.cli.args import announce_regions, settings, spec_from_args, training_from_args
     from relu_pointwise.proofs.certificate import DEFAULT_PREC, build, check_outputs, parse_points, write_outputs
     from relu_pointwise.symbolic.limits import PREC_MAX, STEPS_MAX
-    from relu_pointwise.cli.args import announce_regions, settings, spec_from_args, training_from_args
 
     t_start = time.perf_counter()
     spec = spec_from_args(args)

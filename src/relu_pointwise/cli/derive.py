@@ -14,12 +14,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from relu_pointwise.symbolic.errors import SpecError
 from relu_pointwise.symbolic.fileout import check_overwrite, write_atomic
-from relu_pointwise.symbolic.numbers import parse_number, rational_text
 
 if TYPE_CHECKING:  # SymPy loads only when a command runs: `pointwise --help` stays fast
     import sympy
@@ -109,7 +107,6 @@ def summary(derivation) -> str:
 def derive_main(args: argparse.Namespace) -> int:
     """Handler of ``pointwise derive`` (exit 0; SpecError for bad input)."""
     from relu_pointwise.cli.args import announce_regions, spec_from_args
-
     from relu_pointwise.symbolic.exprio import to_text
     from relu_pointwise.symbolic.numbers import rational_text
 
