@@ -262,3 +262,15 @@ def test_certify_then_check_on_random_1d_specs(data):
     if cert["verdict"] == "certified":
         report = check_certificate(cert)
         assert report.ok, report.lines()
+
+
+def test_exact_ball_density_bounds_reference():
+    """Exact ball d = 3, R = 1/2 in [-1, 1]^3, r = 2, w* = 2: rho(u) = (pi/4)((1/4 - u)^(1/2) +
+    (1/4 + u)^(1/2)) (density 1/8 times half the sphere's area 4 pi), decreasing on [0, 1/4]:
+    rho(0) = pi/4, rho(1/4) = pi sqrt(2)/8; kappa = 2^-3/3 = 1/24, so the growth constants are
+    c = pi sqrt(2)/192 and Cbar = pi/96."""
+    from relu_pointwise.proofs.check.radial import density_bounds
+
+    low, high = density_bounds(mpq(1), mpq(1, 4), 3, mpq(1), mpq(2), mpq(2), mpq(1, 8))
+    assert low.overlaps(flint.arb.pi() * flint.arb(2).sqrt() / 192) and low.rad() < 1e-30
+    assert high.overlaps(flint.arb.pi() / 96) and high.rad() < 1e-30

@@ -38,6 +38,7 @@ from .base import (
     ClaimCheck,
     Fail,
     Undecided,
+    at_most,
     bounded,
     integer,
     le,
@@ -60,7 +61,7 @@ from .cells import (
     loss_integral,
     target_value,
 )
-from .radial import OutsideRegime, radial
+from .radial import OutsideRegime, density_bounds, radial
 from .read import Certificate, W, expr, q_of, rational
 
 RANDOM_POINTS = 64
@@ -316,6 +317,8 @@ class Checker:
         V = sympy.Integer(1) / w_star
         for what, poly in (("-L'(w) >= c/w^2", B - c), ("L(w) <= Cbar/w", Cbar - A)):
             rp = algebra.rational_poly(sympy.expand(poly))
+            if rp is None and self._ball() is not None:
+                return self._ball_growth(d, c, Cbar, q_of(w_star))
             if rp is None:
                 raise Undecided(f"{what}: the closed form is not a polynomial in v = 1/w "
                                 "(rational coefficients times one constant)")
@@ -332,6 +335,25 @@ class Checker:
             raise Fail("the cube identity does not expand")
         return (f"B(v) - c >= 0 and Cbar - A(v) >= 0 on [0, 1/w*] by real-root isolation (SymPy Poly), "
                 f"the cube identity by expansion; c = {d.get('c')}, Cbar = {d.get('Cbar')}")
+
+    def _ball_growth(self, d: dict[str, Any], c: sympy.Expr, Cbar: sympy.Expr, w_star: Any) -> str:
+        """The exact ball when L is not a power sum (odd d): c and Cbar against the density bounds."""
+        ball = self._ball()
+        if ball is None:
+            raise Undecided("not the exact ball")
+        lam, R2, dim, m2 = ball
+        try:
+            low, high = density_bounds(lam, R2, dim, m2, w_star, self.r, self.density)
+        except OutsideRegime as exc:
+            raise Undecided(str(exc)) from None
+        if not at_most(value(c), low) or not at_most(high, value(Cbar)):
+            raise Fail(f"c = {d.get('c')} or Cbar = {d.get('Cbar')} is not within kappa [min rho, max rho] = "
+                       f"[{show(low)}, {show(high)}] (the checker's density of |g| on the band)")
+        if "3_eta_c" in d and same(value(expr(d["3_eta_c"], "growth 3_eta_c")),
+                                   value(3 * self.cert.training.eta * c)) is not True:
+            raise Fail("3_eta_c is not 3 eta c")
+        return ("c <= kappa min rho and Cbar >= kappa max rho, rho the density of |g| = lam|R^2 - |x|^2| "
+                "on the band (monotone: its ends), in Arb")
 
     def entry(self, d: dict[str, Any]) -> str:
         if "W_star" in d:
