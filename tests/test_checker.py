@@ -271,6 +271,11 @@ def test_exact_ball_density_bounds_reference():
     c = pi sqrt(2)/192 and Cbar = pi/96."""
     from relu_pointwise.proofs.check.radial import density_bounds
 
-    low, high = density_bounds(mpq(1), mpq(1, 4), 3, mpq(1), mpq(2), mpq(2), mpq(1, 8))
-    assert low.overlaps(flint.arb.pi() * flint.arb(2).sqrt() / 192) and low.rad() < 1e-30
-    assert high.overlaps(flint.arb.pi() / 96) and high.rad() < 1e-30
+    old = flint.ctx.prec
+    flint.ctx.prec = 200
+    try:
+        low, high = density_bounds(mpq(1), mpq(1, 4), 3, mpq(1), mpq(2), mpq(2), mpq(1, 8))
+        assert low.overlaps(flint.arb.pi() * flint.arb(2).sqrt() / 192) and low.rad() < 1e-50
+        assert high.overlaps(flint.arb.pi() / 96) and high.rad() < 1e-50
+    finally:
+        flint.ctx.prec = old
