@@ -279,3 +279,14 @@ def test_exact_ball_density_bounds_reference():
         assert high.overlaps(flint.arb.pi() / 96) and high.rad() < 1e-50
     finally:
         flint.ctx.prec = old
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("target", ["ball:d=3,R=1/2", "ball:d=2,R=1/2,N=3"])
+def test_ball_certificates_verify(target):
+    """The exact ball in odd d (growth from density bounds) and the deep ball (806 cells)."""
+    from relu_pointwise.proofs.certificate import certify
+    from relu_pointwise.symbolic.spec import make_spec, make_training
+
+    report = check_certificate(certify(make_spec(target), make_training(), grid=3))
+    assert report.ok, report.lines()
