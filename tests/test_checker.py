@@ -113,7 +113,7 @@ def test_exact_ball_radial_reference_value():
     assert value.overlaps(flint.arb.pi() / 144) and value.rad() < 1e-12
 
 
-@settings(deadline=None, max_examples=25)
+@settings(max_examples=25)
 @given(st.integers(1, 400), st.integers(1, 60))
 def test_interval_loss_matches_the_closed_form_everywhere(p, q):
     """At any rational w = p/q: the checker's integral is 1/(12w) (w >= 1) or 1/4 - w/4 + w^2/12."""
@@ -123,7 +123,7 @@ def test_interval_loss_matches_the_closed_form_everywhere(p, q):
     assert C.loss_integral(cells, w, mpq(2), dens) == expect
 
 
-@settings(deadline=None, max_examples=40)
+@settings(max_examples=40)
 @given(st.lists(st.integers(-8, 8), min_size=3, max_size=3))
 def test_split_covers_the_simplex_with_one_sign_per_piece(abc):
     """Cutting a triangle by an affine h keeps the area and leaves h of one weak sign on each piece."""
@@ -249,7 +249,7 @@ def test_schema_1_is_read_with_the_weights_rebuilt(interval_cert):
 
 
 @pytest.mark.slow
-@settings(deadline=None, max_examples=6)
+@settings(max_examples=6)
 @given(st.data())
 def test_certify_then_check_on_random_1d_specs(data):
     """Whatever the prover certifies for a random 1-D spec and training, the checker accepts."""
