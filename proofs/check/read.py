@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +73,6 @@ class Certificate:
     version: int
     files: dict[str, str]
     network: Any = None          # symbolic.network.Network: from the file (v2) or rebuilt (v1)
-    files: dict[str, str] = field(default_factory=dict)   # name -> "sha256:<hex>" of files beside it
 
 
 def load_json(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
