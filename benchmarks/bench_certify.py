@@ -146,12 +146,38 @@ def fit(points: list[tuple[int, float]]) -> dict | None:
     return {"exponent_p": round(p, 2), "coefficient_a": float(f"{math.exp(my - p * mx):.3g}"), "points": len(pts)}
 
 
+def growth_laws(rows: list[dict], start_s: float) -> dict:
+    """Per family: the least-squares exponent over all its rows, and the local exponent
+    log(t2/t1)/log(n2/n1) between its two largest cases (t = CPU - start-up), which the
+    fixed costs (imports, 20000 enclosed steps, plots) distort least."""
+    laws = {}
+    for family in dict.fromkeys(r["family"] for r in rows):
+        pts = sorted((r["regions"], r["cpu_s"] - start_s) for r in rows
+                     if r["family"] == family and r["exit"] in (0, 1) and r["regions"])
+        f = fit(pts)
+        if f is None:
+            continue
+        (n1, t1), (n2, t2) = pts[-2], pts[-1]
+        if n2 > n1 and t1 > 0 and t2 > 0:
+            f["local_exponent_two_largest"] = round(math.log(t2 / t1) / math.log(n2 / n1), 2)
+            f["two_largest"] = [[n1, round(t1, 2)], [n2, round(t2, 2)]]
+        laws[family] = f
+    return laws
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="small cases only")
     ap.add_argument("--out", default=str(HERE / "certify_results.json"), help="results file")
     ap.add_argument("--only", default=None, help="run only the families whose name contains this text")
+    ap.add_argument("--refit", action="store_true", help="recompute the growth laws of the results file, run nothing")
     args = ap.parse_args()
+    if args.refit:
+        res = json.loads(Path(args.out).read_text())
+        res["growth_law"] = growth_laws(res["rows"], sorted(res["startup_cpu_s"])[1])
+        Path(args.out).write_text(json.dumps(res, indent=1) + "\n")
+        print(json.dumps(res["growth_law"], indent=1))
+        return 0
 
     # start-up: the smallest real command (imports SymPy and the derivation, derives 3 regions)
     startup = [run(["derive", "--target", "interval:-1/2,1/2", "--w", "3"], 120)["cpu_s"] for _ in range(3)]
@@ -187,15 +213,10 @@ def main() -> int:
         # keep the other families' rows of the previous run (their own load and commit recorded)
         old = json.loads(Path(args.out).read_text())
         rows = [r for r in old.get("rows", []) if args.only not in r["family"]] + rows
-    laws = {}
-    for family in dict.fromkeys(r["family"] for r in rows):
-        pts = [(r["regions"], r["cpu_s"] - start_s) for r in rows
-               if r["family"] == family and r["exit"] in (0, 1) and r["regions"]]
-        f = fit(pts)
-        if f is not None:
-            laws[family] = f
-            print(f"growth law {family}: cpu time - start-up ~ {f['coefficient_a']} * regions^{f['exponent_p']}"
-                  f" ({f['points']} points)")
+    laws = growth_laws(rows, start_s)
+    for family, f in laws.items():
+        print(f"growth law {family}: cpu time - start-up ~ {f['coefficient_a']} * regions^{f['exponent_p']}"
+              f" ({f['points']} points); between the two largest: exponent {f.get('local_exponent_two_largest')}")
     result = {"benchmark": "bench_certify", "what": "whole commands in fresh processes (start-up included)",
               "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": machine(),
               "versions": versions(), "load_average_at_start": list(os.getloadavg()),
