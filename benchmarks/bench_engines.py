@@ -80,6 +80,7 @@ def _f(q: Any) -> float:
 def _hand_sampled(spec: Any, M: int, steps: int) -> Callable[[], float]:
     """A plain NumPy mini-batch loop: per step draw, forward, labels, gradient by formula, update."""
     import numpy as np
+
     from relu_pointwise.numeric.labels import labels
 
     net = spec.network
@@ -116,6 +117,7 @@ def _torch_sampled(spec: Any, M: int, steps: int) -> Callable[[], float] | None:
     except ImportError:
         return None
     import numpy as np
+
     from relu_pointwise.numeric.batches import BatchSchedule
     from relu_pointwise.numeric.labels import labels
     from relu_pointwise.symbolic.spec import make_training
@@ -190,6 +192,7 @@ def _hand_full_interval(T: int, steps: int) -> Callable[[], object]:
 def build(case: str, steps: int) -> Callable[[], object] | None:
     kind, eng, tgt, batch, _, T = CASES[case]
     import numpy as np
+
     from relu_pointwise.symbolic.spec import make_spec, make_training
 
     spec = make_spec(tgt)
@@ -199,6 +202,7 @@ def build(case: str, steps: int) -> Callable[[], object] | None:
             from relu_pointwise.numeric.mp_engine import run_mp
             return lambda: run_mp(spec, tr, steps, dps=MP_DPS)
         from mpmath import libmp
+
         from relu_pointwise.numeric.arb_engine import run_arb
         bits = libmp.dps_to_prec(MP_DPS)
         return lambda: run_arb(spec, tr, steps, prec=bits)
@@ -400,7 +404,7 @@ def main() -> None:
                       "runs": len(secs[c]), "seconds_all": [round(x, 5) for x in secs[c]],
                       "warmup_seconds_median": median(warm[c])}
     ratios: dict[str, Any] = {}
-    for lab, num, den in pairs:
+    for lab, _, _ in pairs:
         rr = per_pair[lab]
         ratios[lab] = {"median": median(rr), "rounds": [round(x, 3) for x in rr]} if rr else None
     out = {

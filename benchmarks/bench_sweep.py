@@ -17,6 +17,9 @@ Measures, through the package's own path (:func:`relu_pointwise.sweeps.run_sweep
    Parquet consolidation, and any idle worker at the end.  ``task_cpu_share`` = the
    tasks' CPU seconds / their wall seconds: the share of a core a worker actually got
    (1 on an idle machine; other people's jobs on the 2 cores push it down).
+   ``speedup_per_core_got`` = speed-up x (1-worker CPU share / 2-worker CPU share): the
+   speed-up had each worker had a whole core, an ESTIMATE for a loaded machine, not a
+   measurement of an idle one.
 3. **Chunk size.** A 256-seed sweep of short tasks (sampled:16, 300 steps: some tens of
    ms each, mostly drawing the seed's points) on 2 workers with chunk = 1, 4, 16, 64
    (the runner caps a chunk so that every worker gets at least 4 Dask tasks: 64
@@ -127,9 +130,12 @@ def main() -> None:
             one = _timed(sweep, cl1, 1)
             two = _timed(sweep, cl2, 2)
             runs.append({"round": r, "load_before": la, "load_after": _load(), "one": one, "two": two,
-                         "speedup": round(one["wall_s"] / two["wall_s"], 3)})
+                         "speedup": round(one["wall_s"] / two["wall_s"], 3),
+                         "speedup_per_core_got": round(one["wall_s"] / two["wall_s"] * one["task_cpu_share"]
+                                                       / two["task_cpu_share"], 3)})
             print(json.dumps(runs[-1]), flush=True)
         result["scaling"] = {"runs": runs, "speedup_median": statistics.median(x["speedup"] for x in runs),
+                             "speedup_per_core_got_median": statistics.median(x["speedup_per_core_got"] for x in runs),
                              "overhead_share_median_1": statistics.median(x["one"]["overhead_share"] for x in runs),
                              "overhead_share_median_2": statistics.median(x["two"]["overhead_share"] for x in runs)}
         chunks: dict[int, list[dict[str, Any]]] = {1: [], 4: [], 16: [], 64: []}

@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 import sympy
+
 from relu_pointwise.symbolic.errors import SpecError
 from relu_pointwise.symbolic.limits import FILE_BYTES
 
@@ -124,7 +125,8 @@ def load_points(data: Any, spec) -> np.ndarray:
             except FileNotFoundError:
                 raise SpecError(f"data file {name!r}: not found") from None
             except (OSError, ValueError) as exc:
-                raise SpecError(f"data file {name!r}: not a readable .npy array ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
+                why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                raise SpecError(f"data file {name!r}: not a readable .npy array ({why})") from None
             if arr.dtype.kind not in "fiu":
                 raise SpecError(f"data file {name!r}: array of dtype {arr.dtype} (need real numbers)")
             arr = np.asarray(arr, dtype=np.float64)
@@ -141,13 +143,15 @@ def load_points(data: Any, spec) -> np.ndarray:
                     continue
                 cells = [c.strip() for c in line.split(",")]
                 if len(cells) != d:
-                    raise SpecError(f"data file {name!r}: row {k} has {len(cells)} values, the domain has dimension {d}")
+                    raise SpecError(f"data file {name!r}: row {k} has {len(cells)} values, "
+                                    f"the domain has dimension {d}")
                 try:
                     if not all(c.isascii() for c in cells):   # float() also reads Arabic-Indic and full-width digits
                         raise ValueError("not ASCII")
                     rows.append([float(c) for c in cells])
                 except ValueError:
-                    raise SpecError(f"data file {name!r}: row {k} is not a row of numbers: {line.strip()[:60]!r}") from None
+                    raise SpecError(f"data file {name!r}: row {k} is not a row of numbers: "
+                                    f"{line.strip()[:60]!r}") from None
             arr = np.array(rows, dtype=np.float64).reshape(len(rows), d)
         else:
             raise SpecError(f"data file {name!r}: must end in .npy or .csv")

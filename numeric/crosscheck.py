@@ -1,4 +1,4 @@
-"""The cross-check of the four engines (docs/mathematics.md, "The engines and the cross-check").
+"""The cross-check of the four engines (docs/mathematics.md, section 5).
 
 ``crosscheck(spec, training, steps)`` runs the exact, mp, arb and np engines on the
 same spec, training and batches (:mod:`numeric.batches`; the exact/mp/arb engines

@@ -490,7 +490,7 @@ def pairs_jax(spec: Spec, training: Training, steps: int, mp: Trajectory, np_w: 
         return [{"pair": "np-jax", "kind": "difference", "status": "skipped", "pass": None,
                  "reason": "jax is not installed (pip install 'relu-pointwise[jax]')"}]
     t0 = time.perf_counter()
-    jax_w = float_trajectory(run_jax(spec, training, steps, schedule=source.schedule).w[:, 0])
+    jax_w = np.asarray(run_jax(spec, training, steps, schedule=source.schedule).w[:, 0], dtype=np.float64)
     timings["jax"] = time.perf_counter() - t0
     engines["jax"] = {"steps": int(jax_w.shape[0]) - 1, "dtype": "float64", "runner": "run_jax"}
     p_mj = pair_mp_np(spec, training, steps, mp, jax_w, diam, derived, model, np_info, None)

@@ -1,6 +1,6 @@
 """Fourier coefficients of the ball's indicator on the period cell [-1,1)^d, as Arb balls.
 
-Convention (DESIGN section 9).  f = 1 on |y| < R (0 < R < 1), period 2 in every
+Convention (docs/mathematics.md, section 7).  f = 1 on |y| < R (0 < R < 1), period 2 in every
 coordinate, f(x) = sum_{k in Z^d} c_k exp(i pi k.x) with
 
     c_k = 2^-d integral_{|y|<R} exp(-i pi k.y) dy.

@@ -94,6 +94,9 @@ def centre_sums(d: int, R: object, radii: Sequence[object], prec: int = DEFAULT_
         raise InputError("radii: give at least one P")
     ps = sorted({as_fmpq(p, "P") for p in radii})
     N = shells_of(ps[-1])                          # the largest first: its error names it
+    if N * -(-prec // DEFAULT_PREC) > MAX_SHELLS:  # Arb's cost grows about linearly in the limbs
+        raise InputError(f"prec: {N} shells at {prec} bits exceed the work cap ({MAX_SHELLS} shells at "
+                         f"{DEFAULT_PREC} bits); lower P or prec")
     marks = [shells_of(p) for p in ps]
     counts = sum_of_squares_counts(d, N)
     nz = np.flatnonzero(counts[1:]) + 1            # shells that hold lattice points
@@ -118,8 +121,7 @@ def centre_sums(d: int, R: object, radii: Sequence[object], prec: int = DEFAULT_
 def integer_radii(P_max: object) -> list[fmpq]:
     """P = 0, 1, ..., floor(P_max), and P_max itself when it is not an integer."""
     p = as_fmpq(P_max, "P")
-    if p < 0:
-        raise InputError(f"P: must be >= 0, got {p}")
+    shells_of(p)                                   # the cap first: never a list of 10^20 radii
     top = int(p.p) // int(p.q)
     out = [fmpq(k) for k in range(top + 1)]
     if p != top:
@@ -241,10 +243,11 @@ def point_sums(d: int, R: object, points: Sequence[Sequence[object]], P: object,
                method: str = "auto") -> list[arb]:
     """:func:`point_sum` at several points, with the cap applied to the total work."""
     N = shells_of(P)
-    est = lattice_point_estimate(d, N) * max(1, len(points))
+    est = lattice_point_estimate(d, N) * max(1, len(points)) * -(-prec // DEFAULT_PREC)
     if est > MAX_LATTICE_POINTS:
         raise InputError(f"P: {len(points)} point(s) other than the centre need about {est} lattice-point terms "
-                         f"(cost ~P^{d} each); the cap is {MAX_LATTICE_POINTS}: lower P or ask fewer points")
+                         f"(cost ~P^{d} each, counted per {DEFAULT_PREC} bits of precision); the cap is "
+                         f"{MAX_LATTICE_POINTS}: lower P or ask fewer points")
     return [point_sum(d, R, x, P, prec, method) for x in points]
 
 

@@ -32,13 +32,14 @@ from typing import Any
 
 import numpy as np
 import sympy
+
 from relu_pointwise.symbolic.errors import InputError, NotExactError
 
 from .batches import BatchSchedule
 from .engines import Engine, Progress
 from .labels import labels
 from .np_engine import RunResult, _trajectory_params
-from .trajectory import Trajectory
+from .trajectory import StepSource, Trajectory
 from .values import FloatFormat
 
 try:
@@ -218,8 +219,10 @@ class JaxEngine(Engine):
     name = "jax"
 
     def _run(self, spec: Any, training: Any, steps: int, *, data: Any,
-             progress: Progress | None) -> Trajectory:
-        res = run_jax(spec, training, steps, data=data)
+             progress: Progress | None, source: StepSource | None = None) -> Trajectory:
+        # the float engine reads the shared batch plan only (its levels come from its own forward pass)
+        schedule = None if source is None else source.schedule
+        res = run_jax(spec, training, steps, data=data, schedule=schedule)
         if progress is not None:
             progress(steps)
         return Trajectory("jax", spec, training, [int(t) for t in res.t], [float(v) for v in res.w[:, 0]],

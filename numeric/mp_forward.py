@@ -30,6 +30,7 @@ import mpmath
 import sympy
 from gmpy2 import mpq
 from mpmath import mpf
+
 from relu_pointwise.symbolic.errors import SpecError
 from relu_pointwise.symbolic.spec import Spec
 from relu_pointwise.symbolic.targets import Affine, Max, Min, target_value
@@ -115,7 +116,7 @@ def forward_quadrature(spec: Spec, wv: Any, dps: int = 50, what: str = "gradient
     exact_pts = sorted(pts)
     r = spec.r
     with mpmath.workdps(dps + 10):
-        w = mpf(wv) if not isinstance(wv, (sympy.Rational, mpq)) else mpf(int(_q(wv).numerator)) / int(_q(wv).denominator)
+        w = _mpf(_q(wv)) if isinstance(wv, (sympy.Rational, type(mpq(0)))) else mpf(wv)
         if w < 0:
             raise SpecError("mp forward quadrature: w must be >= 0")
         mp = _mp_net(net)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+
 from relu_pointwise.symbolic.targets import Level
 
 from .np_lines import Lines
@@ -132,7 +133,9 @@ class Iterated:
             bnd = np.concatenate([[a], ev[s], [b]])
             for u, v in itertools.pairwise(bnd):
                 if v > u:
-                    sl_l.append(s); xa_l.append(u); xb_l.append(v)
+                    sl_l.append(s)
+                    xa_l.append(u)
+                    xb_l.append(v)
         sl = np.array(sl_l, dtype=np.int64)
         xa = np.array(xa_l, dtype=np.float64)
         xb = np.array(xb_l, dtype=np.float64)

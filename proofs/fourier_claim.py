@@ -325,3 +325,76 @@ def _point_claim(x: tuple, v: arb, P: fmpq, R: sympy.Rational, d: int, prec: int
     data = {"x": [ex(c) for c in x], "P": ex(_rat(P)), "lo": ex(lo), "hi": ex(hi),
             "ball": arb_text(v, digits_for(prec)), "target_value": ex(fo)}
     return Claim(f"fourier_point:x={point_text(x)}", st, ENCLOSED, data)
+
+
+# ====================================================================== files
+
+FOURIER_JSON = "fourier.json"
+FOURIER_PLOTS = ("fourier_contrast.png", "fourier_ray.png")
+_JSON_SIGNATURE = (b'"schema": "relu-pointwise/fourier-claim"',)
+
+
+def _old_files(out) -> dict[str, str]:
+    """The ``files`` manifest (name -> SHA-256) of a claim document of ours in ``out``, if any."""
+    from relu_pointwise.symbolic.fileout import is_ours
+    from relu_pointwise.symbolic.jsonio import read_json
+
+    p = out / FOURIER_JSON
+    if not p.is_file() or not is_ours(p, _JSON_SIGNATURE):
+        return {}
+    try:
+        old = read_json(p, what="out")
+    except InputError:
+        return {}
+    files = old.get("files") if isinstance(old, dict) else None
+    if not isinstance(files, dict):
+        return {}
+    return {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def check_fourier_outputs(out_dir: Any, plots: bool = True, force: bool = False) -> None:
+    """Before any work: ``out`` must be a directory (or absent), and no file of ours' names in
+    it may be one this tool did not write (the JSON by its schema line, the plots by the
+    SHA-256 a previous fourier.json lists), unless ``force``."""
+    from pathlib import Path
+
+    from relu_pointwise.symbolic.fileout import check_overwrite
+
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"out: {str(out)!r} exists and is not a directory", field="out")
+    if not out.exists():
+        return
+    manifest = _old_files(out)
+    check_overwrite(out / FOURIER_JSON, what="out", force=force, signatures=_JSON_SIGNATURE)
+    for name in FOURIER_PLOTS if plots else ():
+        check_overwrite(out / name, what="out", force=force, manifest=manifest)
+
+
+def write_fourier_outputs(report: FourierReport, out_dir: Any, plots: bool = True, force: bool = False) -> list:
+    """DIR/fourier.json and (``plots``) the two PNGs, each written atomically (a staged file
+    renamed into place); the plots first, then fourier.json listing them with their SHA-256,
+    so a claim document never vouches for plots it did not write."""
+    import json
+    from pathlib import Path
+
+    from relu_pointwise.symbolic.fileout import oserror_line, sha256_of, staged, write_atomic
+
+    out = Path(out_dir)
+    check_fourier_outputs(out, plots, force)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise oserror_line("out", "create", out, exc) from None
+    written = []
+    if plots:
+        from .fourier_plots import contrast_plot, ray_plot
+
+        for name, draw in zip(FOURIER_PLOTS, (contrast_plot, ray_plot)):
+            with staged(out / name, what="out") as tmp:
+                draw(report, tmp)
+            written.append(out / name)
+    doc = dict(report.doc)
+    doc["files"] = {p.name: sha256_of(p) for p in written}
+    write_atomic(out / FOURIER_JSON, json.dumps(doc, indent=1, ensure_ascii=False) + "\n", what="out")
+    return [out / FOURIER_JSON, *written]

@@ -9,12 +9,12 @@ from typing import Any
 import mpmath
 import pytest
 import sympy
+
+from relu_pointwise.cli import main
 from relu_pointwise.numeric.crosscheck import crosscheck
 from relu_pointwise.numeric.mp_forward import breakpoints, forward_quadrature
 from relu_pointwise.symbolic import network
 from relu_pointwise.symbolic.spec import make_spec, make_training
-
-from relu_pointwise.cli import main
 
 Q = sympy.Rational
 
@@ -27,7 +27,7 @@ def test_breakpoints_from_the_weights():
 
 
 def test_forward_quadrature_reference_values():
-    """Interval (-1/2, 1/2), r = 2 (DESIGN): L(w) = 1/4 - w/4 + w^2/12 on [0, 1], so L(1/2) = 7/48,
+    """Interval (-1/2, 1/2), r = 2 (docs/mathematics.md): L(w) = 1/4 - w/4 + w^2/12 on [0, 1], so L(1/2) = 7/48,
     L'(1/2) = -1/4 + 1/12 = -1/6; L(w) = 1/(12 w) for w >= 1, so L'(3) = -1/108."""
     spec = make_spec("interval:-1/2,1/2")
     with mpmath.workdps(40):

@@ -7,21 +7,34 @@ Each mutation makes the prover's own pipeline self-consistent but wrong, so re-d
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 import sympy
+
 from relu_pointwise.proofs import certificate as C
 from relu_pointwise.proofs import lemmas
 from relu_pointwise.proofs.check import check_certificate
-from relu_pointwise.symbolic import iterate, loss, network
+from relu_pointwise.proofs.lemmas import path as path_lemmas
+from relu_pointwise.symbolic import iterate, loss, network, targets
 from relu_pointwise.symbolic.spec import make_spec, make_training
 
 Q = sympy.Rational
 INTERVAL = "interval:-1/2,1/2"
 UNION = "union:-3/4,-1/4;0,1/2"
 POINTS = [(Q(-7, 8),), (Q(-1, 2) + Q(1, 128),), (Q(-1, 4),), (Q(0),), (Q(3, 8),)]
+
+
+def _everywhere(mp: pytest.MonkeyPatch, module: Any, name: str, new: Any) -> Any:
+    """Replace ``module.name`` in every relu_pointwise module that holds the same object (the
+    prover imports some functions by name), so the injected bug is the prover's everywhere."""
+    orig = getattr(module, name)
+    for m in list(sys.modules.values()):
+        if getattr(m, "__name__", "").startswith("relu_pointwise") and getattr(m, name, None) is orig:
+            mp.setattr(m, name, new)
+    return orig
 
 
 def _certify(target: str) -> dict[str, Any]:
@@ -32,7 +45,7 @@ def _certify(target: str) -> dict[str, Any]:
 def _wrong_coefficient(mp: pytest.MonkeyPatch) -> None:
     """The pushforward density of g taken 11/10 too large: every coefficient of L, consistently."""
     orig = loss.signed_density
-    mp.setattr(loss, "signed_density", lambda cells, density: orig(cells, density * Q(11, 10)))
+    _everywhere(mp, loss, "signed_density", lambda cells, density: orig(cells, density * Q(11, 10)))
 
 
 def _dL_factor(mp: pytest.MonkeyPatch) -> None:
@@ -47,9 +60,9 @@ def _dL_factor(mp: pytest.MonkeyPatch) -> None:
                                            if f.grad_q is not None else None))
         return out
 
-    from relu_pointwise.numeric import arb_engine, trajectory
-    for module in (iterate, arb_engine, trajectory):      # every engine the prover iterates with
-        mp.setattr(module, "piece_forms", doubled)
+    from relu_pointwise.numeric import arb_engine, trajectory  # noqa: F401  (loaded, so patched too)
+
+    _everywhere(mp, iterate, "piece_forms", doubled)       # every engine the prover iterates with
 
 
 def _w_star_early(mp: pytest.MonkeyPatch) -> None:
@@ -62,13 +75,14 @@ def _w_star_early(mp: pytest.MonkeyPatch) -> None:
             return rho
         return type(rho)((rho.breaks[0],) + tuple(rho.breaks[2:]), (rho.coeffs[0],) + tuple(rho.coeffs[2:]))
 
-    mp.setattr(loss, "abs_density", merged)
+    _everywhere(mp, loss, "abs_density", merged)
 
 
 def _T_off_by_one(mp: pytest.MonkeyPatch) -> None:
     """The first index with w_t >= theta reported one step late."""
-    orig = lemmas._first_at_least
-    mp.setattr(lemmas, "_first_at_least", lambda seq, theta: None if (i := orig(seq, theta)) is None else i + 1)
+    orig = path_lemmas._first_at_least
+    _everywhere(mp, path_lemmas, "_first_at_least",
+                lambda seq, theta: None if (i := orig(seq, theta)) is None else i + 1)
 
 
 def _moved_zero_set(mp: pytest.MonkeyPatch) -> None:
@@ -80,8 +94,8 @@ def _moved_zero_set(mp: pytest.MonkeyPatch) -> None:
         net = orig(level, dim)
         return dataclasses.replace(net, readout_bias=net.readout_bias - Q(1, 64))
 
-    mp.setattr(network, "build_network", moved)
-    mp.setattr(lemmas, "level_value", lambda level, x: moved(level, len(x)).level(x))
+    _everywhere(mp, network, "build_network", moved)
+    _everywhere(mp, targets, "level_value", lambda level, x: moved(level, len(x)).level(x))
 
 
 def _wrong_c(mp: pytest.MonkeyPatch) -> None:
@@ -92,7 +106,7 @@ def _wrong_c(mp: pytest.MonkeyPatch) -> None:
         v, exact = orig(coeffs, b, lower)
         return (v * Q(3, 2) if lower else v), exact
 
-    mp.setattr(lemmas, "poly_extremum", bigger)
+    _everywhere(mp, lemmas, "poly_extremum", bigger)
 
 
 # (name, injection, target, the claim the checker must name)

@@ -10,7 +10,7 @@ from relu_pointwise.cli import build_parser
 from relu_pointwise.proofs.certificate import default_grid
 from relu_pointwise.symbolic.spec import make_spec
 
-SUBCOMMANDS = ["network", "derive", "run", "crosscheck", "certify", "verify", "sweep"]
+SUBCOMMANDS = ["network", "derive", "run", "crosscheck", "certify", "verify", "sweep", "fourier"]
 
 
 def _helps() -> dict[str, str]:
@@ -45,8 +45,9 @@ def test_every_subcommand_has_a_description(name):
 
 def test_certify_help_states_the_grid_default_the_code_uses():
     text = " ".join(_helps()["certify"].split())
-    m = re.search(r"default (\d+) in 1-D, (\d+) in 2-D, (\d+) in 3-D", text)
+    m = re.search(r"default (\d+) in 1-D, (\d+) in 2-D, (\d+) up to 5-D, (\d+) above", text)
     assert m, text
     specs = [make_spec("interval:-1/2,1/2"), make_spec("box:-1/2,1/2;-1/2,1/2"),
-             make_spec("box:-1/2,1/2;-1/2,1/2;-1/2,1/2")]
+             make_spec(";".join(["box:-1/2,1/2"] + ["-1/2,1/2"] * 4)),
+             make_spec(";".join(["box:-1/2,1/2"] + ["-1/2,1/2"] * 5))]
     assert [int(g) for g in m.groups()] == [default_grid(s) for s in specs]

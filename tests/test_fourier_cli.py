@@ -61,3 +61,27 @@ def test_bad_input_is_one_line_naming_the_flag(argv, flag, capsys):
     code, _out, err = run(["fourier", *argv], capsys)
     assert code == 2
     assert err.count("\n") == 1 and err.startswith(f"pointwise: error: {flag}:"), err
+
+
+def test_out_is_polite_and_reruns_replace_our_own_files(tmp_path, capsys):
+    """A fourier.json this tool did not write is kept (exit 2 naming --out) unless --force;
+    our own outputs are replaced by a rerun; --out naming a file is refused before the work."""
+    argv = ["fourier", "--target", "ball:d=2,R=1/2", "--rho", "4", "--no-plots", "--out", str(tmp_path)]
+    (tmp_path / "fourier.json").write_text('{"mine": 1}\n')
+    code, _out, err = run(argv, capsys)
+    assert code == 2 and err.startswith("pointwise: error: --out:") and "--force" in err
+    assert (tmp_path / "fourier.json").read_text() == '{"mine": 1}\n'
+    code, _out, err = run([*argv, "--force"], capsys)
+    assert code == 0, err
+    code, _out, err = run(argv, capsys)                      # ours now: replaced without --force
+    assert code == 0, err
+    assert json.loads((tmp_path / "fourier.json").read_text())["pairs"][0][0] == "4"
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    code, _out, err = run(["fourier", "--target", "ball:d=2,R=1/2", "--out", str(not_a_dir)], capsys)
+    assert code == 2 and err.startswith("pointwise: error: --out:")
+
+
+def test_huge_rho_is_one_line_at_once(capsys):
+    code, _out, err = run(["fourier", "--target", "ball:d=3,R=1/2", "--rho-max", "99999999999999999999999"], capsys)
+    assert code == 2 and err.startswith("pointwise: error: --rho-max:")

@@ -146,3 +146,17 @@ def test_centre_window_amplitudes_follow_the_integrals_exponents(d, exponent):
     import math
 
     assert abs(math.log10(amp(150, 300) / amp(15, 30)) - exponent) < 0.06
+
+
+def test_huge_radius_is_refused_before_any_work():
+    """P = 10^23: refused by the shell cap at once (no list of radii is built)."""
+    with pytest.raises(InputError) as e:
+        integer_radii(10 ** 23)
+    assert e.value.field == "P"
+
+
+def test_precision_counts_against_the_work_cap():
+    """P = 2000 (4 10^6 shells) is allowed at 128 bits, not at 4096: the time stays bounded."""
+    with pytest.raises(InputError) as e:
+        centre_sums(3, R_HALF, [2000], prec=4096)
+    assert e.value.field == "prec"

@@ -73,3 +73,15 @@ def test_crosscheck_has_np_jax_pair():
     assert pairs["np-jax"]["pass"] is True and pairs["mp-jax"]["pass"] is True
     assert pairs["np-jax"]["max_difference"] <= pairs["np-jax"]["bound"] < 1e-10
     assert rep["pass"] is True
+
+
+def test_engine_reads_a_shared_source():
+    """Engine.run(source=...) (the crosscheck's shared input): the jax engine reads the
+    source's batch plan, so it steps on the same points as np given the same source."""
+    from relu_pointwise.numeric.trajectory import StepSource
+
+    tr = make_training(batch="sampled:64", seed=9)
+    src = StepSource(INTERVAL, tr, 12)
+    a = get_engine("jax").run(INTERVAL, tr, 12, source=src, population=False)
+    b = get_engine("np").run(INTERVAL, tr, 12, source=src, population=False)
+    assert np.max(np.abs(a.w_float - b.w_float)) <= 1e-14

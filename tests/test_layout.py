@@ -197,3 +197,15 @@ def test_references_point_at_docs_mathematics_not_a_missing_design_file():
             assert "DESIGN section" not in text and "DESIGN.md" not in text, path
         for n in re.findall(r"docs/mathematics\.md, sections? (\d+)", text):
             assert int(n) in sections, (path, n)
+
+
+def test_hypothesis_profiles_live_in_one_conftest():
+    """tests/conftest.py sets the deadline and profiles once; a test file sets only its
+    own budget (max_examples) and, where it needs one, a specific health check."""
+    this = Path(__file__).resolve()
+    for path in sorted((ROOT / "tests").glob("*.py")):
+        if path.name == "conftest.py" or path.resolve() == this:
+            continue
+        text = path.read_text(encoding="utf-8")
+        for needle in ("deadline=", "register_profile", "load_profile"):
+            assert needle not in text, (path.name, needle)

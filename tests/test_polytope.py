@@ -8,7 +8,7 @@ from fractions import Fraction
 import pytest
 import sympy
 from gmpy2 import mpq
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from relu_pointwise.symbolic.polytope import Polytope, to_mpq
 from relu_pointwise.symbolic.pushforward import (
@@ -427,7 +427,7 @@ def test_volume_equals_reference_algorithm(d, ncuts):
     from polytope_reference import _volume_rec
 
     @given(st.randoms(use_true_random=False))
-    @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=12 if d < 5 else 6)
     def inner(rng):
         P = random_polytope(rng, d, ncuts)
         ref = _volume_rec(d, P.vertices, P._masks, P.constraints)
@@ -449,7 +449,7 @@ def test_cdf_and_density_equal_reference_algorithm(d, ncuts):
 
     @given(st.randoms(use_true_random=False),
            st.lists(st.integers(-3, 3), min_size=d, max_size=d).filter(any), small_q)
-    @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=8)
     def inner(rng, a, b):
         P = random_polytope(rng, d, ncuts)
         a_q, b_q = tuple(to_mpq(x) for x in a), to_mpq(b)
@@ -469,7 +469,7 @@ def test_simplices_triangulate_with_determinant_volumes(d):
     computed here by SymPy, the simplices' vertices are vertices of P, and the volumes add up
     to vol(P)."""
     @given(st.randoms(use_true_random=False))
-    @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=8)
     def inner(rng):
         P = random_polytope(rng, d, 4)
         S = P.simplices()

@@ -195,7 +195,7 @@ def test_certify_task_reads_the_certificate(tmp_path):
     assert row["T(x=1/4)"] == int(pw["data"]["T_lo"])
 
 
-@settings(deadline=None, max_examples=30)
+@settings(max_examples=30)
 @given(st.fractions(min_value=Fraction(1, 1000), max_value=100), st.integers(2, 9))
 def test_task_id_is_canonical(eta, k):
     """One problem, two spellings (p/q and kp/kq), one task; another seed, another task."""
@@ -255,3 +255,22 @@ def test_existing_scheduler_by_flag_and_by_dask_config(client, tmp_path, capsys)
     assert res.line() == "2 tasks: 2 ok, 0 not certified, 0 failed, 0 skipped"
     workers = set(load_results(tmp_path / "b")["worker"])
     assert workers == {f"{os.uname().nodename}:{os.getpid()}"}      # this process: the in-process cluster
+
+
+@settings(deadline=None, max_examples=40)
+@given(st.integers(1, 12), st.integers(1, 4), st.integers(1, 20))
+def test_chunks_keep_seeds_whole(n_seeds, n_eta, chunk):
+    """Every task in exactly one chunk; a seed's (eta) tasks in one chunk; a chunk exceeds
+    ``chunk`` tasks only when it is one seed."""
+    from relu_pointwise.sweeps.runner import make_chunks
+
+    base = {"target": "t", "domain": None, "r": "2", "measure": "probability", "batch": "sampled:4",
+            "steps": 5, "points": None, "engine": "np", "w0": "0"}
+    pending = [(f"{s}-{e}", {**base, "seed": s, "eta": str(e + 1)}) for s in range(n_seeds) for e in range(n_eta)]
+    chunks = make_chunks("run", pending, chunk)
+    ids = [tid for ch in chunks for tid, _ in ch]
+    assert sorted(ids) == sorted(tid for tid, _ in pending)
+    for ch in chunks:
+        seeds = {s["seed"] for _, s in ch}
+        assert len(ch) <= chunk or len(seeds) == 1
+        assert all(sum(1 for _, s in ch if s["seed"] == sd) == n_eta for sd in seeds)

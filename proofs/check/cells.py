@@ -83,11 +83,6 @@ class Net:
     def level(self, x: Point) -> Any:
         return self.pre(x)[1]
 
-    def output(self, w: Any, x: Point) -> Any:
-        """f(w, x) = sum_k head_out[k] sigma(w g(x) + head_bias[k]): the head itself, exact."""
-        g = self.level(x)
-        return sum((o * max(mpq(0), w * g + b) for o, b in zip(self.head_out, self.head_bias)), mpq(0))
-
 
 # ------------------------------------------------------------------ the target, geometrically
 

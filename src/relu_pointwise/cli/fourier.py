@@ -9,7 +9,8 @@ Text output: a table of S_P(0) (Arb balls) with the Fourier integral I(P), the v
 line is the enclosure of S_P(0) at the largest P asked, in Arb's form ``[mid +/- rad]``.
 ``--format json``: stdout is the claim document (:mod:`proofs.fourier_claim`), whose
 ``pairs`` hold every asked (P, enclosure).  ``--out DIR`` writes DIR/fourier.json and the
-plots fourier_contrast.png and fourier_ray.png.
+plots fourier_contrast.png and fourier_ray.png, atomically; a file there that pointwise did
+not write is not replaced without ``--force``.
 """
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ import argparse
 import json
 import re
 import time
-from pathlib import Path
 
 from relu_pointwise.symbolic.errors import InputError
 
@@ -48,12 +48,14 @@ def register(sub) -> None:
     p.add_argument("--format", default="text", choices=("text", "json"), help="stdout format (default text)")
     p.add_argument("--out", default=None, help="write DIR/fourier.json and the two plots here")
     p.add_argument("--no-plots", action="store_true", help="with --out: skip the PNG plots")
+    p.add_argument("--force", action="store_true",
+                   help="with --out: overwrite files there that pointwise did not write")
     p.set_defaults(func=fourier_main)
 
 
 # the library names Python parameters; the command line names its flags
 _FLAGS = {"rho": "--rho", "rho_max": "--rho-max", "delta": "--delta", "prec": "--prec", "method": "--method",
-          "x": "--points", "target": "--target", "domain": "--domain"}
+          "x": "--points", "target": "--target", "domain": "--domain", "out": "--out"}
 
 
 def _flag_error(exc: InputError, rho_flag: str) -> InputError:
@@ -64,6 +66,14 @@ def _flag_error(exc: InputError, rho_flag: str) -> InputError:
     if flag is not None:
         msg = re.sub(rf"^{re.escape(field)}:", f"{flag}:", msg)
     return InputError(msg, field=flag or field or None)
+
+
+def _mapped(fn, rho_flag: str, *a, **kw):
+    """Call a library function, its InputError's parameter name mapped to the flag."""
+    try:
+        return fn(*a, **kw)
+    except InputError as exc:
+        raise _flag_error(exc, rho_flag) from None
 
 
 def _prec(text: str | None) -> int:
@@ -80,7 +90,12 @@ def _prec(text: str | None) -> int:
 def fourier_main(args: argparse.Namespace) -> int:
     from relu_pointwise.cli.args import spec_from_args
     from relu_pointwise.proofs.certificate import parse_points
-    from relu_pointwise.proofs.fourier_claim import DEFAULT_DELTA, fourier_report
+    from relu_pointwise.proofs.fourier_claim import (
+        DEFAULT_DELTA,
+        check_fourier_outputs,
+        fourier_report,
+        write_fourier_outputs,
+    )
     from relu_pointwise.symbolic.spec import make_training
 
     t_start = time.perf_counter()
@@ -88,6 +103,8 @@ def fourier_main(args: argparse.Namespace) -> int:
     rho_flag = "--rho-max" if args.rho_max is not None else "--rho"
     rho = args.rho if args.rho is not None else (DEFAULT_RHO if args.rho_max is None else None)
     points = parse_points(args.points, spec) if args.points is not None else []
+    if args.out is not None:   # before the work, not after
+        _mapped(check_fourier_outputs, rho_flag, args.out, plots=not args.no_plots, force=args.force)
     training = make_training(args.eta if args.eta is not None else "1", args.w0 if args.w0 is not None else "0")
     try:
         report = fourier_report(spec, rho=rho, rho_max=args.rho_max, points=points,
@@ -95,7 +112,8 @@ def fourier_main(args: argparse.Namespace) -> int:
                                 prec=_prec(args.prec), method=args.method, training=training)
     except InputError as exc:
         raise _flag_error(exc, rho_flag) from None
-    files = _write(report, args.out, plots=not args.no_plots) if args.out is not None else []
+    files = (_mapped(write_fourier_outputs, rho_flag, report, args.out, plots=not args.no_plots, force=args.force)
+             if args.out is not None else [])
     last = report.doc["pairs"][-1][1]
     if args.format == "json":
         print(json.dumps(report.doc, ensure_ascii=False))
@@ -108,22 +126,6 @@ def fourier_main(args: argparse.Namespace) -> int:
     print(f"({time.perf_counter() - t_start:.1f} s); S_P(0) at P = {report.doc['pairs'][-1][0]}:")
     print(last)
     return 0
-
-
-def _write(report, out_dir: str, plots: bool) -> list[Path]:
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"--out: cannot create {str(out)!r}: {exc.strerror}") from None
-    p = out / "fourier.json"
-    p.write_text(json.dumps(report.doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    files = [p]
-    if plots:
-        from relu_pointwise.proofs.fourier_plots import write_fourier_plots
-
-        files += write_fourier_plots(report, out)
-    return files
 
 
 def _rows(P_max: int) -> list[int]:

@@ -8,7 +8,9 @@ Progress goes to stderr; stdout ends with exactly one line
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from pathlib import Path
 
 from relu_pointwise.symbolic.errors import InputError
 
@@ -34,8 +36,29 @@ def _sweep_main(args: argparse.Namespace) -> int:
     print(f"dataset: {res.dataset}")
     for p in res.plots:
         print(f"wrote {p}")
+    for line in _seed_lines(res.out):
+        print(line)
     print(res.line())
     return 0
+
+
+def _seed_lines(out: Path) -> list[str]:
+    """One line per seed group of summary.json: the fitted exponent over seeds, the median ratio."""
+    try:
+        groups = json.loads((out / "summary.json").read_text()).get("seeds", [])
+    except (OSError, ValueError):
+        return []
+    lines = []
+    for g in groups:
+        label = ", ".join(f"{k}={v}" for k, v in g["group"].items()) or "all"
+        e = g["rate_exponent"]
+        if e.get("mean") is None:
+            continue
+        ratio = g.get("w_over_t13", {}).get("q50", [None])[-1]
+        tail = f"; median w_T / T^(1/3) = {ratio:.4f}" if ratio is not None else ""
+        lines.append(f"seeds ({label}): rate exponent of w_t {e['mean']:.4f} +- {e['std']:.4f} over {g['seeds']} "
+                     f"seeds (theory 1/3){tail}")
+    return lines
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -71,7 +71,8 @@ def _need_dask() -> None:
 
 
 def make_chunks(kind: str, pending: Sequence[tuple[str, Mapping[str, Any]]], chunk: int) -> list[Chunk]:
-    """Chunks of at most ``chunk`` tasks; only np run tasks that differ in seed, eta, w0 share one."""
+    """Chunks of about ``chunk`` tasks: only np run tasks that differ in seed, eta, w0 share one,
+    and a seed's tasks are never split (a seed with more than ``chunk`` tasks is one chunk)."""
     if kind != "run":
         return [[item] for item in pending]
     groups: dict[tuple, Chunk] = {}
@@ -83,10 +84,18 @@ def make_chunks(kind: str, pending: Sequence[tuple[str, Mapping[str, Any]]], chu
         key = (s["target"], s["domain"], str(s["r"]), s["measure"], s["batch"], s["steps"], s.get("points"))
         groups.setdefault(key, []).append((tid, s))
     for items in groups.values():
-        # keep a seed's (eta, w0) values together: they are one vectorized run
-        items.sort(key=lambda it: (it[1]["seed"], str(it[1]["eta"]), str(it[1]["w0"])))
-        for a in range(0, len(items), chunk):
-            out.append(items[a:a + chunk])
+        # whole seeds per chunk: a seed's (eta, w0) values are one vectorized run
+        by_seed: dict[int, Chunk] = {}
+        for it in items:
+            by_seed.setdefault(int(it[1]["seed"]), []).append(it)
+        cur: Chunk = []
+        for seed in sorted(by_seed):
+            if cur and len(cur) + len(by_seed[seed]) > chunk:
+                out.append(cur)
+                cur = []
+            cur.extend(by_seed[seed])
+        if cur:
+            out.append(cur)
     return out
 
 
