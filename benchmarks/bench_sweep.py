@@ -20,12 +20,12 @@ Measures, through the package's own path (:func:`relu_pointwise.sweeps.run_sweep
    ``speedup_per_core_got`` = speed-up x (1-worker CPU share / 2-worker CPU share): the
    speed-up had each worker had a whole core, an ESTIMATE for a loaded machine, not a
    measurement of an idle one.
-3. **Chunk size.** A 256-seed sweep of short tasks (sampled:16, 300 steps: some tens of
-   ms each, mostly drawing the seed's points) on 2 workers with chunk = 1, 4, 16, 64
-   (the runner caps a chunk so that every worker gets at least 4 Dask tasks: 64
-   becomes 32 here; ``dask_tasks`` records what was submitted), in interleaved
-   rounds: the median wall time per task and Dask's overhead share.  The fastest is
-   the runner's ``DEFAULT_CHUNK``.
+3. **Chunk size.** A 256-seed sweep of short tasks (sampled:16, 300 steps: about 10 ms
+   each) on 2 workers with chunk = 1, 4, 8, 16, 32 (the runner caps a chunk so that
+   every worker gets at least 4 Dask tasks: 32 is the largest possible here;
+   ``dask_tasks`` records what was submitted), in interleaved rounds: the median wall
+   time per task and Dask's overhead share.  The fastest is the runner's
+   ``DEFAULT_CHUNK``.
 
 The load average is recorded before and after each part: the machine has 2 cores
 shared with other work, so absolute times are noisy and a 2-worker speed-up is bounded
@@ -143,7 +143,7 @@ def main() -> None:
                 "overhead_share_median_1": statistics.median(x["one"]["overhead_share"] for x in runs),
                 "overhead_share_median_2": statistics.median(x["two"]["overhead_share"] for x in runs)}
         if "chunk" in parts:
-            chunks: dict[int, list[dict[str, Any]]] = {1: [], 4: [], 16: [], 64: []}
+            chunks: dict[int, list[dict[str, Any]]] = {1: [], 4: [], 8: [], 16: [], 32: []}
             short = 64 if args.quick else 256
             for r in range(rounds):      # interleaved rounds: every chunk size sees the same load
                 for ch, runs_ch in chunks.items():

@@ -31,7 +31,7 @@ from .tasks import execute_chunk, task_id
 
 __all__ = ["DEFAULT_CHUNK", "SweepResult", "make_chunks", "run_sweep"]
 
-DEFAULT_CHUNK = 16
+DEFAULT_CHUNK = 32
 Chunk = list[tuple[str, Mapping[str, Any]]]
 
 
