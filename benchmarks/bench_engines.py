@@ -1,7 +1,7 @@
 """Side-by-side speed of the engines, on the package's own code paths (issue 11).  Not a test.
 
-    python benchmarks/bench_engines.py                 # about 6 minutes; writes benchmarks/results.json
-    python benchmarks/bench_engines.py --rounds 2 --quick
+    python benchmarks/bench_engines.py                 # about 8 minutes; writes benchmarks/results.json
+    python benchmarks/bench_engines.py --rounds 1 --reps 2 --quick      # a smoke run
 
 What is timed (every engine row calls the package's public function; nothing is copied):
 
@@ -16,18 +16,21 @@ What is timed (every engine row calls the package's public function; nothing is 
   - ``numpy-hand``: a hand-written NumPy loop of the same work (draw the step's points,
     forward through the layers, f° from the package's geometric labels, the head's gradient
     by its formula, the update), written as a user would: a baseline, not the package.
-* full batch, 10^4 trajectories stepping together (interval, 100 steps): ``np``
+* full batch, 10^4 trajectories stepping together (interval, 30 steps): ``np``
   (``run_np`` with arrays w_0, eta) against ``numpy-hand``, a hand-written vectorized NumPy
   version of the same quadrature (the interval's four pieces of g, cut at the head kinks,
   two-point Gauss-Legendre on each sub-piece).
 * arb against mp at EQUAL precision: ``run_mp`` at 50 digits (mpmath's working precision
   169 bits) and ``run_arb`` at 169 bits, full batch, interval.
 
-How: every measurement is a fresh process (``--child``): import, one warm-up run of the
-same length, then one timed run, so no run inherits another's allocator state or caches.
-Rounds are interleaved: each round runs every case once, in a shuffled order, and ratios
-are formed within a round (both engines under the same load); the table gives the median
-over rounds of the seconds and of the ratios.  Threads are pinned to one in the children
+How: every pair of engines compared (np/jax, np/torch, np/numpy-hand, arb/mp) runs in a
+fresh process per round (``--child``), with glibc's allocator thresholds fixed
+(MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_: no run is sped up by an earlier one's
+frees): import, one warm-up run of each engine of the same length, then ``--reps``
+repetitions timing the two back to back, the order alternating, so both see the same
+machine load.  Rounds (``--rounds``) repeat this with the pairs in a shuffled order.  The
+table gives the median seconds of each case and the median of the per-repetition speed
+ratios, with their min and max.  Threads are pinned to one in the children
 (OPENBLAS/OMP/MKL_NUM_THREADS=1; XLA: ``--xla_cpu_multi_thread_eigen=false
 intra_op_parallelism_threads=1``; torch.set_num_threads(1)).  OPENBLAS_CORETYPE and
 OPENBLAS_L2_SIZE, if set in the environment, are removed for the children (they slow a
@@ -44,8 +47,9 @@ import random
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 INTERVAL = "interval:-1/2,1/2"
@@ -58,8 +62,8 @@ for _tgt, _tname, _steps in ((INTERVAL, "interval", (4000, 200)), (DEEP, "deep b
     for _M, _n in ((1024, _steps[0]), (65536, _steps[1])):
         for _eng in ("np", "jax", "torch", "numpy-hand"):
             CASES[f"{_eng}|{_tname}|sampled:{_M}"] = ("sampled", _eng, _tgt, f"sampled:{_M}", _n, 1)
-CASES["np|interval|full x 10^4 trajectories"] = ("full", "np", INTERVAL, "full", 100, 10_000)
-CASES["numpy-hand|interval|full x 10^4 trajectories"] = ("full", "numpy-hand", INTERVAL, "full", 100, 10_000)
+CASES["np|interval|full x 10^4 trajectories"] = ("full", "np", INTERVAL, "full", 30, 10_000)
+CASES["numpy-hand|interval|full x 10^4 trajectories"] = ("full", "numpy-hand", INTERVAL, "full", 30, 10_000)
 CASES["mp|interval|full"] = ("exact", "mp", INTERVAL, "full", 20_000, 1)
 CASES["arb|interval|full"] = ("exact", "arb", INTERVAL, "full", 20_000, 1)
 QUICK_SCALE = 0.1
@@ -223,40 +227,59 @@ def build(case: str, steps: int) -> Callable[[], object] | None:
     return _hand_sampled(spec, M, steps)
 
 
-def child(case: str, steps: int) -> None:
-    t0 = time.perf_counter()
-    run = build(case, steps)
-    if run is None:
-        print(json.dumps({"case": case, "skipped": "not installed"}))
-        return
-    run()                                                        # warm-up: same length (jit, caches)
-    t1 = time.perf_counter()
-    run()
-    t2 = time.perf_counter()
-    print(json.dumps({"case": case, "steps": steps, "seconds": t2 - t1, "warmup_seconds": t1 - t0}))
+def child(cases: list[str], steps: list[int], reps: int) -> None:
+    """One fresh process for one pair: build both, warm both up (same length), then ``reps``
+    repetitions timing the two back to back (order alternating), so both see the same load."""
+    runs: list[Callable[[], object] | None] = []
+    out: dict[str, Any] = {"cases": cases, "steps": steps, "seconds": {c: [] for c in cases}, "skipped": {}}
+    for c, n in zip(cases, steps):
+        t0 = time.perf_counter()
+        run = build(c, n)
+        if run is None:
+            out["skipped"][c] = "not installed"
+        else:
+            run()                                                # warm-up: same length (jit, caches)
+        out.setdefault("warmup_seconds", {})[c] = time.perf_counter() - t0
+        runs.append(run)
+    if not out["skipped"]:
+        for i in range(reps):
+            order = [0, 1] if i % 2 == 0 else [1, 0]
+            for k in order:
+                run_k = runs[k]
+                if run_k is None:
+                    continue
+                t1 = time.perf_counter()
+                run_k()
+                out["seconds"][cases[k]].append(time.perf_counter() - t1)
+    print(json.dumps(out))
 
 
 # ====================================================================== parent side
 
 def child_env() -> tuple[dict[str, str], list[str]]:
     env = dict(os.environ)
-    removed = [k for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in env]
+    removed: list[str] = [k for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in env]
     for k in removed:
         del env[k]
     for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
               "VECLIB_MAXIMUM_THREADS"):
         env[k] = "1"
     env["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+    # glibc's allocator with fixed thresholds (no dynamic mmap threshold: a run cannot make
+    # the next one faster by having freed a large block)
+    env["MALLOC_MMAP_THRESHOLD_"] = str(64 * 1024 * 1024)
+    env["MALLOC_TRIM_THRESHOLD_"] = str(128 * 1024 * 1024)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     return env, removed
 
 
-def run_child(case: str, steps: int, env: dict[str, str]) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, __file__, "--child", case, "--steps", str(steps)], env=env,
-                         capture_output=True, text=True, timeout=900)
+def run_child(cases: list[str], steps: list[int], reps: int, env: dict[str, str]) -> dict[str, Any]:
+    out = subprocess.run([sys.executable, __file__, "--child", ",".join(cases), "--steps",
+                          ",".join(map(str, steps)), "--reps", str(reps)], env=env,
+                         capture_output=True, text=True, timeout=1800, check=False)
     lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
     if out.returncode != 0 or not lines:
-        raise RuntimeError(f"{case}: child failed:\n{out.stderr[-2000:]}")
+        raise RuntimeError(f"{cases}: child failed:\n{out.stderr[-2000:]}")
     return json.loads(lines[-1])
 
 
@@ -313,65 +336,77 @@ def table(summary: dict[str, Any], ratios: dict[str, Any]) -> str:
         T = CASES[case][5]
         lines.append(f"| {tgt}, {batch} | {eng} | {s['steps']} | {T} | {s['median_seconds']:.3f} | "
                      f"{s['steps'] / s['median_seconds']:.0f} |")
-    lines += ["", "| ratio (speed, median over rounds) | median | rounds |", "|---|---:|---|"]
+    lines += ["", "| ratio (speed; median of back-to-back repetitions) | median | min | max | n |",
+              "|---|---:|---:|---:|---:|"]
     for label, r in ratios.items():
         if r is None:
-            lines.append(f"| {label} | n/a | |")
+            lines.append(f"| {label} | n/a (not installed) | | | |")
         else:
-            lines.append(f"| {label} | {r['median']:.2f} | {', '.join(f'{x:.2f}' for x in r['rounds'])} |")
+            xs = r["rounds"]
+            lines.append(f"| {label} | {r['median']:.2f} | {min(xs):.2f} | {max(xs):.2f} | {len(xs)} |")
     return "\n".join(lines)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="a tenth of the steps")
     ap.add_argument("-o", "--output", default=str(ROOT / "benchmarks" / "results.json"))
     ap.add_argument("--only", default="", help="comma-separated substrings: run matching cases only")
+    ap.add_argument("--reps", type=int, default=5, help="back-to-back repetitions per pair and round")
     ap.add_argument("--child", help=argparse.SUPPRESS)
-    ap.add_argument("--steps", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--steps", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
-        child(a.child, a.steps)
+        child(a.child.split(","), [int(x) for x in a.steps.split(",")], a.reps)
         return
     env, removed = child_env()
-    cases = [c for c in CASES if not a.only or any(s in c for s in a.only.split(","))]
-    steps = {c: max(2, int(CASES[c][4] * (QUICK_SCALE if a.quick else 1))) for c in cases}
+    pairs = [(lab, n, d) for lab, n, d in PAIRS
+             if not a.only or any(x in n or x in d for x in a.only.split(","))]
+    steps = {c: max(2, int(CASES[c][4] * (QUICK_SCALE if a.quick else 1))) for _, n, d in pairs for c in (n, d)}
     load_before = os.getloadavg()
     t_start = time.time()
     rng = random.Random(0)
-    runs: dict[str, list[dict[str, Any]]] = {c: [] for c in cases}
+    secs: dict[str, list[float]] = {c: [] for c in steps}
+    skipped: dict[str, str] = {}
+    import importlib.util
+
+    for c in steps:                       # an engine whose package is absent: no child at all
+        if CASES[c][1] in ("torch", "jax") and importlib.util.find_spec(CASES[c][1]) is None:
+            skipped[c] = "not installed"
+    pairs_run = [p for p in pairs if p[1] not in skipped and p[2] not in skipped]
+    per_pair: dict[str, list[float]] = {lab: [] for lab, _, _ in pairs}
+    warm: dict[str, list[float]] = {c: [] for c in steps}
     for rnd in range(a.rounds):
-        order = cases[:]
+        order = pairs_run[:]
         rng.shuffle(order)
-        for c in order:
-            res = run_child(c, steps[c], env)
-            res["round"] = rnd
-            res["load1"] = os.getloadavg()[0]
-            runs[c].append(res)
-            print(f"round {rnd + 1}/{a.rounds}  {c:48s} "
-                  + (res.get("skipped") or f"{res['seconds']:.3f} s"), file=sys.stderr, flush=True)
+        for lab, num, den in order:
+            res = run_child([num, den], [steps[num], steps[den]], a.reps, env)
+            for c, why in res["skipped"].items():
+                skipped[c] = why
+            for c, ws in res.get("warmup_seconds", {}).items():
+                warm[c].append(ws)
+            sn, sd = res["seconds"][num], res["seconds"][den]
+            secs[num] += sn
+            secs[den] += sd
+            # speed ratio of each back-to-back repetition: (steps_n / s_n) / (steps_d / s_d)
+            per_pair[lab] += [(steps[num] / x) / (steps[den] / y) for x, y in zip(sn, sd)]
+            print(f"round {rnd + 1}/{a.rounds}  {lab:48s} "
+                  + (f"skipped ({', '.join(res['skipped'])})" if res["skipped"] else
+                     " ".join(f"{(steps[num] / x) / (steps[den] / y):.2f}" for x, y in zip(sn, sd))),
+                  file=sys.stderr, flush=True)
     summary: dict[str, Any] = {}
-    for c in cases:
-        rs = runs[c]
-        if any(r.get("skipped") for r in rs):
-            summary[c] = {"skipped": rs[0]["skipped"]}
+    for c, n_steps in steps.items():
+        if c in skipped:
+            summary[c] = {"skipped": skipped[c]}
             continue
-        secs = [r["seconds"] for r in rs]
-        summary[c] = {"steps": steps[c], "trajectories": CASES[c][5], "median_seconds": median(secs),
-                      "seconds_by_round": [round(s, 5) for s in secs],
-                      "warmup_seconds_median": median([r["warmup_seconds"] for r in rs])}
+        summary[c] = {"steps": n_steps, "trajectories": CASES[c][5], "median_seconds": median(secs[c]),
+                      "runs": len(secs[c]), "seconds_all": [round(x, 5) for x in secs[c]],
+                      "warmup_seconds_median": median(warm[c])}
     ratios: dict[str, Any] = {}
-    for label, num, den in PAIRS:
-        if num not in summary or den not in summary or summary[num].get("skipped") or summary[den].get("skipped"):
-            if num in summary and den in summary:
-                ratios[label] = None
-            continue
-        rr = []
-        for rn, rd in zip(runs[num], runs[den]):
-            # speed ratio within the round: (steps_n / s_n) / (steps_d / s_d)
-            rr.append((steps[num] / rn["seconds"]) / (steps[den] / rd["seconds"]))
-        ratios[label] = {"median": median(rr), "rounds": [round(x, 3) for x in rr]}
+    for lab, _, _ in pairs:
+        rr = per_pair[lab]
+        ratios[lab] = {"median": median(rr), "rounds": [round(x, 3) for x in rr]} if rr else None
     out = {
         "command": " ".join(["python", "benchmarks/bench_engines.py", *sys.argv[1:]]),
         "machine": machine(), "versions": versions(),
@@ -380,14 +415,16 @@ def main() -> None:
         "threads": "pinned to 1 in every child (BLAS, OpenMP, XLA, torch)",
         "openblas_coretype_removed_for_children": removed,
         "mp_dps": MP_DPS, "arb_bits": 169,
-        "protocol": "fresh process per measurement; warm-up run of the same length; interleaved shuffled rounds; "
-                    "medians over rounds; ratios within rounds",
+        "protocol": ("one fresh process per pair and round (allocator thresholds fixed); warm-up runs of the "
+                     "same length; the pair's two engines timed back to back, order alternating, --reps times; "
+                     "rounds interleaved in shuffled order; medians of seconds and of the per-repetition ratios"),
+        "rounds": a.rounds, "reps": a.reps,
         "cases": summary, "ratios": ratios,
     }
     Path(a.output).write_text(json.dumps(out, indent=1) + "\n")
     print(table(summary, ratios))
     print(f"\nload average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}; "
-          f"{a.rounds} rounds; written to {a.output}")
+          f"{a.rounds} rounds x {a.reps} repetitions; written to {a.output}")
 
 
 if __name__ == "__main__":

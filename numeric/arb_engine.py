@@ -1,6 +1,6 @@
 """The arb engine: rigorous enclosures of every w_t with python-flint's Arb balls.
 
-Why Arb and not mpmath.iv: DESIGN section 5 (mpmath's interval context is
+Why Arb and not mpmath.iv (mpmath's interval context is
 guaranteed for little beyond basic arithmetic; iv.exp has been seen not to enclose).
 Arb's ball operations are rigorous: every result contains the exact result for
 every point of the input balls.
@@ -542,7 +542,7 @@ def batch_loss_arb(a: Sequence[arb], x: arb, r: sympy.Rational) -> arb:
     p = int(r) if r.is_integer else arb(fmpq(int(r.p), int(r.q)))
     s = arb(0)
     for ai in a:
-        if ai.is_zero():  # g(x_i) = 0: f = 1/2 = f°, error 0 (DESIGN section 1)
+        if ai.is_zero():  # g(x_i) = 0: f = 1/2 = f°, error 0 (docs/mathematics.md, section 1)
             continue
         s = s + _pos_power(half - x * ai, p)
     return s / len(a)

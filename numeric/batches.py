@@ -1,4 +1,4 @@
-"""The shared mini-batches (DESIGN section 4): every engine reads the same points.
+"""The shared mini-batches (docs/mathematics.md, section 4): every engine reads the same points.
 
 A :class:`BatchSchedule` is built once from ``(spec, training, steps, data=None)``
 and answers, for every step ``t = 0, 1, 2, ...``:
@@ -47,6 +47,7 @@ import numpy as np
 import sympy
 
 from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.limits import FILE_BYTES
 
 __all__ = ["BatchSchedule", "inner_float_bounds", "load_points"]
 
@@ -116,13 +117,16 @@ def load_points(data: Any, spec) -> np.ndarray:
         p = Path(data)
         name = p.name
         suffix = p.suffix.lower()
+        if p.is_file() and p.stat().st_size > FILE_BYTES.value:   # before reading it (limits.py)
+            raise SpecError(f"data file {name!r}: {p.stat().st_size} bytes exceed the limit {FILE_BYTES.value} bytes")
         if suffix == ".npy":
             try:
                 arr = np.load(p, allow_pickle=False)
             except FileNotFoundError:
                 raise SpecError(f"data file {name!r}: not found") from None
             except (OSError, ValueError) as exc:
-                raise SpecError(f"data file {name!r}: not a readable .npy array ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
+                why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                raise SpecError(f"data file {name!r}: not a readable .npy array ({why})") from None
             if arr.dtype.kind not in "fiu":
                 raise SpecError(f"data file {name!r}: array of dtype {arr.dtype} (need real numbers)")
             arr = np.asarray(arr, dtype=np.float64)
@@ -139,11 +143,15 @@ def load_points(data: Any, spec) -> np.ndarray:
                     continue
                 cells = [c.strip() for c in line.split(",")]
                 if len(cells) != d:
-                    raise SpecError(f"data file {name!r}: row {k} has {len(cells)} values, the domain has dimension {d}")
+                    raise SpecError(f"data file {name!r}: row {k} has {len(cells)} values, "
+                                    f"the domain has dimension {d}")
                 try:
+                    if not all(c.isascii() for c in cells):   # float() also reads Arabic-Indic and full-width digits
+                        raise ValueError("not ASCII")
                     rows.append([float(c) for c in cells])
                 except ValueError:
-                    raise SpecError(f"data file {name!r}: row {k} is not a row of numbers: {line.strip()[:60]!r}") from None
+                    raise SpecError(f"data file {name!r}: row {k} is not a row of numbers: "
+                                    f"{line.strip()[:60]!r}") from None
             arr = np.array(rows, dtype=np.float64).reshape(len(rows), d)
         else:
             raise SpecError(f"data file {name!r}: must end in .npy or .csv")
@@ -169,7 +177,7 @@ def load_points(data: Any, spec) -> np.ndarray:
     hi_f = np.array([float(b) for b in hi])
     # cheap float screen, then the exact check on the candidates near the boundary
     suspect = ((arr <= lo_f) | (arr >= hi_f)).any(axis=1)
-    for k in np.flatnonzero(suspect):
+    for k in np.flatnonzero(suspect).tolist():
         for i in range(d):
             v = Fraction(float(arr[k, i]))
             if not lo[i] <= v <= hi[i]:
@@ -259,7 +267,7 @@ class BatchSchedule:
         if self.kind == "sampled":
             c, i = divmod(t, self.chunk_steps)
             return self._chunk(c)[i]
-        if self.kind == "dataset":
+        if self.kind == "dataset" and self.data is not None:
             return self.data[self.indices(t)]
         raise ValueError(f"points(): batch kind {self.kind} has no points (use cell(t))")
 
@@ -296,6 +304,12 @@ class BatchSchedule:
         _fill_points(self._gen, out, self.lo_f, self.hi_f, self._clip)
         self._gen_pos = start + out.size
         return out
+
+    def dataset_points(self) -> np.ndarray:
+        """The dataset, shape (N, d) (dataset only; read-only)."""
+        if self.data is None:
+            raise ValueError(f"dataset_points(): batch kind {self.kind} has no dataset")
+        return self.data
 
     def index_block(self, t0: int, t1: int) -> np.ndarray:
         """Dataset indices of steps t0 .. t1-1, shape (t1 - t0, M) (dataset only)."""

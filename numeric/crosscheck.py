@@ -1,4 +1,4 @@
-"""The cross-check of the four engines (docs/mathematics.md, "The engines and the cross-check").
+"""The cross-check of the four engines (docs/mathematics.md, section 5).
 
 ``crosscheck(spec, training, steps)`` runs the exact, mp, arb and np engines on the
 same spec, training and batches (:mod:`numeric.batches`; the exact/mp/arb engines
@@ -29,6 +29,8 @@ from .crosscheck_pairs import (
     pair_exact_mp,
     pair_gradient,
     pair_mp_np,
+    pairs_jax,
+    quadrature_pair,
 )
 from .engines import get_engine
 from .float_error import FloatErrorModel, U, n_terms_fn
@@ -144,6 +146,9 @@ def crosscheck(spec: Spec, training: Training, steps: int, dps: int = 50, *, pre
     pairs.append(p_arb)
     pairs.append(pair_mp_np(spec, training, steps, mp, np_w, diam, derived, model, np_info, prog("bound")))
     pairs.append(pair_gradient(spec, training, steps, np_w, source, derived, model, np_info, dps))
+    pairs.extend(pairs_jax(spec, training, steps, mp, np_w, diam, derived, model, np_info, source,
+                           pairs[2], engines, timings))
+    pairs.append(quadrature_pair(spec, training, mp.ws, dps))   # the mp engine's independent route
     timings["compare"] = time.perf_counter() - t0
     timings["total"] = time.perf_counter() - t_all
     passed = all(p["pass"] is True for p in pairs if p.get("status") != "skipped")

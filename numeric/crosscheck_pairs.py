@@ -464,3 +464,96 @@ def pair_gradient(spec: Spec, training: Training, steps: int, np_w: np.ndarray, 
         "pass": ok,
     }
 
+
+def pairs_jax(spec: Spec, training: Training, steps: int, mp: Trajectory, np_w: np.ndarray,
+              diam: list[float], derived: DerivedStep, model: FloatErrorModel, np_info: dict,
+              source: StepSource, p_np: dict[str, Any], engines: dict[str, Any],
+              timings: dict[str, float]) -> list[dict[str, Any]]:
+    """The jax engine as a further float pair, where jax is installed.
+
+    ``mp-jax``: the mp-np bound applied to the jax trajectory.  It holds for jax as for np:
+    the FloatErrorModel bounds any float64 forward pass of this network (level values off by
+    k_g u G_abs whatever the order of the dot products, head error e within k_e u), and
+    jax's autodiff gradient of mean |e|^r is, per point, the same product 2 e [units
+    disagree] g / M with at most k_term roundings, summed (pairwise) within (M + k_term) u.
+    ``np-jax``: |w_t^np - w_t^jax| <= |w_t^np - w_t| + |w_t^jax - w_t| <= B_np + B_jax, with
+    B the final bound E_T + diam_T of the two mp pairs (E_t is nondecreasing: lambda_t >= 1).
+    Mini-batches only (the jax engine has no full-batch route): no jax pairs otherwise.
+    """
+    import time
+
+    if training.batch.kind not in ("sampled", "dataset"):
+        return []                                   # the jax engine runs mini-batches only
+    try:
+        from .jax_engine import run_jax
+    except ImportError:
+        return [{"pair": "np-jax", "kind": "difference", "status": "skipped", "pass": None,
+                 "reason": "jax is not installed (pip install 'relu-pointwise[jax]')"}]
+    t0 = time.perf_counter()
+    jax_w = np.asarray(run_jax(spec, training, steps, schedule=source.schedule).w[:, 0], dtype=np.float64)
+    timings["jax"] = time.perf_counter() - t0
+    engines["jax"] = {"steps": int(jax_w.shape[0]) - 1, "dtype": "float64", "runner": "run_jax"}
+    p_mj = pair_mp_np(spec, training, steps, mp, jax_w, diam, derived, model, np_info, None)
+    p_mj["pair"] = "mp-jax"
+    out = [p_mj]
+    if not (isinstance(p_np.get("bound"), float) and isinstance(p_mj.get("bound"), float)):
+        out.append({"pair": "np-jax", "kind": "difference", "status": "undecided", "pass": False,
+                    "reason": "no bound from mp-np or mp-jax"})
+        return out
+    bound = up(p_np["bound"] + p_mj["bound"])
+    n = min(np_w.shape[0], jax_w.shape[0])
+    diff = np.abs(np_w[:n] - jax_w[:n])
+    fails = np.flatnonzero(~(diff <= bound))
+    ok = n == np_w.shape[0] == jax_w.shape[0] and fails.size == 0
+    out.append({
+        "pair": "np-jax", "kind": "difference", "status": "checked", "steps_compared": n - 1,
+        "max_difference": json_number(float(diff.max(initial=0.0))), "at_step": int(diff.argmax()) if n else 0,
+        "bound": json_number(bound),
+        "bound_formula": "B_np + B_jax: the final bounds E_T + diam(arb_T) of mp-np and mp-jax",
+        "derivation": ("both float64 trajectories lie within their E_t (+ the arb diameter) of the true "
+                       "trajectory (mp-np, mp-jax: u = 2^-53, three roundings per step, eps_grad of the "
+                       "batch mean, propagation by |1 - eta L''|), E_t nondecreasing; the triangle "
+                       "inequality gives the sum."),
+        "first_failures": fails[:5].tolist(), "failures": int(fails.size),
+        "pass": bool(ok),
+    })
+    return out
+
+
+def quadrature_pair(spec: Spec, training: Any, ws: Sequence[Any], dps: int) -> dict[str, Any]:
+    """The cross-check pair ``mp-quadrature``: the derived L'(w) (the mp engine's route 1) against
+    :func:`forward_quadrature` (the network's head output against the target's definition, on
+    breakpoints found from the weights) at up to six w_t of the mp path.
+
+    Bound: 10^-(dps - 5) (1 + |L'|): both sides are evaluated with >= dps + 10 digits, the
+    Gauss-Legendre rule is exact for integer r (tanh-sinh reaches the working precision on
+    these piecewise-smooth integrands otherwise); a genuine difference (a network whose zero
+    set is not the target's boundary) is far larger."""
+    from .mp_forward import _faces, forward_quadrature
+
+    base = {"pair": "mp-quadrature", "kind": "difference"}
+    if training.batch.kind != "full" or spec.dim != 1 or _faces(spec.target.level) is None:
+        return {**base, "status": "skipped", "pass": None,
+                "reason": "the forward-quadrature route covers full-batch 1-D targets made of half-lines"}
+    from relu_pointwise.symbolic.loss import derive
+
+    from .mp_engine import mp_gradient
+
+    derivation = derive(spec)
+    n = len(ws) - 1
+    picks = sorted({0, min(1, n), n // 8, n // 2, n})
+    worst, worst_t, ok = mpf(0), 0, True
+    with mpmath.workdps(dps + 10):
+        bound = mpf(10) ** (-(dps - 5))
+        for t in picks:
+            derived = mp_gradient(derivation, ws[t], dps)
+            direct = forward_quadrature(spec, ws[t], dps)
+            diff = abs(derived - direct)
+            if diff > worst:
+                worst, worst_t = diff, t
+            ok = ok and diff <= bound * (1 + abs(direct))
+    return {**base, "status": "checked", "pass": ok, "steps_compared": picks,
+            "max_difference": float(worst), "at_step": worst_t, "bound": f"1e-{dps - 5} (1 + |L'|)",
+            "derivation": ("derived L'(w_t) (mp route 1) vs the quadrature of the network's head output "
+                           "against the target's own definition, on breakpoints found from the weights "
+                           "(numeric.mp_forward)")}

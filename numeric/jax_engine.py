@@ -10,7 +10,7 @@ float64 here, not taken from the np engine):
     L_B(w) = (1/M) sum_i |f(w, x_i) - f°(x_i)|^r
 
 and JAX differentiates it (``jax.value_and_grad``; ``jax.nn.relu`` has derivative 0 at 0,
-the sigma'(0) = 0 convention of DESIGN section 1; ``jnp.maximum`` would split a tie).
+the sigma'(0) = 0 convention of docs/mathematics.md, section 1; ``jnp.maximum`` would split a tie).
 float64 throughout (``jax_enable_x64``).  The steps run jit-compiled inside ``lax.scan``
 over a block of B steps (B M ~ 2^17 points); each step recomputes the whole network on
 its M points, as a framework does.
@@ -33,11 +33,14 @@ from typing import Any
 import numpy as np
 import sympy
 
-from relu_pointwise.symbolic.errors import InputError
+from relu_pointwise.symbolic.errors import InputError, NotExactError
 
 from .batches import BatchSchedule
+from .engines import Engine, Progress
 from .labels import labels
 from .np_engine import RunResult, _trajectory_params
+from .trajectory import StepSource, Trajectory
+from .values import FloatFormat
 
 try:
     import jax
@@ -48,7 +51,7 @@ except ImportError as exc:           # pragma: no cover - exercised where jax is
 
 jax.config.update("jax_enable_x64", True)
 
-__all__ = ["JaxNet", "run_jax", "jax_batch_gradient"]
+__all__ = ["JaxEngine", "JaxNet", "jax_batch_gradient", "run_jax"]
 
 _BLOCK_POINTS = 1 << 17
 
@@ -136,8 +139,21 @@ def jax_batch_gradient(spec: Any, w: Any, points: np.ndarray) -> np.ndarray:
     X = jnp.asarray(np.asarray(points, dtype=np.float64))
     fo = jnp.asarray(labels(spec.target.level, np.asarray(points, dtype=np.float64)))
     w = jnp.atleast_1d(jnp.asarray(np.asarray(w, dtype=np.float64)))
-    gr = jax.grad(lambda ww: jnp.sum(net.losses(ww, X, fo)))(w)
-    return np.asarray(gr)
+    return np.asarray(_grad_fn(net)(w, X, fo))
+
+
+_GRADS: dict = {}
+
+
+def _grad_fn(net: JaxNet):
+    """jit(grad of sum_j L_B(w_j)) for one network (cached: one compile per shape)."""
+    fn = _GRADS.get(id(net))
+    if fn is None:
+        fn = jax.jit(jax.grad(lambda ww, X, fo: jnp.sum(net.losses(ww, X, fo))))
+        if len(_GRADS) > 16:
+            _GRADS.clear()
+        _GRADS[id(net)] = fn
+    return fn
 
 
 def run_jax(spec: Any, training: Any, steps: int, *, w0: Any = None, eta: Any = None, record_every: int = 1,
@@ -156,7 +172,7 @@ def run_jax(spec: Any, training: Any, steps: int, *, w0: Any = None, eta: Any = 
     if kind not in ("sampled", "dataset"):
         raise InputError(f"batch: the jax engine runs mini-batches only (sampled:M, dataset:N,M), "
                          f"not {sched.batch.text()}")
-    net, block_fn = _net_for(spec)
+    _, block_fn = _net_for(spec)
     rec_t = list(range(0, steps + 1, record_every))
     if rec_t[-1] != steps:
         rec_t.append(steps)
@@ -164,10 +180,11 @@ def run_jax(spec: Any, training: Any, steps: int, *, w0: Any = None, eta: Any = 
     W = np.empty((len(rec_t), T))
     Lr = np.full((len(rec_t), T), np.nan)
     M, d = sched.M, sched.dim
-    B = max(1, min(steps + 1, _BLOCK_POINTS // max(1, M)))
+    B = max(1, min(1024, _BLOCK_POINTS // max(1, M)))     # fixed (not from steps): one compile per (spec, M, T)
     level = spec.target.level
     if kind == "dataset":
-        fodata = labels(level, sched.data)
+        data = sched.dataset_points()
+        fodata = labels(level, data)
     wj = jnp.asarray(w)
     ej = jnp.asarray(etaa)
     rec = np.array(rec_t)
@@ -180,8 +197,10 @@ def run_jax(spec: Any, training: Any, steps: int, *, w0: Any = None, eta: Any = 
             sched.draw_block(t, t + n, X[:n])
         else:
             idx = sched.index_block(t, t + n)
-            X[:n] = sched.data[idx]
-        FO[:n] = labels(level, X[:n])
+            X[:n] = data[idx]
+            FO[:n] = fodata[idx]
+        if kind == "sampled":
+            FO[:n] = labels(level, X[:n])
         # a short last block is padded with zero points: the steps past ``steps`` are computed
         # and discarded, so one compiled block serves the whole run
         w_end, ws, ls = block_fn(wj, ej, jnp.asarray(X), jnp.asarray(FO))
@@ -192,3 +211,23 @@ def run_jax(spec: Any, training: Any, steps: int, *, w0: Any = None, eta: Any = 
         wj = w_end
         t += n
     return RunResult(np.array(rec_t), W, Lr, sched.batch.text(), etaa, _trajectory_params(training, w0, eta)[1])
+
+
+class JaxEngine(Engine):
+    """float64 by ``jax.grad`` of the network's loss (optional extra ``[jax]``); mini-batches only."""
+
+    name = "jax"
+
+    def _run(self, spec: Any, training: Any, steps: int, *, data: Any,
+             progress: Progress | None, source: StepSource | None = None) -> Trajectory:
+        # the float engine reads the shared batch plan only (its levels come from its own forward pass)
+        schedule = None if source is None else source.schedule
+        res = run_jax(spec, training, steps, data=data, schedule=schedule)
+        if progress is not None:
+            progress(steps)
+        return Trajectory("jax", spec, training, [int(t) for t in res.t], [float(v) for v in res.w[:, 0]],
+                          [float(v) for v in res.loss[:, 0]], {"dtype": "float64"}, FloatFormat())
+
+    def population_loss(self, spec: Any, ws: list[Any]) -> list[Any]:
+        raise NotExactError("jax engine: no population loss L(w) by its own route (mini-batches only; "
+                            "the np engine integrates it)")

@@ -32,6 +32,7 @@ from functools import lru_cache
 
 import numpy as np
 import sympy
+
 from relu_pointwise.symbolic.targets import (
     Affine,
     DeepBall,

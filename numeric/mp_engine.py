@@ -20,7 +20,11 @@ is settled by converting w_t to an exact rational.  Mini-batches use
 
     L_B'(w) = -(r/M) sum_i (1/2 - w a_i)_+^(r-1) a_i,     a_i = |g(x_i)| exact, rounded to mpf.
 
-Route 2 (independent): :func:`mp_gradient_quadrature` computes
+Route 2 (independent).  In 1-D, for targets made of half-lines (intervals, unions),
+:func:`mp_gradient_quadrature` is :func:`numeric.mp_forward.forward_quadrature`:
+breakpoints found from the weights, and the integrand is the network's head output
+against the target's own definition (no regions, no derived error; the cross-check
+pair ``mp-quadrature``).  Otherwise (d >= 2, balls) it computes
 
     L'(w) = - integral r (1/2 - w |g(x)|)_+^(r-1) |g(x)| dmu(x)
 
@@ -442,8 +446,12 @@ def mp_gradient_quadrature(spec: Spec, wv, dps: int = DEFAULT_DPS, cells=None,
     """
     from relu_pointwise.symbolic.regions import linear_regions
 
+    from .mp_forward import _faces, forward_quadrature
+
     if what not in ("gradient", "loss"):
         raise ValueError("what must be 'gradient' or 'loss'")
+    if spec.dim == 1 and cells is None and _faces(spec.target.level) is not None:
+        return forward_quadrature(spec, wv, dps, what)
     cells = linear_regions(spec.network, spec.domain) if cells is None else cells
     d = spec.dim
     r = spec.r

@@ -1,4 +1,4 @@
-"""The float64 engine: gradient descent by forward and backward passes (DESIGN section 5).
+"""The float64 engine: gradient descent by forward and backward passes (docs/mathematics.md, section 5).
 
 Like a deep-learning framework, the engine never uses a formula for L(w) or L'(w):
 it converts the network's exact weights to float64 once and computes, at every
@@ -166,18 +166,14 @@ class NpEngine:
             parts = [it.integrate(w[a:a + step], grad=grad, loss=loss) for a in range(0, w.shape[0], step)]
             return (np.concatenate([p[0] for p in parts]) if grad else None,
                     np.concatenate([p[1] for p in parts]) if loss else None)
-        og = np.empty(w.shape[0]) if grad else None
-        ol = np.empty(w.shape[0]) if loss else None
+        og = np.empty(w.shape[0])
+        ol = np.empty(w.shape[0])
         cache: dict = {}
         for i, wi in enumerate(w.tolist()):
             if wi not in cache:
                 cache[wi] = it.integrate(wi, grad=grad, loss=loss)
-            gv, lv = cache[wi]
-            if grad:
-                og[i] = gv
-            if loss:
-                ol[i] = lv
-        return og, ol
+            og[i], ol[i] = cache[wi]
+        return (og if grad else None), (ol if loss else None)
 
     def batch(self, w, g: np.ndarray, fo: np.ndarray, grad: bool = True, loss: bool = True):
         """Mean per-point (dL/dw, L) over the points whose level values are g (M,), for w (T,)."""
@@ -187,15 +183,15 @@ class NpEngine:
         if T <= step:
             dl, ll = head_pass(self.net, w[:, None], g[None, :], fo[None, :], self.r, grad=grad, loss=loss)
             return (dl.mean(1) if grad else None), (ll.mean(1) if loss else None)
-        og = np.empty(T) if grad else None
-        ol = np.empty(T) if loss else None
+        og = np.empty(T)
+        ol = np.empty(T)
         for a in range(0, T, step):
             dl, ll = head_pass(self.net, w[a:a + step, None], g[None, :], fo[None, :], self.r, grad=grad, loss=loss)
             if grad:
                 og[a:a + step] = dl.mean(1)
             if loss:
                 ol[a:a + step] = ll.mean(1)
-        return og, ol
+        return (og if grad else None), (ol if loss else None)
 
 
 _ENGINES: dict = {}
@@ -399,8 +395,9 @@ def _run_points(eng: NpEngine, sched: BatchSchedule, steps: int, w: np.ndarray, 
     if kind == "sampled":
         Xb = np.empty((block, M, sched.dim))
     else:
-        gdata = net.forward_g(sched.data)
-        fodata = labels(eng.level, sched.data)
+        data = sched.dataset_points()
+        gdata = net.forward_g(data)
+        fodata = labels(eng.level, data)
     wcol = w[:, None]                                          # a view: updated in place below
     gv = np.empty(T)
     tmp = np.empty(T)

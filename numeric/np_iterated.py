@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+
 from relu_pointwise.symbolic.targets import Level
 
 from .np_lines import Lines
@@ -125,15 +126,19 @@ class Iterated:
         S = prefix.shape[0]
         ev = self._events(prefix, w, k)
         a, b = self.lo[k], self.hi[k]
-        sl, xa, xb = [], [], []
+        sl_l: list[int] = []
+        xa_l: list[float] = []
+        xb_l: list[float] = []
         for s in range(S):
             bnd = np.concatenate([[a], ev[s], [b]])
             for u, v in itertools.pairwise(bnd):
                 if v > u:
-                    sl.append(s); xa.append(u); xb.append(v)
-        sl = np.array(sl, dtype=np.int64)
-        xa = np.array(xa, dtype=np.float64)
-        xb = np.array(xb, dtype=np.float64)
+                    sl_l.append(s)
+                    xa_l.append(u)
+                    xb_l.append(v)
+        sl = np.array(sl_l, dtype=np.int64)
+        xa = np.array(xa_l, dtype=np.float64)
+        xb = np.array(xb_l, dtype=np.float64)
         cg, cl = self._quad(prefix, sl, xa, xb, w, k)          # coarse values
         depth = np.zeros(sl.shape[0], dtype=np.int64)
         totg = np.zeros(S)

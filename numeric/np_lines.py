@@ -5,7 +5,9 @@ network (hidden kinks, g = 0, head kinks), and the cached 1-D cell (:class:`Piec
 from __future__ import annotations
 
 import numpy as np
-from relu_pointwise.symbolic.targets import Level
+import sympy
+
+from relu_pointwise.symbolic.targets import Affine, ExactBall, Level, Max, Min
 
 from .labels import sides
 from .np_net import FloatNet, head_pass
@@ -67,6 +69,35 @@ def _split_by_roots(ta, tb, R):
     return parent, nta, ntb
 
 
+def _leaves(level: Level) -> list[Level]:
+    if isinstance(level, (Min, Max)):
+        return [x for c in level.args for x in _leaves(c)]
+    return [level]
+
+
+def _target_points(level: Level, prefix: np.ndarray) -> np.ndarray:
+    """Where the target's pieces vanish on the lines x = (prefix_i, t): (n, m), NaN = none.
+
+    An affine piece a . x + c gives t = -(a' . prefix + c) / a_d (a_d != 0); the exact ball
+    R^2 - |x|^2 gives t = +-sqrt(R^2 - |prefix|^2).  The deep ball's piecewise-linear
+    boundary is not cut here: its kinks at k / 2^N are the network's own kinks.
+    """
+    n = prefix.shape[0]
+    cols: list[np.ndarray] = []
+    for leaf in _leaves(level):
+        if isinstance(leaf, Affine):
+            a = [float(sympy.Rational(c)) for c in leaf.coeffs]
+            if a[-1] != 0.0:
+                off = prefix @ np.array(a[:-1]) if prefix.shape[1] else np.zeros(n)
+                cols.append(-(off + float(sympy.Rational(leaf.const))) / a[-1])
+        elif isinstance(leaf, ExactBall):
+            rest = float(sympy.Rational(leaf.R2)) - np.einsum("ij,ij->i", prefix, prefix)
+            with np.errstate(invalid="ignore"):
+                r = np.sqrt(np.where(rest > 0, rest, np.nan))
+            cols += [-r, r]
+    return np.stack(cols, axis=1) if cols else np.empty((n, 0))
+
+
 class Lines:
     """Exact decomposition of axis-parallel lines x = (prefix, t), t in [lo, hi], by the network.
 
@@ -102,6 +133,23 @@ class Lines:
             lid = np.concatenate([lid[rest], lid[kid]])
             ta = np.concatenate([ta[rest], nta])
             tb = np.concatenate([tb[rest], ntb])
+        # the target's own boundary on the line (its affine faces, the exact ball's sphere):
+        # where the network's zero set is the target's boundary these points are piece ends
+        # already (and ignored); where it is not, f° changes inside a network piece, and the
+        # cut keeps every piece's f° constant, so the rule stays exact against the target
+        T = _target_points(level, prefix[lid])                                   # (P, m)
+        if T.shape[1]:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                R = (T - ta[:, None]) / (tb - ta)[:, None]
+            R = np.where((R > _ROOT_MARGIN) & (R < 1.0 - _ROOT_MARGIN), R, np.nan)
+            keep = ~np.isnan(R).all(axis=1)
+            if keep.any():
+                parent, nta, ntb = _split_by_roots(ta[keep], tb[keep], R[keep])
+                kid = np.flatnonzero(keep)[parent]
+                rest = np.flatnonzero(~keep)
+                lid = np.concatenate([lid[rest], lid[kid]])
+                ta = np.concatenate([ta[rest], nta])
+                tb = np.concatenate([tb[rest], ntb])
         if p == 2:
             # split at the stationary point of the quadratic g: |e| (affine in g on a piece) is
             # then monotone on every piece, its near-zeros sit at piece ends (graded rules)
@@ -229,7 +277,8 @@ class Pieces1D:
                     Rs.append(_roots01(C, 2))
                 R = np.sort(np.concatenate(Rs, axis=-1), axis=-1)
                 R = np.where(np.isnan(R), 1.0, R)
-                bounds = [np.zeros((T, gc.shape[0]))] + [R[..., i] for i in range(R.shape[-1])] + [np.ones((T, gc.shape[0]))]
+                bounds = ([np.zeros((T, gc.shape[0]))] + [R[..., i] for i in range(R.shape[-1])]
+                          + [np.ones((T, gc.shape[0]))])
         Bl = np.stack(bounds[:-1], axis=-1)            # (T, P, S)
         Bh = np.stack(bounds[1:], axis=-1)
         Ls = Bh - Bl

@@ -151,7 +151,8 @@ def head_pass(net: FloatNet, w, g, fo, r: float, grad: bool = True, loss: bool =
     dpre = 0.0
     for pre, ok in zip(pres, net.ho):
         dpre = dpre + (pre > 0.0) * ok                            # sigma'(0) = 0
-    return (dldf * dpre) * g, out_l                               # dL/dpre_k = dL/df * head_out[k] * 1[pre_k > 0]; d pre_k / dw = g
+    # dL/dpre_k = dL/df * head_out[k] * 1[pre_k > 0]; d pre_k / dw = g
+    return (dldf * dpre) * g, out_l
 
 
 _CHUNK = 8192      # points per piece of a long batch: buffers stay in cache, and a dot product of

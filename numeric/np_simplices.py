@@ -7,6 +7,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+
 from relu_pointwise.symbolic.targets import Level
 
 from .labels import labels
@@ -49,7 +50,9 @@ def split_simplices(S: np.ndarray, A: np.ndarray, s: np.ndarray, tol: float):
         cross = pos.any(1) & neg.any(1)
         if not cross.all():
             nc = ~cross
-            outS.append(S[nc]); outA.append(A[nc]); outs.append(s[nc])
+            outS.append(S[nc])
+            outA.append(A[nc])
+            outs.append(s[nc])
         if not cross.any():
             break
         S, A, s = S[cross], A[cross], s[cross]
@@ -63,10 +66,16 @@ def split_simplices(S: np.ndarray, A: np.ndarray, s: np.ndarray, tol: float):
         m = S[rows, i] + lam[:, None] * (S[rows, j] - S[rows, i])
         am = A[rows, i] + lam[:, None] * (A[rows, j] - A[rows, i])
         S1, A1, s1 = S.copy(), A.copy(), s.copy()
-        S1[rows, i] = m; A1[rows, i] = am; s1[rows, i] = 0.0
+        S1[rows, i] = m
+        A1[rows, i] = am
+        s1[rows, i] = 0.0
         S2, A2, s2 = S.copy(), A.copy(), s.copy()
-        S2[rows, j] = m; A2[rows, j] = am; s2[rows, j] = 0.0
-        S = np.concatenate([S1, S2]); A = np.concatenate([A1, A2]); s = np.concatenate([s1, s2])
+        S2[rows, j] = m
+        A2[rows, j] = am
+        s2[rows, j] = 0.0
+        S = np.concatenate([S1, S2])
+        A = np.concatenate([A1, A2])
+        s = np.concatenate([s1, s2])
     if not outS:
         return np.empty((0,) + S.shape[1:]), np.empty((0,) + A.shape[1:]), np.empty((0, S.shape[1]))
     return np.concatenate(outS), np.concatenate(outA), np.concatenate(outs)
@@ -89,11 +98,11 @@ class Simplices:
                  r: float) -> None:
         if net.sqnorm:
             raise ValueError("Simplices needs a piecewise-linear g")
-        lo = np.asarray(lo, dtype=np.float64)
-        hi = np.asarray(hi, dtype=np.float64)
+        lo_a = np.asarray(lo, dtype=np.float64)
+        hi_a = np.asarray(hi, dtype=np.float64)
         self.net = net
-        self.d = d = lo.shape[0]
-        S = _kuhn(lo, hi)
+        self.d = d = lo_a.shape[0]
+        S = _kuhn(lo_a, hi_a)
         for layer in range(net.n_layers + 1):
             Z = net.preacts(S, layer)                                 # (n, d+1, width)
             tol = _ZERO_TOL * max(1.0, float(np.abs(Z).max()) if Z.size else 1.0)
@@ -136,7 +145,7 @@ class Simplices:
         Ss_vol = np.concatenate([self.vol[~cand], vol])
         fos = np.concatenate([self.fo[~cand], fo])
         gcen = Gs.mean(1)
-        slope = 0.0
+        slope = np.zeros(gcen.shape[0])
         for bk, ok in zip(net.hb, net.ho):
             slope = slope + ok * ((w * gcen + bk) > 0)
         active = (slope * w) != 0.0
@@ -168,8 +177,8 @@ class Simplices:
         d = self.d
         # the head with the centroid pattern frozen: e is affine in g on the simplex
         gcen = G.mean(1)
-        slope = 0.0
-        off = 0.0
+        slope = np.zeros(gcen.shape[0])
+        off = np.zeros(gcen.shape[0])
         for bk, ok in zip(net.hb, net.ho):
             on = (w * gcen + bk) > 0
             slope = slope + ok * on * w

@@ -1,4 +1,4 @@
-"""What a fixed dataset does to gradient descent (DESIGN section 3, mini-batches).
+"""What a fixed dataset does to gradient descent (docs/mathematics.md, section 4).
 
 With a_i = |g(x_i)| over the data and m = min_i a_i > 0, the per-point errors
 (1/2 - w a_i)_+ all vanish once w >= theta = 1/(2m), and then every gradient is 0:

@@ -25,7 +25,9 @@ exact forward pass ``spec.network.level`` at the float64 points of
 """
 from __future__ import annotations
 
+import base64
 import csv
+import html
 import io
 import json
 from dataclasses import dataclass, field
@@ -165,7 +167,7 @@ def mpf_to_mpq(x) -> mpq:
 
 # ====================================================================== the record
 
-@dataclass
+@dataclass(repr=False)
 class Trajectory:
     """One engine's run, the one result type of every engine.
 
@@ -290,13 +292,51 @@ class Trajectory:
         out["rows"] = [self.row(i) for i in range(len(self.ts))]
         return out
 
-    def _repr_html_(self) -> str:
+    def _summary(self) -> list[tuple[str, str]]:
+        """(label, text) of the last row: t, w_t, L(w_t) and, for a mini-batch run, the batch loss."""
         t, wv, _ = self.last()
         lv = self.L[-1]
-        rows = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in (
-            ("engine", self.engine), ("target", self.spec.target.text), ("batch", self.training.batch.text()),
-            ("steps", t), ("w_T", self.fmt.text(wv)), ("L(w_T)", self.fmt.text(lv))))
-        return f"<table>{rows}</table>"
+        out = [("engine", self.engine), ("target", self.spec.target.text), ("batch", self.training.batch.text()),
+               ("t", str(t)), ("w_t", self.fmt.text(wv)),
+               ("L(w_t)", "n/a" if lv is None else self.fmt.text(lv))]
+        bl = self.batch_loss
+        if bl is not None:
+            out.append(("batch loss", self.fmt.text(bl[-1])))
+        return out
+
+    def __repr__(self) -> str:
+        return (f"<Trajectory {len(self.ts)} rows: "
+                + ", ".join(f"{k}={v}" for k, v in self._summary()) + ">")
+
+    def plot(self, ax: Any = None) -> Any:
+        """L(w_t) against t on log-log axes (t >= 1; ball midpoints for rigorous engines) with the
+        reference slope t^(-1/3). Draws on ``ax`` if given; returns the matplotlib Figure."""
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(4.8, 3.2), dpi=90) if ax is None else ax.figure
+        ax = fig.subplots() if ax is None else ax
+        t = self.t_array.astype(np.float64)
+        lv = np.array([np.nan if v is None else self.fmt.to_float(v) for v in self.L], dtype=np.float64)
+        keep = (t >= 1) & np.isfinite(lv) & (lv > 0)
+        ax.loglog(t[keep], lv[keep], label=f"L(w_t), {self.engine}")
+        if keep.sum() >= 2:
+            t0, l0 = t[keep][0], lv[keep][0]
+            ax.loglog(t[keep], l0 * (t[keep] / t0) ** (-1.0 / 3.0), "--", color="0.5", label="slope -1/3")
+        ax.set_xlabel("t")
+        ax.set_ylabel("L(w_t)")
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        return fig
+
+    def _repr_html_(self) -> str:
+        """Jupyter: the last row as a table, and the loss curve when there are enough rows."""
+        rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>" for k, v in self._summary())
+        out = f"<table>{rows}</table>"
+        if len(self.ts) >= 3:
+            buf = io.BytesIO()
+            self.plot().savefig(buf, format="png")
+            out += f'<img src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}"/>'
+        return out
 
     def write_csv(self, path: str | Path) -> None:
         cols = self.columns()

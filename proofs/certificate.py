@@ -1,10 +1,10 @@
 """The certificate of pointwise convergence: build it, write it.
 
-Schema ``relu-pointwise/certificate``, version 1 (a JSON object)::
+Schema ``relu-pointwise/certificate``, version 2 (a JSON object)::
 
     {
       "schema":  "relu-pointwise/certificate",
-      "version": 1,
+      "version": 2,
       "inputs": {                       every value a string (exact numbers as p/q)
         "spec":   {"target", "domain", "r", "measure"},
         "eta", "w0", "batch",
@@ -20,8 +20,15 @@ Schema ``relu-pointwise/certificate``, version 1 (a JSON object)::
       "rests_on": [claim ids the verdict rests on],
       "verdict":  "certified" | "not certified",
       "scope":    what the verdict covers (all t, or the realized path up to step n),
-      "reason":   one line: why (or why not) certified
+      "reason":   one line: why (or why not) certified,
+      "files":    {name: "sha256:<hex>"}  optional: the files written beside it (plots,
+                  derivation.tex) with their hashes; verify checks those present
     }
+
+Version 2 adds the network's exact weights to the ``construction`` claim's data
+(``data.network``: features, hidden layers' weight and bias, readout, readout_bias,
+head_bias, head_out; as written by ``symbolic.network.Network.to_json``), so the
+checker (:mod:`proofs.check`) checks the network the prover used, from the file alone.
 
 Claim ids: ``construction``, ``monotonicity``, ``asymptotic``, ``growth``, ``entry``,
 ``rate``, ``pointwise:x=...`` (one per point), ``deep_ball_depth`` (deep-ball
@@ -37,6 +44,9 @@ nothing in the file is ever evaluated (:mod:`proofs.verify`).
 from __future__ import annotations
 
 import json
+import os
+import secrets
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -44,6 +54,8 @@ from typing import Any, Sequence
 import sympy
 
 from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.fileout import TMP_MARK, check_overwrite, is_ours, oserror_line, sha256_of
+from relu_pointwise.symbolic.limits import POINTS_MAX, PREC_MAX, STEPS_MAX, exceeded
 from relu_pointwise.symbolic.loss import Derivation, derive
 from relu_pointwise.symbolic.numbers import parse_number, rational_text
 from relu_pointwise.symbolic.spec import Spec, Training
@@ -55,13 +67,13 @@ from .lemmas import Claim, ex
 Q = sympy.Rational
 
 SCHEMA = "relu-pointwise/certificate"
-VERSION = 1
+VERSION = 2
 DEFAULT_STEPS_FULL = 20000
 DEFAULT_STEPS_BATCH = 1000
 DEFAULT_PREC = 128
 EXACT_ITER_STEPS = 64
 EXACT_ITER_DIGITS = 3000
-MAX_POINTS = 400
+MAX_POINTS = POINTS_MAX.value
 
 
 # ====================================================================== points
@@ -225,6 +237,18 @@ def inputs_of(spec: Spec, training: Training, steps: int, prec: int, points) -> 
             "prec": ex(prec), "points": [[ex(v) for v in p] for p in points]}
 
 
+def check_run_limits(steps: object, prec: object, what: str = "--") -> None:
+    """steps in 1..STEPS_MAX and --prec in 16..PREC_MAX (symbolic.limits), before any work."""
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise SpecError(f"{what}steps: must be an integer >= 1, got {steps!r}")
+    if steps > STEPS_MAX.value:
+        raise exceeded(f"{what}steps", steps, STEPS_MAX)
+    if isinstance(prec, bool) or not isinstance(prec, int) or prec < 16:
+        raise SpecError(f"{what}prec: must be an integer >= 16 bits, got {prec!r}")
+    if prec > PREC_MAX.value:
+        raise exceeded(f"{what}prec", prec, PREC_MAX)
+
+
 def build(spec: Spec, training: Training, points=None, grid: int | None = None,
           steps: int | None = None, prec: int = DEFAULT_PREC) -> Build:
     """Run every proof obligation for (spec, training) and assemble the certificate."""
@@ -236,16 +260,16 @@ def build(spec: Spec, training: Training, points=None, grid: int | None = None,
     kind = training.batch.kind
     if steps is None:
         steps = DEFAULT_STEPS_FULL if kind == "full" else DEFAULT_STEPS_BATCH
-    if not isinstance(steps, int) or steps < 1 or steps > 10 ** 7:
-        raise SpecError(f"steps: must be an integer from 1 to 10^7, got {steps}")
-    if not 16 <= prec <= 100_000:
-        raise SpecError(f"prec: must be from 16 to 100000 bits, got {prec}")
+    check_run_limits(steps, prec)
     if kind == "full":
         b = _build_full(spec, training, points, steps, prec)
     elif kind == "cyclic":
         b = _build_cyclic(spec, training, points, steps, prec)
     else:
         b = _build_points(spec, training, points, steps, prec)
+    for c in b.cert["claims"]:
+        if c["id"] == "construction":       # schema 2: the weights, for the independent checker
+            c["data"]["network"] = spec.network.to_json()
     b.cert = {"schema": SCHEMA, "version": VERSION,
               "inputs": inputs_of(spec, training, steps, prec, points), **b.cert}
     return b
@@ -387,25 +411,90 @@ def dumps(cert: dict[str, Any]) -> str:
     return json.dumps(cert, indent=1, ensure_ascii=False) + "\n"
 
 
-def write_outputs(b: Build, out_dir: str | Path, plots: bool = True) -> list[Path]:
-    """DIR/certificate.json, DIR/derivation.tex (when the spec has a derivation), PNG plots."""
+PLOT_NAMES = ("loss.png", "outputs.png", "T.png")
+"""The plots :func:`proofs.plots.write_plots` may write (1-D and d-D alike)."""
+_SIGNATURES = {"certificate.json": (b'"schema": "relu-pointwise/certificate"',),
+               "derivation.tex": (b"\\section*{Exact derivation for a pointwise-convergence network}",)}
+
+
+def _old_manifest(out: Path) -> tuple[bool, dict[str, str]]:
+    """(is there a certificate of ours in ``out``, its ``files`` manifest).  A certificate written
+    before manifests existed lists nothing; its standard outputs then count as ours."""
+    from relu_pointwise.symbolic.jsonio import read_json
+
+    p = out / "certificate.json"
+    if not p.is_file() or not is_ours(p, _SIGNATURES["certificate.json"]):
+        return False, {}
+    try:
+        old = read_json(p, what="out")
+    except SpecError:
+        return False, {}
+    files = old.get("files") if isinstance(old, dict) else None
+    if isinstance(files, dict):
+        return True, {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)}
+    return True, {name: sha256_of(out / name) for name in ("derivation.tex", *PLOT_NAMES) if (out / name).is_file()}
+
+
+def check_outputs(out_dir: str | Path, plots: bool = True, force: bool = False) -> None:
+    """Before any work: refuse an ``--out`` that is not a directory, or that holds a file of
+    ours' names which this tool did not write (unless ``force``)."""
     out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise SpecError(f"out: {str(out)!r} exists and is not a directory")
+    if not out.exists():
+        return
+    _, manifest = _old_manifest(out)
+    for name in ("certificate.json", "derivation.tex", *(PLOT_NAMES if plots else ())):
+        check_overwrite(out / name, what="out", force=force, signatures=_SIGNATURES.get(name, ()),
+                        manifest=manifest)
+
+
+def write_outputs(b: Build, out_dir: str | Path, plots: bool = True, force: bool = False) -> list[Path]:
+    """DIR/certificate.json, DIR/derivation.tex (when the spec has a derivation), PNG plots.
+
+    Atomic: everything is written into a temporary folder inside DIR, the certificate
+    lists the other files with their SHA-256 (``files``; :mod:`proofs.verify` checks the
+    ones present), then each file is renamed into place, ``certificate.json`` last.  An
+    interruption leaves either the old certificate with its own files, or the new plots
+    beside an old certificate whose hashes no longer match them; never a certificate
+    that vouches for files it did not write.  Outputs of a previous certificate that this
+    run does not write are removed when the previous certificate vouched for them.  An
+    existing file this tool did not write is not replaced unless ``force``.
+    """
+    out = Path(out_dir)
+    check_outputs(out, plots, force)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise SpecError(f"out: cannot create {str(out)!r}: {exc.strerror}") from None
-    written = []
-    p = out / "certificate.json"
-    p.write_text(dumps(b.cert), encoding="utf-8")
-    written.append(p)
-    if b.derivation is not None:
-        from relu_pointwise.symbolic.export_latex import derivation_to_latex
+        raise oserror_line("out", "create", out, exc) from None
+    _, old = _old_manifest(out)
+    stage = out / f".certificate{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
+    current = "certificate"
+    try:
+        stage.mkdir()
+        names = []
+        if b.derivation is not None:
+            from relu_pointwise.symbolic.export_latex import derivation_to_latex
 
-        p = out / "derivation.tex"
-        p.write_text(derivation_to_latex(b.derivation), encoding="utf-8")
-        written.append(p)
-    if plots:
-        from .plots import write_plots
+            current = "derivation.tex"
+            (stage / current).write_text(derivation_to_latex(b.derivation), encoding="utf-8")
+            names.append(current)
+        if plots:
+            from .plots import write_plots
 
-        written += write_plots(b, out)
-    return written
+            current = "plots"
+            names += [p.name for p in write_plots(b, stage)]
+        b.cert["files"] = {name: sha256_of(stage / name) for name in names}
+        current = "certificate.json"
+        (stage / current).write_text(dumps(b.cert), encoding="utf-8")
+        for name in [*names, "certificate.json"]:        # the certificate last
+            current = name
+            os.replace(stage / name, out / name)
+        for name, digest in old.items():                 # the previous certificate's leftovers
+            if name not in names and is_ours(out / name, manifest={name: digest}):
+                (out / name).unlink()
+    except OSError as exc:
+        raise oserror_line("out", "write", out / current, exc) from None
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return [out / name for name in ("certificate.json", *names)]

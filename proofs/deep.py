@@ -1,4 +1,4 @@
-"""The N -> infinity claim for the deep ball (DESIGN section 2, issue 5).
+"""The N -> infinity claim for the deep ball (docs/mathematics.md, section 2, issue 5).
 
 The deep-ball level function is g_N(x) = R^2 - sum_i q_N(|x_i|), with Yarotsky's
 q_N(u) = u - sum_{s=1..N} t_s(u) / 4^s.  The facts, and how each is established:
@@ -32,14 +32,19 @@ depth N(x), at N_exact(x) and at N_exact(x) - 1 (where that is >= 1).
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
-from typing import Any, Sequence
+from typing import Any
 
 import sympy
-
+from gmpy2 import mpq
 from relu_pointwise.symbolic.errors import SpecError
 from relu_pointwise.symbolic.network import build_network
-from relu_pointwise.symbolic.numbers import number_from_value, parse_number, rational_text
+from relu_pointwise.symbolic.numbers import (
+    number_from_value,
+    parse_number,
+    rational_text,
+)
 from relu_pointwise.symbolic.targets import DeepBall, q_deep
 
 Q = sympy.Rational
@@ -98,8 +103,10 @@ def verify_chord_form(spec) -> dict[str, Any]:
     R2, d, N = level.R2, level.dim, level.N
     cells = linear_regions(spec.network, spec.domain)
     n = 2 ** N
-    grid = sorted({Q(s * k, n) for k in range(n + 1) for s in (1, -1)})
+    grid = sorted({mpq(s * k, n) for k in range(n + 1) for s in (1, -1)})   # mpq: compared with vertices
     pieces = 0
+    r2 = mpq(int(R2.p), int(R2.q))
+    chords: dict = {}
     for cell in cells:
         work = [cell.poly]
         for i in range(d):
@@ -113,11 +120,21 @@ def verify_chord_form(spec) -> dict[str, Any]:
                     left, right = P.split(e, gval)
                     nxt += [p for p in (left, right) if p is not None]
                 work = nxt
+        coeffs = [mpq(int(a.p), int(a.q)) for a in cell.g_coeffs]
+        const = mpq(int(cell.g_const.p), int(cell.g_const.q))
         for P in work:
             pieces += 1
             for v in P.vertices:
-                x = [Q(int(c.numerator), int(c.denominator)) for c in v]
-                if cell.g_at(x) != R2 - sum((chord(abs(xi), N) for xi in x), Q(0)):
+                # both sides in mpq; chord(|x_i|) once per distinct coordinate value
+                rhs = r2
+                for c in v:
+                    ch = chords.get(c)
+                    if ch is None:
+                        q = chord(abs(Q(int(c.numerator), int(c.denominator))), N)
+                        ch = chords[c] = mpq(int(q.p), int(q.q))
+                    rhs -= ch
+                if sum((a * c for a, c in zip(coeffs, v)), const) != rhs:
+                    x = [Q(int(c.numerator), int(c.denominator)) for c in v]
                     return {"ok": False, "regions": len(cells), "pieces": pieces,
                             "counterexample": [rational_text(xi) for xi in x]}
     return {"ok": True, "regions": len(cells), "pieces": pieces}
@@ -127,7 +144,8 @@ class _Nets:
     """Exact deep-ball networks by depth (built from the same construction)."""
 
     def __init__(self, R2: sympy.Rational, d: int):
-        self.R2, self.d, self.cache = R2, d, {}
+        self.R2, self.d = R2, d
+        self.cache: dict[int, Any] = {}
 
     def target_at(self, N: int, x: Sequence[sympy.Rational]) -> sympy.Rational:
         if N not in self.cache:
@@ -198,7 +216,7 @@ def depth_claim(spec, points: Sequence[Sequence[object]]) -> dict[str, Any]:
         n_exact = 1
         while (R2 - sum((q_deep(abs(xi), n_exact) for xi in x), Q(0)) > 0) != (norm2 < R2):
             n_exact += 1
-        checks = []
+        checks: list[dict[str, Any]] = []
         for depth, expect in ((N, True), (n_exact, True), (n_exact - 1, False)):
             if depth < 1 or any(c["depth"] == depth for c in checks):
                 continue

@@ -9,6 +9,8 @@
   f° (1-D); for d = 2 one image per t (:func:`proofs.plots2d.output_images`).
   f = clamp(w g + 1/2, 0, 1) with g from a float64 forward pass through the
   network's own layers (:class:`numeric.np_engine.FloatNet`).
+* ``region_map.png`` (d = 2): the network's linear regions and its boundary g = 0
+  (:func:`proofs.plots2d.region_map`).
 * ``T.png``: T(x), the step from which f(w_t, x) = f°(x) for ever: the certified
   values / bounds at the requested points, over a dense curve from the enclosed
   path (first t with lo_t >= 1/(2|g(x)|)) continued by the proved bound (1-D);
@@ -19,11 +21,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
 _DPI = 110
 
@@ -84,7 +87,7 @@ def series_of(b) -> Series | None:
 
 # ---------------------------------------------------------------------- loss
 
-def _losses(b, ser: Series) -> tuple[np.ndarray, np.ndarray] | None:
+def _losses(b, ser: Series | None) -> tuple[np.ndarray, np.ndarray] | None:
     """(t, loss of step t at w_t): log-spaced steps for full batch, every step otherwise."""
     if ser is None or ser.loss is None:
         return None
@@ -101,7 +104,7 @@ def _losses(b, ser: Series) -> tuple[np.ndarray, np.ndarray] | None:
 def loss_plot(b, path: Path, ser: Series | None = None) -> Path | None:
     ser = series_of(b) if ser is None else ser
     data = _losses(b, ser)
-    if data is None:
+    if data is None or ser is None:
         return None
     t, Lv = data
     keep = (t >= 1) & (Lv > 0)
@@ -139,7 +142,8 @@ def loss_plot(b, path: Path, ser: Series | None = None) -> Path | None:
     ax.set_title(f"{b.spec.target.text}: loss along gradient descent ({b.training.batch.text()})", fontsize=10)
     ax.grid(True, which="both", alpha=0.25)
     ax.legend(fontsize=8, loc="lower left")
-    fig.tight_layout()
+    # fixed margins instead of tight_layout: one draw per figure (tight_layout draws it once more)
+    fig.subplots_adjust(left=0.11, right=0.98, bottom=0.11, top=0.93)
     fig.savefig(path)
     plt.close(fig)
     return path
@@ -159,12 +163,9 @@ def output_plot(b, path: Path, ser: Series | None = None) -> Path | None:
     ws = [float(ser.w[t]) for t in steps]
     spec = b.spec
     if spec.dim == 2:
-        try:
-            from .plots2d import output_images
-        except ModuleNotFoundError:
-            output_images = None
-        if output_images is not None:
-            return output_images(spec, ws, path, labels=[f"t = {t}, w = {wv:.3g}" for t, wv in zip(steps, ws)])
+        from .plots2d import output_images
+
+        return output_images(spec, ws, path, labels=[f"t = {t}, w = {wv:.3g}" for t, wv in zip(steps, ws)])
     if spec.dim != 1:
         return None
     lo, hi = float(spec.domain.lo[0]), float(spec.domain.hi[0])
@@ -185,7 +186,7 @@ def output_plot(b, path: Path, ser: Series | None = None) -> Path | None:
     ax.set_ylim(-0.05, 1.12)
     ax.set_title(f"{spec.target.text}: the network at several steps", fontsize=10)
     ax.legend(fontsize=7.5, loc="center left", bbox_to_anchor=(1.01, 0.5))
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.09, right=0.70, bottom=0.12, top=0.93)   # legend outside, right
     fig.savefig(path)
     plt.close(fig)
     return path
@@ -269,7 +270,7 @@ def T_plot(b, path: Path, ser: Series | None = None) -> Path | None:
         for (a, bb), tv in zip(xs, T):
             ax.annotate("?" if np.isnan(tv) else f"{int(tv)}", (a, bb), textcoords="offset points",
                         xytext=(4, 4), fontsize=7, color="C0",
-                        bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.7))
+                        bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.7})
         fig.colorbar(sc, ax=ax, label="log10(1 + T(x))")
         src = ser.label if ser is not None else "none"
         ax.text(0.0, -0.16, "dots: certified T(x) (or its certified upper bound) at the requested points;\n"
@@ -285,7 +286,7 @@ def T_plot(b, path: Path, ser: Series | None = None) -> Path | None:
         return None
     ax.set_title(f"{spec.target.text}:\nthe step T(x) after which the network equals the target", fontsize=10)
     ax.grid(True, alpha=0.25)
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.1, right=0.96, bottom=0.11 if spec.dim == 1 else 0.2, top=0.88)
     fig.savefig(path)
     plt.close(fig)
     return path
@@ -299,4 +300,8 @@ def write_plots(b, out: Path) -> list[Path]:
         p = fn(b, Path(out) / name, ser)
         if p is not None:
             written.append(Path(p))
+    if b.spec.dim == 2:   # the network's linear regions and its boundary g = 0 (the README's picture)
+        from .plots2d import region_map
+
+        written.append(Path(region_map(b.spec, Path(out) / "region_map.png", b.derivation)))
     return written

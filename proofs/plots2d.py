@@ -16,18 +16,17 @@
 from __future__ import annotations
 
 import colorsys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.collections import LineCollection, PolyCollection  # noqa: E402
-
-from relu_pointwise.symbolic.errors import SpecError  # noqa: E402
-from relu_pointwise.symbolic.targets import DeepBall, ExactBall  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.collections import LineCollection, PolyCollection
+from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.targets import DeepBall, ExactBall
 
 
 def _require_2d(spec) -> None:
@@ -37,10 +36,10 @@ def _require_2d(spec) -> None:
 
 def forward_level(network, pts: np.ndarray) -> np.ndarray:
     """g at the rows of ``pts`` (shape (n, 2)) by a float64 pass through the layers."""
-    h = [pts[:, i] for i in range(network.dim)]
+    cols = [pts[:, i] for i in range(network.dim)]
     if "sqnorm" in network.features:
-        h.append(np.sum(pts * pts, axis=1))
-    h = np.stack(h, axis=1)
+        cols.append(np.sum(pts * pts, axis=1))
+    h = np.stack(cols, axis=1)
     for layer in network.hidden:
         W = np.array([[float(v) for v in row] for row in layer.weight])
         b = np.array([float(v) for v in layer.bias])
@@ -117,7 +116,7 @@ def region_map(spec, path: str | Path, derivation=None) -> Path:
     cells = derivation.cells
     fig, ax = plt.subplots(figsize=(6.4, 6.4), dpi=110)
     if cells:
-        patterns = {}
+        patterns: dict[tuple, int] = {}
         polys, colours = [], []
         for cell in cells:
             k = patterns.setdefault(cell.pattern, len(patterns))
@@ -178,7 +177,6 @@ def gd_slopes(derivation, eta, w0, steps: Sequence[int]) -> list:
     evaluated in mpmath (30 digits).  Needs w0 >= derivation.exact_from."""
     import mpmath
     import sympy
-
     from relu_pointwise.symbolic.loss import w as W
 
     if w0 < derivation.exact_from:

@@ -1,4 +1,9 @@
-"""Verify a certificate: re-derive every claim from its inputs and compare, field by field.
+"""``pointwise verify --rederive``: re-derive every claim from the inputs and compare, field by field.
+
+This is NOT the checker: it re-runs the prover (:func:`proofs.certificate.build`), so it
+catches an edited file but not a wrong proof (a prover bug reproduces the same wrong
+claim).  ``pointwise verify`` runs the independent checker :mod:`proofs.check`; this
+comparison is the optional extra.
 
 Reading a certificate evaluates nothing.  The file is parsed by ``json.loads``;
 then, before anything is recomputed:
@@ -24,13 +29,15 @@ and ``reason``.  Each difference is one message naming the claim id and the fiel
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
 from relu_pointwise.symbolic.errors import CertificateError, SpecError
 from relu_pointwise.symbolic.exprio import ExprSyntaxError, from_text, rational_from_text
-from relu_pointwise.symbolic.jsonio import plain_copy, read_json
+from relu_pointwise.symbolic.jsonio import count_leaves, plain_copy, read_json
+from relu_pointwise.symbolic.limits import CERT_BYTES, CERT_VALUES, exceeded
 
 from .lemmas import STATUSES
 
@@ -38,6 +45,9 @@ PROSE_KEYS = frozenset({"source", "note", "regime", "summary", "how", "side", "m
                         "batch", "nonnegative", "form", "identities"})
 WORDS = frozenset({"yes", "no", "none", "oo", "unknown", "proved", "failed", "enclosed"})
 TOP_KEYS = ("schema", "version", "inputs", "claims", "rests_on", "verdict", "scope", "reason")
+OPTIONAL_KEYS = ("files",)      # {name: "sha256:<hex>"} of the files written beside the certificate
+_FILE_NAMES = ("derivation.tex", "loss.png", "outputs.png", "T.png")
+_SHA256 = re.compile(r"sha256:[0-9a-f]{64}")
 INPUT_KEYS = ("spec", "eta", "w0", "batch", "seed", "steps", "prec", "points")
 SPEC_KEYS = ("target", "domain", "r", "measure")
 MAX_TEXT = 200_000
@@ -51,7 +61,7 @@ def _load(source: str | Path | Mapping) -> dict:
     if isinstance(source, Mapping):             # a private copy, plain JSON types only, depth bounded
         return plain_copy(source, what="certificate", error=MalformedCertificate)
     p = Path(source)
-    data = read_json(p, what="certificate", error=MalformedCertificate)
+    data = read_json(p, what="certificate", max_bytes=CERT_BYTES, error=MalformedCertificate)
     if not isinstance(data, dict):
         raise MalformedCertificate(f"{p.name}: a certificate is a JSON object")
     return data
@@ -66,7 +76,7 @@ def _check_schema(cert: dict) -> None:
     if isinstance(version, bool) or not isinstance(version, int) or version != VERSION:
         raise MalformedCertificate(f"schema version mismatch: this toolkit reads version {VERSION}, got {version!r}")
     missing = [k for k in TOP_KEYS if k not in cert]
-    extra = [k for k in cert if k not in TOP_KEYS]
+    extra = [k for k in cert if k not in TOP_KEYS and k not in OPTIONAL_KEYS]
     if missing or extra:
         raise MalformedCertificate("top-level keys: " + "; ".join(
             ([f"missing {', '.join(missing)}"] if missing else []) + ([f"unexpected {', '.join(extra)}"] if extra else [])))
@@ -109,6 +119,9 @@ def _check_data(v: Any, where: str, prose: bool) -> None:
 
 
 def _check_structure(cert: dict) -> None:
+    n = count_leaves(cert)      # each value is parsed below (~1 ms): bound the count first
+    if n > CERT_VALUES.value:
+        raise exceeded("certificate", f"{n} values", CERT_VALUES, error=MalformedCertificate)
     inputs = cert["inputs"]
     if not isinstance(inputs, dict) or sorted(inputs) != sorted(INPUT_KEYS):
         raise MalformedCertificate(f"inputs: expected the keys {', '.join(INPUT_KEYS)}")
@@ -147,6 +160,11 @@ def _check_structure(cert: dict) -> None:
         raise MalformedCertificate(f"verdict: {cert['verdict']!r} is not 'certified' or 'not certified'")
     _string(cert["scope"], "scope")
     _string(cert["reason"], "reason")
+    files = cert.get("files", {})
+    if not isinstance(files, dict) or not all(k in _FILE_NAMES and isinstance(v, str) and _SHA256.fullmatch(v)
+                                              for k, v in files.items()):
+        raise MalformedCertificate(f"files: expected {{name: 'sha256:<64 hex>'}} with names among "
+                                   f"{', '.join(_FILE_NAMES)}")
 
 
 def _int(text: str, what: str) -> int:
@@ -160,10 +178,15 @@ def _int(text: str, what: str) -> int:
 
 def _inputs(inputs: dict) -> tuple:
     """The hashable inputs, read by the toolkit's grammars (SpecError on bad input)."""
-    from relu_pointwise.symbolic.spec import make_spec, make_training
+    from relu_pointwise.symbolic.spec import check_region_estimate, make_spec, make_training
+
+    from .certificate import check_run_limits
 
     s = inputs["spec"]
-    make_spec(s["target"], s["domain"], s["r"], s["measure"])       # the grammars, nothing evaluated
+    spec = make_spec(s["target"], s["domain"], s["r"], s["measure"])  # the grammars, nothing evaluated
+    # the limits before any re-derivation: a forged certificate must cost its author more than us
+    check_run_limits(_int(inputs["steps"], "inputs.steps"), _int(inputs["prec"], "inputs.prec"), "inputs.")
+    check_region_estimate(spec)
     make_training(inputs["eta"], inputs["w0"], inputs["batch"],
                   0 if inputs["seed"] == "none" else inputs["seed"])
     pts = tuple(tuple(rational_from_text(v) for v in p) for p in inputs["points"])
@@ -210,12 +233,49 @@ def _short(v: Any) -> str:
     return s if len(s) <= 90 else s[:87] + "..."
 
 
+def _check_files(folder: Path, files: dict) -> list[str]:
+    """The files the certificate lists that are present beside it must have its hashes."""
+    from relu_pointwise.symbolic.fileout import sha256_of
+
+    out = []
+    for name, digest in files.items():
+        p = folder / name
+        if p.is_file():
+            try:
+                ok = sha256_of(p) == digest
+            except OSError as exc:
+                out.append(f"files.{name}: cannot read it ({exc.strerror})")
+                continue
+            if not ok:
+                out.append(f"files.{name}: its SHA-256 differs from the certificate's (not this certificate's file)")
+    return out
+
+
+def _limits_first(cert: dict) -> None:
+    """When the inputs are well-typed strings, apply the input limits (target nesting, r, steps,
+    prec, the region estimate) before the claims' values are parsed; otherwise leave the report
+    to :func:`_check_structure`."""
+    inputs = cert.get("inputs")
+    if not (isinstance(inputs, dict) and isinstance(inputs.get("spec"), dict)
+            and all(isinstance(inputs["spec"].get(k), str) for k in SPEC_KEYS)
+            and all(isinstance(inputs.get(k), str) for k in ("steps", "prec"))):
+        return
+    from relu_pointwise.symbolic.spec import check_region_estimate, make_spec
+
+    from .certificate import check_run_limits
+
+    s = inputs["spec"]
+    check_run_limits(_int(inputs["steps"], "inputs.steps"), _int(inputs["prec"], "inputs.prec"), "inputs.")
+    check_region_estimate(make_spec(s["target"], s["domain"], s["r"], s["measure"]))
+
+
 def verify(source: str | Path | Mapping) -> tuple[bool, list[str]]:
     """(ok, messages): ok only if the certificate is well formed and every field matches
     its re-derivation from the certificate's inputs (module docstring)."""
     try:
         cert = _load(source)
         _check_schema(cert)
+        _limits_first(cert)            # cheapest first: the input limits before any claim is parsed
         _check_structure(cert)
         key = _inputs(cert["inputs"])
     except MalformedCertificate as exc:
@@ -245,6 +305,8 @@ def verify(source: str | Path | Mapping) -> tuple[bool, list[str]]:
         sub = []
         _diff(cert[k], fresh[k], k, sub)
         msgs += sub
+    if not isinstance(source, Mapping):
+        msgs += _check_files(Path(source).parent, cert.get("files", {}))
     if msgs:
         return False, msgs
     return True, [f"all {len(theirs)} claims re-derived and matched; verdict: {fresh['verdict']}"]

@@ -1,4 +1,4 @@
-"""Exact L(w) for the exact-ball construction g = c - alpha |x|^2 (DESIGN section 2).
+"""Exact L(w) for the exact-ball construction g = c - alpha |x|^2 (docs/mathematics.md, section 2).
 
 The network feeds the fixed feature t = |x|^2 to a linear readout,
 g = c + a t with a = -alpha < 0 (alpha = 1, c = R^2 in the construction); both

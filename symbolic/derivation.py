@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 import sympy
 
+from .qfield import derivative_qw, rational_function, to_sympy
 from .regions import Cell
 from .spec import Spec
 
@@ -27,6 +28,28 @@ def _tidy(expr: sympy.Expr, r: sympy.Rational) -> sympy.Expr:
     return sympy.cancel(expr) if r.is_integer and expr.is_rational_function(w) else expr
 
 
+_W_PLAIN = sympy.Symbol("w")     # w without assumptions (see LossPiece.derivative)
+
+
+def _integer_powers(expr: sympy.Expr) -> bool:
+    return all(a.exp.is_Integer for a in expr.atoms(sympy.Pow)) and not expr.atoms(sympy.Function)
+
+
+def _phi(piece: LossPiece, eta_value, r: sympy.Rational) -> sympy.Expr:
+    """w - eta L'(w) in canonical form.  For a rational piece and a rational eta, computed in
+    Q(w) by flint and put in SymPy's cancel form: the same expression as
+    cancel(expand(w - eta L')) (:func:`_tidy`), without expanding in SymPy."""
+    lq = piece.rational if r.is_integer and isinstance(eta_value, sympy.Rational) else None
+    if lq is None:
+        return _tidy(w - eta_value * piece.derivative, r)
+    n, d = derivative_qw(lq)
+    e = rational_function(eta_value, w)
+    if e is None:
+        return _tidy(w - eta_value * piece.derivative, r)
+    x = rational_function(w, w)
+    return to_sympy((x[0] * d * e[1] - e[0] * n, d * e[1]), w)
+
+
 @dataclass(frozen=True)
 class LossPiece:
     """L(w) = ``expr`` for w in [w_lo, w_hi] (w_hi = oo for the last piece)."""
@@ -37,7 +60,16 @@ class LossPiece:
 
     @cached_property
     def derivative(self) -> sympy.Expr:
+        if _integer_powers(self.expr):
+            # the same tree, 3-4x faster: SymPy's assumption queries on the positive w dominate
+            # diff's cost, and with integer powers only nothing in the result depends on them
+            return sympy.diff(self.expr.xreplace({w: _W_PLAIN}), _W_PLAIN).xreplace({_W_PLAIN: w})
         return sympy.diff(self.expr, w)
+
+    @cached_property
+    def rational(self):
+        """L as N / D in Q(w) (python-flint), or None when it is not a rational function."""
+        return rational_function(self.expr, w)
 
 
 class Density(Protocol):
@@ -98,7 +130,7 @@ class Derivation:
 
     def gd_map(self, eta_value) -> list[tuple[sympy.Expr, sympy.Expr, sympy.Expr]]:
         """Phi(w) = w - eta L'(w), piecewise: [(w_lo, w_hi, Phi_expr)]."""
-        return [(p.w_lo, p.w_hi, _tidy(w - eta_value * p.derivative, self.spec.r)) for p in self.pieces]
+        return [(p.w_lo, p.w_hi, _phi(p, eta_value, self.spec.r)) for p in self.pieces]
 
     # ---- the API's names, as in the mathematics
     def L(self, wv) -> sympy.Expr:

@@ -3,10 +3,16 @@
 Sections: the problem (target, domain, r, measure); the network (a layer table and
 its exact weights when small); the hidden layers' linear regions (intervals in 1-D,
 vertex lists in d-D) and, in 1-D, the full network's regions as functions of w;
-the exact L(w) piecewise (a ``cases`` environment), L'(w), the gradient-descent map
-Phi(w) = w - eta L'(w) with eta a symbol, and the asymptotic form with its threshold
-w*.  Every expression is typeset by ``sympy.latex``; user text (the target) is
-escaped.  The result compiles with plain ``pdflatex``.
+the exact L(w) piecewise, L'(w), the gradient-descent map Phi(w) = w - eta L'(w) with
+eta a symbol, and the asymptotic form with its threshold w*.  Every expression is
+typeset by ``sympy.latex``; user text (the target) is escaped.  The result compiles
+with plain ``pdflatex`` (packages amsmath and geometry, both in Debian's
+texlive-latex-base; tests/test_latex_compiles.py compiles it).
+
+Long piecewise definitions break across lines and pages: each piece is its own row of
+an ``align*`` under ``\allowdisplaybreaks`` (a ``cases`` block is one unbreakable box,
+which for the deep ball's dozens of pieces ran off the page), and a long sum is broken
+after every few top-level terms (:func:`_broken`).
 """
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ from .wregions import sorted_cells, w_regions
 Q = sympy.Rational
 MAX_MATRIX = 10        # print a layer's weight matrix when both sizes are at most this (amsmath MaxMatrixCols)
 MAX_CELLS = 120        # list at most this many cells in d-D
+LINE_CHARS = 90        # break a sum whose LaTeX source is longer than this into lines of at most this
 
 _ESCAPES = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
             "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
@@ -45,9 +52,46 @@ def _range(lo, hi, closed: bool = False) -> str:
     return rf"{_l(lo)} \le w {rel} {_l(hi)}"
 
 
+def _broken(e) -> list[str]:
+    """``e`` typeset as one or more lines: a sum longer than LINE_CHARS is cut between its
+    top-level terms (each later line starts with the term's sign)."""
+    expr = as_basic(e)
+    whole = sympy.latex(expr)
+    if len(whole) <= LINE_CHARS or not isinstance(expr, sympy.Add):
+        return [whole]
+    lines: list[str] = []
+    cur = ""
+    for k, term in enumerate(expr.as_ordered_terms()):
+        if k == 0:
+            piece = sympy.latex(term)
+        elif term.could_extract_minus_sign():
+            piece = " - " + sympy.latex(-term)
+        else:
+            piece = " + " + sympy.latex(term)
+        if cur and len(cur) + len(piece) > LINE_CHARS:
+            lines.append(cur)
+            cur = piece.lstrip()
+        else:
+            cur += piece
+    lines.append(cur)
+    return lines
+
+
 def _cases(name: str, rows: list[tuple[sympy.Expr, sympy.Expr, sympy.Expr]]) -> str:
-    body = " \\\\\n".join(rf"  {_l(e)} & \text{{if }} {_range(lo, hi)}" for lo, hi, e in rows)
-    return f"\\begin{{equation*}}\n{name} =\n\\begin{{cases}}\n{body}\n\\end{{cases}}\n\\end{{equation*}}\n"
+    """A piecewise definition as an ``align*``: per piece a row with its range of w, then the
+    expression, broken into lines when long (rows may break across pages)."""
+    out = ["\\begin{align*}"]
+    for i, (lo, hi, e) in enumerate(rows):
+        parts = _broken(e)
+        end = "," if i < len(rows) - 1 else "."
+        out.append(rf"  &\text{{for }} {_range(lo, hi)}\colon \\")
+        lead = rf"  &\quad {name} = "
+        for j, part in enumerate(parts):
+            last = j == len(parts) - 1
+            prefix = lead if j == 0 else r"  &\qquad "   # later parts start with their sign
+            out.append(prefix + part + (end if last else "") + ("" if (last and i == len(rows) - 1) else r" \\"))
+    out.append("\\end{align*}")
+    return "\n".join(out) + "\n"
 
 
 def _matrix(rows) -> str:
@@ -139,6 +183,8 @@ def derivation_to_latex(derivation: Derivation) -> str:
     lines = [
         "\\documentclass{article}",
         "\\usepackage{amsmath}",
+        "\\usepackage[margin=2cm]{geometry}",
+        "\\allowdisplaybreaks   % long piecewise definitions may break across pages",
         "\\begin{document}",
         "\\section*{Exact derivation for a pointwise-convergence network}",
         f"Target \\texttt{{{escape(spec.target.text)}}} on the domain "

@@ -31,8 +31,8 @@ they are rational); each engine evaluates them in its own arithmetic.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import gmpy2
 import sympy
@@ -41,6 +41,7 @@ from gmpy2 import mpq, mpz
 from .errors import SpecError
 from .loss import Derivation, w
 from .numbers import rational_text
+from .qfield import derivative_qw, rational_function, to_sympy
 
 Q = sympy.Rational
 
@@ -112,9 +113,10 @@ class RationalFunction:
         return mpq(a, b * q ** (dn - dd))
 
     @staticmethod
-    def from_expr(expr: sympy.Expr) -> "RationalFunction":
-        """From a rational function of w with rational coefficients (caller checked)."""
-        num, den = sympy.fraction(sympy.cancel(sympy.together(expr)))
+    def from_expr(expr: sympy.Expr, canonical: bool = False) -> RationalFunction:
+        """From a rational function of w with rational coefficients (caller checked);
+        ``canonical``: ``expr`` is already in ``sympy.cancel``'s lowest-terms form."""
+        num, den = sympy.fraction(expr if canonical else sympy.cancel(sympy.together(expr)))
         nc = sympy.Poly(num, w).all_coeffs()
         dc = sympy.Poly(den, w).all_coeffs()
         for c in nc + dc:
@@ -128,13 +130,7 @@ def non_rational_parts(expr: sympy.Expr) -> list[str]:
     """Sub-expressions that keep ``expr`` from being a rational function of w over Q."""
     bad: list[str] = []
     for a in sympy.preorder_traversal(expr):
-        if isinstance(a, sympy.Symbol) and a != w:
-            bad.append(str(a))
-        elif isinstance(a, sympy.NumberSymbol) or a is sympy.E:
-            bad.append(str(a))
-        elif isinstance(a, sympy.Pow) and not a.exp.is_Integer:
-            bad.append(str(a))
-        elif isinstance(a, (sympy.Function, sympy.Float)):
+        if isinstance(a, sympy.Symbol) and a != w or isinstance(a, sympy.NumberSymbol) or a is sympy.E or isinstance(a, sympy.Pow) and not a.exp.is_Integer or isinstance(a, (sympy.Function, sympy.Float)):
             bad.append(str(a))
     out: list[str] = []
     for b in bad:
@@ -185,15 +181,41 @@ def _tidy(expr: sympy.Expr, rational: bool) -> sympy.Expr:
 
 
 def piece_forms(derivation: Derivation) -> list[PieceForms]:
-    """L, L', L'' of every piece of the derivation (exact symbolic; see :class:`PieceForms`)."""
+    """L, L', L'' of every piece of the derivation (exact symbolic; see :class:`PieceForms`).
+
+    Computed once per derivation and kept on it (the derivation's pieces do not change
+    after :func:`symbolic.loss.derive`): the engines, the exact iteration and
+    :func:`require_rational` all ask for them, and SymPy's diff/cancel of a deep network's
+    hundred pieces costs seconds each time.  Returns a new list over the shared, frozen
+    :class:`PieceForms`.
+    """
+    cached = derivation.__dict__.get(_CACHE_KEY)
+    if cached is None or cached[0] is not derivation.pieces:
+        cached = (derivation.pieces, tuple(_compute_piece_forms(derivation)))
+        derivation.__dict__[_CACHE_KEY] = cached
+    return list(cached[1])
+
+
+_CACHE_KEY = "_piece_forms_cache"
+
+
+def _compute_piece_forms(derivation: Derivation) -> list[PieceForms]:
     out = []
     for p in derivation.pieces:
         bad = non_rational_parts(p.expr)
         rational = not bad
-        loss = _tidy(p.expr, rational)
-        grad = _tidy(sympy.diff(p.expr, w), rational)
-        hess = _tidy(sympy.diff(p.expr, w, 2), rational)
-        rf = (lambda e: RationalFunction.from_expr(e)) if rational else (lambda e: None)
+        lq = rational_function(p.expr, w) if rational else None
+        if lq is not None:
+            # L', L'' in Q(w) by (N/D)' = (N'D - ND')/D^2 in flint, then SymPy's canonical form:
+            # the same expressions as cancel(together(diff(L))), without SymPy's diff
+            gq = derivative_qw(lq)
+            loss, grad, hess = to_sympy(lq, w), to_sympy(gq, w), to_sympy(derivative_qw(gq), w)
+        else:
+            loss = _tidy(p.expr, rational)
+            grad = _tidy(sympy.diff(p.expr, w), rational)
+            hess = _tidy(sympy.diff(p.expr, w, 2), rational)
+        canonical = lq is not None
+        rf = (lambda e, c=canonical: RationalFunction.from_expr(e, c)) if rational else (lambda e: None)
         w_hi = None if p.w_hi == sympy.oo else Q(p.w_hi)
         at_lo = None if rational else _limits_at(Q(p.w_lo), (loss, grad, hess))
         out.append(PieceForms(Q(p.w_lo), w_hi, loss, grad, hess, rf(loss), rf(grad), rf(hess), tuple(bad),
@@ -311,7 +333,10 @@ def iterate_exact(derivation: Derivation, eta, w0, steps: int,
     out = ExactIteration([x], [digits(x.numerator)], [digits(x.denominator)], [], steps, max_digits)
     for t in range(steps):
         k = select_piece(forms, x)
-        y = x - e * forms[k].grad_q(x)
+        grad_q = forms[k].grad_q
+        if grad_q is None:      # require_rational returned only rational pieces
+            raise SpecError(f"exact engine: piece {forms[k].interval_text()} is not rational")
+        y = x - e * grad_q(x)
         nd, dd = digits(y.numerator), digits(y.denominator)
         if nd > max_digits or dd > max_digits:
             out.complete = False
@@ -330,4 +355,7 @@ def iterate_exact(derivation: Derivation, eta, w0, steps: int,
 def exact_loss(derivation: Derivation, x, forms: Sequence[PieceForms] | None = None) -> mpq:
     """L(x) exactly at a rational x >= exact_from (rational pieces only)."""
     forms = require_rational(derivation, forms)
-    return forms[select_piece(forms, x)].loss_q(mpq(x))
+    loss_q = forms[select_piece(forms, x)].loss_q
+    if loss_q is None:
+        raise SpecError("exact loss: the piece is not rational")
+    return loss_q(mpq(x))

@@ -34,7 +34,7 @@ from typing import Any
 from .errors import InputError, PointwiseError
 from .limits import FILE_BYTES, JSON_DEPTH, NUMBER_CHARS, Limit
 
-__all__ = ["check_depth", "loads_json", "loads_toml", "plain_copy", "read_bytes", "read_json", "read_toml"]
+__all__ = ["check_depth", "count_leaves", "loads_json", "loads_toml", "plain_copy", "read_bytes", "read_json", "read_toml"]
 
 ErrorType = Callable[..., PointwiseError]
 
@@ -133,6 +133,20 @@ def check_depth(obj: Any, *, what: str, max_depth: Limit | int = JSON_DEPTH, err
             for k, v in items:
                 if isinstance(v, (dict, list)):
                     stack.append((v, depth + 1, f"{where}.{k}" if isinstance(k, str) else f"{where}[{k}]"))
+
+
+def count_leaves(obj: Any) -> int:
+    """Number of non-container values in ``obj`` (dicts' keys not counted); no recursion."""
+    count, stack = 0, [obj]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        else:
+            count += 1
+    return count
 
 
 def loads_json(data: bytes | str, *, what: str, label: str = "the text", max_depth: Limit | int = JSON_DEPTH,

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from .errors import InputError, PointwiseError
 
 __all__ = [
+    "CERT_BYTES",
+    "CERT_VALUES",
     "DPS_MAX",
     "EXPR_DEPTH",
     "EXPR_DIGITS",
@@ -38,6 +40,7 @@ __all__ = [
     "POW_BITS",
     "PREC_MAX",
     "REGIONS_MAX",
+    "RUN_STEPS_MAX",
     "R_DEN_MAX",
     "R_MAX",
     "SPEC_FILE_BYTES",
@@ -67,30 +70,33 @@ class Limit:
         return self.value
 
 
-FILE_BYTES = Limit("size of a certificate or derivation file", 64 * 2**20, "bytes")
+FILE_BYTES = Limit("size of a derivation JSON file", 32 * 2**20, "bytes")
+CERT_BYTES = Limit("size of a certificate file", 8 * 2**20, "bytes")
+CERT_VALUES = Limit("values (string leaves) in a certificate; each is parsed, ~1 ms", 20_000, "values")
 SPEC_FILE_BYTES = Limit("size of a --spec file", 2**20, "bytes")
 JSON_DEPTH = Limit("nesting depth of a JSON or TOML file", 64, "levels")
 EXPR_LENGTH = Limit("length of one expression", 100_000, "characters")
 EXPR_DEPTH = Limit("nesting depth of one expression", 200, "levels")
 EXPR_DIGITS = Limit("digits of one numeric literal in an expression", 10_000, "digits")
 NUMBER_CHARS = Limit("length of one number (r, eta, w0, domain ends, ...)", 4000, "characters")
-EXP_HEIGHT = Limit("height of nested exp/log/** in one numeric expression", 3, "levels")
+EXP_HEIGHT = Limit("height of nested exp/log/powers in one numeric expression", 3, "levels")
 POW_BITS = Limit("size of an exact number an expression may compute", 40_000, "bits")
 FLOOR_PREC_BITS = Limit("Arb precision for deciding floor/ceiling", 4096, "bits")
 R_MAX = Limit("loss exponent r", 64, "")
 R_DEN_MAX = Limit("denominator of the loss exponent r", 64, "")
-DPS_MAX = Limit("decimal digits --dps", 10_000, "digits")
-PREC_MAX = Limit("Arb precision --prec", 20_000, "bits")
-STEPS_MAX = Limit("gradient-descent steps", 10**9, "steps")
+DPS_MAX = Limit("mpmath decimal digits --dps", 10_000, "digits")
+PREC_MAX = Limit("Arb precision --prec (at 20000 bits certify takes about 20 s)", 20_000, "bits")
+STEPS_MAX = Limit("enclosed steps of certify/verify (--steps; memory grows ~1 KB a step)", 10**6, "steps")
+RUN_STEPS_MAX = Limit("steps of run/crosscheck (--steps)", 10**9, "steps")
 POINTS_MAX = Limit("evaluation points", 400, "points")
-TARGET_DEPTH = Limit("nesting depth of a target (union/intersection/complement)", 32, "levels")
+TARGET_DEPTH = Limit("nesting depth of parentheses in a target", 32, "levels")
 TARGET_LENGTH = Limit("length of a target text", 20_000, "characters")
 REGIONS_MAX = Limit("number of linear regions (estimated before the work, counted during it)", 10_000, "regions",
                     "--max-regions")
 
-LIMITS: tuple[Limit, ...] = (FILE_BYTES, SPEC_FILE_BYTES, JSON_DEPTH, EXPR_LENGTH, EXPR_DEPTH, EXPR_DIGITS,
+LIMITS: tuple[Limit, ...] = (FILE_BYTES, CERT_BYTES, CERT_VALUES, SPEC_FILE_BYTES, JSON_DEPTH, EXPR_LENGTH, EXPR_DEPTH, EXPR_DIGITS,
                              NUMBER_CHARS, EXP_HEIGHT, POW_BITS, FLOOR_PREC_BITS, R_MAX, R_DEN_MAX, DPS_MAX,
-                             PREC_MAX, STEPS_MAX, POINTS_MAX, TARGET_DEPTH, TARGET_LENGTH, REGIONS_MAX)
+                             PREC_MAX, STEPS_MAX, RUN_STEPS_MAX, POINTS_MAX, TARGET_DEPTH, TARGET_LENGTH, REGIONS_MAX)
 
 
 def exceeded(field: str, value: object, limit: Limit | int, *, flag: str | None = None,

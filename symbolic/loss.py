@@ -14,7 +14,7 @@ each term in closed form: with v = 1/2 - w u,
 So L is piecewise in w with breaks w = 1/(2 u_i); on w >= w* = 1/(2 u_1)
 (the asymptotic regime) only the first piece p_0(u) = sum_k c_k u^k counts:
 
-    L(w) = sum_k c_k B(k+1, r+1) 2^{-(r+k+1)} w^{-(k+1)}        (DESIGN section 3).
+    L(w) = sum_k c_k B(k+1, r+1) 2^{-(r+k+1)} w^{-(k+1)}        (docs/mathematics.md, section 3).
 
 This module works from the network's regions; it never calls sympy.integrate on a
 Piecewise.  The head's error |f(w,x) - f°(x)| = (1/2 - w |g(x)|)_+ for w >= 0 is the
@@ -24,18 +24,32 @@ head sigma(w g + 1/2) - sigma(w g - 1/2) read on its three activation patterns
 """
 from __future__ import annotations
 
+import itertools
 import math
 
-
 import sympy
+from flint import fmpq, fmpq_poly
 
-from .derivation import HALF, Q, Derivation, LossPiece, _tidy, eta, w
+from .derivation import HALF, Derivation, LossPiece, Q, _tidy, eta, w
 from .pushforward import PiecewisePoly, abs_density, signed_density
+from .qfield import to_sympy
 from .regions import linear_regions
 from .spec import Spec, check_region_estimate
 
-__all__ = ["Derivation", "LossPiece", "derive", "eta", "head_error_check", "w", "HALF", "Q",
-           "band_term", "loss_from_abs_density", "asymptotic_coefficients", "padded_at_zero"]
+__all__ = [
+    "HALF",
+    "Derivation",
+    "LossPiece",
+    "Q",
+    "asymptotic_coefficients",
+    "band_term",
+    "derive",
+    "eta",
+    "head_error_check",
+    "loss_from_abs_density",
+    "padded_at_zero",
+    "w",
+]
 
 def _binom(n: int, k: int) -> int:
     return int(sympy.binomial(n, k))
@@ -65,7 +79,7 @@ def head_error_check(network) -> bool:
     t = sympy.Symbol("t", real=True)
     kinks = sorted({-bk for bk in b} | {Q(0)})
     ends = [kinks[0] - 1] + kinks + [kinks[-1] + 1]
-    for lo, hi in zip(ends, ends[1:]):
+    for lo, hi in itertools.pairwise(ends):
         mid = (lo + hi) / 2
         active = [mid + bk > 0 for bk in b]
         f = sum((ok * (t + bk) for ok, bk, on in zip(o, b, active) if on), Q(0))
@@ -81,9 +95,18 @@ def head_error_check(network) -> bool:
 
 
 def _laurent_expr(terms: dict) -> sympy.Expr:
-    """sum_e terms[e] w^e as one sympy expression, in the form cancel() gives."""
-    expr = sum((Q(c.numerator, c.denominator) * w ** e for e, c in terms.items() if c), Q(0))
-    return sympy.cancel(expr)
+    """sum_e terms[e] w^e as one sympy expression, in the form cancel() gives.
+
+    Built as N(w) / w^m in Q(w) with python-flint (m = -min e) and handed to SymPy's
+    cancel already in lowest terms: the same expression as cancel(sum c_e w^e)."""
+    nz = {e: c for e, c in terms.items() if c}
+    if not nz:
+        return Q(0)
+    m = max(0, -min(nz))
+    coeffs = [fmpq(0)] * (max(nz) + m + 1)
+    for e, c in nz.items():
+        coeffs[e + m] = fmpq(c.numerator, c.denominator)
+    return to_sympy((fmpq_poly(coeffs), fmpq_poly([0] * m + [1])), w)
 
 
 def _integer_r_pieces(rho: PiecewisePoly, r: int) -> tuple[list[LossPiece], sympy.Rational]:
@@ -117,7 +140,7 @@ def _integer_r_pieces(rho: PiecewisePoly, r: int) -> tuple[list[LossPiece], symp
         return out
 
     full = [poly_part(u[i], u[i + 1], cs[i]) for i in range(m)]
-    prefix = [dict()]
+    prefix: list[dict[int, Fraction]] = [{}]
     for i in range(m):
         prefix.append(add(prefix[-1], full[i]))
     pieces: list[LossPiece] = [LossPiece(Q(0), 1 / (2 * rho.breaks[m]), _laurent_expr(prefix[m]))]

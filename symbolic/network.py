@@ -1,6 +1,6 @@
 """The constructed sparse ReLU network, with exact rational weights.
 
-Architecture (DESIGN section 2)::
+Architecture (docs/mathematics.md, section 2)::
 
     features  h_0 = (x_1, ..., x_d [, |x|^2])        fixed input map
     hidden    h_k = sigma(W_k h_{k-1} + b_k)          k = 1..L, exact weights
@@ -100,6 +100,12 @@ class Network:
     def nonzero_fixed_weights(self) -> int:
         return (sum(l.nonzero_weights() for l in self.hidden)
                 + sum(1 for v in self.readout if v != 0))
+
+    def _repr_html_(self) -> str:
+        """Jupyter: :meth:`describe` as preformatted text."""
+        import html
+
+        return f"<pre>{html.escape(self.describe())}</pre>"
 
     def describe(self) -> str:
         """Human-readable architecture: layers, widths, nonzero weights, where w enters."""

@@ -88,8 +88,9 @@ def _shoelace(pts: Sequence[tuple]) -> mpq:
     return s
 
 
-def _ridges(faces: Sequence[tuple], j: int) -> list[tuple[int, int]]:
-    """The facets of the facet F_j, as (g, vertex mask of F_j & F_g).
+def _ridges(masks: Sequence[int], j: int, need: int) -> list[tuple[int, int]]:
+    """The facets of the facet F_j, as (g, vertex mask of F_j & F_g); ``masks`` are the
+    facets' vertex masks and ``need`` = dim F_j, the least vertex count of a ridge.
 
     Among the intersections F_j & F_g (g != j), the facets of F_j are exactly the maximal
     ones: every proper face of F_j lies in a facet of F_j, which is F_j & F_h for the other
@@ -97,14 +98,18 @@ def _ridges(faces: Sequence[tuple], j: int) -> list[tuple[int, int]]:
     inclusion (a face is the convex hull of its vertices), so the test is on bitmasks only,
     with no rank computation; a (d-2)-face has >= d-1 vertices, which prefilters.
     """
-    need = len(faces[j][0]) - 1
-    vj = faces[j][2]
+    vj = masks[j]
     cand = []
-    for g, face in enumerate(faces):
+    for g, mg in enumerate(masks):
         if g != j:
-            inter = vj & face[2]
+            inter = vj & mg
             if inter.bit_count() >= need:
                 cand.append((g, inter))
+    if need <= 3:
+        # a face of a polytope of dimension <= 4 sharing >= dim F_j vertices with F_j is a
+        # ridge already (3 vertices of a 3-polytope's facet span a 2-face; 2 of a polygon's
+        # span an edge): no maximality test needed
+        return cand
     return [(g, m) for g, m in cand
             if not any(m != m2 and m & m2 == m for _, m2 in cand)]
 
@@ -147,6 +152,7 @@ def _volume_faces(d: int, pts: dict, faces: Sequence[tuple]) -> mpq:
         return _polygon_area2(pts, faces) / 2
     p0i = min(pts)
     p0 = pts[p0i]
+    masks = [f[2] for f in faces]
     total = _ZERO
     for j, (a, c, vmask) in enumerate(faces):
         if vmask >> p0i & 1:
@@ -155,10 +161,10 @@ def _volume_faces(d: int, pts: dict, faces: Sequence[tuple]) -> mpq:
         k = max(range(d), key=lambda t: abs(a[t]))
         ak = a[k]
         sub_pts = {i: pts[i][:k] + pts[i][k + 1:] for i in bits(vmask)}
-        ridges = _ridges(faces, j)
+        ridges = _ridges(masks, j, d - 1)
         if d - 1 >= 3:
             rest = a[:k] + a[k + 1:]
-            sub_faces = []
+            sub_faces: list[tuple] = []
             for g, m in ridges:
                 ag, cg, _ = faces[g]
                 f = ag[k] / ak
@@ -167,6 +173,38 @@ def _volume_faces(d: int, pts: dict, faces: Sequence[tuple]) -> mpq:
             sub_faces = [(None, None, m) for _, m in ridges]
         total += h / abs(ak) * _volume_faces(d - 1, sub_pts, sub_faces)
     return total / d
+
+
+def _pulled_simplices(d: int, pts: dict, faces: Sequence[tuple]) -> list[tuple[tuple[int, ...], mpq]]:
+    """The pulling triangulation (the cone from the least vertex p0 over the triangulations of
+    the facets not through p0, each face pulled at its own least vertex: a triangulation of a
+    convex polytope that uses only its vertices), with every simplex's volume, by the same
+    cone decomposition as :func:`_volume_faces`: the cone from p0 over a simplex T of the
+    facet F (volume v_T in the coordinates without k) has volume h_F / |a_{F,k}| * v_T / d.
+    A segment's length ends the recursion; no determinants."""
+    if d == 1:
+        i, j = bits(faces[0][2] | faces[1][2])
+        return [((i, j), abs(pts[i][0] - pts[j][0]))]
+    p0i = min(pts)
+    p0 = pts[p0i]
+    masks = [f[2] for f in faces]
+    out = []
+    for j, (a, c, vmask) in enumerate(faces):
+        if vmask >> p0i & 1:
+            continue
+        h = c - dot(a, p0)
+        k = max(range(d), key=lambda t: abs(a[t]))
+        ak = a[k]
+        sub_pts = {i: pts[i][:k] + pts[i][k + 1:] for i in bits(vmask)}
+        rest = a[:k] + a[k + 1:]
+        sub_faces = []
+        for g, m in _ridges(masks, j, d - 1):
+            ag, cg, _ = faces[g]
+            f = ag[k] / ak
+            sub_faces.append((tuple(x - f * y for x, y in zip(ag[:k] + ag[k + 1:], rest)), cg - f * c, m))
+        scale = h / abs(ak) / d
+        out += [((p0i,) + ids, scale * v) for ids, v in _pulled_simplices(d - 1, sub_pts, sub_faces)]
+    return out
 
 
 def _volume(d: int, verts: Sequence[tuple], masks: Sequence[int], cons: Sequence[tuple]) -> mpq:
@@ -269,10 +307,10 @@ class Polytope:
         verts: list[tuple] = []
         vset = set()
         for sub in itertools.combinations(range(len(cons)), d):
-            x = solve([list(cons[j][0]) for j in sub], [cons[j][1] for j in sub])
-            if x is None:
+            sol = solve([list(cons[j][0]) for j in sub], [cons[j][1] for j in sub])
+            if sol is None:
                 continue
-            x = tuple(x)
+            x = tuple(sol)
             if x in vset:
                 continue
             if all(dot(a, x) <= c for a, c in cons):
@@ -362,6 +400,24 @@ class Polytope:
             else:
                 self._vol = _volume(self._d, self._verts, self._masks, self._cons)
         return self._vol
+
+    def facet_vertex_masks(self) -> list[int]:
+        """For each facet j, the bitmask of the vertices on it (the transpose of the
+        vertex -> tight-facet masks)."""
+        out = [0] * len(self._cons)
+        for i, m in enumerate(self._masks):
+            for j in bits(m):
+                out[j] |= 1 << i
+        return out
+
+    def simplices(self) -> list[tuple[tuple[int, ...], mpq]]:
+        """A triangulation of P using only its vertices (the pulling triangulation: the
+        cone from the least vertex over the triangulated facets not through it, recursively), with each simplex's volume (:func:`_pulled_simplices`):
+        [(vertex ids, volume)]."""
+        faces = [(a, c, m) for (a, c), m in zip(self._cons, self.facet_vertex_masks())]
+        if self._d == 1:
+            return [((0, 1), abs(self._verts[0][0] - self._verts[1][0]))]
+        return _pulled_simplices(self._d, dict(enumerate(self._verts)), faces)
 
     def ordered_vertices_2d(self) -> tuple:
         """Vertices in counter-clockwise order (d = 2 only)."""

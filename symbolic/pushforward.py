@@ -5,7 +5,7 @@ V_P(s) = mu{x in P : g(x) <= s} is piecewise polynomial of degree <= d in s,
 with breaks only at the values of g at P's vertices; its derivative is the
 density of g's pushforward restricted to P.  Summing over regions and folding
 s -> |s| gives the density rho_|g|(u) = rho(u) + rho(-u), u > 0, which is all
-the loss depends on (DESIGN section 3, band formula):
+the loss depends on (docs/mathematics.md, section 3, band formula):
 
     L(w) = integral_0^{1/(2w)} (1/2 - w u)^r rho_|g|(u) du      (w > 0).
 """
@@ -60,26 +60,7 @@ def pieces_eval(pieces: Sequence[tuple], s, below=_ZERO, above=None) -> mpq:
     return poly_eval(co, hi) if above is None else to_mpq(above)
 
 
-def _interpolate(xs: Sequence[mpq], ys: Sequence[mpq]) -> list[mpq]:
-    """Monomial coefficients of the unique polynomial of degree < n through n points."""
-    n = len(xs)
-    coef = list(ys)
-    for j in range(1, n):
-        for i in range(n - 1, j - 1, -1):
-            coef[i] = (coef[i] - coef[i - 1]) / (xs[i] - xs[i - j])
-    poly = [coef[n - 1]]
-    for i in range(n - 2, -1, -1):
-        new = [_ZERO] * (len(poly) + 1)
-        xi = xs[i]
-        for k, ck in enumerate(poly):
-            new[k + 1] += ck
-            new[k] -= ck * xi
-        new[0] += coef[i]
-        poly = new
-    return poly
-
-
-def _check_level(P: Polytope, a, b):
+def _check_level(P: Polytope, a, b) -> tuple[tuple, mpq]:
     a = vec(a)
     b = to_mpq(b)
     if len(a) != P.dim:
@@ -89,25 +70,84 @@ def _check_level(P: Polytope, a, b):
     return a, b
 
 
-def _general_cdf_pieces(P: Polytope, a: tuple, b: mpq) -> list[tuple]:
+def _bspline(t: Sequence[mpq], pos: Sequence[int], d: int) -> dict[int, list]:
+    """Density of g on a d-simplex whose vertices have g-values t_0 <= ... <= t_d, normalised
+    to mass 1 (the B-spline with knots t): {interval k: coefficients (length d) in s}.
+
+    ``pos[i]`` is the index of t_i among the breaks; interval k is [br_k, br_{k+1}].  The
+    Cox-de Boor recursion over knot ranges, for M_{i,j} (knots t_i..t_j, order k = j - i):
+
+        M_{i,i+1} = 1/(t_{i+1} - t_i) on [t_i, t_{i+1}],
+        M_{i,j}   = k/((k-1)(t_j - t_i)) [(s - t_i) M_{i,j-1} + (t_j - s) M_{i+1,j}],
+
+    with M_{i,j} = 0 when t_i = t_j (a point mass, always multiplied by a factor vanishing
+    there).  M_{0,d} is the density of sum_i lambda_i t_i for lambda uniform on the simplex,
+    i.e. of g(X) for X uniform on it (t_0 < t_d because g is not constant on the simplex).
+    """
+    level = []
+    for i in range(d):
+        if t[i] < t[i + 1]:
+            c = 1 / (t[i + 1] - t[i])
+            level.append({k: [c] for k in range(pos[i], pos[i + 1])})
+        else:
+            level.append({})
+    for k in range(2, d + 1):
+        nxt: list[dict[int, list]] = []
+        for i in range(d + 1 - k):
+            j = i + k
+            if t[i] == t[j]:
+                nxt.append({})
+                continue
+            fac = mpq(k, k - 1) / (t[j] - t[i])
+            out: dict[int, list] = {}
+            left, right = level[i], level[i + 1]
+            for iv, co in left.items():          # (s - t_i) * co
+                acc = out.setdefault(iv, [_ZERO] * k)
+                ti = t[i]
+                for m, c in enumerate(co):
+                    acc[m + 1] += c * fac
+                    acc[m] -= c * ti * fac
+            for iv, co in right.items():         # (t_j - s) * co
+                acc = out.setdefault(iv, [_ZERO] * k)
+                tj = t[j]
+                for m, c in enumerate(co):
+                    acc[m] += c * tj * fac
+                    acc[m + 1] -= c * fac
+            nxt.append(out)
+        level = nxt
+    return level[0]
+
+
+def _general_density_pieces(P: Polytope, a: tuple, b: mpq) -> list[tuple]:
+    """Density pieces of g = a . x + b on P from a triangulation (:meth:`Polytope.simplices`):
+    rho = sum over the simplices S of vol(S) * B-spline of S's vertex values (:func:`_bspline`),
+    polynomial of degree <= d - 1 between consecutive distinct vertex values of g on P."""
     d = P.dim
-    br = sorted({dot(a, v) + b for v in P.vertices})
-    vol = P.volume()
-    cache = {br[0]: _ZERO, br[-1]: vol}
+    vals = [dot(a, v) + b for v in P.vertices]
+    br = sorted(set(vals))
+    where = {x: k for k, x in enumerate(br)}
+    mass: dict[tuple, mpq] = {}      # simplices with the same vertex values share one B-spline
+    for ids, vol in P.simplices():
+        t = tuple(sorted(vals[i] for i in ids))
+        mass[t] = mass.get(t, _ZERO) + vol
+    acc = [[_ZERO] * d for _ in range(len(br) - 1)]
+    for t, vol in mass.items():
+        for iv, co in _bspline(t, [where[x] for x in t], d).items():
+            row = acc[iv]
+            for m, c in enumerate(co):
+                row[m] += vol * c
+    return [(lo, hi, tuple(row)) for (lo, hi), row in zip(itertools.pairwise(br), acc)]
 
-    def V(s):
-        r = cache.get(s)
-        if r is None:
-            left, _ = P.split(a, s - b)
-            r = _ZERO if left is None else left.volume()
-            cache[s] = r
-        return r
 
+def _general_cdf_pieces(P: Polytope, a: tuple, b: mpq) -> list[tuple]:
+    """CDF pieces from the density pieces: V(s) = V(s_k) + integral_{s_k}^s rho, V(s_0) = 0."""
     out = []
-    for lo, hi in itertools.pairwise(br):
-        h = (hi - lo) / d
-        xs = [lo + h * i for i in range(d)] + [hi]
-        out.append((lo, hi, tuple(_interpolate(xs, [V(x) for x in xs]))))
+    start = _ZERO
+    for lo, hi, rho in _general_density_pieces(P, a, b):
+        co = [_ZERO] + [c / (m + 1) for m, c in enumerate(rho)]
+        co[0] = start - poly_eval(co, lo)
+        out.append((lo, hi, tuple(co)))
+        start = poly_eval(co, hi)
     return out
 
 
@@ -158,9 +198,10 @@ def affine_cdf_pieces(P: Polytope, a: Sequence, b) -> list[tuple[mpq, mpq, tuple
     interval between consecutive distinct vertex values s_0 < ... < s_n of g
     (the combinatorial type of P & {g <= s} does not change in between).
     Returns [(s_k, s_{k+1}, (c_0, ..., c_d)), ...] with V(s) = sum_i c_i s^i
-    on [s_k, s_{k+1}].  Each piece is found by exact interpolation from d+1
-    values V(s_k + i (s_{k+1}-s_k)/d), each computed by clipping and
-    :meth:`Polytope.volume`; boxes use the closed inclusion-exclusion formula.
+    on [s_k, s_{k+1}].  Boxes use the closed inclusion-exclusion formula; other polytopes
+    are triangulated once (:meth:`Polytope.simplices`) and each simplex contributes its
+    volume times the B-spline of its vertex values (:func:`_general_density_pieces`),
+    integrated from V(s_0) = 0.
 
     Example (pinned in the tests): P = [-1,1]^2, g = x1 + x2.  For
     s in [-2, 0] the set {g <= s} is the corner triangle with legs s+2, so
@@ -183,8 +224,12 @@ def affine_density_pieces(P: Polytope, a: Sequence, b) -> list[tuple[mpq, mpq, t
     Same intervals as :func:`affine_cdf_pieces`; coefficients (r_0, ..., r_{d-1})
     with r_i = (i+1) c_{i+1}; rho is 0 outside [s_0, s_n] and integrates to vol(P).
     """
+    a, b = _check_level(P, a, b)
+    bb = P._box_bounds()
+    if bb is None:
+        return _general_density_pieces(P, a, b)
     return [(lo, hi, tuple(co[i] * i for i in range(1, len(co))))
-            for lo, hi, co in affine_cdf_pieces(P, a, b)]
+            for lo, hi, co in _box_cdf_pieces(bb[0], bb[1], a, b)]
 
 
 # ---------------------------------------------------------------- all regions: the density of g and of |g|
@@ -262,7 +307,7 @@ def _merge(pieces: Iterable[tuple[object, object, tuple]]) -> PiecewisePoly:
         for k, c in enumerate(d):
             run[k] += c
         sums.append(_trim(run))
-    out_b = [breaks[0]] if breaks else []
+    out_b: list = [breaks[0]] if breaks else []
     out_c: list[tuple] = []
     for j, cs in enumerate(sums):
         if out_c and out_c[-1] == cs:

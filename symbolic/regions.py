@@ -123,13 +123,13 @@ def linear_regions(network: Network, domain: Domain) -> list[Cell]:
         for poly, pattern, h in work:
             pre = [_affine_combination(terms, b, h) for terms, b in rows]
             # split by every neuron of this layer in turn; states: +1 active, 0 inactive
-            pieces = [(poly, ())]
+            pieces: list[tuple[Polytope, tuple[int, ...]]] = [(poly, ())]
             for aff, (_, b) in zip(pre, rows):
                 out = []
                 if aff is None or not any(aff[:d]):
                     const = b if aff is None else aff[d]
-                    st = 1 if const > 0 else 0
-                    pieces = [(p, states + (st,)) for p, states in pieces]
+                    on = 1 if const > 0 else 0
+                    pieces = [(p, states + (on,)) for p, states in pieces]
                     continue
                 for p, states in pieces:
                     side = _side_of(p, aff)
@@ -145,7 +145,7 @@ def linear_regions(network: Network, domain: Domain) -> list[Cell]:
                 pieces = out
                 check_regions(len(nxt) + len(pieces), "linear regions", estimated=False)
             for p, states in pieces:
-                hnew = [aff if st else None for aff, st in zip(pre, states)]
+                hnew = [aff if on else None for aff, on in zip(pre, states)]
                 nxt.append((p, pattern + (states,), hnew))
         work = nxt
     readout = [(j, to_mpq(v)) for j, v in enumerate(network.readout) if v != 0]

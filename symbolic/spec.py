@@ -166,7 +166,7 @@ class Spec:
 
     def restricted(self, domain: Domain) -> "Spec":
         """The same target and r on a sub-box, with the uniform probability measure
-        there: the normalized loss of one cell of ``cyclic:K`` (DESIGN section 4)."""
+        there: the normalized loss of one cell of ``cyclic:K`` (docs/mathematics.md, section 4)."""
         return Spec(self.target, domain, self.r, "probability")
 
 
@@ -186,7 +186,7 @@ BATCH_KINDS = ("full", "cyclic", "sampled", "dataset")
 
 @dataclass(frozen=True)
 class Batch:
-    """A gradient-descent variant (DESIGN section 4).
+    """A gradient-descent variant (docs/mathematics.md, section 4).
 
     ``full``: the population loss; ``cyclic:K``: K slabs of equal measure along x_1,
     step t uses slab t mod K; ``sampled:M``: M fresh mu-points per step;

@@ -2,7 +2,7 @@
 
 A target is a set A = {x in Omega : g(x) > 0}; the toolkit's target function is
 the normalized indicator f°(x) = 1 on g > 0, 0 on g < 0 and 1/2 on g = 0
-(DESIGN section 1).  ``g`` is an expression tree of exact pieces:
+(docs/mathematics.md, section 1).  ``g`` is an expression tree of exact pieces:
 
 * ``Affine(a, c)``: g = a . x + c;
 * ``Min(...)`` / ``Max(...)``: intersection / union;
@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Sequence, Union
+from typing import Any, Sequence, Union
 
 import sympy
 
@@ -257,7 +257,7 @@ def _interval_level(a, b) -> Level:
     return Min((Affine((Q(1),), -a), Affine((Q(-1),), b)))
 
 
-def _parse_basic(text: str) -> tuple[str, int, Level]:
+def _parse_basic(text: str) -> tuple[str, int, Level, tuple[Requirement, ...]]:
     kind, sep, body = text.partition(":")
     kind = kind.strip()
     if not sep:
@@ -294,24 +294,26 @@ def _parse_basic(text: str) -> tuple[str, int, Level]:
         faces_text = [body] if kind == "halfspace" else body.split(";")
         if kind == "halfspace" and ";" in body:
             raise SpecError("target halfspace: one face a1,...,ad,c only (use polytope: for several)")
-        faces = []
-        d = None
+        faces_ac: list[tuple[list, Any]] = []   # (normal a, offset c) per face
+        dim: int | None = None
         for k, ft in enumerate(faces_text, start=1):
             nums = _numbers(ft, f"target {kind} face {k}")
             if len(nums) < 2:
                 raise SpecError(f"target {kind} face {k}: expected a1,...,ad,c")
             a, c = nums[:-1], nums[-1]
-            if d is None:
-                d = len(a)
-            elif len(a) != d:
-                raise SpecError(f"target {kind} face {k}: has {len(a)} coefficients, face 1 has {d}")
+            if dim is None:
+                dim = len(a)
+            elif len(a) != dim:
+                raise SpecError(f"target {kind} face {k}: has {len(a)} coefficients, face 1 has {dim}")
             if all(ai == 0 for ai in a):
                 raise SpecError(f"target {kind} face {k}: normal vector is zero")
-            faces.append((a, c))
-        canon = f"{kind}:" + ";".join(",".join(rational_text(v) for v in (*a, c)) for a, c in faces)
-        levels = [Affine(tuple(-ai for ai in a), c) for a, c in faces]
-        req = Requirement("faces", canon, tuple((tuple(a), c) for a, c in faces))
-        return canon, d, (levels[0] if len(levels) == 1 else Min(tuple(levels))), (req,)
+            faces_ac.append((a, c))
+        canon = f"{kind}:" + ";".join(",".join(rational_text(v) for v in (*a, c)) for a, c in faces_ac)
+        levels = [Affine(tuple(-ai for ai in a), c) for a, c in faces_ac]
+        req = Requirement("faces", canon, tuple((tuple(a), c) for a, c in faces_ac))
+        if dim is None:   # faces_text is never empty (split gives at least one piece)
+            raise SpecError(f"target {kind}: no faces")
+        return canon, dim, (levels[0] if len(levels) == 1 else Min(tuple(levels))), (req,)
     if kind == "ball":
         fields = {}
         for item in body.split(","):

@@ -35,13 +35,13 @@ head parameters (``head_bias``, ``head_out``), not from the closed form above.
 """
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import sympy
 
 from .exprio import as_basic
-
 from .loss import Derivation, w
 from .regions import Cell
 
@@ -140,7 +140,7 @@ def _cell_regions(index: int, cell: Cell, ws: sympy.Rational, net) -> list[WRegi
         points += sorted(kinks, key=lambda t: t[1])
     points.append((hi, hi))
     out = []
-    for (e0, a0), (e1, a1) in zip(points, points[1:]):
+    for (e0, a0), (e1, a1) in itertools.pairwise(points):
         mid = (a0 + a1) / 2
         pat = _head_pattern(ws * (c * mid + d), net.head_bias)
         if pat not in HEAD_NAMES:
@@ -159,7 +159,7 @@ def w_regions(derivation: Derivation) -> list[WStructure]:
     net = derivation.spec.network
     cells = sorted_cells(derivation.cells)
     breaks = structural_breaks(derivation)
-    bounds = list(zip(breaks, breaks[1:])) + [(breaks[-1], sympy.oo)]
+    bounds = list(itertools.pairwise(breaks)) + [(breaks[-1], sympy.oo)]
     out = []
     for a, b in bounds:
         ws = a + 1 if b == sympy.oo else (a + b) / 2

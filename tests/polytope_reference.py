@@ -105,3 +105,49 @@ def _volume_rec(d: int, verts: Sequence[tuple], masks: Sequence[int],
     return total / d
 
 
+
+
+# The CDF pieces as computed before: d+1 values V(s) by clipping and volume, interpolated.
+
+def _interpolate(xs: Sequence[mpq], ys: Sequence[mpq]) -> list[mpq]:
+    """Monomial coefficients of the unique polynomial of degree < n through n points."""
+    n = len(xs)
+    coef = list(ys)
+    for j in range(1, n):
+        for i in range(n - 1, j - 1, -1):
+            coef[i] = (coef[i] - coef[i - 1]) / (xs[i] - xs[i - j])
+    poly = [coef[n - 1]]
+    for i in range(n - 2, -1, -1):
+        new = [_ZERO] * (len(poly) + 1)
+        xi = xs[i]
+        for k, ck in enumerate(poly):
+            new[k + 1] += ck
+            new[k] -= ck * xi
+        new[0] += coef[i]
+        poly = new
+    return poly
+
+
+
+def _general_cdf_pieces(P: Polytope, a: tuple, b: mpq) -> list[tuple]:
+    d = P.dim
+    br = sorted({_dot(a, v) + b for v in P.vertices})
+    vol = P.volume()
+    cache = {br[0]: _ZERO, br[-1]: vol}
+
+    def V(s):
+        r = cache.get(s)
+        if r is None:
+            left, _ = P.split(a, s - b)
+            r = _ZERO if left is None else left.volume()
+            cache[s] = r
+        return r
+
+    out = []
+    for lo, hi in zip(br, br[1:]):
+        h = (hi - lo) / d
+        xs = [lo + h * i for i in range(d)] + [hi]
+        out.append((lo, hi, tuple(_interpolate(xs, [V(x) for x in xs]))))
+    return out
+
+

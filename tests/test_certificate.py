@@ -162,7 +162,7 @@ def test_schema_and_version_mismatch(default_cert, tmp_path):
     ok, msgs = verify(doc)
     assert not ok and "schema mismatch" in msgs[0]
     doc = copy.deepcopy(default_cert)
-    doc["version"] = 2
+    doc["version"] = 99
     ok, msgs = verify(doc)
     assert not ok and "version" in msgs[0]
     f = tmp_path / "x.json"
@@ -255,7 +255,7 @@ def test_cli_default_certify_and_verify(tmp_path):
     for name in ("certificate.json", "derivation.tex", "loss.png", "outputs.png", "T.png"):
         assert (out / name).stat().st_size > 0
     r = _cli("verify", str(out / "certificate.json"), cwd=tmp_path)
-    assert r.returncode == 0 and r.stdout.startswith("ok:"), r.stdout + r.stderr
+    assert r.returncode == 0 and "all claims check" in r.stdout, r.stdout + r.stderr
     doc = json.loads((out / "certificate.json").read_text())
     next(c for c in doc["claims"] if c["id"] == "rate")["data"]["Cbar"] = "1/13"
     bad = tmp_path / "bad.json"

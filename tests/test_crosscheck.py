@@ -57,7 +57,7 @@ def test_full_batch_passes_and_report_structure():
     rep = cc.crosscheck(spec, tr, 3000)
     json.dumps(rep)                                             # JSON-ready
     assert rep["pass"] is True
-    assert [p["pair"] for p in rep["pairs"]] == ["exact-mp", "arb-contains-mp", "mp-np", "np-gradient"]
+    assert [p["pair"] for p in rep["pairs"]] == ["exact-mp", "arb-contains-mp", "mp-np", "np-gradient", "mp-quadrature"]
     for p in rep["pairs"]:
         assert p["pass"] is True and p["derivation"] and "bound" in p
     ex = pair(rep, "exact-mp")

@@ -95,7 +95,7 @@ def test_irrational_value_r_3_2(capsys):
 def test_json_asymptotic_and_first_piece(capsys, tmp_path):
     """interval (-1/2, 1/2) on [-1, 1], r = 2, mu = dx/2; g = min(x + 1/2, 1/2 - x).
 
-    Error (DESIGN 3): e(x) = (1/2 - w|g(x)|)_+.  For 0 < w <= 1, |g| <= 1/2 on [-1, 1]
+    Error (docs/mathematics.md, section 3): e(x) = (1/2 - w|g(x)|)_+.  For 0 < w <= 1, |g| <= 1/2 on [-1, 1]
     so w|g| <= 1/2 and e = 1/2 - w|g| everywhere.  g is even, so
         L(w) = 2 * (1/2) int_0^1 (1/2 - w|1/2 - x|)^2 dx      (u = x - 1/2)
              = 2 int_0^{1/2} (1/2 - w u)^2 du
@@ -317,7 +317,7 @@ LATEX_CASES = [("interval:-1/2,1/2", "2"), ("union:-3/4,-1/4;0,1/2", "3/2"),
 
 def _check_document(text: str) -> None:
     assert text.startswith("\\documentclass{article}\n")
-    assert re.findall(r"\\usepackage\{([^}]*)\}", text) == ["amsmath"]
+    assert re.findall(r"\\usepackage(?:\[[^]]*\])?\{([^}]*)\}", text) == ["amsmath", "geometry"]
     assert text.count("\\begin{document}") == 1 and text.rstrip().endswith("\\end{document}")
     stack = []
     for kind, name in re.findall(r"\\(begin|end)\{([^}]*)\}", text):
@@ -340,7 +340,8 @@ def test_latex_is_complete_document(target, r, capsys):
     code, out, err = run(["derive", "--target", target, "--r", r, "--format", "latex"], capsys)
     assert code == 0 and err == ""
     _check_document(out)
-    assert "\\begin{cases}" in out and "L(w) =" in out and "\\Phi(w) =" in out and "w^* =" in out
+    assert "\\begin{align*}" in out and "\\allowdisplaybreaks" in out
+    assert "L(w) =" in out and "\\Phi(w) =" in out and "w^* =" in out
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed (no TeX installation)")

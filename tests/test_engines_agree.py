@@ -1,4 +1,4 @@
-"""The engines against the derivation, and the mini-batch phenomena of DESIGN section 3."""
+"""The engines against the derivation, and the mini-batch phenomena of docs/mathematics.md, section 4."""
 from __future__ import annotations
 
 import numpy as np
@@ -53,7 +53,7 @@ def test_np_gradient_in_d_dimensions_resolves_the_thin_band(target, wv):
 
 
 def test_fixed_dataset_stalls_and_fails_pointwise():
-    """DESIGN section 3: with a fixed dataset and r = 2, w_t increases towards
+    """docs/mathematics.md, section 4: with a fixed dataset and r = 2, w_t increases towards
     theta = 1/(2 min_i |g(x_i)|) and stays below it; the data errors go to 0, but at
     a point nearer the boundary than every data point the error stays >= 1/4
     (eta = 20 keeps each step below theta: the contraction factor near theta is

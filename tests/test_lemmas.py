@@ -247,3 +247,52 @@ def test_dataset_stall_witness():
     W = from_text(claim.data["W"])
     g = spec.network.level(x)
     assert g != 0 and Q(1, 2) - W * abs(g) > 0
+
+
+# ---------------------------------------------------------------- the flint decision in Q(w)
+
+_small = st.fractions(min_value=-4, max_value=4, max_denominator=5)
+
+
+@st.composite
+def _rational_expr(draw):
+    """A random rational function of w as a SymPy expression tree (sums of products of
+    integer powers of polynomials), and with probability 1/2 minus an equal expression
+    built another way (a common factor multiplied into numerator and denominator, then
+    expanded): an identity that only exact arithmetic in Q(w) recognises."""
+    def poly():
+        cs = draw(st.lists(_small, min_size=1, max_size=4))
+        return sum((Q(c.numerator, c.denominator) * w ** k for k, c in enumerate(cs)), Q(0))
+
+    terms = []
+    for _ in range(draw(st.integers(1, 3))):
+        base = poly()
+        e = draw(st.integers(-2, 2))
+        terms.append(Q(draw(st.integers(-3, 3))) * w ** draw(st.integers(-2, 2)) * (base ** e if base != 0 or e > 0 else 1))
+    expr = sum(terms, Q(0))
+    if draw(st.booleans()):
+        c = poly() + w                      # never the zero polynomial
+        num, den = sympy.fraction(sympy.together(expr))
+        expr = expr - sympy.expand(num * c) / sympy.expand(den * c)
+        if draw(st.booleans()):             # and sometimes a small perturbation
+            expr += Q(1, 7) * w ** draw(st.integers(0, 2))
+    return expr
+
+
+@given(_rational_expr())
+@settings(max_examples=30, deadline=None)
+def test_rational_zero_agrees_with_sympy_expand(expr):
+    """The flint decision in Q(w) (used by radical_zero and the monotonicity identities)
+    agrees with SymPy's own: the expanded numerator of together(expr) is 0."""
+    reference = sympy.expand(sympy.fraction(sympy.together(expr))[0]) == 0
+    assert L.rational_zero(expr, w) is reference
+    assert L.radical_zero(expr, w) is reference
+
+
+def test_rational_function_rejects_non_rational_expressions():
+    """Radicals, other symbols and pi are not rational functions of w over Q: None, so the
+    caller falls back to the radical reduction."""
+    u = sympy.Symbol("u")
+    for e in (sympy.sqrt(w), w + u, sympy.pi * w, sympy.sqrt(2) * w, 1 / (w - w)):
+        assert L.rational_function(e, w) is None or e == sympy.zoo
+    assert L.rational_zero(sympy.sqrt(1 - w) ** 2 - 1 + w, w) is True   # SymPy folds it to 0 first

@@ -7,8 +7,9 @@ from fractions import Fraction
 import numpy as np
 import pytest
 import sympy
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from relu_pointwise.numeric.batches import BatchSchedule
 from relu_pointwise.numeric.np_engine import (
     FloatNet,
@@ -240,17 +241,28 @@ def test_bad_data_files(tmp_path):
     np.save(tmp_path / "good.npy", good)
     assert np.array_equal(BatchSchedule(BOX, tr, 1, data=tmp_path / "good.npy").data, good)
     cases = {}
-    np.save(tmp_path / "shape.npy", good[:, :1]); cases["shape.npy"] = "shape"
-    bad = good.copy(); bad[2, 1] = np.nan
-    np.save(tmp_path / "nan.npy", bad); cases["nan.npy"] = "row 3"
-    bad = good.copy(); bad[1, 0] = 1.0000000000000002
-    np.save(tmp_path / "out.npy", bad); cases["out.npy"] = "row 2"
-    np.save(tmp_path / "count.npy", good[:3]); cases["count.npy"] = "3 rows"
-    (tmp_path / "text.csv").write_text("0.1,0.2\n0.3,abc\n0,0\n0,0\n"); cases["text.csv"] = "row 2"
-    (tmp_path / "cols.csv").write_text("0.1,0.2\n0.3\n0,0\n0,0\n"); cases["cols.csv"] = "row 2"
-    (tmp_path / "far.csv").write_text("0.1,0.2\n0.3,0.2\n0,0\n0,7\n"); cases["far.csv"] = "row 4"
-    (tmp_path / "pick.npy").write_bytes(b"not an npy file"); cases["pick.npy"] = "pick.npy"
-    (tmp_path / "x.txt").write_text("0,0"); cases["x.txt"] = ".npy or .csv"
+    np.save(tmp_path / "shape.npy", good[:, :1])
+    cases["shape.npy"] = "shape"
+    bad = good.copy()
+    bad[2, 1] = np.nan
+    np.save(tmp_path / "nan.npy", bad)
+    cases["nan.npy"] = "row 3"
+    bad = good.copy()
+    bad[1, 0] = 1.0000000000000002
+    np.save(tmp_path / "out.npy", bad)
+    cases["out.npy"] = "row 2"
+    np.save(tmp_path / "count.npy", good[:3])
+    cases["count.npy"] = "3 rows"
+    (tmp_path / "text.csv").write_text("0.1,0.2\n0.3,abc\n0,0\n0,0\n")
+    cases["text.csv"] = "row 2"
+    (tmp_path / "cols.csv").write_text("0.1,0.2\n0.3\n0,0\n0,0\n")
+    cases["cols.csv"] = "row 2"
+    (tmp_path / "far.csv").write_text("0.1,0.2\n0.3,0.2\n0,0\n0,7\n")
+    cases["far.csv"] = "row 4"
+    (tmp_path / "pick.npy").write_bytes(b"not an npy file")
+    cases["pick.npy"] = "pick.npy"
+    (tmp_path / "x.txt").write_text("0,0")
+    cases["x.txt"] = ".npy or .csv"
     cases["missing.npy"] = "not found"
     for name, needle in cases.items():
         with pytest.raises(SpecError) as exc:
@@ -294,7 +306,7 @@ LABEL_TARGETS = ["interval:-1/2,1/2", "union:-3/4,-1/2;0,1/4;1/2,3/4", "box:-1/2
 
 
 @pytest.mark.parametrize("target", LABEL_TARGETS)
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=10)
 @given(seed=st.integers(min_value=0, max_value=2**32))
 def test_labels_are_the_exact_geometric_sides(target, seed):
     """labels() (float with an error filter) equals the exact rational side on every point,
@@ -374,3 +386,77 @@ def test_crosscheck_np_pairs_catch_a_moved_zero_set(batch):
     good = {p["pair"]: p["pass"] for p in crosscheck(spec, tr, 5)["pairs"]}
     assert bad["mp-np"] is False and bad["np-gradient"] is False
     assert good["mp-np"] is True and good["np-gradient"] is True
+
+
+# ---------------------------------------------------------------- the fast mini-batch path
+@pytest.mark.parametrize("domain", [None, "-1/3,2/7", "-5/7,1/9;-1,1/1000"])
+def test_points_drawn_in_place_are_the_shared_stream(domain):
+    """draw_block (in place, clip skipped when it provably cannot act) gives exactly the
+    stream points of points(t) (the cached, clipped route), for consecutive and jumping starts."""
+    target = "interval:-1/4,1/4" if domain is None or ";" not in domain else "box:-1/4,0;-1/2,0"
+    spec = make_spec(target, domain=domain)
+    sched = BatchSchedule(spec, make_training(batch="sampled:37", seed=11), 400)
+    for t0, t1 in [(0, 5), (5, 9), (200, 203), (7, 8), (0, 2)]:
+        buf = np.empty((t1 - t0, 37, spec.dim))
+        sched.draw_block(t0, t1, buf)
+        assert np.array_equal(buf, np.stack([sched.points(t) for t in range(t0, t1)]))
+
+
+@settings(max_examples=30, deadline=None)
+@given(w=st.sampled_from([0.0, 1.0, -1.0, 2.5, 1e-3, 7.0]), seed=st.integers(0, 2**32))
+def test_fused_head_pass_equals_the_unfused_backward_pass(w, seed):
+    """BatchHead's fused standard-head delta equals, bit for bit, head_pass's unfused
+    forward/backward (f = sigma(pre_0) - sigma(pre_1), dL/dpre_k with sigma'(0) = 0), also at
+    kinks (w g = +-1/2 exactly) and for labels that disagree with the sign of g."""
+    from relu_pointwise.numeric.np_net import BatchHead, head_pass
+
+    net = FloatNet(INTERVAL.network)
+    rng = np.random.default_rng(seed)
+    g = np.concatenate([rng.uniform(-1, 1, 60), [0.5, -0.5, 0.25, -0.25, 0.0, 2.0]])
+    fo = rng.choice([0.0, 0.5, 1.0], size=g.shape[0])
+    head = BatchHead(net, 2.0, 1, g.shape[0])
+    A, S, D, *rest = head._rows[0]
+    head._delta(w, g, fo, A, S, D, rest[:2], rest[2:4], rest[4])
+    dl, _ = head_pass(net, w, g, fo, 2.0)
+    assert np.array_equal(2.0 * A * g, dl)
+
+
+@settings(max_examples=200, deadline=None)
+@given(lo=st.floats(-1e6, 1e6), span=st.floats(1e-9, 1e6), k=st.integers(1, 2**20))
+def test_clip_is_skipped_only_when_it_cannot_act(lo, span, k):
+    """_needs_clip(lo, hi) == False promises fl(lo + fl((hi - lo) u)) <= hi for every double u in
+    [0, 1); checked at u = 1 - k 2^-53 (the largest doubles below 1, where a point could overshoot)."""
+    from relu_pointwise.numeric.batches import _needs_clip
+
+    lo_f, hi_f = np.array([lo]), np.array([lo + span])
+    u = 1.0 - k * 2.0 ** -53
+    x = lo_f + (hi_f - lo_f) * u
+    if not _needs_clip(lo_f, hi_f):
+        assert x[0] <= hi_f[0]
+
+
+def test_moved_zero_set_np_loss_is_the_loss_against_the_target():
+    """The mutated interval network (hidden bias 1/2 -> 33/64, see _mutated_interval) at w = 3,
+    r = 2, mu = dx/2 on [-1, 1], against f° = 1 on (-1/2, 1/2) (the TARGET).  By hand:
+    g = x + 1/2 on [-1, -33/64], 2x + 65/64 on [-33/64, -1/2], x + 33/64 on [-1/2, 0],
+    33/64 - x on [0, 1]; f = clamp(3g + 1/2, 0, 1).  The error |f - f°| is affine on
+        (-2/3, -33/64): 3x + 2            (f° = 0)
+        (-33/64, -1/2): 6x + 227/64       (f° = 0; g > 0 on (-65/128, -1/2): outside the target)
+        (-1/2, -67/192): -3x - 67/64      (f° = 1, f < 1)
+        (67/192, 1/2):  3x - 67/64        (f° = 1, f < 1)
+        (1/2, 131/192): 131/64 - 3x       (f° = 0: on (1/2, 33/64) g > 0 but x is outside)
+    (continuous: 29/64 at -33/64, 35/64 at -1/2) and 0 elsewhere; L = (1/2) sum of the
+    integrals of the squares.  The np engine cuts its
+    pieces at the target's ends too, so its quadrature is exact against the target."""
+    from fractions import Fraction as F
+
+    def sq_int(al, be, a, b):                    # integral_a^b (al x + be)^2 dx
+        P = lambda x: (al * x + be) ** 3 / (3 * al)  # noqa: E731
+        return P(b) - P(a)
+
+    pieces = [(3, 2, F(-2, 3), F(-33, 64)), (6, F(227, 64), F(-33, 64), F(-1, 2)),
+              (-3, F(-67, 64), F(-1, 2), F(-67, 192)), (3, F(-67, 64), F(67, 192), F(1, 2)),
+              (-3, F(131, 64), F(1, 2), F(131, 192))]
+    exact = sum((sq_int(F(al), F(be), a, b) for al, be, a, b in pieces), F(0)) / 2
+    _, ms = _mutated_interval()
+    assert rel(np_loss(ms, 3.0), float(exact)) <= 1e-14

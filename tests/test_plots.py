@@ -23,7 +23,7 @@ def _check_png(path):
 @pytest.mark.parametrize("text,batch,names", [
     ("interval:-1/2,1/2", "full", ["loss.png", "outputs.png", "T.png"]),
     ("union:-1,-1/2;0,1/3", "sampled:8", ["loss.png", "outputs.png", "T.png"]),
-    ("box:-1/2,1/2;-1/4,3/4", "full", ["loss.png", "outputs.png", "T.png"]),
+    ("box:-1/2,1/2;-1/4,3/4", "full", ["loss.png", "outputs.png", "T.png", "region_map.png"]),
 ])
 def test_plots_are_written_and_not_blank(tmp_path, text, batch, names):
     b = build(make_spec(text), make_training(batch=batch), grid=5, steps=400)

@@ -8,7 +8,7 @@ from fractions import Fraction
 import pytest
 import sympy
 from gmpy2 import mpq
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from relu_pointwise.symbolic.polytope import Polytope, to_mpq
 from relu_pointwise.symbolic.pushforward import (
@@ -419,7 +419,7 @@ def test_cdf_1d():
 # the volume algorithm against the previous one (tests/polytope_reference.py)
 # ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("d,ncuts", [(2, 6), (3, 6), (4, 5), (5, 4)])
+@pytest.mark.parametrize("d,ncuts", [(2, 6), (3, 6), (4, 5), pytest.param(5, 4, marks=pytest.mark.slow)])
 def test_volume_equals_reference_algorithm(d, ncuts):
     """The bitmask-ridge cone decomposition gives the identical exact volume as the previous
     recursive facet decomposition (rank-checked ridges, re-indexed vertices) on random
@@ -427,7 +427,7 @@ def test_volume_equals_reference_algorithm(d, ncuts):
     from polytope_reference import _volume_rec
 
     @given(st.randoms(use_true_random=False))
-    @settings(max_examples=12 if d < 5 else 6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=12 if d < 5 else 6)
     def inner(rng):
         P = random_polytope(rng, d, ncuts)
         ref = _volume_rec(d, P.vertices, P._masks, P.constraints)
@@ -436,5 +436,49 @@ def test_volume_equals_reference_algorithm(d, ncuts):
         left, right = P.split(a, c)
         parts = [X for X in (left, right) if X is not None]
         assert sum((X.volume() for X in parts), mpq(0)) == ref
+
+    inner()
+
+
+@pytest.mark.parametrize("d,ncuts", [(1, 2), (2, 5), (3, 5), (4, 4), pytest.param(5, 3, marks=pytest.mark.slow)])
+def test_cdf_and_density_equal_reference_algorithm(d, ncuts):
+    """The triangulation + B-spline CDF gives the identical exact pieces as the previous
+    algorithm (d+1 values V(s) by clipping and volume, interpolated), and the density pieces
+    are its derivative, on random polytopes and random affine g."""
+    from polytope_reference import _general_cdf_pieces as reference_cdf
+
+    @given(st.randoms(use_true_random=False),
+           st.lists(st.integers(-3, 3), min_size=d, max_size=d).filter(any), small_q)
+    @settings(max_examples=8)
+    def inner(rng, a, b):
+        P = random_polytope(rng, d, ncuts)
+        a_q, b_q = tuple(to_mpq(x) for x in a), to_mpq(b)
+        new = _general_cdf_pieces(P, a_q, b_q)
+        assert new == reference_cdf(P, a_q, b_q)
+        if not P.is_box():
+            dens = affine_density_pieces(P, a, b)
+            assert [(lo, hi) for lo, hi, _ in dens] == [(lo, hi) for lo, hi, _ in new]
+            assert all(list(r) == [c[i] * i for i in range(1, len(c))] for (_, _, r), (_, _, c) in zip(dens, new))
+
+    inner()
+
+
+@pytest.mark.parametrize("d", [1, 2, 3, 4])
+def test_simplices_triangulate_with_determinant_volumes(d):
+    """Polytope.simplices: each simplex's volume (from the cone heights) is |det(v_i - v_0)|/d!,
+    computed here by SymPy, the simplices' vertices are vertices of P, and the volumes add up
+    to vol(P)."""
+    @given(st.randoms(use_true_random=False))
+    @settings(max_examples=8)
+    def inner(rng):
+        P = random_polytope(rng, d, 4)
+        S = P.simplices()
+        for ids, vol in S:
+            assert len(set(ids)) == d + 1
+            v0 = P.vertices[ids[0]]
+            M = sympy.Matrix([[sympy.Rational(int((x - y).numerator), int((x - y).denominator))
+                               for x, y in zip(P.vertices[i], v0)] for i in ids[1:]])
+            assert to_mpq(abs(M.det()) / math.factorial(d)) == vol
+        assert sum((v for _, v in S), mpq(0)) == P.volume()
 
     inner()

@@ -183,7 +183,7 @@ def test_cli_zip_sweep_last_line(tmp_path, capsys):
 
 
 def test_certify_task_reads_the_certificate(tmp_path):
-    """Reference (DESIGN section 3, interval (-1/2,1/2), r = 2, eta = 1, w0 = 0): w* = 1,
+    """Reference (docs/mathematics.md, section 3, interval (-1/2,1/2), r = 2, eta = 1, w0 = 0): w* = 1,
     c = Cbar = C = 1/12; at x = 1/4, |g| = 1/4, so T(x) = min{t : w_t >= 2}."""
     res = run_sweep({"task": "certify", "base": {"steps": 200, "points": "1/4"}, "axes": {"eta": ["1"]}},
                     tmp_path / "o", scheduler="sync", plots=False)
@@ -195,7 +195,7 @@ def test_certify_task_reads_the_certificate(tmp_path):
     assert row["T(x=1/4)"] == int(pw["data"]["T_lo"])
 
 
-@settings(deadline=None, max_examples=30)
+@settings(max_examples=30)
 @given(st.fractions(min_value=Fraction(1, 1000), max_value=100), st.integers(2, 9))
 def test_task_id_is_canonical(eta, k):
     """One problem, two spellings (p/q and kp/kq), one task; another seed, another task."""

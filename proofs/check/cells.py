@@ -22,10 +22,12 @@ Nothing here comes from the prover (``symbolic.regions``, ``polytope``, ``loss``
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import permutations
 from math import factorial
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import flint
 from gmpy2 import mpq
@@ -61,7 +63,7 @@ class Net:
     sqnorm: bool
 
     @staticmethod
-    def of(network: Any) -> "Net":
+    def of(network: Any) -> Net:
         layers = tuple((tuple(tuple(q(v) for v in row) for row in lay.weight), tuple(q(b) for b in lay.bias))
                        for lay in network.hidden)
         return Net(layers, tuple(q(v) for v in network.readout), q(network.readout_bias),
@@ -80,11 +82,6 @@ class Net:
 
     def level(self, x: Point) -> Any:
         return self.pre(x)[1]
-
-    def output(self, w: Any, x: Point) -> Any:
-        """f(w, x) = sum_k head_out[k] sigma(w g(x) + head_bias[k]): the head itself, exact."""
-        g = self.level(x)
-        return sum((o * max(mpq(0), w * g + b) for o, b in zip(self.head_out, self.head_bias)), mpq(0))
 
 
 # ------------------------------------------------------------------ the target, geometrically
@@ -122,12 +119,16 @@ def target_value(level: Any, x: Point) -> Any:
     return mpq(1) if s > 0 else mpq(0) if s < 0 else mpq(1, 2)
 
 
+def _axis(i: int, t: Any, x: Point) -> Any:
+    return x[i] - t
+
+
 def face_functions(level: Any, dim: int) -> list[Callable[[Point], Any]] | None:
     """Affine functions whose zero sets, once cut, leave f° constant on every open cell
     (None for the exact ball, whose boundary is curved)."""
     kind = type(level).__name__
     if kind == "Affine":
-        return [lambda x, a=level: geometric_level(a, x)]
+        return [partial(geometric_level, level)]
     if kind in ("Min", "Max"):
         out: list[Callable[[Point], Any]] = []
         for c in level.args:
@@ -138,8 +139,8 @@ def face_functions(level: Any, dim: int) -> list[Callable[[Point], Any]] | None:
         return out
     if kind == "DeepBall":
         nodes = [mpq(k, 2 ** level.N) for k in range(-2 ** level.N, 2 ** level.N + 1)]
-        axis = [lambda x, i=i, t=t: x[i] - t for i in range(dim) for t in nodes]
-        return axis + [lambda x, lv=level: geometric_level(lv, x)]
+        axis: list[Callable[[Point], Any]] = [partial(_axis, i, t) for i in range(dim) for t in nodes]
+        return [*axis, partial(geometric_level, level)]
     return None
 
 
@@ -266,9 +267,12 @@ def decompose(net: Net, level: Any, lo: Sequence[Any], hi: Sequence[Any]) -> lis
         return cache[x]
 
     cells = kuhn([q(v) for v in lo], [q(v) for v in hi])
+    def neuron(k: int, j: int, x: Point) -> Any:
+        return pre(x)[0][k][j]
+
     for k, (_, bias) in enumerate(net.layers):
         for j in range(len(bias)):
-            cells = cut_all(cells, lambda x, k=k, j=j: pre(x)[0][k][j])
+            cells = cut_all(cells, partial(neuron, k, j))
     cells = cut_all(cells, lambda x: pre(x)[1])
     for f in faces:
         cells = cut_all(cells, f)

@@ -20,106 +20,53 @@ from __future__ import annotations
 
 import random
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
 from math import ceil
-from typing import Any, Callable
+from typing import Any
 
 import flint
 import sympy
 from gmpy2 import mpq
 
 from . import algebra
-from .cells import Cell, Net, TooLarge, centroid, decompose, geometric_level, interp_square, loss_derivative
-from .cells import loss_integral, target_value
+from .base import (
+    CHECKED,
+    FAILED,
+    MAX_FORM,
+    NOT_CLAIMED,
+    UNDECIDED,
+    ClaimCheck,
+    Fail,
+    Undecided,
+    bounded,
+    integer,
+    le,
+    lower,
+    point_text,
+    same,
+    show,
+    upper,
+    value,
+)
+from .cells import (
+    Cell,
+    Net,
+    TooLarge,
+    centroid,
+    decompose,
+    geometric_level,
+    interp_square,
+    loss_derivative,
+    loss_integral,
+    target_value,
+)
 from .radial import OutsideRegime, radial
-from .read import W, Certificate, expr, q_of, rational, to_arb
+from .read import Certificate, W, expr, q_of, rational
 
-CHECKED, FAILED, UNDECIDED, NOT_CLAIMED = "checked", "failed", "undecided", "not claimed"
 RANDOM_POINTS = 64
 DYADIC_BITS = 256
 EXACT_BITS = 4000
-PATH_SECONDS = 120.0
-
-
-class Fail(Exception):
-    """The claim is false, or does not follow from what the checker established."""
-
-
-class Undecided(Exception):
-    """The checker cannot establish the claim (says why); never a pass."""
-
-
-@dataclass(frozen=True)
-class ClaimCheck:
-    """The checker's verdict on one claim: ``status`` checked | failed | undecided | not claimed."""
-
-    id: str
-    status: str
-    reason: str
-
-
-def _show(v: Any) -> str:
-    v = mpq(v) if not isinstance(v, (str, flint.arb)) else v
-    s = str(v)
-    return s if len(s) <= 40 else f"~{float(v):.12g}" if not isinstance(v, flint.arb) else s[:40]
-
-
-def _lower(v: Any) -> Any:
-    """An exact rational <= v (v an mpq or an Arb ball)."""
-    if isinstance(v, flint.arb):
-        m, e = v.lower().mid().man_exp()
-        return mpq(int(m)) * mpq(2) ** int(e)
-    return v
-
-
-def _upper(v: Any) -> Any:
-    if isinstance(v, flint.arb):
-        m, e = v.upper().mid().man_exp()
-        return mpq(int(m)) * mpq(2) ** int(e)
-    return v
-
-
-def _value(e: sympy.Expr, w: Any = None) -> Any:
-    """An exact mpq when e is rational, else an Arb ball (at 256 bits)."""
-    if w is not None:
-        e = e.subs(W, sympy.Rational(int(w.numerator), int(w.denominator)))
-    if e.is_Rational:
-        return q_of(e)
-    try:
-        return to_arb(e)
-    except ValueError as exc:
-        raise Undecided(f"cannot evaluate {str(e)[:60]}: {exc}") from None
-
-
-def _same(a: Any, b: Any) -> bool | None:
-    """True / False when decided; for Arb balls: overlap with both radii below 2^-200 (equality
-    to 200 bits, said so in the report), False when disjoint, None otherwise."""
-    if not isinstance(a, flint.arb) and not isinstance(b, flint.arb):
-        return bool(a == b)
-    A = a if isinstance(a, flint.arb) else flint.arb(flint.fmpq(int(a.numerator), int(a.denominator)))
-    B = b if isinstance(b, flint.arb) else flint.arb(flint.fmpq(int(b.numerator), int(b.denominator)))
-    if not A.overlaps(B):
-        return False
-    return True if (A.rad() < flint.arb(2) ** -200 and B.rad() < flint.arb(2) ** -200) else None
-
-
-def _le(a: Any, b: Any) -> bool | None:
-    if _upper(a) <= _lower(b):
-        return True
-    if _lower(a) > _upper(b):
-        return False
-    return None
-
-
-def _int(text: Any, where: str) -> int:
-    v = rational(text, where) if isinstance(text, str) else None
-    if v is None or v.q != 1:
-        raise Fail(f"{where}: expected an integer, got {str(text)[:30]!r}")
-    return int(v)
-
-
-def _point_text(x: tuple[Any, ...]) -> str:
-    return "(" + ", ".join(str(v) for v in x) + ")" if len(x) > 1 else str(x[0])
+PATH_SECONDS = 60.0
 
 
 class Checker:
@@ -128,7 +75,7 @@ class Checker:
     def __init__(self, cert: Certificate) -> None:
         self.cert = cert
         spec = cert.spec
-        self.network = spec.network
+        self.network = cert.network
         self.net = Net.of(self.network)
         self.level = spec.target.level
         self.r = q_of(spec.r)
@@ -143,7 +90,14 @@ class Checker:
         self.deadline = time.monotonic() + PATH_SECONDS
 
     # -------------------------------------------------------------- shared pieces
+    def same_shape(self) -> bool:
+        """The certificate's network has the builder's features and layer widths (bounded cost)."""
+        a, b = self.network, self.cert.spec.network
+        return (a.features, [lay.width for lay in a.hidden]) == (b.features, [lay.width for lay in b.hidden])
+
     def cells(self) -> list[Cell]:
+        if not self.same_shape():
+            raise Undecided("the certificate's network does not have the shape symbolic.network builds")
         if self._cells is None:
             try:
                 self._cells = decompose(self.net, self.level, self.cert.spec.domain.lo, self.cert.spec.domain.hi)
@@ -163,7 +117,7 @@ class Checker:
             raise Undecided(f"rests on the claim {cid}, which the checker has not established")
         return self.data[cid]
 
-    def _ball(self) -> tuple[Any, ...] | None:
+    def _ball(self) -> tuple[Any, Any, int, Any] | None:
         """(lam, R^2, d, m^2) when the network is g = lam (R^2 - |x|^2) (checked by construction)."""
         if type(self.level).__name__ != "ExactBall" or self.network.hidden:
             return None
@@ -177,7 +131,8 @@ class Checker:
             return None
         self.needs("construction")
         try:
-            return radial(*ball, w, self.r, self.density, derivative)
+            lam, R2, d, m2 = ball
+            return radial(lam, R2, d, m2, w, self.r, self.density, derivative)
         except OutsideRegime as exc:
             raise Undecided(str(exc)) from None
 
@@ -206,15 +161,17 @@ class Checker:
                     if nxt.numerator.bit_length() + nxt.denominator.bit_length() < EXACT_BITS:
                         self.path.append((nxt, nxt))
                         continue
-                new_lo = lo - self.eta * _upper(d)
-                new_hi = hi - self.eta * _lower(d)
+                new_lo = lo - self.eta * upper(d)
+                new_hi = hi - self.eta * lower(d)
             else:
-                new_lo = lo - self.eta * _upper(self.dL(hi))
-                new_hi = hi - self.eta * _lower(self.dL(lo))
+                new_lo = lo - self.eta * upper(self.dL(hi))
+                new_hi = hi - self.eta * lower(self.dL(lo))
             self.path.append((mpq(int((new_lo * grid).__floor__()), 1) / grid,
                               mpq(int((new_hi * grid).__ceil__()), 1) / grid))
 
     def enclosure(self, t: int) -> tuple[Any, Any]:
+        if t > self.cert.steps + 1:
+            raise Undecided(f"step {t} is beyond the certificate's horizon of {self.cert.steps} steps")
         if t >= len(self.path):
             self.extend_path(t)
         if t >= len(self.path):
@@ -226,7 +183,7 @@ class Checker:
         s = geometric_level(self.level, x)
         if (g > 0) - (g < 0) != (s > 0) - (s < 0):
             where = "inside" if s > 0 else "outside" if s < 0 else "on the boundary of"
-            return (f"at x = {_point_text(x)} the network gives g = {_show(g)}, but x is {where} the target "
+            return (f"at x = {point_text(x)} the network gives g = {show(g)}, but x is {where} the target "
                     "(its geometric definition)")
         return None
 
@@ -238,6 +195,10 @@ class Checker:
         for k, v in expect.items():
             if d.get(k) != v:
                 raise Fail(f"{k}: the certificate says {str(d.get(k))[:40]}, the network has {v}")
+        if not self.same_shape():       # before any geometry: keeps the cost that of the real network
+            raise Fail("the certificate's network does not have the layer widths symbolic.network builds")
+        if (self.net.head_bias, self.net.head_out) != ((mpq(1, 2), mpq(-1, 2)), (mpq(1), mpq(-1))):
+            raise Fail("the head is not sigma(w g + 1/2) - sigma(w g - 1/2)")
         dom = self.cert.spec.domain
         lo, hi = [q_of(v) for v in dom.lo], [q_of(v) for v in dom.hi]
         rng = random.Random(9)
@@ -257,9 +218,17 @@ class Checker:
                 bad = self.sign_mismatch(x)
                 if bad:
                     raise Fail(bad)
+        built = self.cert.spec.network
+        identical = (built.features, built.hidden, built.readout, built.readout_bias) == (
+            net.features, net.hidden, net.readout, net.readout_bias)
+        if not identical:
+            raise Fail("the certificate's network agrees with the target but is not the one "
+                       "symbolic.network builds for it")
         return (f"sign(g) equals the target's geometric membership at every vertex and interior point of "
                 f"the checker's {len(cells)} cells (Kuhn simplices cut by every neuron, by g = 0 and by "
-                f"the target's faces) and at {len(pts)} points ({RANDOM_POINTS} seeded random)")
+                f"the target's faces) and at {len(pts)} points ({RANDOM_POINTS} seeded random); "
+                + ("weights read from the certificate" if self.cert.version >= 2 else
+                   "schema 1: weights rebuilt by symbolic.network"))
 
     def _exact_ball_construction(self, n_points: int) -> str:
         dim = self.cert.spec.dim
@@ -267,7 +236,7 @@ class Checker:
         lam = -ro[dim]
         if any(v != 0 for v in ro[:dim]) or not lam > 0 or b != lam * q_of(self.level.R2):
             raise Fail("the network's readout is not a positive multiple of R^2 - |x|^2")
-        return (f"g = {_show(lam)} (R^2 - |x|^2) exactly (no hidden layer; readout read off the weights), "
+        return (f"g = {show(lam)} (R^2 - |x|^2) exactly (no hidden layer; readout read off the weights), "
                 f"so {{g > 0}} is the ball; and at {n_points} points")
 
     def monotonicity(self, d: dict[str, Any]) -> str:
@@ -281,7 +250,10 @@ class Checker:
 
     def asymptotic(self, d: dict[str, Any]) -> str:
         w_star = q_of(rational(d.get("w_star", ""), "asymptotic w_star"))
+        if len(str(d.get("L_asymptotic"))) > MAX_FORM:
+            raise Undecided(f"the closed form is longer than {MAX_FORM} characters")
         L = expr(d.get("L_asymptotic"), "asymptotic L_asymptotic")
+        bounded(L)
         if w_star < 0:
             raise Fail("w* < 0")
         ws = sorted({w for w in (w_star, w_star + mpq(1, 16), w_star + mpq(1, 2), 3 * w_star / 2 + mpq(1, 3),
@@ -289,30 +261,36 @@ class Checker:
         numeric = False
         for w in ws:
             mine = self.L(w)
-            theirs = _value(L, w)
-            same = _same(mine, theirs)
-            if same is False:
-                raise Fail(f"L({w}) = {_show(mine)} by the checker's integral of |f(w,x) - f°(x)|^r, "
-                           f"the closed form gives {_show(theirs)}")
-            if same is None:
+            theirs = value(L, w)
+            agree = same(mine, theirs)
+            if agree is False:
+                raise Fail(f"L({w}) = {show(mine)} by the checker's integral of |f(w,x) - f°(x)|^r, "
+                           f"the closed form gives {show(theirs)}")
+            if agree is None:
                 raise Undecided(f"L({w}): the enclosures overlap but are too wide to decide")
             numeric = numeric or isinstance(mine, flint.arb) or isinstance(theirs, flint.arb)
         A, _ = algebra.in_v(L, W)
         try:
             mine_coeffs = sympy.Poly(A, algebra.V).all_coeffs()[::-1]
         except sympy.PolynomialError:
-            raise Undecided("the closed form is not a power sum in 1/w") from None
-        if "coeffs" in d:
+            mine_coeffs = None
+        if mine_coeffs is None and ("coeffs" in d or "A_poly_v" in d):
+            raise Fail("coeffs given, but the closed form is not a power sum in 1/w")
+        if "coeffs" in d and mine_coeffs is not None:
+            if not isinstance(d["coeffs"], list):
+                raise Fail("coeffs is not a list")
             theirs_c = [expr(c, "asymptotic coeffs") for c in d["coeffs"]]
-            if len(theirs_c) != len(mine_coeffs) or any(_same(_value(a), _value(b)) is not True
+            if len(theirs_c) != len(mine_coeffs) or any(same(value(a), value(b)) is not True
                                                          for a, b in zip(theirs_c, mine_coeffs)):
                 raise Fail("coeffs: not the coefficients of w L(w) in 1/w")
-        if "C" in d and _same(_value(expr(d["C"], "asymptotic C")), _value(mine_coeffs[0])) is not True:
+        if "C" in d and mine_coeffs is not None and \
+                same(value(expr(d["C"], "asymptotic C")), value(mine_coeffs[0])) is not True:
             raise Fail("C is not lim w L(w)")
         if "u_1" in d and w_star * 2 * q_of(rational(d["u_1"], "asymptotic u_1")) != 1:
             raise Fail("w* != 1/(2 u_1)")
         return (f"the closed form equals the checker's own integral of the network's error at "
-                f"{len(ws)} rational w >= w* = {w_star}" + (" (to 200 bits, Arb)" if numeric else " (exactly)"))
+                f"{len(ws)} rational w >= w* = {w_star}" + (" (to 200 bits, Arb)" if numeric else " (exactly)")
+                + ("" if mine_coeffs is not None else "; not a power sum in 1/w: C and coefficients not re-derived"))
 
     def growth(self, d: dict[str, Any]) -> str:
         asym = self.needs("asymptotic")
@@ -322,23 +300,25 @@ class Checker:
         if "eta" in d and rational(d["eta"], "growth eta") != self.cert.training.eta:
             raise Fail("eta differs from the inputs")
         L = expr(asym["L_asymptotic"], "asymptotic L_asymptotic")
+        bounded(L)
         c, Cbar = expr(d.get("c"), "growth c"), expr(d.get("Cbar"), "growth Cbar")
-        if _le(_value(c), mpq(0)) is not False:
+        if le(value(c), mpq(0)) is not False:
             raise Fail(f"c = {d.get('c')} is not > 0")
         A, B = algebra.in_v(L, W)
         V = sympy.Integer(1) / w_star
         for what, poly in (("-L'(w) >= c/w^2", B - c), ("L(w) <= Cbar/w", Cbar - A)):
             rp = algebra.rational_poly(sympy.expand(poly))
             if rp is None:
-                raise Undecided(f"{what}: coefficients not rational multiples of one constant")
+                raise Undecided(f"{what}: the closed form is not a polynomial in v = 1/w "
+                                "(rational coefficients times one constant)")
             P, kappa = rp
-            sign = _le(_value(kappa), mpq(0))
+            sign = le(value(kappa), mpq(0))
             if sign is None:
                 raise Undecided(f"{what}: the sign of {kappa} is undecided")
             if not algebra.nonnegative_on(-P if sign else P, sympy.Integer(0), V):
                 raise Fail(f"{what} is false somewhere on w >= w* = {w_star} (real-root isolation in v = 1/w)")
-        if "3_eta_c" in d and _same(_value(expr(d["3_eta_c"], "growth 3_eta_c")),
-                                    _value(3 * self.cert.training.eta * c)) is not True:
+        if "3_eta_c" in d and same(value(expr(d["3_eta_c"], "growth 3_eta_c")),
+                                    value(3 * self.cert.training.eta * c)) is not True:
             raise Fail("3_eta_c is not 3 eta c")
         if not algebra.cube_identity():
             raise Fail("the cube identity does not expand")
@@ -354,28 +334,28 @@ class Checker:
             raise Fail("w* differs from the asymptotic claim's")
         self.needs("monotonicity")
         m = -self.dL(w_star) if w_star > 0 else None
-        if m is None or _le(m, mpq(0)) is not False:
+        if m is None or le(m, mpq(0)) is not False:
             raise Fail("-L'(w*) is not > 0 by the checker's integral")
-        mc = _value(expr(d.get("minus_dL_at_w_star"), "entry minus_dL_at_w_star"))
-        if _same(mc, m) is not True and _le(mc, m) is not True:
-            raise Fail(f"minus_dL_at_w_star = {_show(mc)} exceeds -L'(w*) = {_show(m)} (the checker's integral)")
-        bound = 0 if self.w0 >= w_star else ceil(_upper((w_star - self.w0) / (self.eta * _lower(m))))
-        claimed = _int(d.get("t_star_bound"), "entry t_star_bound")
+        mc = value(expr(d.get("minus_dL_at_w_star"), "entry minus_dL_at_w_star"))
+        if same(mc, m) is not True and le(mc, m) is not True:
+            raise Fail(f"minus_dL_at_w_star = {show(mc)} exceeds -L'(w*) = {show(m)} (the checker's integral)")
+        bound = 0 if self.w0 >= w_star else ceil(upper((w_star - self.w0) / (self.eta * lower(m))))
+        claimed = integer(d.get("t_star_bound"), "entry t_star_bound")
         if claimed < bound:
             raise Fail(f"t_star_bound = {claimed} < ceil((w* - w0)/(eta (-L'(w*)))) = {bound}")
-        out = f"t* <= {claimed} from -L'(w*) = {_show(m)} (checker's integral) and -L' nonincreasing"
+        out = f"t* <= {claimed} from -L'(w*) = {show(m)} (checker's integral) and -L' nonincreasing"
         if "t_star" in d:
-            t = _int(d["t_star"], "entry t_star")
+            t = integer(d["t_star"], "entry t_star")
             lo, hi = self.enclosure(t)
             if not lo >= w_star:
-                raise Fail(f"w_{t} is not >= w* on the checker's enclosure [{_show(lo)}, {_show(hi)}]")
+                raise Fail(f"w_{t} is not >= w* on the checker's enclosure [{show(lo)}, {show(hi)}]")
             if d.get("t_star_exact") == "yes" and t > 0 and not self.enclosure(t - 1)[1] < w_star:
                 raise Fail(f"w_{t - 1} is not < w* on the checker's enclosure")
             clo = q_of(rational(d.get("w_t_star_lo", ""), "entry w_t_star_lo"))
             chi = q_of(rational(d.get("w_t_star_hi", ""), "entry w_t_star_hi"))
             if not clo <= lo or not hi <= chi:
-                raise Fail(f"w_{t} in [{_show(lo)}, {_show(hi)}] (checker) is not inside the claimed "
-                           f"[{_show(clo)}, {_show(chi)}]")
+                raise Fail(f"w_{t} in [{show(lo)}, {show(hi)}] (checker) is not inside the claimed "
+                           f"[{show(clo)}, {show(chi)}]")
             out += f"; t* = {t} on the checker's own enclosure of w_t"
         return out
 
@@ -385,33 +365,33 @@ class Checker:
         g = self.needs("growth")
         ent = self.needs("entry")
         for k in ("c", "Cbar", "3_eta_c"):
-            if k in d and _same(_value(expr(d[k], f"rate {k}")), _value(expr(g.get(k), f"growth {k}"))) is not True:
+            if k in d and same(value(expr(d[k], f"rate {k}")), value(expr(g.get(k), f"growth {k}"))) is not True:
                 raise Fail(f"{k} differs from the growth claim's")
-        t0 = _int(d.get("t0"), "rate t0")
+        t0 = integer(d.get("t0"), "rate t0")
         W0 = q_of(rational(d.get("w_t0_lower", ""), "rate w_t0_lower"))
         w_star = q_of(rational(g["w_star"], "growth w_star"))
         if W0 < w_star:
-            raise Fail(f"w_t0_lower = {_show(W0)} < w*: the growth lemma does not apply from t0")
-        if W0 == w_star and t0 >= _int(ent["t_star_bound"], "entry t_star_bound"):
+            raise Fail(f"w_t0_lower = {show(W0)} < w*: the growth lemma does not apply from t0")
+        if W0 == w_star and t0 >= integer(ent["t_star_bound"], "entry t_star_bound"):
             return f"from t0 = {t0} >= the entry bound, w_t >= w* = w_t0_lower; growth lemma by induction"
         lo, _ = self.enclosure(t0)
         if not lo >= W0:
-            raise Fail(f"w_{t0} >= {_show(W0)} does not hold on the checker's enclosure (lo = {_show(lo)})")
-        return f"w_{t0} >= {_show(W0)} >= w* on the checker's enclosure; growth lemma by induction"
+            raise Fail(f"w_{t0} >= {show(W0)} does not hold on the checker's enclosure (lo = {show(lo)})")
+        return f"w_{t0} >= {show(W0)} >= w* on the checker's enclosure; growth lemma by induction"
 
     def _reached(self, T: int, theta: Any) -> bool | None:
         """Is w_T >= theta? True by the growth-lemma bound of the checked rate claim, or on the
         checker's enclosure; False when the enclosure shows w_T < theta; None if neither decides."""
         if self.done.get("rate", ClaimCheck("", "", "")).status == CHECKED:
             rd = self.data["rate"]
-            t0, W0 = _int(rd["t0"], "rate t0"), q_of(rational(rd["w_t0_lower"], "rate w_t0_lower"))
-            G = _value(expr(rd["3_eta_c"], "rate 3_eta_c"))
-            if T >= t0 + (0 if theta <= W0 else ceil(_upper((theta ** 3 - W0 ** 3) / _lower(G)))):
+            t0, W0 = integer(rd["t0"], "rate t0"), q_of(rational(rd["w_t0_lower"], "rate w_t0_lower"))
+            G = value(expr(rd["3_eta_c"], "rate 3_eta_c"))
+            if T >= t0 + (0 if theta <= W0 else ceil(upper((theta ** 3 - W0 ** 3) / lower(G)))):
                 return True
         if self.done.get("entry", ClaimCheck("", "", "")).status == CHECKED:
             ed = self.data["entry"]
             w_star = q_of(rational(ed["w_star"], "entry w_star"))
-            gain = self.eta * _lower(_value(expr(ed["minus_dL_at_w_star"], "entry minus_dL_at_w_star")))
+            gain = self.eta * lower(value(expr(ed["minus_dL_at_w_star"], "entry minus_dL_at_w_star")))
             # below w* every step adds >= eta (-L'(w*)) (-L' nonincreasing)
             if theta <= w_star and gain > 0 and T >= ceil((theta - self.w0) / gain):
                 return True
@@ -426,39 +406,41 @@ class Checker:
             x = tuple(q_of(rational(v, f"{cid} x")) for v in d["x"])
         except (KeyError, TypeError):
             raise Fail("x missing") from None
+        if not self.same_shape():
+            raise Undecided("the certificate's network does not have the shape symbolic.network builds")
         g = self.net.level(x)
         if q_of(rational(d.get("g", ""), f"{cid} g")) != g:
-            raise Fail(f"g = {d.get('g')}, the network gives {_show(g)}")
+            raise Fail(f"g = {d.get('g')}, the network gives {show(g)}")
         fo = target_value(self.level, x)
         if q_of(rational(d.get("target", ""), f"{cid} target")) != fo:
-            raise Fail(f"target = {d.get('target')}, the geometric definition gives {_show(fo)}")
-        T_lo = _int(d.get("T_lo"), f"{cid} T_lo")
-        T_hi = None if d.get("T_hi") == "unknown" else _int(d.get("T_hi"), f"{cid} T_hi")
+            raise Fail(f"target = {d.get('target')}, the geometric definition gives {show(fo)}")
+        T_lo = integer(d.get("T_lo"), f"{cid} T_lo")
+        T_hi = None if d.get("T_hi") == "unknown" else integer(d.get("T_hi"), f"{cid} T_hi")
         if g == 0:
             if fo != mpq(1, 2) or T_lo != 0:
                 raise Fail("g = 0 off the target's boundary")
             return "g(x) = 0 on the target's boundary: f = 1/2 = f° for every w"
         theta = 1 / (2 * abs(g))
         if "threshold" in d and q_of(rational(d["threshold"], f"{cid} threshold")) != theta:
-            raise Fail(f"threshold = {d['threshold']}, 1/(2|g|) = {_show(theta)}")
+            raise Fail(f"threshold = {d['threshold']}, 1/(2|g|) = {show(theta)}")
         if self.cert.training.batch.kind != "full":
             raise Undecided(f"g, f° and 1/(2|g|) check; T(x) on a {self.cert.training.batch.kind} path: {BATCHES}")
         self.needs("monotonicity")
         if T_lo >= 1:
             before = self._reached(T_lo - 1, theta) if T_lo - 1 > 0 else (self.w0 >= theta)
             if before is True:
-                raise Fail(f"T(x) >= {T_lo} is false: w_{T_lo - 1} >= {_show(theta)} (checker's enclosure or bound)")
+                raise Fail(f"T(x) >= {T_lo} is false: w_{T_lo - 1} >= {show(theta)} (checker's enclosure or bound)")
             if before is None:
-                raise Undecided(f"T(x) >= {T_lo}: w_{T_lo - 1} < {_show(theta)} is not decided. {self.path_note}")
+                raise Undecided(f"T(x) >= {T_lo}: w_{T_lo - 1} < {show(theta)} is not decided. {self.path_note}")
         uppers = ([T_hi] if T_hi is not None else []) + (
-            [_int(d["T_bound_proved"], "T_bound_proved")] if "T_bound_proved" in d else [])
+            [integer(d["T_bound_proved"], "T_bound_proved")] if "T_bound_proved" in d else [])
         for T in uppers:
             reached = self._reached(T, theta)
             if reached is False:
-                raise Fail(f"T(x) <= {T} is false: w_{T} < {_show(theta)} on the checker's enclosure")
+                raise Fail(f"T(x) <= {T} is false: w_{T} < {show(theta)} on the checker's enclosure")
             if reached is None:
-                raise Undecided(f"T(x) <= {T}: w_{T} >= {_show(theta)} is not decided. {self.path_note}")
-        return f"{T_lo} <= T(x) <= {T_hi} with w_t enclosed by the checker and 1/(2|g|) = {_show(theta)}"
+                raise Undecided(f"T(x) <= {T}: w_{T} >= {show(theta)} is not decided. {self.path_note}")
+        return f"{T_lo} <= T(x) <= {T_hi} with w_t enclosed by the checker and 1/(2|g|) = {show(theta)}"
 
     def deep_ball_depth(self, d: dict[str, Any]) -> str:
         lv = self.level
@@ -473,20 +455,22 @@ class Checker:
         if not isinstance(rows, list):
             raise Fail("table is not a list")
         for row in rows:
+            if not isinstance(row, dict) or not isinstance(row.get("x"), list):
+                raise Fail("a table row is not an object with x")
             x = tuple(q_of(rational(v, "table x")) for v in row.get("x", []))
             norm2 = sum((v * v for v in x), mpq(0))
             if q_of(rational(row.get("norm2", ""), "table norm2")) != norm2:
-                raise Fail(f"x = {_point_text(x)}: norm2 wrong")
+                raise Fail(f"x = {point_text(x)}: norm2 wrong")
             deep = R2 - sum((interp_square(abs(v), N0) for v in x), mpq(0))
             fo_N = mpq(1) if deep > 0 else mpq(0) if deep < 0 else mpq(1, 2)
             if q_of(rational(row.get("deep_target_at_spec_N", ""), "table")) != fo_N:
-                raise Fail(f"x = {_point_text(x)}: the deep target at N = {N0} is {fo_N}")
+                raise Fail(f"x = {point_text(x)}: the deep target at N = {N0} is {fo_N}")
             if norm2 == R2:
                 continue
-            N = _int(row.get("N"), "table N")
+            N = integer(row.get("N"), "table N")
             # N(x) valid iff outside (A_N inside the ball for every N) or d 4^(-N-1) < R^2 - |x|^2
             if N < 1 or not (norm2 > R2 or mpq(dim, 4 ** (N + 1)) < R2 - norm2):
-                raise Fail(f"x = {_point_text(x)}: N(x) = {N} does not satisfy d 4^(-N-1) < R^2 - |x|^2")
+                raise Fail(f"x = {point_text(x)}: N(x) = {N} does not satisfy d 4^(-N-1) < R^2 - |x|^2")
         return (f"0 <= q_N(u) - u^2 <= 4^(-N-1) by expansion; N(x) checked exactly at {len(rows)} points; "
                 "the deep targets by interpolation of u^2")
 

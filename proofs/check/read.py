@@ -10,28 +10,48 @@ values by ``symbolic.exprio`` (never eval). Every failure is one
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import flint
 import sympy
 from gmpy2 import mpq
 
 from relu_pointwise.symbolic.errors import CertificateError, InputError
-from relu_pointwise.symbolic.exprio import ExprSyntaxError, from_text, rational_from_text
+from relu_pointwise.symbolic.exprio import (
+    ExprSyntaxError,
+    from_text,
+    rational_from_text,
+)
 from relu_pointwise.symbolic.jsonio import plain_copy, read_json
-from relu_pointwise.symbolic.spec import Spec, Training, make_training, parse_domain, parse_measure, parse_r
-from relu_pointwise.symbolic.targets import parse_target
+from relu_pointwise.symbolic.limits import PREC_MAX, STEPS_MAX, check_regions
+from relu_pointwise.symbolic.spec import (
+    Spec,
+    Training,
+    make_training,
+    parse_domain,
+    parse_measure,
+    parse_r,
+)
+from relu_pointwise.symbolic.targets import estimate_regions, parse_target
 
 SCHEMA = "relu-pointwise/certificate"
-KNOWN_VERSIONS = (1,)
+KNOWN_VERSIONS = (1, 2)          # 1: no weights in the file (rebuilt by symbolic.network); 2: weights
+MAX_LAYERS = 64
+MAX_WIDTH = 4096
+MAX_WEIGHTS = 400_000
 TOP_KEYS = ("schema", "version", "inputs", "claims", "rests_on", "verdict", "scope", "reason")
+OPTIONAL_KEYS = ("files",)      # {name: "sha256:<64 hex>"}: the files written beside the certificate
+FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")
+SHA256 = re.compile(r"sha256:[0-9a-f]{64}")
 INPUT_KEYS = ("spec", "eta", "w0", "batch", "seed", "steps", "prec", "points")
 STATUSES = ("proved", "enclosed", "numerical", "failed")
 MAX_CLAIMS = 2000
 MAX_POINTS = 400
-MAX_STEPS = 10 ** 7
+MAX_STEPS = STEPS_MAX.value      # symbolic.limits: the prover's limit too
 W = sympy.Symbol("w", real=True)
 
 
@@ -51,6 +71,9 @@ class Certificate:
     rests_on: list[str]
     verdict: str
     version: int
+    files: dict[str, str]
+    network: Any = None          # symbolic.network.Network: from the file (v2) or rebuilt (v1)
+    files: dict[str, str] = field(default_factory=dict)   # name -> "sha256:<hex>" of files beside it
 
 
 def load_json(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
@@ -91,10 +114,11 @@ def check_shape(cert: dict[str, Any]) -> int:
         raise malformed(f"version: this checker reads schema version(s) {', '.join(map(str, KNOWN_VERSIONS))}, "
                         f"not {str(version)[:20]!r}")
     missing = [k for k in TOP_KEYS if k not in cert]
-    extra = [k for k in cert if k not in TOP_KEYS]
+    extra = [k for k in cert if k not in TOP_KEYS + OPTIONAL_KEYS]
     if missing or extra:
-        raise malformed("top-level keys: " + "; ".join(
-            ([f"missing {', '.join(missing)}"] if missing else []) + ([f"unexpected {', '.join(extra)[:80]}"] if extra else [])))
+        parts = ([f"missing {', '.join(missing)}"] if missing else []) + (
+            [f"unexpected {', '.join(extra)[:80]}"] if extra else [])
+        raise malformed("top-level keys: " + "; ".join(parts))
     inputs = cert["inputs"]
     if not isinstance(inputs, dict) or sorted(inputs) != sorted(INPUT_KEYS):
         raise malformed(f"inputs: expected exactly the keys {', '.join(INPUT_KEYS)}")
@@ -129,6 +153,10 @@ def check_shape(cert: dict[str, Any]) -> int:
         raise malformed(f"verdict: {str(cert['verdict'])[:30]!r} is not 'certified' or 'not certified'")
     _text(cert["scope"], "scope")
     _text(cert["reason"], "reason")
+    files = cert.get("files", {})
+    if not isinstance(files, dict) or len(files) > 32 or not all(
+            FILE_NAME.fullmatch(k) and isinstance(v, str) and SHA256.fullmatch(v) for k, v in files.items()):
+        raise malformed("files: expected at most 32 entries {name: 'sha256:<64 hex>'} (plain file names)")
     return version
 
 
@@ -140,12 +168,15 @@ def read_certificate(source: str | Path | Mapping[str, Any]) -> Certificate:
     s = inputs["spec"]
     try:
         target = parse_target(s["target"])
+        # before any cell is enumerated: a forged target must not cost more than certify would
+        check_regions(estimate_regions(target.level, target.dim), f"target {target.text}", estimated=True)
         spec = Spec(target, parse_domain(s["domain"], target.dim), parse_r(s["r"]), parse_measure(s["measure"]))
         training = make_training(inputs["eta"], inputs["w0"], inputs["batch"],
                                  0 if inputs["seed"] == "none" else inputs["seed"])
     except InputError as exc:
         raise malformed(f"inputs: {exc}") from None
     steps = _count(inputs["steps"], "inputs.steps", MAX_STEPS)
+    _count(inputs["prec"], "inputs.prec", PREC_MAX.value)
     points = []
     for i, p in enumerate(inputs["points"]):
         if len(p) != spec.dim:
@@ -154,12 +185,65 @@ def read_certificate(source: str | Path | Mapping[str, Any]) -> Certificate:
         if not all(spec.domain.lo[k] <= v <= spec.domain.hi[k] for k, v in enumerate(x)):
             raise malformed(f"inputs.points[{i}]: outside the domain")
         points.append(tuple(mpq(int(v.p), int(v.q)) for v in x))
-    return Certificate(spec, training, steps, points, cert["claims"], list(cert["rests_on"]), cert["verdict"], version)
+    out = Certificate(spec, training, steps, points, cert["claims"], list(cert["rests_on"]), cert["verdict"], version,
+                      dict(cert.get("files", {})))
+    construction = next((c for c in cert["claims"] if c["id"] == "construction"), None)
+    if version >= 2:
+        if construction is None or "network" not in construction["data"]:
+            raise malformed("version 2: the construction claim must carry data.network (the weights)")
+        out.network = network_from_json(construction["data"]["network"], spec)
+    else:
+        out.network = spec.network
+    return out
+
+
+def _row(v: Any, n: int, where: str) -> tuple[sympy.Rational, ...]:
+    if not isinstance(v, list) or len(v) != n:
+        raise malformed(f"{where}: expected a list of {n} numbers")
+    return tuple(rational(_text(x, where, 4000), where) for x in v)
+
+
+def network_from_json(d: Any, spec: Spec) -> Any:
+    """The network of a version-2 certificate: sizes checked before any number is read."""
+    from relu_pointwise.symbolic.network import Layer, Network
+
+    where = "construction data.network"
+    keys = ["features", "head_bias", "head_out", "hidden", "readout", "readout_bias"]
+    if not isinstance(d, dict) or sorted(d) != keys:
+        raise malformed(f"{where}: expected exactly the keys {', '.join(keys)}")
+    feats, hidden = d["features"], d["hidden"]
+    expect = [f"x{i + 1}" for i in range(spec.dim)]
+    if feats not in (expect, expect + ["sqnorm"]):
+        raise malformed(f"{where}.features: expected {expect} (and optionally sqnorm)")
+    if not isinstance(hidden, list) or len(hidden) > MAX_LAYERS:
+        raise malformed(f"{where}.hidden: at most {MAX_LAYERS} layers")
+    width, total = len(feats), 0
+    for k, lay in enumerate(hidden):
+        if not isinstance(lay, dict) or sorted(lay) != ["bias", "weight"] or not isinstance(lay["bias"], list) \
+                or not isinstance(lay["weight"], list) or not 0 < len(lay["bias"]) <= MAX_WIDTH \
+                or len(lay["weight"]) != len(lay["bias"]):
+            raise malformed(f"{where}.hidden[{k}]: expected weight (rows) and bias of one width <= {MAX_WIDTH}")
+        total += len(lay["bias"]) * (width + 1)
+        width = len(lay["bias"])
+    if total > MAX_WEIGHTS:
+        raise malformed(f"{where}: more than {MAX_WEIGHTS} weights")
+    layers, width = [], len(feats)
+    for k, lay in enumerate(hidden):
+        rows = tuple(_row(r, width, f"{where}.hidden[{k}].weight") for r in lay["weight"])
+        layers.append(Layer(rows, _row(lay["bias"], len(rows), f"{where}.hidden[{k}].bias")))
+        width = len(rows)
+    head_bias = _row(d["head_bias"], 2, f"{where}.head_bias")
+    head_out = _row(d["head_out"], 2, f"{where}.head_out")
+    return Network(spec.dim, tuple(feats), tuple(layers), _row(d["readout"], width, f"{where}.readout"),
+                   rational(_text(d["readout_bias"], where, 4000), f"{where}.readout_bias"),
+                   (head_bias[0], head_bias[1]), (head_out[0], head_out[1]))
 
 
 # ------------------------------------------------------------------ exact values
 
-def rational(text: str, where: str) -> sympy.Rational:
+def rational(text: Any, where: str) -> sympy.Rational:
+    if not isinstance(text, str):
+        raise malformed(f"{where}: expected an exact rational as text, got {type(text).__name__}")
     try:
         return rational_from_text(text)
     except ExprSyntaxError:

@@ -1,13 +1,16 @@
 """The checker's entry points: :func:`check_certificate` (a report) and :func:`verify_or_raise`."""
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from relu_pointwise.symbolic.errors import CertificateError
 
-from .claims import CHECKED, FAILED, NOT_CLAIMED, UNDECIDED, ClaimCheck, run
+from .base import CHECKED, FAILED, NOT_CLAIMED, UNDECIDED, ClaimCheck
+from .claims import run
 from .read import read_certificate
 
 
@@ -44,7 +47,30 @@ def check_certificate(cert_or_path: str | Path | Mapping[str, Any]) -> Report:
     schema version the checker reads; otherwise returns the report (never raises on a claim).
     """
     cert = read_certificate(cert_or_path)
-    return Report(run(cert), cert.version)
+    checks = run(cert)
+    if cert.files and not isinstance(cert_or_path, Mapping):
+        checks.append(_files(Path(cert_or_path).parent, cert.files))
+    return Report(checks, cert.version)
+
+
+def _files(folder: Path, files: dict[str, str]) -> ClaimCheck:
+    """The files the certificate lists (plots, derivation.tex) that are present beside it must
+    have its SHA-256 (integrity of the outputs; no claim rests on them)."""
+    bad, seen = [], 0
+    for name, digest in files.items():
+        path = folder / name
+        if not path.is_file():
+            continue
+        seen += 1
+        h = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        if "sha256:" + h.hexdigest() != digest:
+            bad.append(name)
+    if bad:
+        return ClaimCheck("files", FAILED, f"SHA-256 differs from the certificate's: {', '.join(bad)}")
+    return ClaimCheck("files", CHECKED, f"{seen} of {len(files)} listed files present beside it, hashes match")
 
 
 def verify_or_raise(cert_or_path: str | Path | Mapping[str, Any]) -> Report:
@@ -58,5 +84,13 @@ def verify_or_raise(cert_or_path: str | Path | Mapping[str, Any]) -> Report:
     return report
 
 
-__all__ = ["Report", "ClaimCheck", "check_certificate", "verify_or_raise", "CHECKED", "FAILED", "UNDECIDED",
-           "NOT_CLAIMED"]
+__all__ = [
+    "CHECKED",
+    "FAILED",
+    "NOT_CLAIMED",
+    "UNDECIDED",
+    "ClaimCheck",
+    "Report",
+    "check_certificate",
+    "verify_or_raise",
+]

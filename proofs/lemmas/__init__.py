@@ -5,7 +5,7 @@ The package is split by concept: :mod:`.text` (claims and their exact text),
 :mod:`.path` (path enclosures, entry, rate, T(x)), :mod:`.minibatch` and :mod:`.cyclic`;
 every public name is re-exported here.
 
-Notation (DESIGN sections 3 and 6).  For g(x) != 0 and w >= 0 the error of the head
+Notation (docs/mathematics.md, sections 3 and 6).  For g(x) != 0 and w >= 0 the error of the head
 f(w,x) = sigma(w g + 1/2) - sigma(w g - 1/2) against f°(x) is e(w,x) = (1/2 - w|g(x)|)_+;
 on g = 0, f(w,x) = 1/2 = f°(x) for every w.  With rho the density of |g| under mu
 (piecewise polynomial, breaks 0 = u_0 < u_1 < ... < u_m),
@@ -60,9 +60,13 @@ from __future__ import annotations
 
 from .cyclic import cyclic_entry_claim, cyclic_growth_claim
 from .decide import (
+    derivative_qw,
     poly_extremum,
+    poly_from_flint,
     radical_zero,
+    rational_function,
     rational_poly,
+    rational_zero,
     sign_on_interval,
     sign_poly,
 )
@@ -105,4 +109,4 @@ from .text import (
     weakest,
 )
 
-__all__ = ['ENCLOSED', 'FAILED', 'HALF', 'NUMERICAL', 'PROVED', 'STATUSES', 'Claim', 'Entry', 'Growth', 'PathBounds', 'Q', 'asymptotic_claim', 'batch_losses_claim', 'construction_claim', 'cyclic_entry_claim', 'cyclic_growth_claim', 'dataset_stall_claim', 'entry_claim', 'ex', 'growth_claim', 'merge_paths', 'minibatch_monotonicity_claim', 'monotonicity_claim', 'nice_below', 'path_claim', 'point_text', 'pointwise_claim', 'poly_extremum', 'radical_zero', 'rate_claim', 'rational_poly', 'short', 'sign_on_interval', 'sign_poly', 'to_q', 'to_rat', 'weakest']
+__all__ = ['ENCLOSED', 'FAILED', 'HALF', 'NUMERICAL', 'PROVED', 'STATUSES', 'Claim', 'Entry', 'Growth', 'PathBounds', 'Q', 'asymptotic_claim', 'batch_losses_claim', 'construction_claim', 'cyclic_entry_claim', 'cyclic_growth_claim', 'dataset_stall_claim', 'derivative_qw', 'entry_claim', 'ex', 'growth_claim', 'merge_paths', 'minibatch_monotonicity_claim', 'monotonicity_claim', 'nice_below', 'path_claim', 'point_text', 'pointwise_claim', 'poly_extremum', 'poly_from_flint', 'radical_zero', 'rate_claim', 'rational_function', 'rational_poly', 'rational_zero', 'short', 'sign_on_interval', 'sign_poly', 'to_q', 'to_rat', 'weakest']

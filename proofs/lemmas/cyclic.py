@@ -16,7 +16,7 @@ from .text import ENCLOSED, FAILED, PROVED, Claim, Q, ex, short, to_q
 
 def cyclic_growth_claim(slabs: Sequence[Derivation], scales: Sequence[sympy.Rational], eta: sympy.Rational,
                         full: Derivation) -> tuple[Claim, Growth]:
-    """Growth over a cycle of ``cyclic:K`` (DESIGN section 4).
+    """Growth over a cycle of ``cyclic:K`` (docs/mathematics.md, section 4).
 
     Step t uses Phi_k(w) = w - eta s L_k'(w), k = t mod K, L_k the normalized loss of slab k
     (scale s).  For each slab with the boundary inside: -L_k'(w) >= c_k / w^2 on w >= w*_k

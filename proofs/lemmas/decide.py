@@ -5,8 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sympy
+from flint import fmpq_poly
+from relu_pointwise.symbolic.qfield import RationalQW, derivative_qw, rational_function
 
 from .text import Q
+
+__all__ = ["RationalQW", "derivative_qw", "poly_extremum", "poly_from_flint", "radical_zero", "rational_function",
+           "rational_poly", "rational_zero", "sign_on_interval", "sign_poly"]
 
 # ---------------------------------------------------------------- exact decision procedures
 
@@ -59,6 +64,25 @@ def sign_poly(expr: sympy.Expr, var: sympy.Symbol) -> sympy.Poly | None:
     return None if pn is None or pd is None else pn * pd
 
 
+def rational_zero(expr: sympy.Expr, var: sympy.Symbol) -> bool | None:
+    """True / False: whether a rational function of ``var`` over Q is identically 0
+    (:func:`rational_function`); None when ``expr`` is not one."""
+    f = rational_function(expr, var)
+    return None if f is None else f[0] == 0
+
+
+def poly_from_flint(p: fmpq_poly, var: sympy.Symbol) -> sympy.Poly:
+    """A python-flint polynomial as a SymPy ``Poly`` over QQ in ``var``."""
+    coeffs = [Q(int(c.p), int(c.q)) for c in reversed(p.coeffs())]
+    return sympy.Poly(coeffs or [0], var, domain="QQ")
+
+
+def _linear_in(expr: sympy.Expr, var: sympy.Symbol) -> bool:
+    """Whether ``expr`` is a polynomial of degree exactly 1 in ``var`` over Q."""
+    P = rational_poly(expr, var)
+    return P is not None and P.degree() == 1
+
+
 def radical_zero(expr: sympy.Expr, var: sympy.Symbol, _inverted: bool = False) -> bool:
     """True only if ``expr`` (rational powers of linear forms in ``var`` -- or in 1/var --
     and of positive rationals, with rational coefficients) is identically zero where the
@@ -69,11 +93,15 @@ def radical_zero(expr: sympy.Expr, var: sympy.Symbol, _inverted: bool = False) -
     modulo these relations (a Groebner basis under lex with s, t > var: the leading
     monomials are pairwise coprime).  Remainder 0 proves the identity; anything
     else returns False (not shown).  Bases linear in 1/var (c - 1/(2w)) are handled by
-    the substitution var = 1/z (z > 0).
+    the substitution var = 1/z (z > 0).  An expression without radicals (a rational
+    function over Q) is decided directly in Q(var) by :func:`rational_zero`.
     """
+    fast = rational_zero(expr, var)
+    if fast is not None:
+        return fast
     if not _inverted:
         nonlinear = any(a.exp.is_Rational and not a.exp.is_integer and a.base.has(var)
-                        and (rational_poly(a.base, var) is None or rational_poly(a.base, var).degree() != 1)
+                        and not _linear_in(a.base, var)
                         for a in sympy.expand(expr).atoms(sympy.Pow))
         if nonlinear:
             z = sympy.Symbol("_rad_z", positive=True)

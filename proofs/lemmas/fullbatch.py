@@ -2,18 +2,28 @@
 growth constants (the mathematics is in :mod:`relu_pointwise.proofs.lemmas`)."""
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sympy
+from flint import fmpq, fmpq_poly
 from gmpy2 import mpq
 from relu_pointwise.symbolic.errors import EnclosureError
 from relu_pointwise.symbolic.loss import Derivation, w
 from relu_pointwise.symbolic.spec import Spec
 from relu_pointwise.symbolic.targets import level_value
 
-from .decide import poly_extremum, radical_zero, sign_on_interval, sign_poly
+from .decide import (
+    derivative_qw,
+    poly_extremum,
+    poly_from_flint,
+    radical_zero,
+    rational_function,
+    sign_on_interval,
+    sign_poly,
+)
 from .text import FAILED, HALF, PROVED, Claim, Q, ex, point_text, to_q, to_rat
 
 # ---------------------------------------------------------------- the construction
@@ -28,12 +38,17 @@ def construction_claim(spec: Spec, derivation: Derivation | None,
     bad = [point_text(x) for x in points if net.level(x) != level_value(level, x)]
     cells = list(derivation.cells) if derivation is not None and derivation.cells else []
     nverts = 0
+    tree: dict[tuple, mpq] = {}      # the tree's g at each distinct vertex (neighbouring cells share them)
     for cell in cells:
+        coeffs = [to_q(a) for a in cell.g_coeffs]
+        const = to_q(cell.g_const)
         for v in cell.poly.vertices:
-            x = [to_rat(c) for c in v]
             nverts += 1
-            if cell.g_at(x) != level_value(level, x):
-                bad.append("vertex " + point_text(x))
+            ref = tree.get(v)
+            if ref is None:
+                ref = tree[v] = to_q(level_value(level, [to_rat(c) for c in v]))
+            if sum((a * c for a, c in zip(coeffs, v)), const) != ref:
+                bad.append("vertex " + point_text([to_rat(c) for c in v]))
     widths = [layer.width for layer in net.hidden]
     statement = (f"the layered ReLU network ({net.depth} ReLU layers, hidden widths "
                  f"{widths or '[]'}, {net.nonzero_fixed_weights()} nonzero fixed weights, one trainable "
@@ -128,6 +143,65 @@ def _minus_dL_formula(pieces: list, r: sympy.Rational, w_lo, _cache: dict | None
     return r * total
 
 
+def _antiderivative_q(k: int, r: int, u0) -> tuple[fmpq_poly, int]:
+    """F_k(u0) of :func:`_antiderivative` for integer r as P(w) / w^(k+2) in Q(w) (flint):
+    F_k(u0) = -w^-(k+2) sum_j C(k+1, j) (1/2)^(k+1-j) (-1)^j (1/2 - w u0)^(r+j) / (r+j)."""
+    v = fmpq_poly([fmpq(1, 2), -fmpq(int(u0.p), int(u0.q))])
+    total = fmpq_poly([0])
+    for j in range(k + 2):
+        total += fmpq(math.comb(k + 1, j) * (-1) ** j, 2 ** (k + 1 - j) * (r + j)) * v ** (r + j)
+    return -total, k + 2
+
+
+def _add_q(a: tuple[fmpq_poly, int], b: tuple[fmpq_poly, int], sb: int = 1) -> tuple[fmpq_poly, int]:
+    """P/w^e + sb Q/w^f over the common denominator w^max(e, f)."""
+    (p, e), (q, f) = a, b
+    g = max(e, f)
+    x = fmpq_poly([0, 1])
+    return p * x ** (g - e) + sb * q * x ** (g - f), g
+
+
+def _minus_dL_formula_q(pieces: list, r: int, w_lo, cache: dict) -> tuple[fmpq_poly, fmpq_poly] | None:
+    """:func:`_minus_dL_formula` for integer r, in Q(w) with python-flint: the same sums of
+    antiderivatives, each term P(w)/w^e exactly (no SymPy subs or expand)."""
+    u_br = [pieces[0][0]] + [hi for _, hi, _ in pieces]
+    m = len(pieces)
+    if w_lo == 0:
+        j = m
+    else:
+        h = 1 / (2 * w_lo)
+        if h not in u_br:
+            return None
+        j = u_br.index(h) - 1
+    anti = cache.setdefault("anti_q", {})
+
+    def F(k, u0):
+        key = (k, u0)
+        if key not in anti:
+            anti[key] = _antiderivative_q(k, r, u0)
+        return anti[key]
+
+    zero = (fmpq_poly([0]), 0)
+    prefix = cache.setdefault("prefix_q", [zero])
+    while len(prefix) <= min(j, m):
+        i = len(prefix) - 1
+        term = zero
+        for k, c in enumerate(pieces[i][2]):
+            if c != 0:
+                cq = fmpq(int(c.p), int(c.q))
+                diff = _add_q(F(k, u_br[i + 1]), F(k, u_br[i]), -1)
+                term = _add_q(term, (cq * diff[0], diff[1]))
+        prefix.append(_add_q(prefix[-1], term))
+    total = prefix[min(j, m)]
+    if j < m:
+        for k, c in enumerate(pieces[j][2]):
+            if c != 0:
+                # upper end u = 1/(2w): v = 0 and F = 0 there (r + j > 0)
+                fk = F(k, u_br[j])
+                total = _add_q(total, (fmpq(int(c.p), int(c.q)) * fk[0], fk[1]), -1)
+    return r * total[0], fmpq_poly([0] * total[1] + [1])
+
+
 def monotonicity_claim(derivation: Derivation) -> Claim:
     """L' <= 0 for all w >= 0 and -L' nonincreasing (module docstring, (*)); the derived
     closed form of L' checked against (*) on every w-piece."""
@@ -144,12 +218,24 @@ def monotonicity_claim(derivation: Derivation) -> Claim:
     cache: dict = {}
     for p in derivation.pieces:
         entry = {"w_lo": ex(p.w_lo), "w_hi": "oo" if p.w_hi == sympy.oo else ex(p.w_hi)}
+        # integer r: the piece is N/D in Q(w); L' = (N'D - ND')/D^2 exactly in flint (no SymPy diff)
+        lq = rational_function(p.expr, w) if r.is_integer else None
+        dq = derivative_qw(lq) if lq is not None else None
         if polys is not None:
-            formula = _minus_dL_formula(polys, r, p.w_lo, cache)
-            ident = formula is not None and radical_zero(p.derivative + formula, w)
+            if dq is not None:
+                # integer r: (*) and L' both in Q(w); L' + (*) = 0 decided exactly by flint
+                fq = _minus_dL_formula_q(polys, int(r), p.w_lo, cache)
+                ident = fq is not None and dq[0] * fq[1] + fq[0] * dq[1] == 0
+            else:
+                formula = _minus_dL_formula(polys, r, p.w_lo, cache)
+                ident = formula is not None and radical_zero(p.derivative + formula, w)
             ident_ok &= ident
             entry["identity"] = "proved" if ident else "failed"
-        P = sign_poly(p.derivative, w) if r.is_integer else None
+        if dq is not None:
+            # (N'D - ND') D^2: the sign of L' where D != 0, and 0 at the poles
+            P = poly_from_flint(dq[0] * dq[1], w)
+        else:
+            P = sign_poly(p.derivative, w) if r.is_integer else None
         if P is not None:
             s_ok = sign_on_interval(P, Q(p.w_lo), p.w_hi, -1)
             sign_ok &= s_ok

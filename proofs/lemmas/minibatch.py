@@ -100,9 +100,9 @@ def dataset_stall_claim(spec: Spec, training: Training, source, path: PathBounds
     a = []
     exact_pts = []
     for row in rows:
-        x = [Q(Fraction(float(v)).numerator, Fraction(float(v)).denominator) for v in row]
-        exact_pts.append(x)
-        a.append(abs(net.level(x)))
+        pt = [Q(Fraction(float(v)).numerator, Fraction(float(v)).denominator) for v in row]
+        exact_pts.append(pt)
+        a.append(abs(net.level(pt)))
     r, eta, w0 = spec.r, training.eta, training.w0
     pos = [v for v in a if v > 0]
     data: dict[str, Any] = {"N": ex(len(a)), "M": ex(training.batch.M)}
@@ -112,10 +112,11 @@ def dataset_stall_claim(spec: Spec, training: Training, source, path: PathBounds
     theta = 1 / (2 * m)
     W = sympy.Max(w0, theta + eta * r * Q(2) ** (1 - r) * amax)
     data.update({"min_abs_g_data": ex(m), "max_abs_g_data": ex(amax), "theta_min": ex(theta), "W": ex(W)})
-    x = _witness(spec, 1 / (2 * W), exact_pts)
-    if x is None:
+    wit = _witness(spec, 1 / (2 * W), exact_pts)
+    if wit is None:
         data["summary"] = "no witness point found"
         return Claim("dataset_stall", "dataset stall: no witness point found", FAILED, data)
+    x = wit
     gx = net.level(list(x))
     err = HALF - W * abs(gx)
     data.update({"witness_x": [ex(v) for v in x], "witness_g": ex(gx), "witness_error_lower": ex(err)})

@@ -89,7 +89,7 @@ def merge_paths(exact: Sequence | None, enclosure: PathBounds | None) -> tuple[P
     if enclosure is None and not exact:
         return None, problems
     if enclosure is None:
-        ex_q = [mpq(v) for v in exact]
+        ex_q = [mpq(v) for v in exact or []]
         return PathBounds(list(ex_q), list(ex_q), "exact rational iteration", len(ex_q)).tightened(), problems
     lo, hi = list(enclosure.lo), list(enclosure.hi)
     k = 0

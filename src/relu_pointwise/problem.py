@@ -67,6 +67,14 @@ class Problem:
                 f"r={_text(self.spec.r)!r}, measure={self.spec.measure!r}, eta={_text(self.training.eta)!r}, "
                 f"w0={_text(self.training.w0)!r}, batch={self.training.batch.text()!r})")
 
+    def _repr_html_(self) -> str:
+        """Jupyter: the problem's settings as a table."""
+        rows = [("target", self.spec.target.text), ("domain", self.spec.domain.text()), ("r", _text(self.spec.r)),
+                ("measure", self.spec.measure), ("eta", _text(self.training.eta)), ("w0", _text(self.training.w0)),
+                ("batch", self.training.batch.text()), ("seed", str(self.training.seed))]
+        body = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
+        return f"<table>{body}</table>"
+
     def network(self) -> Any:
         """The constructed network with exact weights (``.describe()`` prints it)."""
         return self.spec.network
@@ -169,6 +177,11 @@ class VerifyReport:
 
     def __repr__(self) -> str:
         return f"<VerifyReport ok={self.ok}: {'; '.join(self.messages)[:200]}>"
+
+    def _repr_html_(self) -> str:
+        """Jupyter: the verdict and every message."""
+        items = "".join(f"<li>{html.escape(m)}</li>" for m in self.messages)
+        return f"<p><b>{'verified' if self.ok else 'NOT verified'}</b></p><ul>{items}</ul>"
 
 
 def verify(cert: Certificate | Mapping[str, Any] | str | Path) -> VerifyReport:

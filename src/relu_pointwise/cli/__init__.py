@@ -33,19 +33,31 @@ def _network_main(args: argparse.Namespace) -> int:
     return 0
 
 
+# Help texts are plain text (argparse prints them as they are): no reST markup here.
+DESCRIPTION = ("Check that a constructed sparse ReLU network trained by gradient descent converges "
+               "pointwise to an indicator target, at rate t^(-1/3): derive the exact loss, run the "
+               "engines, cross-check them, certify and verify. Bad input ends in one line "
+               "'pointwise: error: ...' and exit status 2.")
+NETWORK_DESCRIPTION = ("Print the constructed network for the target: the fixed ReLU layers that compute "
+                       "the level function g (widths, nonzero weights and biases, exact rationals) and the "
+                       "trainable head f(w, x) = sigma(w g + 1/2) - sigma(w g - 1/2), where the slope w enters.")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="pointwise", description=__doc__.split("\n\n")[0])
+    parser = _Parser(prog="pointwise", description=DESCRIPTION)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    p = sub.add_parser("network", help="print the constructed network's architecture")
+    p = sub.add_parser("network", help="print the constructed network's architecture",
+                       description=NETWORK_DESCRIPTION)
     add_spec_arguments(p)
     p.set_defaults(func=_network_main)
-    from . import certify, crosscheck, derive, run, sweep
+    from . import certify, crosscheck, derive, fourier, run, sweep
 
     derive.register(sub)
     run.register(sub)
     crosscheck.register_crosscheck(sub)
     certify.register(sub)
     sweep.register(sub)
+    fourier.register(sub)
     return parser
 
 

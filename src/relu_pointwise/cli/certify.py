@@ -23,10 +23,12 @@ def register(sub) -> None:
                    help="points whose T(x) to certify: X1,X2,... (1-D) or x1,y1;x2,y2;... (d-D)")
     g.add_argument("--grid", default=None,
                    help="K equally spaced points per coordinate, ends included "
-                        "(default 17 in 1-D, 5 in 2-D, 3 in 3-D and up)")
+                        "(default 17 in 1-D, 5 in 2-D, 3 up to 5-D, 2 above)")
     p.add_argument("--prec", default=None, help="Arb working precision in bits (default 128)")
     p.add_argument("--out", default="certificate-out", help="output directory (default ./certificate-out)")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite files in --out that pointwise did not write (refused by default)")
     p.set_defaults(func=certify_main)
 
     v = sub.add_parser("verify", help="check every claim of a certificate by the independent checker",
@@ -53,22 +55,25 @@ def _int_arg(value, what: str, lo: int, hi: int) -> int:
 
 
 def certify_main(args: argparse.Namespace) -> int:
-    from relu_pointwise.cli.args import settings, spec_from_args, training_from_args
-    from relu_pointwise.proofs.certificate import DEFAULT_PREC, build, parse_points, write_outputs
+    from relu_pointwise.cli.args import announce_regions, settings, spec_from_args, training_from_args
+    from relu_pointwise.proofs.certificate import DEFAULT_PREC, build, check_outputs, parse_points, write_outputs
+    from relu_pointwise.symbolic.limits import PREC_MAX, STEPS_MAX
 
     t_start = time.perf_counter()
     spec = spec_from_args(args)
     training = training_from_args(args)
     extra = settings(args)
     steps = args.steps if args.steps is not None else extra.get("steps")
-    steps = None if steps is None else _int_arg(steps, "--steps", 1, 10 ** 7)
-    prec = DEFAULT_PREC if args.prec is None else _int_arg(args.prec, "--prec", 16, 100_000)
+    steps = None if steps is None else _int_arg(steps, "--steps", 1, STEPS_MAX.value)
+    prec = DEFAULT_PREC if args.prec is None else _int_arg(args.prec, "--prec", 16, PREC_MAX.value)
     points_text = args.points if args.points is not None else (extra.get("points") if args.grid is None else None)
     grid = args.grid if args.grid is not None else (extra.get("grid") if points_text is None else None)
     points = parse_points(points_text, spec) if points_text is not None else None
     grid = None if grid is None else _int_arg(grid, "--grid", 2, 400)
+    check_outputs(args.out, plots=not args.no_plots, force=args.force)   # before the work, not after
+    announce_regions(spec)
     b = build(spec, training, points=points, grid=grid, steps=steps, prec=prec)
-    files = write_outputs(b, args.out, plots=not args.no_plots)
+    files = write_outputs(b, args.out, plots=not args.no_plots, force=args.force)
     print(summary_text(b.cert))
     print(f"wrote {', '.join(str(f) for f in files)}")
     print(f"({time.perf_counter() - t_start:.1f} s)")

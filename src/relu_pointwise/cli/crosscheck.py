@@ -5,8 +5,12 @@ import argparse
 import json
 import sys
 
-from relu_pointwise.numeric.crosscheck import crosscheck
 from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.fileout import check_overwrite, write_atomic
+from relu_pointwise.symbolic.limits import DPS_MAX, PREC_MAX
+
+REPORT_SIGNATURES = (b'"command": "crosscheck"',)
+"""The first bytes of a report this tool wrote: an existing -o file with them is ours to replace."""
 
 
 def _crosscheck_main(args: argparse.Namespace) -> int:
@@ -16,10 +20,12 @@ def _crosscheck_main(args: argparse.Namespace) -> int:
     if args.steps is None and "steps" not in s:
         raise SpecError("--steps: required (the number of gradient-descent steps)")
     steps = _int_setting(args.steps if args.steps is not None else s["steps"], "--steps", 1, MAX_STEPS)
-    dps = _int_setting(args.dps if args.dps is not None else s.get("dps", 50), "--dps", 10, 100_000)
-    prec = _int_setting(args.prec if args.prec is not None else 128, "--prec", 16, 1_000_000)
+    dps = _int_setting(args.dps if args.dps is not None else s.get("dps", 50), "--dps", 10, DPS_MAX.value)
+    prec = _int_setting(args.prec if args.prec is not None else 128, "--prec", 16, PREC_MAX.value)
     max_digits = _int_setting(args.max_digits if args.max_digits is not None else 20_000, "--max-digits", 1, 10 ** 8)
     exact_steps = None if args.exact_steps is None else _int_setting(args.exact_steps, "--exact-steps", 0, MAX_STEPS)
+    if args.output is not None:
+        check_overwrite(args.output, what="-o", force=args.force, signatures=REPORT_SIGNATURES)
     spec = spec_from_args(args)
     training = training_from_args(args)
     show = args.progress or sys.stderr.isatty()
@@ -35,6 +41,8 @@ def _crosscheck_main(args: argparse.Namespace) -> int:
         return bar
 
     try:
+        from relu_pointwise.numeric.crosscheck import crosscheck  # lazy: the engines load only when run
+
         report = crosscheck(spec, training, steps, dps, prec=prec, data=args.data, max_digits=max_digits,
                             exact_steps=exact_steps, progress=progress)
     except ArithmeticError as exc:
@@ -44,11 +52,8 @@ def _crosscheck_main(args: argparse.Namespace) -> int:
             b.close()
     text = json.dumps(report, indent=1)
     if args.output is not None:
-        try:
-            with open(args.output, "w", encoding="utf-8") as fh:
-                fh.write(text + "\n")
-        except OSError as exc:
-            raise SpecError(f"-o: cannot write {args.output!r}: {exc.strerror}") from None
+        check_overwrite(args.output, what="-o", force=args.force, signatures=REPORT_SIGNATURES)
+        write_atomic(args.output, text + "\n", what="-o")
     print(text)
     return 0 if report["pass"] else 1
 
@@ -57,8 +62,14 @@ def register_crosscheck(subparsers) -> None:
     """Add ``pointwise crosscheck`` to the CLI."""
     from relu_pointwise.cli.args import add_spec_arguments, add_training_arguments
 
-    p = subparsers.add_parser("crosscheck", help="run the exact, mp, arb and np engines and compare them pair by pair "
-                                                 "(JSON report; exit 0 only if every pair passes)")
+    p = subparsers.add_parser(
+        "crosscheck", help="run the exact, mp, arb and np engines and compare them pair by pair "
+                           "(JSON report; exit 0 only if every pair passes)",
+        description="Run the exact, mp, arb and np engines on the same spec and batches and compare them pair by "
+                    "pair: exact vs mp, the mp value inside every Arb ball, mp vs np within a bound derived from "
+                    "float64's unit roundoff, and the np gradient against the derived L'(w). Prints a JSON report "
+                    "(each pair's largest difference, its bound and how it was derived); exit 0 only if every "
+                    "pair passes.")
     add_spec_arguments(p)
     add_training_arguments(p)
     p.add_argument("--steps", default=None, help="number of steps T (required; or 'steps' in --spec)")
@@ -70,5 +81,6 @@ def register_crosscheck(subparsers) -> None:
                    help="exact engine: at most this many steps (default: all for full/cyclic, 25 for point batches)")
     p.add_argument("--data", default=None, help=".npy or .csv file of points (with --batch dataset:N,M)")
     p.add_argument("-o", "--output", default=None, help="also write the JSON report to FILE")
+    p.add_argument("--force", action="store_true", help="overwrite an -o file that pointwise did not write")
     p.add_argument("--progress", action="store_true", help="progress counters on stderr even when it is not a terminal")
     p.set_defaults(func=_crosscheck_main)

@@ -14,30 +14,42 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-
-import sympy
+from typing import TYPE_CHECKING
 
 from relu_pointwise.symbolic.errors import SpecError
-from relu_pointwise.symbolic.numbers import parse_number, rational_text
+from relu_pointwise.symbolic.fileout import check_overwrite, write_atomic
+
+if TYPE_CHECKING:  # SymPy loads only when a command runs: `pointwise --help` stays fast
+    import sympy
 
 FORMATS = ("json", "latex")
+OUTPUT_SIGNATURES = (b'"schema": "relu-pointwise/derivation"',
+                     b"\\section*{Exact derivation for a pointwise-convergence network}")
+"""The first bytes of what derive writes: an existing -o file with one of them is ours to replace."""
 
 
 def register(subparsers) -> None:
     """Add ``derive`` to the ``pointwise`` command line."""
     from relu_pointwise.cli.args import add_spec_arguments
 
-    p = subparsers.add_parser("derive", help="exact L(w), L'(w), Phi; JSON / LaTeX exports",
-                              description=__doc__.split("\n\n")[0])
+    p = subparsers.add_parser(
+        "derive", help="exact L(w), L'(w), Phi; JSON / LaTeX exports",
+        description="Derive, from the network's own linear regions, the exact loss L(w), its derivative "
+                    "L'(w) and the gradient-descent map Phi(w) = w - eta L'(w). Without --w or --format: "
+                    "a summary (the pieces of L(w), w*, the asymptotic form). --w W prints L(W) exactly; "
+                    "--format json or latex writes the whole derivation.")
     add_spec_arguments(p)
     p.add_argument("--w", default=None, help="print the exact L(W) for this rational W > 0")
     p.add_argument("--format", default=None, choices=FORMATS, help="export format: json or latex")
     p.add_argument("-o", "--output", default=None, help="write the export to this file (default stdout)")
+    p.add_argument("--force", action="store_true", help="overwrite an -o file that pointwise did not write")
     p.set_defaults(func=derive_main)
 
 
 def parse_w(text: str) -> sympy.Rational:
     """--w: an exact rational > 0."""
+    from relu_pointwise.symbolic.numbers import parse_number, rational_text
+
     wv = parse_number(text, "--w")
     if wv <= 0:
         raise SpecError(f"--w: must be a rational > 0, got {rational_text(wv)}")
@@ -57,6 +69,8 @@ def _derive(spec):
 
 
 def _range_text(lo, hi, to_text) -> str:
+    import sympy
+
     from relu_pointwise.symbolic.exprio import as_basic
 
     return f"w >= {to_text(as_basic(lo))}" if hi == sympy.oo else \
@@ -65,7 +79,10 @@ def _range_text(lo, hi, to_text) -> str:
 
 def summary(derivation) -> str:
     """A short human summary of a derivation (every expression via exprio.to_text)."""
+    import sympy
+
     from relu_pointwise.symbolic.exprio import as_basic, to_text
+    from relu_pointwise.symbolic.numbers import rational_text
 
     spec = derivation.spec
     lines = [f"target {spec.target.text} on domain {spec.domain.text()}, r = {rational_text(spec.r)}, "
@@ -89,15 +106,19 @@ def summary(derivation) -> str:
 
 def derive_main(args: argparse.Namespace) -> int:
     """Handler of ``pointwise derive`` (exit 0; SpecError for bad input)."""
-    from relu_pointwise.cli.args import spec_from_args
+    from relu_pointwise.cli.args import announce_regions, spec_from_args
     from relu_pointwise.symbolic.exprio import to_text
+    from relu_pointwise.symbolic.numbers import rational_text
 
     if args.w is not None and args.format is not None:
         raise SpecError("--w: cannot be combined with --format (one output at a time)")
     if args.output is not None and args.format is None:
         raise SpecError("-o: needs --format json or --format latex")
     wv = parse_w(args.w) if args.w is not None else None
+    if args.output is not None:        # before the work: refuse to clobber a file of the user's
+        check_overwrite(args.output, what="-o", force=args.force, signatures=OUTPUT_SIGNATURES)
     spec = spec_from_args(args)
+    announce_regions(spec)
     derivation = _derive(spec)
     if wv is not None:
         if wv < derivation.exact_from:
@@ -120,9 +141,7 @@ def derive_main(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
         return 0
     path = Path(args.output)
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise SpecError(f"-o: cannot write {str(path)!r}: {exc.strerror}") from None
+    check_overwrite(path, what="-o", force=args.force, signatures=OUTPUT_SIGNATURES)
+    write_atomic(path, text, what="-o")
     print(f"wrote {path} ({args.format})")
     return 0

@@ -16,8 +16,13 @@ import sys
 from typing import Any
 
 from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.fileout import check_overwrite, staged
+from relu_pointwise.symbolic.limits import DPS_MAX, PREC_MAX, RUN_STEPS_MAX
 
-from .args import MAX_STEPS, Progress, _int_setting
+from .args import Progress, _int_setting
+
+RUN_SIGNATURES = (b'"engine": ',)
+"""The first bytes of a trajectory this tool wrote (CSV header comment or JSON): ours to replace."""
 
 
 def _short(text: str, limit: int = 80) -> str:
@@ -57,12 +62,14 @@ def _run_main(args: argparse.Namespace) -> int:
     s = settings(args)
     if "steps" not in s and args.steps is None:
         raise SpecError("--steps: required (the number of gradient-descent steps)")
-    steps = _int_setting(args.steps if args.steps is not None else s["steps"], "--steps", 0, MAX_STEPS)
-    dps = _int_setting(args.dps if args.dps is not None else s.get("dps", 50), "--dps", 5, 100_000)
-    prec = _int_setting(args.prec if args.prec is not None else 128, "--prec", 16, 1_000_000)
+    steps = _int_setting(args.steps if args.steps is not None else s["steps"], "--steps", 0, RUN_STEPS_MAX.value)
+    dps = _int_setting(args.dps if args.dps is not None else s.get("dps", 50), "--dps", 5, DPS_MAX.value)
+    prec = _int_setting(args.prec if args.prec is not None else 128, "--prec", 16, PREC_MAX.value)
     max_digits = None if args.max_digits is None else _int_setting(args.max_digits, "--max-digits", 1, 10**8)
     if args.output is not None and not args.output.lower().endswith((".csv", ".json")):
         raise SpecError(f"-o: {args.output!r} must end in .csv or .json")
+    if args.output is not None:
+        check_overwrite(args.output, what="-o", force=args.force, signatures=RUN_SIGNATURES)
     spec = spec_from_args(args)
     training = training_from_args(args)
     bar = Progress(steps, f"run --engine {args.engine}", args.progress or sys.stderr.isatty())
@@ -82,7 +89,9 @@ def _run_main(args: argparse.Namespace) -> int:
         sys.stderr.write(f"pointwise: note: exact engine did {traj.steps_done} of {steps} steps "
                          f"({traj.meta.get('reason')})\n")
     if args.output is not None:
-        traj.write(args.output)
+        check_overwrite(args.output, what="-o", force=args.force, signatures=RUN_SIGNATURES)
+        with staged(args.output, what="-o") as tmp:
+            traj.write(tmp)
     print(last_row_text(traj))
     if training.batch.kind == "dataset":
         from relu_pointwise.numeric.batches import BatchSchedule
@@ -99,7 +108,11 @@ def register(subparsers) -> None:
     """Add ``run`` (and, below, ``crosscheck``) to the ``pointwise`` CLI."""
     from relu_pointwise.cli.args import add_spec_arguments, add_training_arguments
 
-    p = subparsers.add_parser("run", help="one engine's gradient-descent trajectory (t, w_t, L(w_t))")
+    p = subparsers.add_parser(
+        "run", help="one engine's gradient-descent trajectory (t, w_t, L(w_t))",
+        description="Run gradient descent on the slope w with one engine and print the last row: t, w_t, the "
+                    "population loss L(w_t) and, for a mini-batch run, the batch loss. -o FILE.csv or "
+                    "FILE.json writes every row. With --batch dataset:N,M it also reports where w_t stalls.")
     add_spec_arguments(p)
     add_training_arguments(p)
     p.add_argument("--engine", required=True, choices=("exact", "mp", "arb", "np", "jax"),
@@ -112,6 +125,7 @@ def register(subparsers) -> None:
                    help="exact engine: stop when a numerator/denominator exceeds this many digits (default 100000)")
     p.add_argument("--data", default=None, help=".npy or .csv file of points (with --batch dataset:N,M)")
     p.add_argument("-o", "--output", default=None, help="write the trajectory to FILE.csv or FILE.json")
+    p.add_argument("--force", action="store_true", help="overwrite an -o file that pointwise did not write")
     p.add_argument("--progress", action="store_true",
                    help="show the progress counter even when stderr is not a terminal")
     p.set_defaults(func=_run_main)

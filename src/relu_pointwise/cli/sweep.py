@@ -64,8 +64,9 @@ def _seed_lines(out: Path) -> list[str]:
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``pointwise sweep`` to the CLI."""
     p = subparsers.add_parser("sweep", help="run a family of tasks (axes of specs, step sizes, seeds) on Dask",
-                              description="Run a family of tasks (the product or zip of a sweep file's axes) "
-                                          "on Dask; results in OUT/results.parquet.")
+                              description="Run a family of tasks from a sweep file (a base spec, axes of "
+                                          "targets, step sizes, seeds, ...) on Dask, one record per task; "
+                                          "rerunning into the same --out skips finished tasks.")
     p.add_argument("file", help="the sweep file (.toml or .json): task, [base], [axes], mode")
     p.add_argument("--out", required=True, help="output folder (rerunning into it skips finished tasks)")
     p.add_argument("--scheduler", default=None,
