@@ -257,7 +257,7 @@ def test_existing_scheduler_by_flag_and_by_dask_config(client, tmp_path, capsys)
     assert workers == {f"{os.uname().nodename}:{os.getpid()}"}      # this process: the in-process cluster
 
 
-@settings(deadline=None, max_examples=40)
+@settings(max_examples=40)
 @given(st.integers(1, 12), st.integers(1, 4), st.integers(1, 20))
 def test_chunks_keep_seeds_whole(n_seeds, n_eta, chunk):
     """Every task in exactly one chunk; a seed's (eta) tasks in one chunk; a chunk exceeds
