@@ -274,3 +274,18 @@ def test_chunks_keep_seeds_whole(n_seeds, n_eta, chunk):
         seeds = {s["seed"] for _, s in ch}
         assert len(ch) <= chunk or len(seeds) == 1
         assert all(sum(1 for _, s in ch if s["seed"] == sd) == n_eta for sd in seeds)
+
+
+def test_lost_chunk_is_recorded_and_rerun_by_the_next_resume(tmp_path):
+    """A record marked transient (its Dask task was lost, e.g. KilledWorker after Dask's
+    retries) is in the dataset as an error, and a resume runs that task again."""
+    from relu_pointwise.sweeps.store import TaskStore
+
+    sweep = {"base": {"steps": 5}, "axes": {"eta": ["1", "2"]}}
+    run_sweep(sweep, tmp_path / "o", scheduler="sync", plots=False)
+    store = TaskStore(tmp_path / "o")
+    tid = load_results(tmp_path / "o")["task_id"].iloc[0]
+    store.write({"task_id": tid, "outcome": "error", "message": "chunk lost: KilledWorker", "transient": True})
+    res = run_sweep(sweep, tmp_path / "o", scheduler="sync", plots=False)
+    assert res.line() == "2 tasks: 1 ok, 0 not certified, 0 failed, 1 skipped"
+    assert (load_results(tmp_path / "o")["outcome"] == "ok").all()

@@ -269,8 +269,9 @@ def _run_dask(plan: SweepPlan, pending: list[tuple[str, Mapping[str, Any]]], siz
                     from .tasks import _blank, _error
 
                     recs = [_error(_blank(tid, plan.task, s), exc) for tid, s in ch]
-                    for r in recs:
+                    for r in recs:   # not the task's own failure: recorded, and rerun by the next resume
                         r["message"] = f"chunk lost: {r['message']}"
+                        r["transient"] = True
                 _take(store, recs, outcomes, bar)
         except BaseException:
             for f in futures:

@@ -117,13 +117,15 @@ class TaskStore:
         return rec
 
     def finished(self, tids: Iterable[str], retry_failed: bool = False) -> set[str]:
-        """The tasks a resume skips: those with a trusted record (errors too, unless retried)."""
+        """The tasks a resume skips: those with a trusted record (a task's own error too,
+        unless ``retry_failed``; never a ``transient`` record of a lost Dask task)."""
         present = {p.stem for p in self.tasks.glob("*.json")} if self.tasks.is_dir() else set()
         out = set()
         for tid in set(tids) & present:
             rec = self.read(tid)
-            if rec is not None and not (retry_failed and rec["outcome"] == "error"):
-                out.add(tid)
+            if rec is None or rec.get("transient") or (retry_failed and rec["outcome"] == "error"):
+                continue    # rerun: lost with its Dask task (e.g. KilledWorker), or asked to retry
+            out.add(tid)
         return out
 
 
