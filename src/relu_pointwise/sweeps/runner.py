@@ -250,7 +250,11 @@ def _run_dask(plan: SweepPlan, pending: list[tuple[str, Mapping[str, Any]]], siz
                 note = "" if importlib.util.find_spec("bokeh") else \
                     " (Dask serves it only with bokeh: pip install bokeh)"
                 echo(f"dashboard: {result.dashboard}{note}")
-        nw = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})) or (workers or 1))
+        try:
+            info = client.scheduler_info(n_workers=-1)    # newer distributed lists only some workers by default
+        except TypeError:
+            info = client.scheduler_info()
+        nw = max(1, len(info.get("workers", {})) or (workers or 1))
         # at least ~4 chunks per worker, so that the last chunks do not leave workers idle
         eff = max(1, min(size, math.ceil(len(pending) / (4 * nw))))
         chunks = make_chunks(plan.task, pending, eff)
