@@ -361,7 +361,8 @@ def _density_bound_growth(derivation: Derivation, eta: sympy.Rational, data: dic
     int_0^1 (1-s)^r ds = 1/(r+1).  So on w >= w* (s/(2w) in [0, u*], u* = 1/(2w*)):
     c = kappa min_[0,u*] rho, Cbar = kappa max_[0,u*] rho, kappa = 2^-(r+1)/(r+1).
     For rho = K((c-u)^p + (c+u)^p) (K > 0, 0 <= u <= u* <= c), rho'(u) = K p ((c+u)^(p-1) - (c-u)^(p-1))
-    has one sign on (0, u*] (<= 0 for p < 1, >= 0 for p >= 1), so min and max are at u = 0, u*.
+    has one sign on (0, u*] (<= 0 for 0 <= p < 1, >= 0 for p >= 1 and for p < 0), so min and max are
+    at u = 0, u*; for p < 0 (d = 1) rho is unbounded as u -> c and no constants are derived when u* = c.
     """
     rho = derivation.abs_density
     r = derivation.spec.r
@@ -372,6 +373,15 @@ def _density_bound_growth(derivation: Derivation, eta: sympy.Rational, data: dic
     ints_ok = (sympy.integrate((1 - s_) ** (r - 1) * s_, (s_, 0, 1)) == 1 / (r * (r + 1))
                and sympy.integrate((1 - s_) ** r, (s_, 0, 1)) == 1 / (r + 1))
     mono_ok = bool(K > 0) and lo == 0 and bool(c0 - hi >= 0) and p >= 0
+    if not (a.is_finite and b.is_finite):
+        # p < 0 (d = 1): rho = K((c-u)^p + (c+u)^p) is unbounded as u -> c, and the window
+        # reaches c, so no finite Cbar exists there: say so instead of comparing infinities
+        data.update({"regime": "density bounds", "rho_0": ex(a) if a.is_finite else "oo",
+                     "rho_u_star": ex(b) if b.is_finite else "oo",
+                     "note": "the density of |g| is unbounded on the window [0, u*]: no growth constants"})
+        return (Claim("growth", "growth constants for w >= w*: not derived (the density of |g| is unbounded "
+                      f"on [0, {ex(hi)}])", FAILED, data),
+                Growth(Q(0), Q(0), derivation.leading_constant, derivation.w_star, False))
     m, M = (sympy.Min(a, b), sympy.Max(a, b))
     c, Cbar = sympy.simplify(kappa * m), sympy.simplify(kappa * M)
     ok = ints_ok and mono_ok and bool(c > 0)
