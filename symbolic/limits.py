@@ -54,6 +54,7 @@ __all__ = [
     "exceeded",
     "markdown_table",
     "region_limit",
+    "region_progress",
     "regions_allowed",
 ]
 
@@ -175,8 +176,27 @@ def regions_allowed(n: int) -> Iterator[None]:
         _REGION_LIMIT.reset(token)
 
 
+_REGION_PROGRESS: ContextVar[Callable[[int], None] | None] = ContextVar("region_progress", default=None)
+
+
+@contextmanager
+def region_progress(callback: Callable[[int], None] | None) -> Iterator[None]:
+    """Within the block, ``callback(count)`` hears the running region count of every enumeration
+    (the CLI's progress line on a terminal); the library itself prints nothing."""
+    token = _REGION_PROGRESS.set(callback)
+    try:
+        yield
+    finally:
+        _REGION_PROGRESS.reset(token)
+
+
 def check_regions(count: int, what: str, *, estimated: bool) -> None:
-    """Refuse ``count`` regions over :func:`region_limit` (one line naming the flag that raises it)."""
+    """Refuse ``count`` regions over :func:`region_limit` (one line naming the flag that raises it);
+    a running count (``estimated=False``) also goes to the :func:`region_progress` callback."""
+    if not estimated:
+        callback = _REGION_PROGRESS.get()
+        if callback is not None:
+            callback(count)
     limit = region_limit()
     if count > limit:
         how = "an estimated" if estimated else "at least"

@@ -504,6 +504,21 @@ def test_up_front_estimate_only_on_a_terminal(capsys):
     assert capsys.readouterr().err == ""
 
 
+def test_running_region_count_on_a_terminal(capsys):
+    """ball:d=2,R=1/2,N=3: (2^4)^2 = 256 regions, estimated 5 s: the up-front line, then a count
+    redrawn on one line while the regions are enumerated, closed by a newline."""
+    from relu_pointwise.cli.args import announce_regions
+    from relu_pointwise.symbolic.regions import linear_regions
+    from relu_pointwise.symbolic.spec import make_spec
+
+    spec = make_spec("ball:d=2,R=1/2,N=3")
+    with within(30), announce_regions(spec, enabled=True):
+        linear_regions(spec.network, spec.domain)
+    err = capsys.readouterr().err
+    assert err.startswith("pointwise: about 256 linear regions (estimated)")
+    assert "\rregions: " in err and " of about 256 regions" in err and err.endswith("\n")
+
+
 def test_region_estimates_against_the_enumeration():
     """The deep-ball estimate (2^(N+1))^d is exact; the box estimate is within a factor 2."""
     from relu_pointwise.symbolic.regions import linear_regions
