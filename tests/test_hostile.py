@@ -126,14 +126,14 @@ def _read_or_refuse_within_2s(text: str) -> None:
     assert isinstance(value, sympy.Basic)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100)
 @given(grammar_expressions)
 def test_random_grammar_expressions_read_or_refused_within_2s(text):
     _read_or_refuse_within_2s(text)
 
 
 @pytest.mark.slow
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1500)
 @given(grammar_expressions)
 def test_random_grammar_expressions_many(text):
     _read_or_refuse_within_2s(text)
@@ -406,7 +406,7 @@ def test_verify_checks_the_plot_hashes(tmp_path, capsys):
     assert code == 0, outp
     (out / "loss.png").write_bytes(b"another plot")
     code, outp, _ = cli(["verify", str(out / "certificate.json")], capsys, seconds=60)
-    assert code == 1 and "failed: files:loss.png" in outp
+    assert code == 1 and "failed: files" in outp and "loss.png" in outp
 
 
 def test_sigterm_ends_like_ctrl_c(monkeypatch, capsys):
@@ -419,7 +419,8 @@ def test_sigterm_ends_like_ctrl_c(monkeypatch, capsys):
 
     monkeypatch.setattr(derive, "derive_main", slow)
     code, _, err = cli(["derive"], capsys, seconds=10)
-    assert code == 143 and err.strip().splitlines() == ["pointwise: terminated (SIGTERM); nothing half-written was left"]
+    assert code == 143
+    assert err.strip().splitlines() == ["pointwise: terminated (SIGTERM); nothing half-written was left"]
 
 
 # ----------------------------------------------------------------- fuzz: no traceback from any input
@@ -476,16 +477,14 @@ def _ends_cleanly(run, tmp_path_factory, capsys) -> None:
         assert err.strip().splitlines()[-1].startswith(("pointwise: error:", "usage:")) or "error:" in err
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                   HealthCheck.function_scoped_fixture])
+@settings(max_examples=12, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(run=cli_runs())
 def test_fuzz_cli_no_traceback(run, tmp_path_factory, capsys):
     _ends_cleanly(run, tmp_path_factory, capsys)
 
 
 @pytest.mark.slow
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                    HealthCheck.function_scoped_fixture])
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(run=cli_runs())
 def test_fuzz_cli_no_traceback_many(run, tmp_path_factory, capsys):
     _ends_cleanly(run, tmp_path_factory, capsys)

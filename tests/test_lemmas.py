@@ -268,7 +268,8 @@ def _rational_expr(draw):
     for _ in range(draw(st.integers(1, 3))):
         base = poly()
         e = draw(st.integers(-2, 2))
-        terms.append(Q(draw(st.integers(-3, 3))) * w ** draw(st.integers(-2, 2)) * (base ** e if base != 0 or e > 0 else 1))
+        power = base ** e if base != 0 or e > 0 else 1
+        terms.append(Q(draw(st.integers(-3, 3))) * w ** draw(st.integers(-2, 2)) * power)
     expr = sum(terms, Q(0))
     if draw(st.booleans()):
         c = poly() + w                      # never the zero polynomial
