@@ -20,10 +20,10 @@ from operator import mul
 import sympy
 from gmpy2 import mpq
 
+from .limits import check_regions
 from .linalg import ONE as _ONE
 from .linalg import ZERO as _ZERO
 from .linalg import to_mpq
-from .limits import check_regions
 from .network import Network
 from .polytope import Polytope
 from .targets import Domain

@@ -11,6 +11,7 @@ from relu_pointwise.symbolic.linalg import affine_rank as _affine_rank
 from relu_pointwise.symbolic.linalg import bits as _bits
 from relu_pointwise.symbolic.linalg import compress as _compress
 from relu_pointwise.symbolic.linalg import dot as _dot
+from relu_pointwise.symbolic.polytope import Polytope
 
 if TYPE_CHECKING:   # an annotation only
     from relu_pointwise.symbolic.polytope import Polytope
