@@ -67,7 +67,10 @@ from .read import Certificate, W, expr, q_of, rational
 RANDOM_POINTS = 64
 DYADIC_BITS = 256
 EXACT_BITS = 4000
-PATH_SECONDS = 60.0
+# The enclosed path is bounded by a deterministic step budget, so a verdict never depends on
+# how loaded the machine is; the wall-clock cap only bounds a hostile file's cost.
+PATH_STEPS = 50_000
+PATH_SECONDS = 900.0
 
 
 class Checker:
@@ -154,10 +157,14 @@ class Checker:
         return self.dL(w)
 
     def extend_path(self, n: int) -> None:
-        """Enclose w_0..w_n (module docstring); stops at PATH_SECONDS, noting where."""
+        """Enclose w_0..w_n (module docstring); stops at PATH_STEPS (or PATH_SECONDS), noting where."""
         self.needs("monotonicity")
         grid = mpq(2) ** DYADIC_BITS
         while len(self.path) <= n:
+            if len(self.path) > PATH_STEPS:
+                self.path_note = (f"the checker's enclosure stopped at step {len(self.path) - 1} "
+                                  f"(its step budget, {PATH_STEPS} steps)")
+                return
             if time.monotonic() > self.deadline:
                 self.path_note = f"the checker's enclosure stopped at step {len(self.path) - 1} (time budget)"
                 return
@@ -558,7 +565,36 @@ def _run(cert: Certificate) -> list[ClaimCheck]:
     out = [ck.done[c["id"]] for c in cert.claims]
     if cert.verdict == "certified":
         weak = [i for i in cert.rests_on if ck.done[i].status != CHECKED]
-        out.append(ClaimCheck("verdict", FAILED if weak else CHECKED,
-                              f"certified, but rests on claims not established: {', '.join(weak)[:300]}" if weak
-                              else f"certified, and all {len(cert.rests_on)} claims it rests on check"))
+        missing = _missing_for_verdict(cert)
+        if missing:
+            out.append(ClaimCheck("verdict", FAILED, "certified, but it does not rest on what convergence needs: "
+                                  + ", ".join(missing)[:300]))
+        else:
+            out.append(ClaimCheck("verdict", FAILED if weak else CHECKED,
+                                  f"certified, but rests on claims not established: {', '.join(weak)[:300]}" if weak
+                                  else f"certified, and all {len(cert.rests_on)} claims it rests on check"))
     return out
+
+
+# What a "certified" verdict must rest on, by batch variant (docs/mathematics.md, sections 3, 4 and 6):
+# the construction, monotonicity, the growth of w_t and, for every requested point, T(x).
+_NEEDED = {
+    "full": ("construction", "monotonicity", "asymptotic", "growth", "entry", "rate"),
+    "cyclic": ("construction", "monotonicity", "cyclic_growth", "entry", "rate"),
+    "sampled": ("construction", "minibatch_monotonicity", "path"),
+    "dataset": ("construction", "minibatch_monotonicity", "path"),
+}
+
+
+def _missing_for_verdict(cert: Certificate) -> list[str]:
+    """The claims a certified verdict lacks: a certificate that claims nothing proves nothing."""
+    kind = cert.training.batch.kind
+    need = list(_NEEDED.get(kind, ("construction",)))
+    if type(cert.spec.target.level).__name__ == "DeepBall" and kind == "full":
+        need.append("deep_ball_depth")
+    rests = set(cert.rests_on)
+    missing = [i for i in need if i not in rests]
+    n_points = sum(1 for i in rests if i.startswith("pointwise:"))
+    if n_points != len(cert.points):
+        missing.append(f"T(x) for each of the {len(cert.points)} requested points (found {n_points})")
+    return missing
