@@ -291,3 +291,22 @@ def test_ball_certificates_verify(target):
 
     report = check_certificate(certify(make_spec(target), make_training(), grid=3))
     assert report.ok, report.lines()
+
+
+def test_a_certified_verdict_must_rest_on_what_convergence_needs(interval_cert):
+    """A forged certificate that drops claims (all of them, the growth lemma, or one point's
+    T(x)) but keeps "certified" is rejected at the verdict, naming what is missing."""
+    import copy
+
+    from relu_pointwise.proofs.check import check_certificate
+
+    for drop in (lambda c: c["id"] != "construction", lambda c: c["id"] == "growth",
+                 lambda c: c["id"].startswith("pointwise:x=0")):
+        forged = copy.deepcopy(interval_cert)
+        forged["claims"] = [c for c in forged["claims"] if not drop(c)]
+        forged["rests_on"] = [c["id"] for c in forged["claims"]]
+        report = check_certificate(forged)
+        assert not report.ok
+        verdict = next(c for c in report.checks if c.id == "verdict")
+        assert verdict.status == "failed" and "does not rest on" in verdict.reason
+    assert check_certificate(interval_cert).ok
