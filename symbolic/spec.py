@@ -6,10 +6,11 @@ never rebuild the target or the network.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import sympy
 
@@ -166,7 +167,7 @@ class Spec:
         return {"target": self.target.text, "domain": self.domain.text(),
                 "r": rational_text(self.r), "measure": self.measure}
 
-    def restricted(self, domain: Domain) -> "Spec":
+    def restricted(self, domain: Domain) -> Spec:
         """The same target and r on a sub-box, with the uniform probability measure
         there: the normalized loss of one cell of ``cyclic:K`` (docs/mathematics.md, section 4)."""
         return Spec(self.target, domain, self.r, "probability")

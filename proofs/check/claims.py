@@ -81,7 +81,8 @@ class Checker:
         spec = cert.spec
         self.network = cert.network
         self.net = Net.of(self.network)
-        self.level = spec.target.level
+        # a tree of Affine/Min/Max/ExactBall/DeepBall nodes, read by kind (``type(...).__name__``)
+        self.level: Any = spec.target.level
         self.r = q_of(spec.r)
         self.density = q_of(spec.density)
         self.eta = q_of(cert.training.eta)
