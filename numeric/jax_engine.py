@@ -220,7 +220,7 @@ class JaxEngine(Engine):
 
     def _run(self, spec: Any, training: Any, steps: int, *, data: Any,
              progress: Progress | None, source: StepSource | None = None) -> Trajectory:
-        # the float engine reads the shared batch plan only (its levels come from its own forward pass)
+        # a shared source is INPUT: the float engines read its batch plan only
         schedule = None if source is None else source.schedule
         res = run_jax(spec, training, steps, data=data, schedule=schedule)
         if progress is not None:

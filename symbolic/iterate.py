@@ -130,7 +130,10 @@ def non_rational_parts(expr: sympy.Expr) -> list[str]:
     """Sub-expressions that keep ``expr`` from being a rational function of w over Q."""
     bad: list[str] = []
     for a in sympy.preorder_traversal(expr):
-        if isinstance(a, sympy.Symbol) and a != w or isinstance(a, sympy.NumberSymbol) or a is sympy.E or isinstance(a, sympy.Pow) and not a.exp.is_Integer or isinstance(a, (sympy.Function, sympy.Float)):
+        other_symbol = isinstance(a, sympy.Symbol) and a != w
+        constant = isinstance(a, sympy.NumberSymbol) or a is sympy.E
+        radical = isinstance(a, sympy.Pow) and not a.exp.is_Integer
+        if other_symbol or constant or radical or isinstance(a, (sympy.Function, sympy.Float)):
             bad.append(str(a))
     out: list[str] = []
     for b in bad:

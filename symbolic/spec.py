@@ -85,7 +85,7 @@ def _check_requirements(target: Target, domain: Domain) -> None:
         elif req.kind == "faces":
             from .polytope import Polytope  # local: geometry is only needed for polytopes
 
-            cell = Polytope.box(domain.lo, domain.hi)
+            cell: Polytope | None = Polytope.box(domain.lo, domain.hi)
             for a, c in req.data:
                 if cell is None:
                     break
@@ -122,8 +122,10 @@ def _check_intersection(target: Target, domain: Domain) -> None:
         return
     from .polytope import Polytope
 
-    cell = Polytope.box(domain.lo, domain.hi)
+    cell: Polytope | None = Polytope.box(domain.lo, domain.hi)
     for a, c in faces:
+        if cell is None:
+            break
         cell, _ = cell.split(a, c)
         if cell is None:
             raise SpecError(f"target {target.text}: empty inside the domain (the intersection has no interior)")
