@@ -26,14 +26,13 @@ engine's decomposition (not independent) or use a fixed rule (not exact at the k
 """
 from __future__ import annotations
 
-from fractions import Fraction
 from functools import partial
 from typing import Any
 
 import numpy as np
-import sympy
 
 from relu_pointwise.symbolic.errors import InputError, NotExactError
+from relu_pointwise.symbolic.numbers import as_float
 
 from .batches import BatchSchedule
 from .engines import Engine, Progress
@@ -56,9 +55,7 @@ __all__ = ["JaxEngine", "JaxNet", "jax_batch_gradient", "run_jax"]
 _BLOCK_POINTS = 1 << 17
 
 
-def _f(q: Any) -> float:
-    q = sympy.Rational(q)
-    return float(Fraction(int(q.p), int(q.q)))
+_f = as_float
 
 
 class JaxNet:

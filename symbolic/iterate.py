@@ -40,7 +40,7 @@ from gmpy2 import mpq, mpz
 
 from .errors import SpecError
 from .loss import Derivation, w
-from .numbers import rational_text
+from .numbers import as_mpq, rational_text
 from .qfield import derivative_qw, rational_function, to_sympy
 
 Q = sympy.Rational
@@ -50,15 +50,7 @@ DEFAULT_MAX_DIGITS = 100_000
 
 # ---------------------------------------------------------------- conversions
 
-def to_mpq(x) -> mpq:
-    """An exact rational (sympy Rational, Fraction, int, mpq) as gmpy2.mpq."""
-    if isinstance(x, sympy.Rational):
-        return mpq(int(x.p), int(x.q))
-    if isinstance(x, sympy.Basic):
-        raise TypeError(f"not an exact rational: {x}")
-    if isinstance(x, float):
-        raise TypeError("a float is not an exact input here; pass Fraction(x) explicitly")
-    return mpq(x)
+to_mpq = as_mpq    # the one converter: symbolic.numbers.as_mpq
 
 
 def to_rational(x) -> sympy.Rational:

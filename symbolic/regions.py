@@ -25,6 +25,7 @@ from .linalg import ONE as _ONE
 from .linalg import ZERO as _ZERO
 from .linalg import to_mpq
 from .network import Network
+from .numbers import as_rational
 from .polytope import Polytope
 from .targets import Domain
 
@@ -50,8 +51,7 @@ class Cell:
         return sum((a * Q(xi) for a, xi in zip(self.g_coeffs, x)), Q(0)) + self.g_const
 
 
-def _q(v) -> sympy.Rational:
-    return Q(int(v.numerator), int(v.denominator)) if not isinstance(v, sympy.Rational) else v
+_q = as_rational
 
 
 def _sparse_layer(layer) -> list[tuple[list[tuple[int, mpq]], mpq]]:
