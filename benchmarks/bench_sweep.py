@@ -20,12 +20,12 @@ Measures, through the package's own path (:func:`relu_pointwise.sweeps.run_sweep
    ``speedup_per_core_got`` = speed-up x (1-worker CPU share / 2-worker CPU share): the
    speed-up had each worker had a whole core, an ESTIMATE for a loaded machine, not a
    measurement of an idle one.
-3. **Chunk size.** A 256-seed sweep of short tasks (sampled:16, 300 steps: some tens of
-   ms each, mostly drawing the seed's points) on 2 workers with chunk = 1, 4, 16, 64
-   (the runner caps a chunk so that every worker gets at least 4 Dask tasks: 64
-   becomes 32 here; ``dask_tasks`` records what was submitted), in interleaved
-   rounds: the median wall time per task and Dask's overhead share.  The fastest is
-   the runner's ``DEFAULT_CHUNK``.
+3. **Chunk size.** A 256-seed sweep of short tasks (sampled:16, 300 steps: about 10 ms
+   each) on 2 workers with chunk = 1, 4, 8, 16, 32 (the runner caps a chunk so that
+   every worker gets at least 4 Dask tasks: 32 is the largest possible here;
+   ``dask_tasks`` records what was submitted), in interleaved rounds: the median wall
+   time per task and Dask's overhead share.  The fastest is the runner's
+   ``DEFAULT_CHUNK``.
 
 The load average is recorded before and after each part: the machine has 2 cores
 shared with other work, so absolute times are noisy and a 2-worker speed-up is bounded
@@ -109,11 +109,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--parts", default="scaling,chunk", help="scaling, chunk or both (comma-separated)")
     ap.add_argument("-o", "--output", default=str(Path(__file__).with_name("results_sweep.json")))
     args = ap.parse_args()
     rounds = 1 if args.quick else args.rounds
     result: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
                               "load_start": _load()}
+    parts = set(args.parts.split(","))
     steps = calibrate_steps(0.2 if args.quick else 1.5)
     result["scaling_steps"] = steps
     c1, cl1, start1 = _cluster(1)
@@ -125,7 +127,7 @@ def main() -> None:
         _timed(warm, cl2, 2)
         sweep = _sweep(steps, 32, "sampled:64", 1)
         runs = []
-        for r in range(rounds):
+        for r in range(rounds if "scaling" in parts else 0):
             la = _load()
             one = _timed(sweep, cl1, 1)
             two = _timed(sweep, cl2, 2)
@@ -134,25 +136,28 @@ def main() -> None:
                          "speedup_per_core_got": round(one["wall_s"] / two["wall_s"] * one["task_cpu_share"]
                                                        / two["task_cpu_share"], 3)})
             print(json.dumps(runs[-1]), flush=True)
-        result["scaling"] = {"runs": runs, "speedup_median": statistics.median(x["speedup"] for x in runs),
-                             "speedup_per_core_got_median": statistics.median(x["speedup_per_core_got"] for x in runs),
-                             "overhead_share_median_1": statistics.median(x["one"]["overhead_share"] for x in runs),
-                             "overhead_share_median_2": statistics.median(x["two"]["overhead_share"] for x in runs)}
-        chunks: dict[int, list[dict[str, Any]]] = {1: [], 4: [], 16: [], 64: []}
-        short = 64 if args.quick else 256
-        for r in range(rounds):      # interleaved rounds: every chunk size sees the same load
-            for ch, runs_ch in chunks.items():
-                la = _load()
-                t = _timed(_sweep(300, short, "sampled:16", ch), cl2, 2)
-                t.update({"round": r, "chunk": ch, "per_task_ms": round(1000 * t["wall_s"] / t["tasks"], 3),
-                          "load_before": la})
-                runs_ch.append(t)
-                print(json.dumps(t), flush=True)
-        med = {ch: statistics.median(x["per_task_ms"] for x in runs) for ch, runs in chunks.items()}
-        result["chunk"] = {"runs": [x for runs in chunks.values() for x in runs], "per_task_ms_median": med,
-                           "overhead_share_median": {ch: statistics.median(x["overhead_share"] for x in runs)
-                                                     for ch, runs in chunks.items()},
-                           "best": min(med, key=lambda ch: med[ch])}
+        if runs:
+            result["scaling"] = {
+                "runs": runs, "speedup_median": statistics.median(x["speedup"] for x in runs),
+                "speedup_per_core_got_median": statistics.median(x["speedup_per_core_got"] for x in runs),
+                "overhead_share_median_1": statistics.median(x["one"]["overhead_share"] for x in runs),
+                "overhead_share_median_2": statistics.median(x["two"]["overhead_share"] for x in runs)}
+        if "chunk" in parts:
+            chunks: dict[int, list[dict[str, Any]]] = {1: [], 4: [], 8: [], 16: [], 32: []}
+            short = 64 if args.quick else 256
+            for r in range(rounds):      # interleaved rounds: every chunk size sees the same load
+                for ch, runs_ch in chunks.items():
+                    la = _load()
+                    t = _timed(_sweep(300, short, "sampled:16", ch), cl2, 2)
+                    t.update({"round": r, "chunk": ch, "per_task_ms": round(1000 * t["wall_s"] / t["tasks"], 3),
+                              "load_before": la})
+                    runs_ch.append(t)
+                    print(json.dumps(t), flush=True)
+            med = {ch: statistics.median(x["per_task_ms"] for x in runs) for ch, runs in chunks.items()}
+            result["chunk"] = {"runs": [x for runs in chunks.values() for x in runs], "per_task_ms_median": med,
+                               "overhead_share_median": {ch: statistics.median(x["overhead_share"] for x in runs)
+                                                         for ch, runs in chunks.items()},
+                               "best": min(med, key=lambda ch: med[ch])}
     finally:
         for c in (cl1, cl2):
             c.close()
@@ -161,7 +166,10 @@ def main() -> None:
     result["load_end"] = _load()
     Path(args.output).write_text(json.dumps(result, indent=1) + "\n")
     print(json.dumps({k: result[k] for k in ("load_start", "load_end", "scaling_steps", "cluster_start_s")}))
-    print("speed-up (median):", result["scaling"]["speedup_median"], " best chunk:", result["chunk"]["best"])
+    if "scaling" in result:
+        print("speed-up (median):", result["scaling"]["speedup_median"])
+    if "chunk" in result:
+        print("best chunk:", result["chunk"]["best"])
 
 
 if __name__ == "__main__":

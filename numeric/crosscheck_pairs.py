@@ -234,7 +234,7 @@ def pair_arb_mp(arb: Trajectory, mp: Trajectory) -> tuple[dict[str, Any], list[f
     }, diam
 
 
-def float_trajectory(np_ws: Sequence[float]) -> np.ndarray:
+def float_trajectory(np_ws: Sequence[float] | np.ndarray) -> np.ndarray:
     return np.asarray(np_ws, dtype=np.float64)
 
 

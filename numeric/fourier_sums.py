@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from math import gcd, isqrt
 
 import numpy as np
-import sympy
 from flint import arb, ctx, fmpq
 
 from relu_pointwise.symbolic.errors import EnclosureError, InputError
@@ -249,9 +248,3 @@ def point_sums(d: int, R: object, points: Sequence[Sequence[object]], P: object,
                          f"(cost ~P^{d} each, counted per {DEFAULT_PREC} bits of precision); the cap is "
                          f"{MAX_LATTICE_POINTS}: lower P or ask fewer points")
     return [point_sum(d, R, x, P, prec, method) for x in points]
-
-
-def as_rational(v: object) -> sympy.Rational:
-    """fmpq -> sympy.Rational (for certificate text)."""
-    f = as_fmpq(v)
-    return sympy.Rational(int(f.p), int(f.q))

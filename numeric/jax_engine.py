@@ -26,14 +26,13 @@ engine's decomposition (not independent) or use a fixed rule (not exact at the k
 """
 from __future__ import annotations
 
-from fractions import Fraction
 from functools import partial
 from typing import Any
 
 import numpy as np
-import sympy
 
 from relu_pointwise.symbolic.errors import InputError, NotExactError
+from relu_pointwise.symbolic.numbers import as_float
 
 from .batches import BatchSchedule
 from .engines import Engine, Progress
@@ -56,9 +55,7 @@ __all__ = ["JaxEngine", "JaxNet", "jax_batch_gradient", "run_jax"]
 _BLOCK_POINTS = 1 << 17
 
 
-def _f(q: Any) -> float:
-    q = sympy.Rational(q)
-    return float(Fraction(int(q.p), int(q.q)))
+_f = as_float
 
 
 class JaxNet:
@@ -220,7 +217,7 @@ class JaxEngine(Engine):
 
     def _run(self, spec: Any, training: Any, steps: int, *, data: Any,
              progress: Progress | None, source: StepSource | None = None) -> Trajectory:
-        # the float engine reads the shared batch plan only (its levels come from its own forward pass)
+        # a shared source is INPUT: the float engines read its batch plan only
         schedule = None if source is None else source.schedule
         res = run_jax(spec, training, steps, data=data, schedule=schedule)
         if progress is not None:

@@ -38,7 +38,8 @@ w = 0 and near their breakpoints).
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import mpmath
 import sympy
@@ -51,8 +52,8 @@ from relu_pointwise.symbolic.loss import Derivation
 from relu_pointwise.symbolic.spec import Spec, Training
 
 from .evaluator import Backend, compile_expr
-from .values import MpFormat
 from .trajectory import CellStep, StepSource, Trajectory, mpf_to_mpq
+from .values import MpFormat
 
 GUARD = 10
 DEFAULT_DPS = 50
@@ -158,6 +159,8 @@ class MpPieces:
     ``hess(w)`` select the piece exactly, then evaluate.
     """
 
+    scale: Any = 1      # the step's weight (cyclic slabs), set by the engine that compiles the pieces
+
     def __init__(self, forms: Sequence[PieceForms]) -> None:
         self.forms = list(forms)
         self.lo = [_Bound(f.w_lo) for f in self.forms]
@@ -183,11 +186,9 @@ class MpPieces:
 
     def index(self, x: mpf) -> int:
         """k with w_lo(k) <= x < w_hi(k), exactly."""
-        k = self._k
-        if self.lo[k].le(x) and (self.hi[k] is None or not self.hi[k].le(x)):
-            return k
-        for k in range(len(self.forms)):
-            if self.lo[k].le(x) and (self.hi[k] is None or not self.hi[k].le(x)):
+        for k in (self._k, *range(len(self.forms))):
+            hi = self.hi[k]
+            if self.lo[k].le(x) and (hi is None or not hi.le(x)):
                 self._k = k
                 return k
         raise SpecError(f"mp engine: w = {mpmath.nstr(x, 15)} is below {self.forms[0].w_lo}, "
@@ -353,7 +354,9 @@ class _MpNet:
         if "sqnorm" in network.features:
             raise SpecError("mp quadrature: the level function is not piecewise linear (|x|^2 feature); "
                             "the region quadrature needs linear regions")
-        cv = lambda q: mpf(int(sympy.Rational(q).p)) / int(sympy.Rational(q).q)
+        def cv(q):
+            return mpf(int(sympy.Rational(q).p)) / int(sympy.Rational(q).q)
+
         self.layers = [([[(j, cv(v)) for j, v in enumerate(row) if v != 0] for row in l.weight],
                         [cv(b) for b in l.bias]) for l in network.hidden]
         self.readout = [(j, cv(v)) for j, v in enumerate(network.readout) if v != 0]
@@ -394,7 +397,8 @@ class _Quad:
         self.rule = _gl_rule(n) if self.integer else None
 
     def __call__(self, f: Callable[[mpf], mpf], pts: Sequence[mpf]) -> mpf:
-        if not self.integer:
+        rule = self.rule           # Gauss-Legendre for integer r, None otherwise
+        if rule is None:
             return mpmath.quad(f, list(pts))
         total = mpf(0)
         for a, b in zip(pts, pts[1:]):
@@ -403,7 +407,7 @@ class _Quad:
             h = (b - a) / 2
             m = (a + b) / 2
             s = mpf(0)
-            for xi, wi in self.rule:
+            for xi, wi in rule:
                 s += wi * f(m + h * xi)
             total += h * s
         return total

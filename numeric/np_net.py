@@ -10,14 +10,13 @@ import math
 from fractions import Fraction
 
 import numpy as np
-import sympy
+
+from relu_pointwise.symbolic.numbers import as_float
 
 __all__ = ["BatchHead", "FloatNet", "batch_losses", "chunked_dot", "head_pass"]
 
 
-def _f(q) -> float:
-    q = sympy.Rational(q)
-    return float(Fraction(int(q.p), int(q.q)))
+_f = as_float
 
 
 class FloatNet:

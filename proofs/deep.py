@@ -38,6 +38,7 @@ from typing import Any
 
 import sympy
 from gmpy2 import mpq
+
 from relu_pointwise.symbolic.errors import SpecError
 from relu_pointwise.symbolic.network import build_network
 from relu_pointwise.symbolic.numbers import (

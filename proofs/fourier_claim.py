@@ -281,7 +281,7 @@ def fourier_report(spec: Spec, rho: object | None = None, rho_max: object | None
         vals = point_sums(d, _fq(R), [[_fq(v) for v in x] for x in others], fP, prec=prec, method=how)
         for x, v in zip(others, vals):
             point_values.append((x, v))
-            claims.append(_point_claim(x, v, fP, R, d, prec))
+            claims.append(_point_claim(x, v, fP, R, prec))
     zero = tuple(Q(0) for _ in range(d))
     net, build = network_claims(spec, [zero] + others, training)
     claims += net
@@ -315,7 +315,7 @@ def _number(value: object, name: str) -> sympy.Rational:
         raise InputError(str(exc), field=name) from None
 
 
-def _point_claim(x: tuple, v: arb, P: fmpq, R: sympy.Rational, d: int, prec: int) -> Claim:
+def _point_claim(x: tuple, v: arb, P: fmpq, R: sympy.Rational, prec: int) -> Claim:
     lo, hi = ball_bounds(v)
     inside = sum(c * c for c in x)
     fo = Q(1) if inside < R * R else Q(0) if inside > R * R else Q(1, 2)

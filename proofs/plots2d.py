@@ -25,6 +25,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.collections import LineCollection, PolyCollection
+
 from relu_pointwise.symbolic.errors import SpecError
 from relu_pointwise.symbolic.targets import DeepBall, ExactBall
 
@@ -67,9 +68,9 @@ def _zero_segments(cells) -> list[list[tuple[float, float]]]:
     segs = []
     for cell in cells:
         exact = cell.poly.ordered_vertices_2d()
-        pts = [tuple(float(c) for c in v) for v in exact]
+        pts = [(float(v[0]), float(v[1])) for v in exact]
         gx = [cell.g_at([_q(c) for c in v]) for v in exact]
-        hits = []
+        hits: list[tuple[float, float]] = []
         n = len(pts)
         for i in range(n):
             j = (i + 1) % n
@@ -177,6 +178,7 @@ def gd_slopes(derivation, eta, w0, steps: Sequence[int]) -> list:
     evaluated in mpmath (30 digits).  Needs w0 >= derivation.exact_from."""
     import mpmath
     import sympy
+
     from relu_pointwise.symbolic.loss import w as W
 
     if w0 < derivation.exact_from:

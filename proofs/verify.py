@@ -30,9 +30,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from relu_pointwise.symbolic.errors import CertificateError, SpecError
 from relu_pointwise.symbolic.exprio import ExprSyntaxError, from_text, rational_from_text
@@ -78,8 +79,9 @@ def _check_schema(cert: dict) -> None:
     missing = [k for k in TOP_KEYS if k not in cert]
     extra = [k for k in cert if k not in TOP_KEYS and k not in OPTIONAL_KEYS]
     if missing or extra:
-        raise MalformedCertificate("top-level keys: " + "; ".join(
-            ([f"missing {', '.join(missing)}"] if missing else []) + ([f"unexpected {', '.join(extra)}"] if extra else [])))
+        parts = ([f"missing {', '.join(missing)}"] if missing else []) + (
+            [f"unexpected {', '.join(extra)}"] if extra else [])
+        raise MalformedCertificate("top-level keys: " + "; ".join(parts))
 
 
 def _string(v: Any, where: str) -> str:
@@ -141,10 +143,10 @@ def _check_structure(cert: dict) -> None:
     if not isinstance(claims, list):
         raise MalformedCertificate("claims: expected a list")
     seen = set()
-    for k, c in enumerate(claims):
+    for n, c in enumerate(claims):
         if not isinstance(c, dict) or sorted(c) != ["data", "id", "statement", "status"]:
-            raise MalformedCertificate(f"claims[{k}]: expected the keys id, statement, status, data")
-        cid = _string(c["id"], f"claims[{k}].id")
+            raise MalformedCertificate(f"claims[{n}]: expected the keys id, statement, status, data")
+        cid = _string(c["id"], f"claims[{n}].id")
         if cid in seen:
             raise MalformedCertificate(f"claim {cid}: appears twice")
         seen.add(cid)

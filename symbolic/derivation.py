@@ -10,6 +10,7 @@ from functools import cached_property
 from typing import Any, Protocol
 
 import sympy
+from flint import fmpq_poly
 
 from .qfield import derivative_qw, rational_function, to_sympy
 from .regions import Cell
@@ -46,8 +47,8 @@ def _phi(piece: LossPiece, eta_value, r: sympy.Rational) -> sympy.Expr:
     e = rational_function(eta_value, w)
     if e is None:
         return _tidy(w - eta_value * piece.derivative, r)
-    x = rational_function(w, w)
-    return to_sympy((x[0] * d * e[1] - e[0] * n, d * e[1]), w)
+    x = fmpq_poly([0, 1])
+    return to_sympy((x * d * e[1] - e[0] * n, d * e[1]), w)
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,7 @@ import sympy
 from .errors import SpecError
 from .exprio import as_basic, from_text, rational_from_text, to_text
 from .loss import Derivation, eta, w
-from .numbers import rational_text
+from .numbers import as_rational, rational_text
 from .wregions import sorted_cells, w_regions, x
 
 SCHEMA = "relu-pointwise/derivation"
@@ -77,8 +77,7 @@ SYM_X = {"x": x}
 SYM_NONE: dict = {}
 
 
-def _q(v) -> sympy.Rational:
-    return v if isinstance(v, sympy.Rational) else Q(int(v.numerator), int(v.denominator))
+_q = as_rational
 
 
 def _end(v) -> str | None:

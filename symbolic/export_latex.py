@@ -20,6 +20,7 @@ import sympy
 
 from .exprio import as_basic
 from .loss import Derivation, eta
+from .numbers import as_rational
 from .wregions import sorted_cells, w_regions
 
 Q = sympy.Rational
@@ -41,8 +42,7 @@ def _l(e) -> str:
     return sympy.latex(as_basic(e))
 
 
-def _q(v) -> sympy.Rational:
-    return v if isinstance(v, sympy.Rational) else Q(int(v.numerator), int(v.denominator))
+_q = as_rational
 
 
 def _range(lo, hi, closed: bool = False) -> str:

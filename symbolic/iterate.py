@@ -40,7 +40,7 @@ from gmpy2 import mpq, mpz
 
 from .errors import SpecError
 from .loss import Derivation, w
-from .numbers import rational_text
+from .numbers import as_mpq, rational_text
 from .qfield import derivative_qw, rational_function, to_sympy
 
 Q = sympy.Rational
@@ -50,15 +50,7 @@ DEFAULT_MAX_DIGITS = 100_000
 
 # ---------------------------------------------------------------- conversions
 
-def to_mpq(x) -> mpq:
-    """An exact rational (sympy Rational, Fraction, int, mpq) as gmpy2.mpq."""
-    if isinstance(x, sympy.Rational):
-        return mpq(int(x.p), int(x.q))
-    if isinstance(x, sympy.Basic):
-        raise TypeError(f"not an exact rational: {x}")
-    if isinstance(x, float):
-        raise TypeError("a float is not an exact input here; pass Fraction(x) explicitly")
-    return mpq(x)
+to_mpq = as_mpq    # the one converter: symbolic.numbers.as_mpq
 
 
 def to_rational(x) -> sympy.Rational:
@@ -130,7 +122,10 @@ def non_rational_parts(expr: sympy.Expr) -> list[str]:
     """Sub-expressions that keep ``expr`` from being a rational function of w over Q."""
     bad: list[str] = []
     for a in sympy.preorder_traversal(expr):
-        if isinstance(a, sympy.Symbol) and a != w or isinstance(a, sympy.NumberSymbol) or a is sympy.E or isinstance(a, sympy.Pow) and not a.exp.is_Integer or isinstance(a, (sympy.Function, sympy.Float)):
+        other_symbol = isinstance(a, sympy.Symbol) and a != w
+        constant = isinstance(a, sympy.NumberSymbol) or a is sympy.E
+        radical = isinstance(a, sympy.Pow) and not a.exp.is_Integer
+        if other_symbol or constant or radical or isinstance(a, (sympy.Function, sympy.Float)):
             bad.append(str(a))
     out: list[str] = []
     for b in bad:

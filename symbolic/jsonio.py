@@ -34,7 +34,8 @@ from typing import Any
 from .errors import InputError, PointwiseError
 from .limits import FILE_BYTES, JSON_DEPTH, NUMBER_CHARS, Limit
 
-__all__ = ["check_depth", "count_leaves", "loads_json", "loads_toml", "plain_copy", "read_bytes", "read_json", "read_toml"]
+__all__ = ["check_depth", "count_leaves", "loads_json", "loads_toml", "plain_copy", "read_bytes", "read_json",
+           "read_toml"]
 
 ErrorType = Callable[..., PointwiseError]
 

@@ -30,6 +30,7 @@ __all__ = [
     "EXPR_DEPTH",
     "EXPR_DIGITS",
     "EXPR_LENGTH",
+    "EXPR_OPERATIONS",
     "EXP_HEIGHT",
     "FILE_BYTES",
     "FLOOR_PREC_BITS",
@@ -53,6 +54,7 @@ __all__ = [
     "exceeded",
     "markdown_table",
     "region_limit",
+    "region_progress",
     "regions_allowed",
 ]
 
@@ -77,6 +79,7 @@ SPEC_FILE_BYTES = Limit("size of a --spec file", 2**20, "bytes")
 JSON_DEPTH = Limit("nesting depth of a JSON or TOML file", 64, "levels")
 EXPR_LENGTH = Limit("length of one expression", 100_000, "characters")
 EXPR_DEPTH = Limit("nesting depth of one expression", 200, "levels")
+EXPR_OPERATIONS = Limit("operations plus their arguments one expression builds (SymPy, ~1 ms each)", 2_000)
 EXPR_DIGITS = Limit("digits of one numeric literal in an expression", 10_000, "digits")
 NUMBER_CHARS = Limit("length of one number (r, eta, w0, domain ends, ...)", 4000, "characters")
 EXP_HEIGHT = Limit("height of nested exp/log/powers in one numeric expression", 3, "levels")
@@ -94,9 +97,31 @@ TARGET_LENGTH = Limit("length of a target text", 20_000, "characters")
 REGIONS_MAX = Limit("number of linear regions (estimated before the work, counted during it)", 10_000, "regions",
                     "--max-regions")
 
-LIMITS: tuple[Limit, ...] = (FILE_BYTES, CERT_BYTES, CERT_VALUES, SPEC_FILE_BYTES, JSON_DEPTH, EXPR_LENGTH, EXPR_DEPTH, EXPR_DIGITS,
-                             NUMBER_CHARS, EXP_HEIGHT, POW_BITS, FLOOR_PREC_BITS, R_MAX, R_DEN_MAX, DPS_MAX,
-                             PREC_MAX, STEPS_MAX, RUN_STEPS_MAX, POINTS_MAX, TARGET_DEPTH, TARGET_LENGTH, REGIONS_MAX)
+LIMITS: tuple[Limit, ...] = (
+    FILE_BYTES,
+    CERT_BYTES,
+    CERT_VALUES,
+    SPEC_FILE_BYTES,
+    JSON_DEPTH,
+    EXPR_LENGTH,
+    EXPR_DEPTH,
+    EXPR_OPERATIONS,
+    EXPR_DIGITS,
+    NUMBER_CHARS,
+    EXP_HEIGHT,
+    POW_BITS,
+    FLOOR_PREC_BITS,
+    R_MAX,
+    R_DEN_MAX,
+    DPS_MAX,
+    PREC_MAX,
+    STEPS_MAX,
+    RUN_STEPS_MAX,
+    POINTS_MAX,
+    TARGET_DEPTH,
+    TARGET_LENGTH,
+    REGIONS_MAX,
+)
 
 
 def exceeded(field: str, value: object, limit: Limit | int, *, flag: str | None = None,
@@ -151,8 +176,27 @@ def regions_allowed(n: int) -> Iterator[None]:
         _REGION_LIMIT.reset(token)
 
 
+_REGION_PROGRESS: ContextVar[Callable[[int], None] | None] = ContextVar("region_progress", default=None)
+
+
+@contextmanager
+def region_progress(callback: Callable[[int], None] | None) -> Iterator[None]:
+    """Within the block, ``callback(count)`` hears the running region count of every enumeration
+    (the CLI's progress line on a terminal); the library itself prints nothing."""
+    token = _REGION_PROGRESS.set(callback)
+    try:
+        yield
+    finally:
+        _REGION_PROGRESS.reset(token)
+
+
 def check_regions(count: int, what: str, *, estimated: bool) -> None:
-    """Refuse ``count`` regions over :func:`region_limit` (one line naming the flag that raises it)."""
+    """Refuse ``count`` regions over :func:`region_limit` (one line naming the flag that raises it);
+    a running count (``estimated=False``) also goes to the :func:`region_progress` callback."""
+    if not estimated:
+        callback = _REGION_PROGRESS.get()
+        if callback is not None:
+            callback(count)
     limit = region_limit()
     if count > limit:
         how = "an estimated" if estimated else "at least"

@@ -3,12 +3,12 @@ half-spaces, bitmask helpers, rank, square solves and null directions (Gaussian 
 no rounding anywhere)."""
 from __future__ import annotations
 
-import numbers
 from collections.abc import Iterable, Sequence
-from fractions import Fraction
 
 import gmpy2
 from gmpy2 import mpq, mpz
+
+from .numbers import as_mpq
 
 __all__ = [
     "ONE",
@@ -31,31 +31,7 @@ ONE = mpq(1)
 _ZERO, _ONE = ZERO, ONE
 
 
-def to_mpq(x) -> mpq:
-    """Convert an exact rational number to ``gmpy2.mpq``.
-
-    Accepts int (incl. numpy integers), Fraction, sympy.Rational/Integer,
-    gmpy2.mpz/mpq and any other ``numbers.Rational``, and strings like
-    ``"3/7"``.  Floats (python, numpy, sympy.Float) raise ``TypeError``.
-    """
-    if type(x) is _MPQ:
-        return x
-    if isinstance(x, int):
-        return mpq(x)
-    if isinstance(x, Fraction):
-        return mpq(x.numerator, x.denominator)
-    if getattr(x, "is_Rational", False):  # sympy.Rational / Integer
-        return mpq(int(x.p), int(x.q))
-    if isinstance(x, numbers.Integral):
-        return mpq(int(x))
-    if isinstance(x, numbers.Rational):
-        return mpq(int(x.numerator), int(x.denominator))
-    if isinstance(x, str):
-        return mpq(x)
-    raise TypeError(
-        f"cannot convert {x!r} of type {type(x).__name__} to an exact rational "
-        "(floats are rejected; use Fraction or sympy.Rational)"
-    )
+to_mpq = as_mpq    # the one converter: symbolic.numbers.as_mpq
 
 
 def vec(a: Iterable) -> tuple:

@@ -1,4 +1,4 @@
-"""Exact numbers from user text.
+"""Exact numbers: read from user text, and converted between the libraries that hold them.
 
 Grammar (our own, no eval, no sympify)::
 
@@ -11,10 +11,13 @@ anything else are rejected with a :class:`SpecError` naming the field.
 """
 from __future__ import annotations
 
+import numbers
 import re
 from fractions import Fraction
+from typing import Any
 
 import sympy
+from gmpy2 import mpq
 
 from .errors import SpecError
 from .limits import NUMBER_CHARS
@@ -80,3 +83,48 @@ def rational_text(q: sympy.Rational) -> str:
     """Canonical text of an exact rational: ``-3``, ``1/2``."""
     q = sympy.Rational(q)
     return str(q.p) if q.q == 1 else f"{q.p}/{q.q}"
+
+
+# ---------------------------------------------------------------- conversions (the one place)
+# Exact rationals live as sympy.Rational (derivations), gmpy2.mpq (fast exact arithmetic) and
+# fractions.Fraction (the float64 batch points read exactly); floats are never exact inputs.
+
+_MPQ = type(mpq(0))
+
+
+def as_mpq(x: Any) -> Any:
+    """An exact rational (int, Fraction, sympy Rational, mpz/mpq, ``numbers.Rational``,
+    text ``"p/q"``) as gmpy2.mpq; a float or an irrational SymPy number raises TypeError."""
+    if type(x) is _MPQ:
+        return x
+    if isinstance(x, int):
+        return mpq(x)
+    if isinstance(x, Fraction):
+        return mpq(x.numerator, x.denominator)
+    if getattr(x, "is_Rational", False):  # sympy.Rational / Integer
+        return mpq(int(x.p), int(x.q))
+    if isinstance(x, numbers.Integral):
+        return mpq(int(x))
+    if isinstance(x, numbers.Rational):
+        return mpq(int(x.numerator), int(x.denominator))
+    if isinstance(x, str):
+        return mpq(x)
+    raise TypeError(f"cannot convert {x!r} of type {type(x).__name__} to an exact rational "
+                    "(floats are rejected; use Fraction or sympy.Rational)")
+
+
+def as_rational(x: Any) -> sympy.Rational:
+    """An exact rational (mpq, Fraction, int, sympy Rational) as sympy.Rational."""
+    if isinstance(x, sympy.Rational):
+        return x
+    q = as_mpq(x)
+    return sympy.Rational(int(q.numerator), int(q.denominator))
+
+
+def as_float(x: Any) -> float:
+    """The float64 nearest to an exact rational (correctly rounded, via Fraction)."""
+    q = as_mpq(x) if not isinstance(x, sympy.Basic) or x.is_Rational else None
+    if q is None:
+        return float(x)
+    return float(Fraction(int(q.numerator), int(q.denominator)))
+

@@ -411,9 +411,10 @@ class Polytope:
         return out
 
     def simplices(self) -> list[tuple[tuple[int, ...], mpq]]:
-        """A triangulation of P using only its vertices (the pulling triangulation: the
-        cone from the least vertex over the triangulated facets not through it, recursively), with each simplex's volume (:func:`_pulled_simplices`):
-        [(vertex ids, volume)]."""
+        """A triangulation of P using only its vertices, with each simplex's volume:
+        [(vertex ids, volume)].  The pulling triangulation (the cone from the least vertex
+        over the triangulated facets not through it, recursively); volumes from the cone
+        heights (:func:`_pulled_simplices`)."""
         faces = [(a, c, m) for (a, c), m in zip(self._cons, self.facet_vertex_masks())]
         if self._d == 1:
             return [((0, 1), abs(self._verts[0][0] - self._verts[1][0]))]

@@ -21,6 +21,7 @@ from gmpy2 import mpq
 
 from .linalg import ONE as _ONE
 from .linalg import dot, to_mpq, vec
+from .numbers import as_rational
 from .polytope import Polytope
 from .regions import Cell
 
@@ -235,8 +236,7 @@ def affine_density_pieces(P: Polytope, a: Sequence, b) -> list[tuple[mpq, mpq, t
 # ---------------------------------------------------------------- all regions: the density of g and of |g|
 
 
-def _q(v) -> sympy.Rational:
-    return v if isinstance(v, sympy.Rational) else Q(int(v.numerator), int(v.denominator))
+_q = as_rational
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,12 @@ from operator import mul
 import sympy
 from gmpy2 import mpq
 
+from .limits import check_regions
 from .linalg import ONE as _ONE
 from .linalg import ZERO as _ZERO
 from .linalg import to_mpq
-from .limits import check_regions
 from .network import Network
+from .numbers import as_rational
 from .polytope import Polytope
 from .targets import Domain
 
@@ -50,8 +51,7 @@ class Cell:
         return sum((a * Q(xi) for a, xi in zip(self.g_coeffs, x)), Q(0)) + self.g_const
 
 
-def _q(v) -> sympy.Rational:
-    return Q(int(v.numerator), int(v.denominator)) if not isinstance(v, sympy.Rational) else v
+_q = as_rational
 
 
 def _sparse_layer(layer) -> list[tuple[list[tuple[int, mpq]], mpq]]:
@@ -119,7 +119,7 @@ def linear_regions(network: Network, domain: Domain) -> list[Cell]:
     work: list[tuple[Polytope, tuple, list]] = [(Polytope.box(domain.lo, domain.hi), (), ident)]
     for layer in network.hidden:
         rows = _sparse_layer(layer)
-        nxt = []
+        nxt: list[tuple[Polytope, tuple, list]] = []
         for poly, pattern, h in work:
             pre = [_affine_combination(terms, b, h) for terms, b in rows]
             # split by every neuron of this layer in turn; states: +1 active, 0 inactive

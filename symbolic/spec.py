@@ -6,10 +6,11 @@ never rebuild the target or the network.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import sympy
 
@@ -85,7 +86,7 @@ def _check_requirements(target: Target, domain: Domain) -> None:
         elif req.kind == "faces":
             from .polytope import Polytope  # local: geometry is only needed for polytopes
 
-            cell = Polytope.box(domain.lo, domain.hi)
+            cell: Polytope | None = Polytope.box(domain.lo, domain.hi)
             for a, c in req.data:
                 if cell is None:
                     break
@@ -122,8 +123,10 @@ def _check_intersection(target: Target, domain: Domain) -> None:
         return
     from .polytope import Polytope
 
-    cell = Polytope.box(domain.lo, domain.hi)
+    cell: Polytope | None = Polytope.box(domain.lo, domain.hi)
     for a, c in faces:
+        if cell is None:
+            break
         cell, _ = cell.split(a, c)
         if cell is None:
             raise SpecError(f"target {target.text}: empty inside the domain (the intersection has no interior)")
@@ -164,7 +167,7 @@ class Spec:
         return {"target": self.target.text, "domain": self.domain.text(),
                 "r": rational_text(self.r), "measure": self.measure}
 
-    def restricted(self, domain: Domain) -> "Spec":
+    def restricted(self, domain: Domain) -> Spec:
         """The same target and r on a sub-box, with the uniform probability measure
         there: the normalized loss of one cell of ``cyclic:K`` (docs/mathematics.md, section 4)."""
         return Spec(self.target, domain, self.r, "probability")

@@ -27,9 +27,10 @@ Numbers are exact (see :mod:`symbolic.numbers`).
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Sequence, Union
+from typing import Any
 
 import sympy
 
@@ -55,14 +56,14 @@ class Affine:
 class Min:
     """g = min of the children's level functions (intersection of their sets)."""
 
-    args: tuple["Level", ...]
+    args: tuple[Level, ...]
 
 
 @dataclass(frozen=True)
 class Max:
     """g = max of the children's level functions (union of their sets)."""
 
-    args: tuple["Level", ...]
+    args: tuple[Level, ...]
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ class DeepBall:
     N: int
 
 
-Level = Union[Affine, Min, Max, ExactBall, DeepBall]
+Level = Affine | Min | Max | ExactBall | DeepBall
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,8 @@ class Domain:
         return ";".join(f"{rational_text(a)},{rational_text(b)}" for a, b in zip(self.lo, self.hi))
 
     @staticmethod
-    def cube(dim: int, lo: sympy.Rational = Q(-1), hi: sympy.Rational = Q(1)) -> "Domain":
+    def cube(dim: int, lo: object = -1, hi: object = 1) -> Domain:
+        """[lo, hi]^dim (default [-1, 1]^dim)."""
         return Domain(tuple([Q(lo)] * dim), tuple([Q(hi)] * dim))
 
 

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from gmpy2 import mpq
+
 from relu_pointwise.symbolic.linalg import affine_rank as _affine_rank
 from relu_pointwise.symbolic.linalg import bits as _bits
 from relu_pointwise.symbolic.linalg import compress as _compress
 from relu_pointwise.symbolic.linalg import dot as _dot
+from relu_pointwise.symbolic.polytope import Polytope
+
+if TYPE_CHECKING:   # an annotation only
+    from relu_pointwise.symbolic.polytope import Polytope
 
 _ZERO = mpq(0)
 

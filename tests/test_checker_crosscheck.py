@@ -27,7 +27,8 @@ def test_breakpoints_from_the_weights():
 
 
 def test_forward_quadrature_reference_values():
-    """Interval (-1/2, 1/2), r = 2 (docs/mathematics.md): L(w) = 1/4 - w/4 + w^2/12 on [0, 1], so L(1/2) = 7/48,
+    """Interval (-1/2, 1/2), r = 2 (docs/mathematics.md, section 3): L(w) = 1/4 - w/4 + w^2/12
+    on [0, 1], so L(1/2) = 7/48,
     L'(1/2) = -1/4 + 1/12 = -1/6; L(w) = 1/(12 w) for w >= 1, so L'(3) = -1/108."""
     spec = make_spec("interval:-1/2,1/2")
     with mpmath.workdps(40):

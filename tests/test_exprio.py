@@ -374,9 +374,14 @@ def test_module_source_has_no_eval_paths() -> None:
 # --------------------------------------------------------------------------- limits
 
 def test_length_limit() -> None:
-    ok = "w" + "+w" * ((MAX_LENGTH - 1) // 2)
-    assert len(ok) <= MAX_LENGTH
-    assert from_text(ok) == ((MAX_LENGTH - 1) // 2 + 1) * w
+    ok = "2*w" + " " * (MAX_LENGTH - 3)
+    assert len(ok) == MAX_LENGTH and from_text(ok) == 2 * w
+    # a text within the length limit can still ask for too many operations (the work limit)
+    many = "w" + "+w" * ((MAX_LENGTH - 1) // 2)
+    assert len(many) <= MAX_LENGTH
+    with pytest.raises(ExprSyntaxError, match="operations"):
+        from_text(many)
+    assert from_text("w" + "+w" * 900) == 901 * w
     with pytest.raises(ExprSyntaxError, match=f"text has {MAX_LENGTH + 1} characters "
                                               f"\\(limit {MAX_LENGTH}\\)"):
         from_text(" " * (MAX_LENGTH + 1))

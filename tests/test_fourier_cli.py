@@ -85,3 +85,21 @@ def test_out_is_polite_and_reruns_replace_our_own_files(tmp_path, capsys):
 def test_huge_rho_is_one_line_at_once(capsys):
     code, _out, err = run(["fourier", "--target", "ball:d=3,R=1/2", "--rho-max", "99999999999999999999999"], capsys)
     assert code == 2 and err.startswith("pointwise: error: --rho-max:")
+
+
+def test_check_a_written_document(tmp_path, capsys):
+    code, _out, err = run(["fourier", "--target", "ball:d=2,R=1/2", "--rho-max", "10", "--no-plots",
+                           "--out", str(tmp_path)], capsys)
+    assert code == 0, err
+    f = tmp_path / "fourier.json"
+    code, out, err = run(["fourier", "--check", str(f)], capsys)
+    assert code == 0 and out.strip().endswith("all checks pass"), out + err
+    doc = json.loads(f.read_text())
+    data = doc["claims"][0]["data"]
+    data["above"], data["within"] = data["above"][1:], data["within"] + data["above"][:1]
+    f.write_text(json.dumps(doc))
+    code, out, err = run(["fourier", "--check", str(f)], capsys)
+    assert code == 1 and "FAILED: the set 'above'" in out and "FAILED: the set 'within'" in out
+    f.write_text("{not json")
+    code, out, err = run(["fourier", "--check", str(f)], capsys)
+    assert code == 2 and err.startswith("pointwise: error: --check")

@@ -402,7 +402,7 @@ def test_points_drawn_in_place_are_the_shared_stream(domain):
         assert np.array_equal(buf, np.stack([sched.points(t) for t in range(t0, t1)]))
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30)
 @given(w=st.sampled_from([0.0, 1.0, -1.0, 2.5, 1e-3, 7.0]), seed=st.integers(0, 2**32))
 def test_fused_head_pass_equals_the_unfused_backward_pass(w, seed):
     """BatchHead's fused standard-head delta equals, bit for bit, head_pass's unfused
@@ -421,7 +421,7 @@ def test_fused_head_pass_equals_the_unfused_backward_pass(w, seed):
     assert np.array_equal(2.0 * A * g, dl)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(lo=st.floats(-1e6, 1e6), span=st.floats(1e-9, 1e6), k=st.integers(1, 2**20))
 def test_clip_is_skipped_only_when_it_cannot_act(lo, span, k):
     """_needs_clip(lo, hi) == False promises fl(lo + fl((hi - lo) u)) <= hi for every double u in

@@ -8,7 +8,8 @@ from fractions import Fraction
 import pytest
 import sympy
 from gmpy2 import mpq
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from relu_pointwise.symbolic.polytope import Polytope, to_mpq
 from relu_pointwise.symbolic.pushforward import (
@@ -115,7 +116,7 @@ def check_cdf(P, a, b, pieces, rng=None, nsamples=0):
     assert all(len(p[2]) == P.dim + 1 for p in pieces)
     assert poly_eval(pieces[0][2], pieces[0][0]) == 0
     assert poly_eval(pieces[-1][2], pieces[-1][1]) == P.volume()
-    for (l0, h0, c0), (l1, h1, c1) in zip(pieces, pieces[1:]):
+    for (_l0, h0, c0), (l1, _h1, c1) in zip(pieces, pieces[1:]):
         assert poly_eval(c0, h0) == poly_eval(c1, l1)  # continuity
     # density integrates to the volume
     dens = affine_density_pieces(P, a, b)
@@ -449,7 +450,7 @@ def test_cdf_and_density_equal_reference_algorithm(d, ncuts):
 
     @given(st.randoms(use_true_random=False),
            st.lists(st.integers(-3, 3), min_size=d, max_size=d).filter(any), small_q)
-    @settings(max_examples=8)
+    @settings(max_examples=10 if d < 5 else 5)
     def inner(rng, a, b):
         P = random_polytope(rng, d, ncuts)
         a_q, b_q = tuple(to_mpq(x) for x in a), to_mpq(b)

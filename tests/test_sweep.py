@@ -109,8 +109,8 @@ def test_killed_worker_every_result_once(tmp_path):
     from dask.distributed import Client, LocalCluster
 
     sweep = {"task": "run", "chunk": 1,
-             "base": {"target": "interval:-1/2,1/2", "batch": "sampled:32", "steps": 6000},
-             "axes": {"seeds": {"count": 8}}}
+             "base": {"target": "interval:-1/2,1/2", "batch": "sampled:32", "steps": 4000},
+             "axes": {"seeds": {"count": 6}}}
     out = tmp_path / "o"
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
             Client(cluster) as c:
@@ -125,12 +125,12 @@ def test_killed_worker_every_result_once(tmp_path):
         killed_with = len(list((out / "tasks").glob("*.json")))
         th.join(120)
         assert not th.is_alive()
-    assert 1 <= killed_with < 8          # the kill came mid-sweep
+    assert 1 <= killed_with < 6          # the kill came mid-sweep
     res = box["res"]
-    assert res.line() == "8 tasks: 8 ok, 0 not certified, 0 failed, 0 skipped"
+    assert res.line() == "6 tasks: 6 ok, 0 not certified, 0 failed, 0 skipped"
     df = load_results(out)
-    assert len(df) == 8 and df["task_id"].is_unique and (df["outcome"] == "ok").all()
-    assert len(list((out / "tasks").glob("*.json"))) == 8
+    assert len(df) == 6 and df["task_id"].is_unique and (df["outcome"] == "ok").all()
+    assert len(list((out / "tasks").glob("*.json"))) == 6
     assert not list((out / "tasks").glob(".tmp-*"))
 
 
@@ -216,7 +216,7 @@ def test_rate_exponent_of_an_exact_power():
 def test_summary_over_seeds(tmp_path):
     """Quantiles of w_t / t^(1/3) over seeds approach (3 eta c)^(1/3) = (1/4)^(1/3) for the
     interval (c = 1/12, eta = 1); the fitted exponent is near 1/3."""
-    sweep = {"task": "run", "base": {"target": "interval:-1/2,1/2", "batch": "sampled:32", "steps": 3000},
+    sweep = {"task": "run", "base": {"target": "interval:-1/2,1/2", "batch": "sampled:32", "steps": 2000},
              "axes": {"seeds": {"count": 4}}}
     res = run_sweep(sweep, tmp_path / "o", scheduler="sync")
     assert [p.name for p in res.plots] == ["summary.json", "seeds_w_over_t13.png"]
@@ -257,7 +257,7 @@ def test_existing_scheduler_by_flag_and_by_dask_config(client, tmp_path, capsys)
     assert workers == {f"{os.uname().nodename}:{os.getpid()}"}      # this process: the in-process cluster
 
 
-@settings(deadline=None, max_examples=40)
+@settings(max_examples=40)
 @given(st.integers(1, 12), st.integers(1, 4), st.integers(1, 20))
 def test_chunks_keep_seeds_whole(n_seeds, n_eta, chunk):
     """Every task in exactly one chunk; a seed's (eta) tasks in one chunk; a chunk exceeds
@@ -274,3 +274,18 @@ def test_chunks_keep_seeds_whole(n_seeds, n_eta, chunk):
         seeds = {s["seed"] for _, s in ch}
         assert len(ch) <= chunk or len(seeds) == 1
         assert all(sum(1 for _, s in ch if s["seed"] == sd) == n_eta for sd in seeds)
+
+
+def test_lost_chunk_is_recorded_and_rerun_by_the_next_resume(tmp_path):
+    """A record marked transient (its Dask task was lost, e.g. KilledWorker after Dask's
+    retries) is in the dataset as an error, and a resume runs that task again."""
+    from relu_pointwise.sweeps.store import TaskStore
+
+    sweep = {"base": {"steps": 5}, "axes": {"eta": ["1", "2"]}}
+    run_sweep(sweep, tmp_path / "o", scheduler="sync", plots=False)
+    store = TaskStore(tmp_path / "o")
+    tid = load_results(tmp_path / "o")["task_id"].iloc[0]
+    store.write({"task_id": tid, "outcome": "error", "message": "chunk lost: KilledWorker", "transient": True})
+    res = run_sweep(sweep, tmp_path / "o", scheduler="sync", plots=False)
+    assert res.line() == "2 tasks: 1 ok, 0 not certified, 0 failed, 1 skipped"
+    assert (load_results(tmp_path / "o")["outcome"] == "ok").all()

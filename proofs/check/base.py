@@ -83,6 +83,11 @@ def le(a: Any, b: Any) -> bool | None:
     return None
 
 
+def at_most(a: Any, b: Any) -> bool:
+    """a <= b decided: exactly, by disjoint balls, or equal to 200 bits (see :func:`same`)."""
+    return same(a, b) is True or le(a, b) is True
+
+
 def integer(text: Any, where: str) -> int:
     v = rational(text, where) if isinstance(text, str) else None
     if v is None or v.q != 1:

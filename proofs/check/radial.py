@@ -63,3 +63,23 @@ def radial(lam: Any, R2: Any, d: int, margin2: Any, w: Any, r: Any, density: Any
         total += _piece(integrand, a, b, d)
     sphere = 2 * flint.arb.pi() ** (flint.arb(d) / 2) / (flint.arb(d) / 2).gamma()
     return arb_of(density) * sphere / 2 * total
+
+
+def density_bounds(lam: Any, R2: Any, d: int, margin2: Any, w_star: Any, r: Any, density: Any) -> tuple[Any, Any]:
+    """Arb bounds kappa min rho, kappa max rho on [0, 1/(2 w*)] with kappa = 2^-(r+1)/(r+1), where
+    rho(u) = density S_(d-1)/(2 lam) ((R^2 - u/lam)^p + (R^2 + u/lam)^p), p = d/2 - 1, is the
+    density of |g| while the band stays in the box and off the centre. Then for every w >= w*:
+    w L(w) = int_0^(1/2) (1/2 - t)^r rho(t/w) dt and w^2 (-L'(w)) = r int_0^(1/2) (1/2 - t)^(r-1) t
+    rho(t/w) dt both lie in [kappa min rho, kappa max rho]; rho is monotone in u (its derivative
+    p ((R^2 + u/lam)^(p-1) - (R^2 - u/lam)^(p-1)) has one sign), so min and max are at the ends."""
+    h = 1 / (2 * w_star * lam)
+    if not (w_star > 0 and R2 + h <= margin2 and R2 - h >= 0):
+        raise OutsideRegime("the band |g| < 1/(2w*) leaves the domain or reaches the centre")
+    p = flint.arb(d) / 2 - 1
+    sphere = 2 * flint.arb.pi() ** (flint.arb(d) / 2) / (flint.arb(d) / 2).gamma()
+    scale = arb_of(density) * sphere / (2 * arb_of(lam))
+    ends = [scale * (arb_of(R2 - u) ** p + arb_of(R2 + u) ** p) for u in (mpq(0), h)]
+    kappa = flint.arb(2) ** (-(arb_of(r) + 1)) / (arb_of(r) + 1)
+    lo = ends[0] if ends[0] < ends[1] else ends[1] if ends[1] < ends[0] else ends[0].union(ends[1])
+    hi = ends[1] if ends[0] < ends[1] else ends[0] if ends[1] < ends[0] else ends[0].union(ends[1])
+    return kappa * lo, kappa * hi

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from relu_pointwise.symbolic.exprio import (
     rational_from_text,
 )
 from relu_pointwise.symbolic.jsonio import plain_copy, read_json
-from relu_pointwise.symbolic.limits import PREC_MAX, STEPS_MAX, check_regions
+from relu_pointwise.symbolic.limits import CERT_BYTES, PREC_MAX, STEPS_MAX, check_regions
 from relu_pointwise.symbolic.spec import (
     Spec,
     Training,
@@ -73,7 +73,6 @@ class Certificate:
     version: int
     files: dict[str, str]
     network: Any = None          # symbolic.network.Network: from the file (v2) or rebuilt (v1)
-    files: dict[str, str] = field(default_factory=dict)   # name -> "sha256:<hex>" of files beside it
 
 
 def load_json(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
@@ -81,7 +80,7 @@ def load_json(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(source, Mapping):
         data: Any = plain_copy(source, what="certificate", error=CertificateError)
     else:
-        data = read_json(source, what="certificate", error=CertificateError)
+        data = read_json(source, what="certificate", max_bytes=CERT_BYTES, error=CertificateError)
     if not isinstance(data, dict):
         raise malformed("a certificate is a JSON object")
     return data

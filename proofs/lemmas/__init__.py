@@ -109,4 +109,13 @@ from .text import (
     weakest,
 )
 
-__all__ = ['ENCLOSED', 'FAILED', 'HALF', 'NUMERICAL', 'PROVED', 'STATUSES', 'Claim', 'Entry', 'Growth', 'PathBounds', 'Q', 'asymptotic_claim', 'batch_losses_claim', 'construction_claim', 'cyclic_entry_claim', 'cyclic_growth_claim', 'dataset_stall_claim', 'derivative_qw', 'entry_claim', 'ex', 'growth_claim', 'merge_paths', 'minibatch_monotonicity_claim', 'monotonicity_claim', 'nice_below', 'path_claim', 'point_text', 'pointwise_claim', 'poly_extremum', 'poly_from_flint', 'radical_zero', 'rate_claim', 'rational_function', 'rational_poly', 'rational_zero', 'short', 'sign_on_interval', 'sign_poly', 'to_q', 'to_rat', 'weakest']
+__all__ = [
+    'ENCLOSED', 'FAILED', 'HALF', 'NUMERICAL', 'PROVED', 'STATUSES', 'Claim', 'Entry', 'Growth',
+    'PathBounds', 'Q', 'asymptotic_claim', 'batch_losses_claim', 'construction_claim',
+    'cyclic_entry_claim', 'cyclic_growth_claim', 'dataset_stall_claim', 'derivative_qw',
+    'entry_claim', 'ex', 'growth_claim', 'merge_paths', 'minibatch_monotonicity_claim',
+    'monotonicity_claim', 'nice_below', 'path_claim', 'point_text', 'pointwise_claim',
+    'poly_extremum', 'poly_from_flint', 'radical_zero', 'rate_claim', 'rational_function',
+    'rational_poly', 'rational_zero', 'short', 'sign_on_interval', 'sign_poly', 'to_q', 'to_rat',
+    'weakest',
+]

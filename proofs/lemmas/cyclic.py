@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import sympy
+
 from relu_pointwise.symbolic.loss import Derivation
 from relu_pointwise.symbolic.spec import Training
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import sympy
 from flint import fmpq_poly
+
 from relu_pointwise.symbolic.qfield import RationalQW, derivative_qw, rational_function
 
 from .text import Q

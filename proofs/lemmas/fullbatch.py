@@ -10,6 +10,7 @@ from typing import Any
 import sympy
 from flint import fmpq, fmpq_poly
 from gmpy2 import mpq
+
 from relu_pointwise.symbolic.errors import EnclosureError
 from relu_pointwise.symbolic.loss import Derivation, w
 from relu_pointwise.symbolic.spec import Spec
@@ -81,7 +82,7 @@ def _density_polys(derivation: Derivation) -> tuple[list | None, list[dict], boo
     """The density of |g| as polynomial pieces [(u_lo, u_hi, coeffs)] (None if not polynomial),
     with the proof that it is >= 0: per piece by real-root isolation (piecewise-linear g), or
     for the exact ball rho = K((c - u)^p + (c + u)^p) with K > 0 and c - u >= 0 on its window."""
-    rho = derivation.abs_density
+    rho: Any = derivation.abs_density      # PiecewisePoly or the exact ball's BallDensity
     if hasattr(rho, "coeffs"):
         uvar = sympy.Symbol("u")
         pieces, proofs, ok = [], [], True
@@ -275,7 +276,7 @@ def asymptotic_claim(derivation: Derivation) -> Claim:
     w_star = derivation.w_star
     data: dict[str, Any] = {"w_star": ex(w_star), "L_asymptotic": ex(expr)}
     polys, _, _ = _density_polys(derivation)
-    rho = derivation.abs_density
+    rho: Any = derivation.abs_density      # PiecewisePoly or the exact ball's BallDensity
     if not derivation.asymptotic_coeffs and not hasattr(rho, "coeffs") and r.is_integer:
         return _ball_asymptotic_claim(derivation, data)
     if not derivation.asymptotic_coeffs or not polys:
@@ -292,7 +293,7 @@ def asymptotic_claim(derivation: Derivation) -> Claim:
         cc.pop()
     coeffs_ok = len(ac) == len(cc) and all(sympy.simplify(a - b) == 0 for a, b in zip(ac, cc))
     # rho(0+) + rho(0-): from the signed density where it is piecewise polynomial
-    sd = derivation.density
+    sd: Any = derivation.density
     right = left = Q(0)
     if hasattr(sd, "coeffs"):
         for j, cs in enumerate(sd.coeffs):
@@ -336,7 +337,7 @@ def _ball_band_loss(K, c, p, r: int) -> sympy.Expr:
 def _ball_asymptotic_claim(derivation: Derivation, data: dict) -> Claim:
     """Exact ball, odd d (rho = K((c-u)^p + (c+u)^p), p half-integer): L(w) for w >= w* against
     the band integral in closed form (identity by SymPy; radicals of c -+ 1/(2w))."""
-    rho = derivation.abs_density
+    rho: Any = derivation.abs_density      # PiecewisePoly or the exact ball's BallDensity
     r = derivation.spec.r
     expr = derivation.asymptotic
     K, c, p, (lo, hi) = rho.scale, rho.center, rho.power, rho.window
@@ -361,9 +362,10 @@ def _density_bound_growth(derivation: Derivation, eta: sympy.Rational, data: dic
     int_0^1 (1-s)^r ds = 1/(r+1).  So on w >= w* (s/(2w) in [0, u*], u* = 1/(2w*)):
     c = kappa min_[0,u*] rho, Cbar = kappa max_[0,u*] rho, kappa = 2^-(r+1)/(r+1).
     For rho = K((c-u)^p + (c+u)^p) (K > 0, 0 <= u <= u* <= c), rho'(u) = K p ((c+u)^(p-1) - (c-u)^(p-1))
-    has one sign on (0, u*] (<= 0 for p < 1, >= 0 for p >= 1), so min and max are at u = 0, u*.
+    has one sign on (0, u*] (<= 0 for 0 <= p < 1, >= 0 for p >= 1 and for p < 0), so min and max are
+    at u = 0, u*; for p < 0 (d = 1) rho is unbounded as u -> c and no constants are derived when u* = c.
     """
-    rho = derivation.abs_density
+    rho: Any = derivation.abs_density      # PiecewisePoly or the exact ball's BallDensity
     r = derivation.spec.r
     K, c0, p, (lo, hi) = rho.scale, rho.center, rho.power, rho.window
     kappa = Q(2) ** (-r - 1) / (r + 1)
@@ -372,13 +374,23 @@ def _density_bound_growth(derivation: Derivation, eta: sympy.Rational, data: dic
     ints_ok = (sympy.integrate((1 - s_) ** (r - 1) * s_, (s_, 0, 1)) == 1 / (r * (r + 1))
                and sympy.integrate((1 - s_) ** r, (s_, 0, 1)) == 1 / (r + 1))
     mono_ok = bool(K > 0) and lo == 0 and bool(c0 - hi >= 0) and p >= 0
+    if not (a.is_finite and b.is_finite):
+        # p < 0 (d = 1): rho = K((c-u)^p + (c+u)^p) is unbounded as u -> c, and the window
+        # reaches c, so no finite Cbar exists there: say so instead of comparing infinities
+        data.update({"regime": "density bounds", "rho_0": ex(a) if a.is_finite else "oo",
+                     "rho_u_star": ex(b) if b.is_finite else "oo",
+                     "note": "the density of |g| is unbounded on the window [0, u*]: no growth constants"})
+        return (Claim("growth", "growth constants for w >= w*: not derived (the density of |g| is unbounded "
+                      f"on [0, {ex(hi)}])", FAILED, data),
+                Growth(Q(0), Q(0), derivation.leading_constant, derivation.w_star, False))
     m, M = (sympy.Min(a, b), sympy.Max(a, b))
     c, Cbar = sympy.simplify(kappa * m), sympy.simplify(kappa * M)
     ok = ints_ok and mono_ok and bool(c > 0)
     data.update({"c": ex(c), "Cbar": ex(Cbar), "C": ex(derivation.leading_constant), "3_eta_c": ex(3 * eta * c),
                  "regime": "density bounds: rho monotone on the window", "rho_0": ex(a), "rho_u_star": ex(b)})
     statement = (f"for all w >= w* = {ex(derivation.w_star)}: w^2 (-L'(w)) = r 2^-(r+1) int_0^1 (1-s)^(r-1) s "
-                 f"rho(s/(2w)) ds >= kappa min rho and w L(w) = 2^-(r+1) int_0^1 (1-s)^r rho(s/(2w)) ds <= kappa max rho, "
+                 f"rho(s/(2w)) ds >= kappa min rho and w L(w) = 2^-(r+1) int_0^1 (1-s)^r rho(s/(2w)) ds "
+                 f"<= kappa max rho, "
                  f"kappa = 2^-(r+1)/(r+1), min/max over [0, {ex(hi)}] where rho = K((c-u)^p + (c+u)^p) is monotone "
                  f"(rho(0) = {ex(a)}, rho(u*) = {ex(b)}): c = {ex(c)} > 0, Cbar = {ex(Cbar)} (C = "
                  f"{ex(derivation.leading_constant)}); hence Phi(w)^3 - w^3 >= 3 eta c = {ex(3 * eta * c)} there, by "

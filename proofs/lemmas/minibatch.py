@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import sympy
+
 from relu_pointwise.symbolic.loss import w
 from relu_pointwise.symbolic.spec import Spec, Training
 
@@ -35,7 +36,8 @@ def path_claim(raw: PathBounds, training: Training) -> Claim:
     data = {"steps": ex(n), "w0": ex(training.w0), "w_n_lo": ex(raw.lo[n]), "w_n_hi": ex(raw.hi[n]),
             "max_width": ex(max(h - l for l, h in zip(raw.lo, raw.hi))), "source": raw.source}
     statement = (f"the realized path w_0..w_{n} is enclosed step by step ({raw.source}); "
-                 f"w_{n} in [{short(lo_t.lo[n], 'down')}, {short(lo_t.hi[n], 'up')}]; the enclosures are consistent with "
+                 f"w_{n} in [{short(lo_t.lo[n], 'down')}, {short(lo_t.hi[n], 'up')}]; the enclosures are "
+                 f"consistent with "
                  f"the proved monotonicity (w_{{t+1}} >= w_t)")
     return Claim("path", statement, ENCLOSED if consistent else FAILED, data)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import sympy
 from gmpy2 import mpq
+
 from relu_pointwise.symbolic.loss import Derivation, w
 from relu_pointwise.symbolic.spec import Spec, Training
 

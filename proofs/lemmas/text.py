@@ -14,6 +14,7 @@ from typing import Any
 import gmpy2
 import sympy
 from gmpy2 import mpq
+
 from relu_pointwise.symbolic.exprio import rational_to_text, to_text
 
 Q = sympy.Rational

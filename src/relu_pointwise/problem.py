@@ -184,12 +184,23 @@ class VerifyReport:
         return f"<p><b>{'verified' if self.ok else 'NOT verified'}</b></p><ul>{items}</ul>"
 
 
-def verify(cert: Certificate | Mapping[str, Any] | str | Path) -> VerifyReport:
-    """Re-check a certificate (object, dict or path to certificate.json)."""
-    from relu_pointwise.proofs.verify import verify as _verify
+def verify(cert: Certificate | Mapping[str, Any] | str | Path, *, rederive: bool = False) -> VerifyReport:
+    """Check a certificate (object, dict or path to certificate.json) by the independent
+    checker (:mod:`relu_pointwise.proofs.check`: none of the prover's code); ``rederive``
+    also re-runs the prover on its inputs and compares field by field.
+
+    A malformed certificate raises :class:`~relu_pointwise.CertificateError`.
+    """
+    from relu_pointwise.proofs.check import check_certificate
 
     source = cert.data if isinstance(cert, Certificate) else cert
-    ok, msgs = _verify(source)
+    report = check_certificate(source)
+    ok, msgs = report.ok, [*report.lines(), "checker: " + report.summary()]
+    if rederive:
+        from relu_pointwise.proofs.verify import verify as _rederive
+
+        ok2, msgs2 = _rederive(source)
+        ok, msgs = ok and ok2, [*msgs, *("rederive: " + m for m in msgs2)]
     return VerifyReport(ok, msgs)
 
 

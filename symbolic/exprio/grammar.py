@@ -15,6 +15,7 @@ from ..limits import (
     EXPR_DEPTH,
     EXPR_DIGITS,
     EXPR_LENGTH,
+    EXPR_OPERATIONS,
     FLOOR_PREC_BITS,
     POW_BITS,
 )
@@ -28,6 +29,8 @@ MAX_DIGITS = EXPR_DIGITS.value
 MAX_NUMBER_BITS = POW_BITS.value
 """Rough bound, in bits, on an exact number the reader will compute; also the bound
 on ``|log2 |v||`` of every numeric value (an Arb enclosure decides it)."""
+MAX_OPERATIONS = EXPR_OPERATIONS.value
+"""Most SymPy operations plus their arguments one expression may build (linear work bound)."""
 MAX_EXP_HEIGHT = EXP_HEIGHT.value
 """Deepest nesting of ``exp``/``log``/non-rational powers (a tower is where evaluation explodes)."""
 MAX_FLOOR_PREC = FLOOR_PREC_BITS.value

@@ -25,6 +25,7 @@ from .grammar import (
     MAX_LENGTH,
     MAX_MINMAX_ARGS,
     MAX_NUMBER_BITS,
+    MAX_OPERATIONS,
     MAX_RADICAL_BITS,
     ExprSyntaxError,
     UndecidableError,
@@ -50,6 +51,7 @@ class _Parser:
         self.symbols = symbols
         self.tokens = _tokenize(text, where)
         self.cur = next(self.tokens)
+        self.work = 0                    # operations + arguments built so far (MAX_OPERATIONS)
         self.balls: dict = {}            # Arb balls of numeric subexpressions, per precision
         self.heights: dict = {}          # exp/log tower heights of subexpressions
 
@@ -87,6 +89,10 @@ class _Parser:
 
     # -- SymPy construction, guarded ------------------------------------------
     def build(self, tok: _Tok, fn: Callable[..., sympy.Expr], *args: sympy.Expr) -> sympy.Expr:
+        self.work += 1 + len(args)      # SymPy's cost grows with the operations and their arguments
+        if self.work > MAX_OPERATIONS:
+            self.fail(f"more than {MAX_OPERATIONS} operations and arguments by column {tok.col} "
+                      f"(limit {MAX_OPERATIONS}; the toolkit's own expressions use a few hundred)")
         try:
             value = fn(*args)
         except ExprSyntaxError:
@@ -254,9 +260,9 @@ class _Parser:
         result: sympy.Expr | None = None
         for signs, value, op in reversed(chain):
             result = value if result is None else self.pow(op, value, result)
-            for sign in reversed(signs):
-                if sign.text == "-":
-                    result = self.neg(sign, result)
+            minus = [sign for sign in signs if sign.text == "-"]
+            if len(minus) % 2:          # -(-v) is v exactly: one negation per odd run of signs
+                result = self.neg(minus[0], result)
         assert result is not None
         return result
 

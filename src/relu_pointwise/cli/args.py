@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 import sys
 import time
@@ -121,29 +122,42 @@ SECONDS_PER_REGION = 0.02
 of the box in d = 5 (4296 regions) 105 s: 11 to 24 ms a region."""
 
 
-def announce_regions(spec, enabled: bool | None = None) -> None:
-    """One up-front line on stderr, when stderr is a terminal and the work is long:
-    "about N linear regions (estimated), about T"."""
-    from relu_pointwise.symbolic.limits import region_limit
+def announce_regions(spec, enabled: bool | None = None):
+    """On a terminal, for long work: one up-front line on stderr ("about N linear regions
+    (estimated), about T to derive"), and a context manager that redraws a running region count
+    on that line while the regions are enumerated.  Off a terminal: nothing, and a null context."""
+    import contextlib
+
+    from relu_pointwise.symbolic.limits import region_limit, region_progress
     from relu_pointwise.symbolic.targets import estimate_regions
 
     if not (sys.stderr.isatty() if enabled is None else enabled):
-        return
+        return contextlib.nullcontext()
     n = estimate_regions(spec.target.level, spec.dim)
-    if n > region_limit():       # refused by the derivation's own check, one line
-        return
     seconds = n * SECONDS_PER_REGION
-    if seconds < 5:
-        return
+    if n > region_limit() or seconds < 5:      # refused by the derivation's own check, or short
+        return contextlib.nullcontext()
     when = f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
     sys.stderr.write(f"pointwise: about {n} linear regions (estimated), about {when} to derive\n")
     sys.stderr.flush()
+    bar = Progress(n, "regions", True, unit="regions")
+    return _closing(region_progress(bar), bar)
+
+
+@contextlib.contextmanager
+def _closing(ctx, bar):
+    with ctx:
+        try:
+            yield
+        finally:
+            bar.close()
 
 
 class Progress:
     """A plain ``\\r`` counter on stderr, redrawn at most ten times a second."""
 
-    def __init__(self, total: int, label: str, enabled: bool) -> None:
+    def __init__(self, total: int, label: str, enabled: bool, unit: str = "step") -> None:
+        self.unit = unit
         self.total = max(1, total)
         self.label = label
         self.enabled = enabled
@@ -154,10 +168,13 @@ class Progress:
         if not self.enabled:
             return
         now = time.monotonic()
-        if now - self.last < 0.1 and t < self.total:
+        if now - self.last < 0.1 and (t < self.total or self.unit != "step"):
             return
         self.last = now
-        sys.stderr.write(f"\r{self.label}: step {t}/{self.total} ({100 * t // self.total}%)")
+        if self.unit == "step":
+            sys.stderr.write(f"\r{self.label}: step {t}/{self.total} ({100 * t // self.total}%)")
+        else:                     # a count against an estimate: may pass it
+            sys.stderr.write(f"\r{self.label}: {t} of about {self.total} {self.unit}")
         sys.stderr.flush()
         self.drawn = True
 

@@ -71,8 +71,8 @@ def certify_main(args: argparse.Namespace) -> int:
     points = parse_points(points_text, spec) if points_text is not None else None
     grid = None if grid is None else _int_arg(grid, "--grid", 2, 400)
     check_outputs(args.out, plots=not args.no_plots, force=args.force)   # before the work, not after
-    announce_regions(spec)
-    b = build(spec, training, points=points, grid=grid, steps=steps, prec=prec)
+    with announce_regions(spec):
+        b = build(spec, training, points=points, grid=grid, steps=steps, prec=prec)
     files = write_outputs(b, args.out, plots=not args.no_plots, force=args.force)
     print(summary_text(b.cert))
     print(f"wrote {', '.join(str(f) for f in files)}")

@@ -118,8 +118,8 @@ def derive_main(args: argparse.Namespace) -> int:
     if args.output is not None:        # before the work: refuse to clobber a file of the user's
         check_overwrite(args.output, what="-o", force=args.force, signatures=OUTPUT_SIGNATURES)
     spec = spec_from_args(args)
-    announce_regions(spec)
-    derivation = _derive(spec)
+    with announce_regions(spec):
+        derivation = _derive(spec)
     if wv is not None:
         if wv < derivation.exact_from:
             raise SpecError(f"--w: the exact loss is derived for w >= {rational_text(derivation.exact_from)}, "

@@ -10,7 +10,8 @@ line is the enclosure of S_P(0) at the largest P asked, in Arb's form ``[mid +/-
 ``--format json``: stdout is the claim document (:mod:`proofs.fourier_claim`), whose
 ``pairs`` hold every asked (P, enclosure).  ``--out DIR`` writes DIR/fourier.json and the
 plots fourier_contrast.png and fourier_ray.png, atomically; a file there that pointwise did
-not write is not replaced without ``--force``.
+not write is not replaced without ``--force``.  ``--check FILE`` re-checks such a document
+(:mod:`proofs.fourier_check`): exit 0 if every check passes, 1 if one fails, 2 if malformed.
 """
 from __future__ import annotations
 
@@ -48,6 +49,9 @@ def register(sub) -> None:
     p.add_argument("--format", default="text", choices=("text", "json"), help="stdout format (default text)")
     p.add_argument("--out", default=None, help="write DIR/fourier.json and the two plots here")
     p.add_argument("--no-plots", action="store_true", help="with --out: skip the PNG plots")
+    p.add_argument("--check", default=None, metavar="FILE",
+                   help="re-check a fourier.json from its inputs (the wording from its own enclosures, the "
+                        "numbers by the other Bessel route); exit 0 if all checks pass, 1 if not")
     p.add_argument("--force", action="store_true",
                    help="with --out: overwrite files there that pointwise did not write")
     p.set_defaults(func=fourier_main)
@@ -76,6 +80,21 @@ def _mapped(fn, rho_flag: str, *a, **kw):
         raise _flag_error(exc, rho_flag) from None
 
 
+def _check_main(path: str) -> int:
+    from relu_pointwise.proofs.fourier_check import check_fourier_doc
+    from relu_pointwise.symbolic.jsonio import read_json
+
+    doc = read_json(path, what="--check")
+    try:
+        ok, msgs = check_fourier_doc(doc)
+    except InputError as exc:
+        raise InputError(f"--check: {path}: {exc}", field="--check") from None
+    for m in msgs:
+        print(m)
+    print("fourier claim: all checks pass" if ok else "fourier claim: FAILED")
+    return 0 if ok else 1
+
+
 def _prec(text: str | None) -> int:
     from relu_pointwise.symbolic.numbers import parse_number
 
@@ -98,6 +117,8 @@ def fourier_main(args: argparse.Namespace) -> int:
     )
     from relu_pointwise.symbolic.spec import make_training
 
+    if args.check is not None:
+        return _check_main(args.check)
     t_start = time.perf_counter()
     spec = spec_from_args(args)
     rho_flag = "--rho-max" if args.rho_max is not None else "--rho"

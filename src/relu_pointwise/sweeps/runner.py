@@ -31,7 +31,7 @@ from .tasks import execute_chunk, task_id
 
 __all__ = ["DEFAULT_CHUNK", "SweepResult", "make_chunks", "run_sweep"]
 
-DEFAULT_CHUNK = 16
+DEFAULT_CHUNK = 32
 Chunk = list[tuple[str, Mapping[str, Any]]]
 
 
@@ -250,7 +250,11 @@ def _run_dask(plan: SweepPlan, pending: list[tuple[str, Mapping[str, Any]]], siz
                 note = "" if importlib.util.find_spec("bokeh") else \
                     " (Dask serves it only with bokeh: pip install bokeh)"
                 echo(f"dashboard: {result.dashboard}{note}")
-        nw = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})) or (workers or 1))
+        try:
+            info = client.scheduler_info(n_workers=-1)    # newer distributed lists only some workers by default
+        except TypeError:
+            info = client.scheduler_info()
+        nw = max(1, len(info.get("workers", {})) or (workers or 1))
         # at least ~4 chunks per worker, so that the last chunks do not leave workers idle
         eff = max(1, min(size, math.ceil(len(pending) / (4 * nw))))
         chunks = make_chunks(plan.task, pending, eff)
@@ -269,8 +273,9 @@ def _run_dask(plan: SweepPlan, pending: list[tuple[str, Mapping[str, Any]]], siz
                     from .tasks import _blank, _error
 
                     recs = [_error(_blank(tid, plan.task, s), exc) for tid, s in ch]
-                    for r in recs:
+                    for r in recs:   # not the task's own failure: recorded, and rerun by the next resume
                         r["message"] = f"chunk lost: {r['message']}"
+                        r["transient"] = True
                 _take(store, recs, outcomes, bar)
         except BaseException:
             for f in futures:

@@ -5,12 +5,13 @@
     OUT/certificates/<id>/    each certify task's certificate
     OUT/results.parquet       the consolidated dataset: one row per task, indexed by the axes
 
-Safety: a record is written to a temporary file in the same folder, flushed and
-fsync'ed, then renamed onto ``<task_id>.json`` (``os.replace`` is atomic on POSIX),
-so a reader sees either no record or a whole one; a worker killed mid-task leaves at
-most a ``.tmp-*`` file, which nothing reads.  A record is trusted only if it parses
-and names its own task_id, so a damaged file is rerun, never believed.  The Parquet
-file is rebuilt from the records and renamed into place the same way.
+Safety: a record is written to a temporary file in the same folder, then renamed onto
+``<task_id>.json`` (``os.replace`` is atomic on POSIX), so a reader sees either no
+record or a whole one; a writer killed mid-write leaves at most a ``.tmp-*`` file,
+which nothing reads.  A record is trusted only if it parses, names its own task_id and
+has an outcome, so a damaged file (e.g. an unsynced one after an OS crash) is rerun,
+never believed.  The Parquet file is rebuilt from the records, fsync'ed and renamed
+into place the same way.
 
 Why Parquet (through pandas and pyarrow) and not xarray + Zarr: a task's record is a
 row of mixed types (the outcome and error text, the verdict, a certificate path,
@@ -36,14 +37,23 @@ RESULTS = "results.parquet"
 MAX_RECORD_BYTES = 1 << 22
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path``: a temporary file in the same folder, fsync, rename."""
+def atomic_write(path: Path, data: bytes, *, durable: bool = False) -> None:
+    """Write ``data`` to ``path``: a temporary file in the same folder, renamed into place.
+
+    The rename is atomic for every other process: a reader sees the old file or the
+    whole new one, and a writer killed before the rename leaves only its ``.tmp-*``
+    file.  ``durable`` adds an fsync before the rename (survives an OS crash too); task
+    records skip it (it cost 8.5 ms per record here, more than a short task): after an
+    OS crash an unsynced record can be empty or torn, and :meth:`TaskStore.read` then
+    rejects it, so the task is rerun, never trusted.
+    """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{path.name}-")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -107,13 +117,15 @@ class TaskStore:
         return rec
 
     def finished(self, tids: Iterable[str], retry_failed: bool = False) -> set[str]:
-        """The tasks a resume skips: those with a trusted record (errors too, unless retried)."""
+        """The tasks a resume skips: those with a trusted record (a task's own error too,
+        unless ``retry_failed``; never a ``transient`` record of a lost Dask task)."""
         present = {p.stem for p in self.tasks.glob("*.json")} if self.tasks.is_dir() else set()
         out = set()
         for tid in set(tids) & present:
             rec = self.read(tid)
-            if rec is not None and not (retry_failed and rec["outcome"] == "error"):
-                out.add(tid)
+            if rec is None or rec.get("transient") or (retry_failed and rec["outcome"] == "error"):
+                continue    # rerun: lost with its Dask task (e.g. KilledWorker), or asked to retry
+            out.add(tid)
         return out
 
 
