@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import sympy
 
-from relu_pointwise.symbolic.targets import Affine, ExactBall, Level, Max, Min
+from relu_pointwise.symbolic.targets import Affine, Level, Max, Min
 
 from .labels import sides
 from .np_net import FloatNet, head_pass
@@ -78,9 +78,10 @@ def _leaves(level: Level) -> list[Level]:
 def _target_points(level: Level, prefix: np.ndarray) -> np.ndarray:
     """Where the target's pieces vanish on the lines x = (prefix_i, t): (n, m), NaN = none.
 
-    An affine piece a . x + c gives t = -(a' . prefix + c) / a_d (a_d != 0); the exact ball
-    R^2 - |x|^2 gives t = +-sqrt(R^2 - |prefix|^2).  The deep ball's piecewise-linear
-    boundary is not cut here: its kinks at k / 2^N are the network's own kinks.
+    An affine piece a . x + c gives t = -(a' . prefix + c) / a_d (a_d != 0).  Curved pieces
+    (the exact ball's sphere) are not cut: there the float root and the network's own root
+    differ by rounding, and the sliver between them made the iterated method's event search
+    refine without end (d = 3); the deep ball's kinks at k / 2^N are the network's own.
     """
     n = prefix.shape[0]
     cols: list[np.ndarray] = []
@@ -90,11 +91,6 @@ def _target_points(level: Level, prefix: np.ndarray) -> np.ndarray:
             if a[-1] != 0.0:
                 off = prefix @ np.array(a[:-1]) if prefix.shape[1] else np.zeros(n)
                 cols.append(-(off + float(sympy.Rational(leaf.const))) / a[-1])
-        elif isinstance(leaf, ExactBall):
-            rest = float(sympy.Rational(leaf.R2)) - np.einsum("ij,ij->i", prefix, prefix)
-            with np.errstate(invalid="ignore"):
-                r = np.sqrt(np.where(rest > 0, rest, np.nan))
-            cols += [-r, r]
     return np.stack(cols, axis=1) if cols else np.empty((n, 0))
 
 
@@ -133,7 +129,7 @@ class Lines:
             lid = np.concatenate([lid[rest], lid[kid]])
             ta = np.concatenate([ta[rest], nta])
             tb = np.concatenate([tb[rest], ntb])
-        # the target's own boundary on the line (its affine faces, the exact ball's sphere):
+        # the target's own boundary on the line (its affine faces):
         # where the network's zero set is the target's boundary these points are piece ends
         # already (and ignored); where it is not, f° changes inside a network piece, and the
         # cut keeps every piece's f° constant, so the rule stays exact against the target

@@ -7,8 +7,9 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+import sympy
 
-from relu_pointwise.symbolic.targets import Level
+from relu_pointwise.symbolic.targets import Affine, Level, Max, Min
 
 from .labels import labels
 from .np_net import FloatNet, head_pass
@@ -87,6 +88,15 @@ def _volumes(S: np.ndarray) -> np.ndarray:
     return np.abs(np.linalg.det(E)) / math.factorial(d) if d > 1 else np.abs(E[:, 0, 0])
 
 
+def _faces(level: Level) -> list[tuple[np.ndarray, float]]:
+    """The affine pieces a . x + c of the target's level tree, as floats."""
+    if isinstance(level, (Min, Max)):
+        return [f for ch in level.args for f in _faces(ch)]
+    if isinstance(level, Affine):
+        return [(np.array([float(sympy.Rational(v)) for v in level.coeffs]), float(sympy.Rational(level.const)))]
+    return []
+
+
 class Simplices:
     """Cached simplicial decomposition of a box cell (piecewise-linear g, d >= 1).
 
@@ -108,6 +118,13 @@ class Simplices:
             tol = _ZERO_TOL * max(1.0, float(np.abs(Z).max()) if Z.size else 1.0)
             for j in range(Z.shape[-1]):
                 S, Z, _ = split_simplices(S, Z, Z[:, :, j], tol)
+        # the target's own faces (its affine pieces): where the network's zero set is the
+        # target's boundary these are hyperplanes of the network already (no new piece);
+        # where it is not, the cut keeps f° constant on every simplex (exact against the target)
+        for a, c in _faces(level):
+            s = S @ a + c                                             # (n, d+1)
+            tol = _ZERO_TOL * max(1.0, float(np.abs(s).max()) if s.size else 1.0)
+            S, _, _ = split_simplices(S, S, s, tol)
         G = net.level(S)                                              # (n, d+1)
         vol = _volumes(S)
         keep = vol > 0
