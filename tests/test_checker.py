@@ -255,7 +255,7 @@ def test_schema_1_is_read_with_the_weights_rebuilt(interval_cert):
 def test_certify_then_check_on_random_1d_specs(data):
     """Whatever the prover certifies for a random 1-D spec and training, the checker accepts."""
     from relu_pointwise.proofs.certificate import certify
-    from relu_pointwise.proofs.strategies import specs, trainings
+    from relu_pointwise.testing import specs, trainings
 
     spec = data.draw(specs(dim=1))
     training = data.draw(trainings())
