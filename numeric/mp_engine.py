@@ -46,7 +46,7 @@ import sympy
 from gmpy2 import mpq
 from mpmath import mpf
 
-from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.errors import NotExactError, SpecError
 from relu_pointwise.symbolic.iterate import PieceForms, piece_forms, to_mpq
 from relu_pointwise.symbolic.loss import Derivation
 from relu_pointwise.symbolic.spec import Spec, Training
@@ -191,7 +191,7 @@ class MpPieces:
             if self.lo[k].le(x) and (hi is None or not hi.le(x)):
                 self._k = k
                 return k
-        raise SpecError(f"mp engine: w = {mpmath.nstr(x, 15)} is below {self.forms[0].w_lo}, "
+        raise NotExactError(f"mp engine: w = {mpmath.nstr(x, 15)} is below {self.forms[0].w_lo}, "
                         f"where the derived loss starts")
 
     def _eval(self, name: str, table, x: mpf) -> mpf:

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 import sympy
 from flint import fmpq_poly
 
+from .errors import NotExactError
 from .qfield import derivative_qw, rational_function, to_sympy
 from .regions import Cell
 from .spec import Spec
@@ -111,7 +112,7 @@ class Derivation:
         for p in self.pieces:
             if p.w_lo <= wv and (p.w_hi == sympy.oo or wv < p.w_hi):
                 return p
-        raise ValueError(f"w = {wv}: the exact loss is derived only for w >= {self.exact_from}")
+        raise NotExactError(f"w: the exact loss is derived only for w >= {self.exact_from}, got {wv}")
 
     def loss(self, wv) -> sympy.Expr:
         """Exact L(wv) for wv >= 0."""

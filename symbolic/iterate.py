@@ -38,7 +38,7 @@ import gmpy2
 import sympy
 from gmpy2 import mpq, mpz
 
-from .errors import SpecError
+from .errors import NotExactError, SpecError
 from .loss import Derivation, w
 from .numbers import as_mpq, rational_text
 from .qfield import derivative_qw, rational_function, to_sympy
@@ -258,7 +258,7 @@ def select_piece(forms: Sequence[PieceForms], x) -> int:
     for k, f in enumerate(forms):
         if to_mpq(f.w_lo) <= x and (f.w_hi is None or x < to_mpq(f.w_hi)):
             return k
-    raise SpecError(f"w = {x} is below {rational_text(forms[0].w_lo)}, where the derived loss starts")
+    raise NotExactError(f"w = {x} is below {rational_text(forms[0].w_lo)}, where the derived loss starts")
 
 
 # ---------------------------------------------------------------- iteration

@@ -23,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relu_pointwise.symbolic.ball import BallDensity, series_coefficients
-from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.errors import NotExactError, SpecError
 from relu_pointwise.symbolic.loss import derive, w
 from relu_pointwise.symbolic.spec import make_spec
 
@@ -180,8 +180,8 @@ def test_density_window():
     assert der.density(0) == sympy.pi / 4 and der.abs_density(Q(1, 8)) == sympy.pi / 2
     with pytest.raises(ValueError):
         der.density(Q(1, 2))
-    with pytest.raises(ValueError):
-        der.loss(1)   # below exact_from = w*
+    with pytest.raises(NotExactError, match="w >= 2"):
+        der.loss(1)   # below exact_from = w*: no exact answer there, not bad input
 
 
 @pytest.mark.parametrize("target,domain,r,msg", [

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relu_pointwise.numeric.exact_engine import batch_gradient_exact, run_exact
-from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.errors import NotExactError, SpecError
 from relu_pointwise.symbolic.iterate import digits, iterate_exact
 from relu_pointwise.symbolic.loss import Derivation, LossPiece, w
 from relu_pointwise.symbolic.spec import make_spec, make_training
@@ -66,7 +66,7 @@ def test_irrational_maps_are_refused_with_the_reason():
     # a rational loss known only from w = 2 on: w0 = 1 is refused
     part = Derivation(spec, [], None, None, [LossPiece(Q(2), sympy.oo, 1 / (12 * w))], Q(2), (), exact_from=Q(2))
     assert iterate_exact(part, Q(1), Q(3), 1).ws[1] == mpq(3) + mpq(1, 108)
-    with pytest.raises(SpecError, match="below 2"):
+    with pytest.raises(NotExactError, match="below 2"):     # no exact answer there, not bad input
         iterate_exact(part, Q(1), Q(1), 2)
 
 
