@@ -7,6 +7,7 @@ pass; :func:`head_pass` and :class:`BatchHead` the head's forward and backward p
 from __future__ import annotations
 
 import math
+import threading
 from fractions import Fraction
 
 import numpy as np
@@ -40,7 +41,9 @@ class FloatNet:
         self._code_w = [rng.integers(1, 2**62, size=w, dtype=np.int64) for w in self.widths]
         # the polynomial degree of every preactivation along a coordinate line
         self.p = 2 if self.sqnorm else 1
-        self._fbufs: dict = {}          # forward_g's layer buffers, kept between calls
+        # forward_g's layer buffers, kept between calls, one set per thread: the engine is cached
+        # and shared, and two threads (a threaded Dask worker) must never write one buffer
+        self._fbufs: dict[int, dict] = {}
 
     def features(self, X: np.ndarray) -> np.ndarray:
         if self.sqnorm:
@@ -86,7 +89,7 @@ class FloatNet:
         X2 = X.reshape(-1, X.shape[-1])
         N = X2.shape[0]
         res = np.empty(N) if out is None else out.reshape(N)
-        bufs = self._fbufs
+        bufs = self._fbufs.setdefault(threading.get_ident(), {})
         for a in range(0, N, chunk):
             x = X2[a:a + chunk]
             n = x.shape[0]

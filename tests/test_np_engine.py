@@ -460,3 +460,19 @@ def test_moved_zero_set_np_loss_is_the_loss_against_the_target():
     exact = sum((sq_int(F(al), F(be), a, b) for al, be, a, b in pieces), F(0)) / 2
     _, ms = _mutated_interval()
     assert rel(np_loss(ms, 3.0), float(exact)) <= 1e-14
+
+
+def test_threads_sharing_the_cached_engine_get_their_own_results():
+    """The np engine is cached per spec and shared; two threads running it at once (as in a
+    threaded Dask worker) must each get exactly the single-threaded trajectory. Found by
+    the sweep tests: shared forward-pass buffers gave negative, non-monotone w_t."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    spec = make_spec("ball:d=2,R=1/2,N=2")
+    trainings = [make_training(batch="sampled:256", seed=s) for s in range(6)]
+    alone = [run_np(spec, tr, 60).w[:, 0] for tr in trainings]
+    for _ in range(3):
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            together = list(pool.map(lambda tr: run_np(spec, tr, 60).w[:, 0], trainings))
+        for a, b in zip(alone, together):
+            assert np.array_equal(a, b)
