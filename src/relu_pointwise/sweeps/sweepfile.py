@@ -21,7 +21,6 @@ naming the key (``axes.eta``, ``base.target``, ...).
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +28,7 @@ from typing import Any
 
 import sympy
 
-from relu_pointwise.symbolic.errors import InputError, PointwiseError
+from relu_pointwise.symbolic.errors import InputError
 from relu_pointwise.symbolic.numbers import number_from_value, rational_text
 from relu_pointwise.symbolic.spec import Spec, Training, make_spec, make_training
 
@@ -82,27 +81,18 @@ def load_sweep(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
     """The sweep file (``.toml`` or ``.json``) or an already-read dict, as a dict."""
     if isinstance(source, Mapping):
         return dict(source)
-    p = Path(source)
-    try:
-        if p.stat().st_size > MAX_FILE_BYTES:
-            raise _err("file", f"{p.name} is larger than {MAX_FILE_BYTES} bytes")
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise _err("file", f"cannot read {str(p)!r}: {exc.strerror}") from None
-    suffix = p.suffix.lower()
-    try:
-        if suffix == ".toml":
-            import tomllib
+    from relu_pointwise.symbolic.jsonio import read_json, read_toml
 
-            data = tomllib.loads(raw.decode("utf-8"))
-        elif suffix == ".json":
-            data = json.loads(raw.decode("utf-8"))
-        else:
-            raise _err("file", f"{p.name} must end in .toml or .json")
-    except (UnicodeDecodeError, ValueError) as exc:   # tomllib.TOMLDecodeError, json errors are ValueErrors
-        if isinstance(exc, PointwiseError):
-            raise
-        raise _err("file", f"{p.name} is not valid {suffix[1:].upper()}: {str(exc).splitlines()[0]}") from None
+    # the toolkit's bounded readers: size checked before reading, depth bounded, duplicate
+    # keys, NaN and oversized numbers refused (a sweep file may come from someone else)
+    p = Path(source)
+    suffix = p.suffix.lower()
+    if suffix == ".toml":
+        data: Any = read_toml(p, what="sweep: file", max_bytes=MAX_FILE_BYTES)
+    elif suffix == ".json":
+        data = read_json(p, what="sweep: file", max_bytes=MAX_FILE_BYTES)
+    else:
+        raise _err("file", f"{p.name} must end in .toml or .json")
     if not isinstance(data, Mapping):
         raise _err("file", f"{p.name} must hold a table")
     return dict(data)
