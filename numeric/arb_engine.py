@@ -64,7 +64,7 @@ import sympy
 from flint import arb, arb_poly, ctx, fmpq, fmpz
 from gmpy2 import mpq
 
-from relu_pointwise.symbolic.errors import EnclosureError, SpecError
+from relu_pointwise.symbolic.errors import EnclosureError, InputError
 from relu_pointwise.symbolic.iterate import PieceForms, piece_forms, to_mpq
 from relu_pointwise.symbolic.loss import Derivation
 from relu_pointwise.symbolic.spec import Spec, Training
@@ -567,9 +567,9 @@ def run_arb(spec: Spec, training: Training, steps: int, *, prec: int = DEFAULT_P
             progress: Callable[[int], None] | None = None) -> Trajectory:
     """Rigorous enclosures of w_t and L(w_t) for every batch variant; rows (t, ball, ball)."""
     if steps < 0:
-        raise SpecError(f"steps: must be >= 0, got {steps}")
+        raise InputError(f"steps: must be >= 0, got {steps}")
     if prec < 16 or prec > 1_000_000:
-        raise SpecError(f"prec: must be between 16 and 1000000 bits, got {prec}")
+        raise InputError(f"prec: must be between 16 and 1000000 bits, got {prec}")
     src = source if source is not None else StepSource(spec, training, steps, data=data, derivation=derivation)
     compiled: dict[Any, ArbPieces] = {}
     with ctx.workprec(prec):

@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 import sympy
 
-from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.errors import InputError
 from relu_pointwise.symbolic.limits import FILE_BYTES
 
 __all__ = ["BatchSchedule", "inner_float_bounds", "load_points"]
@@ -110,7 +110,7 @@ def _stream_points(seed: int, start: int, count: int, lo_f: np.ndarray, hi_f: np
 def load_points(data: Any, spec) -> np.ndarray:
     """Read and validate a user dataset: an array, or a ``.npy``/``.csv`` file of shape (N, d).
 
-    Every error is a one-line :class:`SpecError` naming the file and the bad row (1-based).
+    Every error is a one-line :class:`InputError` naming the file and the bad row (1-based).
     """
     d = spec.dim
     if isinstance(data, (str, Path)):
@@ -118,59 +118,59 @@ def load_points(data: Any, spec) -> np.ndarray:
         name = p.name
         suffix = p.suffix.lower()
         if p.is_file() and p.stat().st_size > FILE_BYTES.value:   # before reading it (limits.py)
-            raise SpecError(f"data file {name!r}: {p.stat().st_size} bytes exceed the limit {FILE_BYTES.value} bytes")
+            raise InputError(f"data file {name!r}: {p.stat().st_size} bytes exceed the limit {FILE_BYTES.value} bytes")
         if suffix == ".npy":
             try:
                 arr = np.load(p, allow_pickle=False)
             except FileNotFoundError:
-                raise SpecError(f"data file {name!r}: not found") from None
+                raise InputError(f"data file {name!r}: not found") from None
             except (OSError, ValueError) as exc:
                 why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                raise SpecError(f"data file {name!r}: not a readable .npy array ({why})") from None
+                raise InputError(f"data file {name!r}: not a readable .npy array ({why})") from None
             if arr.dtype.kind not in "fiu":
-                raise SpecError(f"data file {name!r}: array of dtype {arr.dtype} (need real numbers)")
+                raise InputError(f"data file {name!r}: array of dtype {arr.dtype} (need real numbers)")
             arr = np.asarray(arr, dtype=np.float64)
         elif suffix == ".csv":
             try:
                 text = p.read_text(encoding="utf-8")
             except FileNotFoundError:
-                raise SpecError(f"data file {name!r}: not found") from None
+                raise InputError(f"data file {name!r}: not found") from None
             except (OSError, UnicodeDecodeError) as exc:
-                raise SpecError(f"data file {name!r}: cannot be read ({type(exc).__name__})") from None
+                raise InputError(f"data file {name!r}: cannot be read ({type(exc).__name__})") from None
             rows = []
             for k, line in enumerate(text.splitlines(), start=1):
                 if not line.strip():
                     continue
                 cells = [c.strip() for c in line.split(",")]
                 if len(cells) != d:
-                    raise SpecError(f"data file {name!r}: row {k} has {len(cells)} values, "
+                    raise InputError(f"data file {name!r}: row {k} has {len(cells)} values, "
                                     f"the domain has dimension {d}")
                 try:
                     if not all(c.isascii() for c in cells):   # float() also reads Arabic-Indic and full-width digits
                         raise ValueError("not ASCII")
                     rows.append([float(c) for c in cells])
                 except ValueError:
-                    raise SpecError(f"data file {name!r}: row {k} is not a row of numbers: "
+                    raise InputError(f"data file {name!r}: row {k} is not a row of numbers: "
                                     f"{line.strip()[:60]!r}") from None
             arr = np.array(rows, dtype=np.float64).reshape(len(rows), d)
         else:
-            raise SpecError(f"data file {name!r}: must end in .npy or .csv")
+            raise InputError(f"data file {name!r}: must end in .npy or .csv")
     else:
         name = "<array>"
         try:
             arr = np.asarray(data, dtype=np.float64)
         except (TypeError, ValueError):
-            raise SpecError("data: not an array of real numbers") from None
+            raise InputError("data: not an array of real numbers") from None
     if arr.ndim == 1 and d == 1:
         arr = arr.reshape(-1, 1)
     if arr.ndim != 2 or arr.shape[1] != d:
-        raise SpecError(f"data file {name!r}: shape {tuple(arr.shape)}, expected (N, {d})")
+        raise InputError(f"data file {name!r}: shape {tuple(arr.shape)}, expected (N, {d})")
     if arr.shape[0] == 0:
-        raise SpecError(f"data file {name!r}: no points")
+        raise InputError(f"data file {name!r}: no points")
     bad = ~np.isfinite(arr).all(axis=1)
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
-        raise SpecError(f"data file {name!r}: row {k + 1} is not finite: {arr[k].tolist()}")
+        raise InputError(f"data file {name!r}: row {k + 1} is not finite: {arr[k].tolist()}")
     lo = [_frac(a) for a in spec.domain.lo]
     hi = [_frac(b) for b in spec.domain.hi]
     lo_f = np.array([float(a) for a in lo])
@@ -181,7 +181,7 @@ def load_points(data: Any, spec) -> np.ndarray:
         for i in range(d):
             v = Fraction(float(arr[k, i]))
             if not lo[i] <= v <= hi[i]:
-                raise SpecError(
+                raise InputError(
                     f"data file {name!r}: row {int(k) + 1} is outside the domain "
                     f"(coordinate {i + 1} = {float(arr[k, i])!r} not in [{lo[i]}, {hi[i]}])")
     return np.ascontiguousarray(arr)
@@ -206,7 +206,7 @@ class BatchSchedule:
         self._gen: np.random.Generator | None = None
         self._gen_pos = 0
         if data is not None and self.kind != "dataset":
-            raise SpecError(f"data: a data file needs batch dataset:N,M, not {self.batch.text()}")
+            raise InputError(f"data: a data file needs batch dataset:N,M, not {self.batch.text()}")
         if self.kind == "sampled":
             self.M = self.batch.M
             self.chunk_steps = max(1, _CHUNK_DOUBLES // (self.M * self.dim))
@@ -216,7 +216,7 @@ class BatchSchedule:
                 pts = load_points(data, spec)
                 if pts.shape[0] != self.N:
                     src = Path(data).name if isinstance(data, (str, Path)) else "<array>"
-                    raise SpecError(f"data file {src!r}: has {pts.shape[0]} rows, the batch setting says N={self.N}")
+                    raise InputError(f"data file {src!r}: has {pts.shape[0]} rows, the batch setting says N={self.N}")
                 self.data = pts
             else:
                 self.data = _stream_points(self.seed, 0, self.N, self.lo_f, self.hi_f)
@@ -225,7 +225,7 @@ class BatchSchedule:
         elif self.kind == "cyclic":
             self.K = self.batch.K
         elif self.kind != "full":
-            raise SpecError(f"batch: unknown variant {self.kind!r}")
+            raise InputError(f"batch: unknown variant {self.kind!r}")
 
     # ------------------------------------------------------------ points
     def _chunk(self, c: int) -> np.ndarray:

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.errors import InputError
 from relu_pointwise.symbolic.spec import Spec, Training
 
 from .crosscheck_pairs import (
@@ -87,9 +87,9 @@ def crosscheck(spec: Spec, training: Training, steps: int, dps: int = 50, *, pre
     per-step callback.
     """
     if steps < 1:
-        raise SpecError(f"steps: the cross-check needs at least 1 step, got {steps}")
+        raise InputError(f"steps: the cross-check needs at least 1 step, got {steps}")
     if dps < 10 or dps > 100_000:
-        raise SpecError(f"dps: must be between 10 and 100000, got {dps}")
+        raise InputError(f"dps: must be between 10 and 100000, got {dps}")
     prog = progress if progress is not None else (lambda label: None)
     t_all = time.perf_counter()
     source = CachingSource(spec, training, steps, data=data)
@@ -111,7 +111,7 @@ def crosscheck(spec: Spec, training: Training, steps: int, dps: int = 50, *, pre
         engines["exact"] = {"steps": exact.steps_done, "requested": n_exact, "max_digits": max_digits,
                             "reason": exact.meta.get("reason") or None,
                             "last_digits": (exact.meta.get("num_digits") or [None])[-1]}
-    except SpecError as exc:
+    except InputError as exc:
         note = f"exact engine cannot run: {exc}"
         engines["exact"] = {"steps": 0, "reason": str(exc)}
     timings["exact"] = time.perf_counter() - t0

@@ -16,7 +16,7 @@
 The run stops as soon as a numerator or denominator of w_{t+1} would exceed
 ``max_digits`` decimal digits; the trajectory's meta says how many steps were
 done and how the digits grew (about threefold per step in the asymptotic regime).
-Non-integer r (or pi in the loss) makes the map irrational: a SpecError says so.
+Non-integer r (or pi in the loss) makes the map irrational: a InputError says so.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from typing import Any
 
 from gmpy2 import mpq
 
-from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.errors import InputError
 from relu_pointwise.symbolic.iterate import (
     DEFAULT_MAX_DIGITS,
     RationalFunction,
@@ -71,7 +71,7 @@ def batch_gradient_exact(a: tuple[mpq, ...], x: mpq, r: int) -> mpq:
 
 def _integer_r(spec: Spec) -> int:
     if not spec.r.is_integer:
-        raise SpecError(f"exact engine: the batch loss (1/2 - w|g|)^r with r = {rational_text(spec.r)} "
+        raise InputError(f"exact engine: the batch loss (1/2 - w|g|)^r with r = {rational_text(spec.r)} "
                         f"is not rational in w; use --engine mp or arb")
     return int(spec.r)
 
@@ -90,7 +90,7 @@ def run_exact(spec: Spec, training: Training, steps: int, *, data: Any = None,
               progress: Callable[[int], None] | None = None) -> Trajectory:
     """Exact gradient descent for up to ``steps`` steps (fewer if the numbers outgrow ``max_digits``)."""
     if steps < 0:
-        raise SpecError(f"steps: must be >= 0, got {steps}")
+        raise InputError(f"steps: must be >= 0, got {steps}")
     eta = exact_eta(training.eta)
     kind = training.batch.kind
     src = source if source is not None else StepSource(spec, training, steps, data=data, derivation=derivation)

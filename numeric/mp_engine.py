@@ -46,7 +46,7 @@ import sympy
 from gmpy2 import mpq
 from mpmath import mpf
 
-from relu_pointwise.symbolic.errors import NotExactError, SpecError
+from relu_pointwise.symbolic.errors import InputError, NotExactError
 from relu_pointwise.symbolic.iterate import PieceForms, piece_forms, to_mpq
 from relu_pointwise.symbolic.loss import Derivation
 from relu_pointwise.symbolic.spec import Spec, Training
@@ -200,7 +200,7 @@ class MpPieces:
         if special is not None and self.lo[k].down <= x <= self.lo[k].up and mpf_to_mpq(x) == self.lo[k].q:
             v = special[name]
             if v is None:
-                raise SpecError(f"mp engine: the derived {name} is not finite at w = {self.forms[k].w_lo}")
+                raise InputError(f"mp engine: the derived {name} is not finite at w = {self.forms[k].w_lo}")
             return v
         return table[k](x)
 
@@ -304,9 +304,9 @@ def run_mp(spec: Spec, training: Training, steps: int, *, dps: int = DEFAULT_DPS
            progress: Callable[[int], None] | None = None) -> Trajectory:
     """Gradient descent at ``dps`` digits for every batch variant; rows (t, w_t, L(w_t))."""
     if steps < 0:
-        raise SpecError(f"steps: must be >= 0, got {steps}")
+        raise InputError(f"steps: must be >= 0, got {steps}")
     if dps < 5 or dps > 100_000:
-        raise SpecError(f"dps: must be between 5 and 100000, got {dps}")
+        raise InputError(f"dps: must be between 5 and 100000, got {dps}")
     src = source if source is not None else StepSource(spec, training, steps, data=data, derivation=derivation)
     kind = training.batch.kind
     if kind == "full":
@@ -352,7 +352,7 @@ class _MpNet:
 
     def __init__(self, network) -> None:
         if "sqnorm" in network.features:
-            raise SpecError("mp quadrature: the level function is not piecewise linear (|x|^2 feature); "
+            raise InputError("mp quadrature: the level function is not piecewise linear (|x|^2 feature); "
                             "the region quadrature needs linear regions")
         def cv(q):
             return mpf(int(sympy.Rational(q).p)) / int(sympy.Rational(q).q)
@@ -446,7 +446,7 @@ def mp_gradient_quadrature(spec: Spec, wv, dps: int = DEFAULT_DPS, cells=None,
     the outer breakpoints are the vertices and the crossings of the kink lines with
     the edges); d >= 3: only when every cell is an axis-parallel box (iterated, the
     breakpoints of coordinate k are where a kink plane meets a vertex of the
-    remaining box), otherwise a SpecError.
+    remaining box), otherwise a InputError.
     """
     from relu_pointwise.symbolic.regions import linear_regions
 
@@ -463,7 +463,7 @@ def mp_gradient_quadrature(spec: Spec, wv, dps: int = DEFAULT_DPS, cells=None,
     with mpmath.workdps(work):
         x_w = _to_mpf(wv)
         if x_w < 0:
-            raise SpecError("mp quadrature: w must be >= 0")
+            raise InputError("mp quadrature: w must be >= 0")
         net = _MpNet(spec.network)
         half = mpf(1) / 2
         r_m = _to_mpf(r)
@@ -496,7 +496,7 @@ def mp_gradient_quadrature(spec: Spec, wv, dps: int = DEFAULT_DPS, cells=None,
                 total += _polygon_integral(cell, integrand, levels, quad)
         else:
             if not all(c.poly.is_box() for c in cells):
-                raise SpecError(f"mp quadrature: in d = {d} the route is implemented for box-shaped "
+                raise InputError(f"mp quadrature: in d = {d} the route is implemented for box-shaped "
                                 f"linear regions only (this target has non-box regions); it is 1-D/2-D only here")
             for cell in cells:
                 total += _box_integral(cell, integrand, levels, quad)

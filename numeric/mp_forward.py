@@ -31,7 +31,7 @@ import sympy
 from gmpy2 import mpq
 from mpmath import mpf
 
-from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.errors import InputError
 from relu_pointwise.symbolic.spec import Spec
 from relu_pointwise.symbolic.targets import Affine, Max, Min, target_value
 
@@ -63,7 +63,7 @@ class _ExactNet:
 
     def __init__(self, network: Any) -> None:
         if "sqnorm" in network.features:
-            raise SpecError("mp forward quadrature: the |x|^2 feature is not piecewise linear")
+            raise InputError("mp forward quadrature: the |x|^2 feature is not piecewise linear")
         self.layers = [([[_q(v) for v in row] for row in lay.weight], [_q(b) for b in lay.bias])
                        for lay in network.hidden]
         self.readout = [_q(v) for v in network.readout]
@@ -99,10 +99,10 @@ def forward_quadrature(spec: Spec, wv: Any, dps: int = 50, what: str = "gradient
     """L'(w) (or L(w) with ``what="loss"``) of the network's head output against the target,
     by quadrature on breakpoints found from the weights (module docstring); d = 1, w >= 0."""
     if spec.dim != 1:
-        raise SpecError("mp forward quadrature: 1-D only")
+        raise InputError("mp forward quadrature: 1-D only")
     faces = _faces(spec.target.level)
     if faces is None:
-        raise SpecError("mp forward quadrature: needs a target made of half-lines (interval, union)")
+        raise InputError("mp forward quadrature: needs a target made of half-lines (interval, union)")
     if what not in ("gradient", "loss"):
         raise ValueError("what must be 'gradient' or 'loss'")
     network = spec.network
@@ -118,7 +118,7 @@ def forward_quadrature(spec: Spec, wv: Any, dps: int = 50, what: str = "gradient
     with mpmath.workdps(dps + 10):
         w = _mpf(_q(wv)) if isinstance(wv, (sympy.Rational, type(mpq(0)))) else mpf(wv)
         if w < 0:
-            raise SpecError("mp forward quadrature: w must be >= 0")
+            raise InputError("mp forward quadrature: w must be >= 0")
         mp = _mp_net(net)
         r_m = mpf(int(r.p)) / int(r.q)
         rule = _rule(int(r) // 2 + 2) if r.is_integer else None

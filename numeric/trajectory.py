@@ -39,7 +39,7 @@ import numpy as np
 import sympy
 from gmpy2 import mpq
 
-from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.errors import InputError
 from relu_pointwise.symbolic.iterate import PieceForms, piece_forms, to_mpq
 from relu_pointwise.symbolic.loss import Derivation, derive
 from relu_pointwise.symbolic.spec import Spec, Training
@@ -362,9 +362,9 @@ class Trajectory:
             elif suffix == ".json":
                 self.write_json(p)
             else:
-                raise SpecError(f"-o: {p.name} must end in .csv or .json")
+                raise InputError(f"-o: {p.name} must end in .csv or .json")
         except OSError as exc:
-            raise SpecError(f"-o: cannot write {str(p)!r}: {exc.strerror}") from None
+            raise InputError(f"-o: cannot write {str(p)!r}: {exc.strerror}") from None
 
 
 def read_csv_rows(path: str | Path) -> list[dict[str, str]]:

@@ -54,7 +54,7 @@ from typing import Any
 
 import sympy
 
-from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.errors import InputError
 from relu_pointwise.symbolic.fileout import TMP_MARK, check_overwrite, is_ours, oserror_line, sha256_of
 from relu_pointwise.symbolic.limits import POINTS_MAX, PREC_MAX, STEPS_MAX, exceeded
 from relu_pointwise.symbolic.loss import Derivation, derive
@@ -82,9 +82,9 @@ MAX_POINTS = POINTS_MAX.value
 def grid_points(spec: Spec, K: int) -> list[tuple[sympy.Rational, ...]]:
     """K equally spaced values per coordinate, ends included: lo + (hi - lo) i / (K - 1)."""
     if K < 2:
-        raise SpecError(f"grid: needs at least 2 points per coordinate, got {K}")
+        raise InputError(f"grid: needs at least 2 points per coordinate, got {K}")
     if K ** spec.dim > MAX_POINTS:
-        raise SpecError(f"grid: {K}^{spec.dim} points exceed {MAX_POINTS}")
+        raise InputError(f"grid: {K}^{spec.dim} points exceed {MAX_POINTS}")
     axes = [[lo + (hi - lo) * Q(i, K - 1) for i in range(K)] for lo, hi in zip(spec.domain.lo, spec.domain.hi)]
     out: list[tuple] = [()]
     for ax in axes:
@@ -100,7 +100,7 @@ def default_grid(spec: Spec) -> int:
     while k > 2 and k ** spec.dim > MAX_POINTS:
         k -= 1
     if k ** spec.dim > MAX_POINTS:
-        raise SpecError(f"target {spec.target.text}: even the corners, 2^{spec.dim} points, exceed the limit "
+        raise InputError(f"target {spec.target.text}: even the corners, 2^{spec.dim} points, exceed the limit "
                         f"{MAX_POINTS} points of the default grid (give --points)")
     return k
 
@@ -108,7 +108,7 @@ def default_grid(spec: Spec) -> int:
 def parse_points(text: str, spec: Spec) -> list[tuple[sympy.Rational, ...]]:
     """``X1,X2,...`` in 1-D; ``x1,y1;x2,y2;...`` in d-D (exact numbers)."""
     if not isinstance(text, str) or not text.strip():
-        raise SpecError("points: empty")
+        raise InputError("points: empty")
     d = spec.dim
     if d == 1:
         items = [[p] for p in text.replace(";", ",").split(",")]
@@ -117,7 +117,7 @@ def parse_points(text: str, spec: Spec) -> list[tuple[sympy.Rational, ...]]:
     pts = []
     for j, coords in enumerate(items, start=1):
         if len(coords) != d:
-            raise SpecError(f"points: point {j} has {len(coords)} coordinates, the target has dimension {d}")
+            raise InputError(f"points: point {j} has {len(coords)} coordinates, the target has dimension {d}")
         pts.append(tuple(parse_number(c, f"points point {j}") for c in coords))
     return check_points(pts, spec)
 
@@ -125,14 +125,14 @@ def parse_points(text: str, spec: Spec) -> list[tuple[sympy.Rational, ...]]:
 def check_points(points: Sequence[Sequence], spec: Spec) -> list[tuple[sympy.Rational, ...]]:
     out = []
     if len(points) > MAX_POINTS:
-        raise SpecError(f"points: at most {MAX_POINTS} points, got {len(points)}")
+        raise InputError(f"points: at most {MAX_POINTS} points, got {len(points)}")
     for j, p in enumerate(points, start=1):
         p = tuple(Q(v) for v in p)
         if len(p) != spec.dim:
-            raise SpecError(f"points: point {j} has {len(p)} coordinates, the target has dimension {spec.dim}")
+            raise InputError(f"points: point {j} has {len(p)} coordinates, the target has dimension {spec.dim}")
         for i, v in enumerate(p):
             if not spec.domain.lo[i] <= v <= spec.domain.hi[i]:
-                raise SpecError(f"points: point {j} coordinate {i + 1} = {rational_text(v)} is outside the domain")
+                raise InputError(f"points: point {j} coordinate {i + 1} = {rational_text(v)} is outside the domain")
         out.append(p)
     return out
 
@@ -163,7 +163,7 @@ def _exact_prefix(derivation: Derivation, training: Training, steps: int) -> lis
     try:
         run = iterate_exact(derivation, training.eta, training.w0, min(steps, EXACT_ITER_STEPS),
                             max_digits=EXACT_ITER_DIGITS)
-    except SpecError:
+    except InputError:
         return None
     return list(run.ws)
 
@@ -241,11 +241,11 @@ def inputs_of(spec: Spec, training: Training, steps: int, prec: int, points) -> 
 def check_run_limits(steps: object, prec: object, what: str = "--") -> None:
     """steps in 1..STEPS_MAX and --prec in 16..PREC_MAX (symbolic.limits), before any work."""
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise SpecError(f"{what}steps: must be an integer >= 1, got {steps!r}")
+        raise InputError(f"{what}steps: must be an integer >= 1, got {steps!r}")
     if steps > STEPS_MAX.value:
         raise exceeded(f"{what}steps", steps, STEPS_MAX)
     if isinstance(prec, bool) or not isinstance(prec, int) or prec < 16:
-        raise SpecError(f"{what}prec: must be an integer >= 16 bits, got {prec!r}")
+        raise InputError(f"{what}prec: must be an integer >= 16 bits, got {prec!r}")
     if prec > PREC_MAX.value:
         raise exceeded(f"{what}prec", prec, PREC_MAX)
 
@@ -256,7 +256,7 @@ def build(spec: Spec, training: Training, points=None, grid: int | None = None,
     if points is None:
         points = grid_points(spec, grid if grid is not None else default_grid(spec))
     elif grid is not None:
-        raise SpecError("give points or grid, not both")
+        raise InputError("give points or grid, not both")
     points = check_points(points, spec)
     kind = training.batch.kind
     if steps is None:
@@ -330,14 +330,14 @@ def _build_points(spec: Spec, training: Training, points, steps: int, prec: int)
     kind = training.batch.kind
     try:
         d = derive(spec)
-    except (SpecError, ValueError):
+    except (InputError, ValueError):
         d = None
     claims: list[Claim] = [L.construction_claim(spec, d, points), L.minibatch_monotonicity_claim(spec, training)]
     src = StepSource(spec, training, steps)
     try:
         traj = run_arb(spec, training, steps, prec=prec, source=src)
     except EnclosureError as exc:
-        raise SpecError(f"arb engine: {exc}") from None
+        raise InputError(f"arb engine: {exc}") from None
     lo, hi = zip(*(ball_bounds(b) for b in traj.ws))
     path = L.PathBounds(list(lo), list(hi), f"arb ball arithmetic at {prec} bits on the realized batches "
                                             f"(numeric.arb_engine, seed {training.seed})")
@@ -374,7 +374,7 @@ def _build_cyclic(spec: Spec, training: Training, points, steps: int, prec: int)
 
     K = training.batch.K
     if K > MAX_CYCLIC_K:
-        raise SpecError(f"batch cyclic:K: certification derives every slab; at most K = {MAX_CYCLIC_K}, got {K}")
+        raise InputError(f"batch cyclic:K: certification derives every slab; at most K = {MAX_CYCLIC_K}, got {K}")
     d = derive(spec)
     src = StepSource(spec, training, steps)
     cells = [src.cell(k) for k in range(K)]
@@ -428,7 +428,7 @@ def _old_manifest(out: Path) -> tuple[bool, dict[str, str]]:
         return False, {}
     try:
         old = read_json(p, what="out")
-    except SpecError:
+    except InputError:
         return False, {}
     files = old.get("files") if isinstance(old, dict) else None
     if isinstance(files, dict):
@@ -441,7 +441,7 @@ def check_outputs(out_dir: str | Path, plots: bool = True, force: bool = False) 
     ours' names which this tool did not write (unless ``force``)."""
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
-        raise SpecError(f"out: {str(out)!r} exists and is not a directory")
+        raise InputError(f"out: {str(out)!r} exists and is not a directory")
     if not out.exists():
         return
     _, manifest = _old_manifest(out)

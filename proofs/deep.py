@@ -39,7 +39,7 @@ from typing import Any
 import sympy
 from gmpy2 import mpq
 
-from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.errors import InputError
 from relu_pointwise.symbolic.network import build_network
 from relu_pointwise.symbolic.numbers import (
     number_from_value,
@@ -58,7 +58,7 @@ def _rational(v: object, what: str) -> sympy.Rational:
     if isinstance(v, Fraction):
         return Q(v.numerator, v.denominator)
     if isinstance(v, sympy.Basic):
-        raise SpecError(f"{what}: expected an exact rational, got {v}")
+        raise InputError(f"{what}: expected an exact rational, got {v}")
     if isinstance(v, str):
         return parse_number(v, what)
     return number_from_value(v, what)
@@ -180,16 +180,16 @@ def depth_claim(spec, points: Sequence[Sequence[object]]) -> dict[str, Any]:
     """
     level = spec.target.level
     if not isinstance(level, DeepBall):
-        raise SpecError("the N -> infinity claim needs a deep-ball target ball:d=D,R=R,N=N alone")
+        raise InputError("the N -> infinity claim needs a deep-ball target ball:d=D,R=R,N=N alone")
     R2, d, N0 = level.R2, level.dim, level.N
     xs = []
     for j, p in enumerate(points, start=1):
         if isinstance(p, (str, bytes)) or len(p) != d:
-            raise SpecError(f"point {j}: expected {d} coordinates")
+            raise InputError(f"point {j}: expected {d} coordinates")
         x = [_rational(v, f"point {j} coordinate {i + 1}") for i, v in enumerate(p)]
         for i, xi in enumerate(x):
             if not spec.domain.lo[i] <= xi <= spec.domain.hi[i]:
-                raise SpecError(f"point {j}: coordinate {i + 1} = {rational_text(xi)} is outside the domain")
+                raise InputError(f"point {j}: coordinate {i + 1} = {rational_text(xi)} is outside the domain")
         xs.append(x)
 
     identities = chord_identities()
@@ -212,7 +212,7 @@ def depth_claim(spec, points: Sequence[Sequence[object]]) -> dict[str, Any]:
             rows.append(row)
             continue
         if N > MAX_TABLE_DEPTH:
-            raise SpecError(f"point {j}: N(x) = {N} exceeds {MAX_TABLE_DEPTH} (too close to the sphere)")
+            raise InputError(f"point {j}: N(x) = {N} exceeds {MAX_TABLE_DEPTH} (too close to the sphere)")
         # least depth at which the formula's g_N(x) is on the right side (<= N by fact 5)
         n_exact = 1
         while (R2 - sum((q_deep(abs(xi), n_exact) for xi in x), Q(0)) > 0) != (norm2 < R2):

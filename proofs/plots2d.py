@@ -26,13 +26,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.collections import LineCollection, PolyCollection
 
-from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.errors import InputError
 from relu_pointwise.symbolic.targets import DeepBall, ExactBall
 
 
 def _require_2d(spec) -> None:
     if spec.dim != 2:
-        raise SpecError(f"plots: region maps and images are for d = 2 targets, this one has d = {spec.dim}")
+        raise InputError(f"plots: region maps and images are for d = 2 targets, this one has d = {spec.dim}")
 
 
 def forward_level(network, pts: np.ndarray) -> np.ndarray:
@@ -146,7 +146,7 @@ def output_images(spec, slopes: Sequence[float], path: str | Path,
     """Write f(w, .) for each w in ``slopes`` side by side to ``path`` (PNG)."""
     _require_2d(spec)
     if not slopes:
-        raise SpecError("plots: give at least one slope w")
+        raise InputError("plots: give at least one slope w")
     lo, hi = [float(v) for v in spec.domain.lo], [float(v) for v in spec.domain.hi]
     xs = np.linspace(lo[0], hi[0], pixels)
     ys = np.linspace(lo[1], hi[1], pixels)
@@ -182,7 +182,7 @@ def gd_slopes(derivation, eta, w0, steps: Sequence[int]) -> list:
     from relu_pointwise.symbolic.loss import w as W
 
     if w0 < derivation.exact_from:
-        raise SpecError(f"plots: w0 must be >= {derivation.exact_from} (the exact loss starts there)")
+        raise InputError(f"plots: w0 must be >= {derivation.exact_from} (the exact loss starts there)")
     with mpmath.workdps(30):
         mpf = mpmath.mpf
         pieces = [(mpf(sympy.N(lo, 40)), mpf(sympy.N(hi, 40)) if hi != sympy.oo else mpmath.inf,

@@ -35,7 +35,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from relu_pointwise.symbolic.errors import CertificateError, SpecError
+from relu_pointwise.symbolic.errors import CertificateError, InputError
 from relu_pointwise.symbolic.exprio import ExprSyntaxError, from_text, rational_from_text
 from relu_pointwise.symbolic.jsonio import count_leaves, plain_copy, read_json
 from relu_pointwise.symbolic.limits import CERT_BYTES, CERT_VALUES, exceeded
@@ -174,12 +174,12 @@ def _int(text: str, what: str) -> int:
 
     v = parse_number(text, what)
     if not v.is_integer:
-        raise SpecError(f"{what}: expected an integer, got {text!r}")
+        raise InputError(f"{what}: expected an integer, got {text!r}")
     return int(v)
 
 
 def _inputs(inputs: dict) -> tuple:
-    """The hashable inputs, read by the toolkit's grammars (SpecError on bad input)."""
+    """The hashable inputs, read by the toolkit's grammars (InputError on bad input)."""
     from relu_pointwise.symbolic.spec import check_region_estimate, make_spec, make_training
 
     from .certificate import check_run_limits
@@ -282,11 +282,11 @@ def verify(source: str | Path | Mapping) -> tuple[bool, list[str]]:
         key = _inputs(cert["inputs"])
     except MalformedCertificate as exc:
         return False, [f"malformed certificate: {exc}"]
-    except SpecError as exc:
+    except InputError as exc:
         return False, [f"malformed certificate: inputs: {exc}"]
     try:
         fresh = json.loads(_rederive(key))
-    except SpecError as exc:
+    except InputError as exc:
         return False, [f"re-derivation from the inputs failed: {exc}"]
     msgs: list[str] = []
     mine = {c["id"]: c for c in cert["claims"]}

@@ -45,7 +45,7 @@ Closed forms, by substitution (never sympy.integrate on a Piecewise):
 
 * p half-integer and r not an integer: L(w) = K h 2^-r / (r+1) c^p
   [2F1(-p, 1; r+2; h/c) + 2F1(-p, 1; r+2; -h/c)], an incomplete Beta function;
-  not derived here (a SpecError says so).
+  not derived here (a InputError says so).
 
 For w < w* the band reaches beyond the inscribed ball (towards the cube's corners)
 or the centre; that pre-asymptotic loss has no closed form here, so the
@@ -53,7 +53,7 @@ derivation covers w >= w* only (``exact_from = w*``).
 
 Targets mixing an exact ball with other pieces (unions, intersections) have a
 level function that is neither piecewise linear nor radial: not supported
-(SpecError).
+(InputError).
 """
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from .errors import SpecError
+from .errors import InputError
 from .numbers import rational_text
 
 Q = sympy.Rational
@@ -108,14 +108,14 @@ def _read_network(spec) -> tuple[sympy.Rational, sympy.Rational]:
         raise ValueError("derive_exact_ball needs a network with the |x|^2 feature")
     k = net.features.index("sqnorm")
     if net.hidden or any(v != 0 for i, v in enumerate(net.readout) if i != k):
-        raise SpecError("exact derivation for mixed exact-ball targets is not supported "
+        raise InputError("exact derivation for mixed exact-ball targets is not supported "
                         "(use the exact ball alone, or the deep ball ball:d=D,R=R,N=N)")
     a = net.readout[k]
     c = net.readout_bias
     if not a < 0:
-        raise SpecError("exact ball: the readout weight of |x|^2 must be negative")
+        raise InputError("exact ball: the readout weight of |x|^2 must be negative")
     if not c > 0:
-        raise SpecError("exact ball: the target is empty (R^2 <= 0)")
+        raise InputError("exact ball: the target is empty (R^2 <= 0)")
     return Q(c), Q(-a)
 
 
@@ -176,10 +176,10 @@ def derive_exact_ball(spec):
     dom = spec.domain
     rho0 = min(min(-lo, hi) for lo, hi in zip(dom.lo, dom.hi))
     if not rho0 > 0:
-        raise SpecError("exact ball: the domain must contain the origin in its interior")
+        raise InputError("exact ball: the domain must contain the origin in its interior")
     outer = alpha * rho0 ** 2 - c
     if not outer > 0:
-        raise SpecError("exact ball: the ball must lie strictly inside the domain "
+        raise InputError("exact ball: the ball must lie strictly inside the domain "
                         "(its sphere touches or crosses the domain's boundary)")
     hstar = min(c, outer)
     w_star = 1 / (2 * hstar)
@@ -221,7 +221,7 @@ def derive_exact_ball(spec):
             f"w > {rational_text(1 / (2 * c))}; first terms: "
             + " + ".join(f"({sympy.sstr(ck)})*w^-{k + 1}" for k, ck in enumerate(first) if ck != 0))
     else:
-        raise SpecError(
+        raise InputError(
             f"exact ball in odd d = {d} with non-integer r = {rational_text(r)}: L(w) is an incomplete "
             "Beta function (a 2F1), not derived here; use an integer r or the deep ball")
     window = (-hstar, hstar)

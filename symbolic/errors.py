@@ -2,7 +2,6 @@
 
     PointwiseError                 every error the library raises on purpose
       InputError                   bad input; ``.field`` names the Python parameter (or file key)
-        SpecError                  the historical name of InputError, kept as an alias
       NotExactError                outside the regime where an exact answer exists
                                    (for example the exact ball below w*)
       EnclosureError               a rigorous computation could not decide
@@ -16,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["PointwiseError", "InputError", "SpecError", "NotExactError", "EnclosureError",
+__all__ = ["PointwiseError", "InputError", "NotExactError", "EnclosureError",
            "CertificateError", "field_of"]
 
 _FIELD = re.compile(r"^\s*([A-Za-z_][\w.\-\[\]' ]{0,60}?|--[\w-]+):\s")
@@ -40,8 +39,6 @@ class PointwiseError(Exception):
 class InputError(PointwiseError, ValueError):
     """Bad input; ``field`` is the parameter, flag or file key that holds it."""
 
-
-SpecError = InputError
 
 
 class NotExactError(PointwiseError):

@@ -49,7 +49,7 @@ Top-level keys::
 
 :func:`read_derivation_json` validates the schema, version, keys and types and
 returns the same structure with every expression a sympy object (``w_hi`` null
-read as ``sympy.oo``); a bad document raises :class:`SpecError` naming the key.
+read as ``sympy.oo``); a bad document raises :class:`InputError` naming the key.
 """
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ from typing import Any
 
 import sympy
 
-from .errors import SpecError
+from .errors import InputError
 from .exprio import as_basic, from_text, rational_from_text, to_text
 from .loss import Derivation, eta, w
 from .numbers import as_rational, rational_text
@@ -171,7 +171,7 @@ class _Reader:
 
     @staticmethod
     def fail(where: str, message: str):
-        raise SpecError(f"derivation JSON {where}: {message}")
+        raise InputError(f"derivation JSON {where}: {message}")
 
     def obj(self, v, where: str, keys: tuple[str, ...], optional: tuple[str, ...] = ()) -> Mapping:
         if not isinstance(v, Mapping):
@@ -202,7 +202,7 @@ class _Reader:
     def expr(self, v, where: str, symbols: Mapping) -> sympy.Expr:
         try:
             return from_text(self.string(v, where), symbols)
-        except SpecError as exc:
+        except InputError as exc:
             self.fail(where, str(exc))
 
     def end(self, v, where: str, symbols: Mapping) -> sympy.Expr:
@@ -211,7 +211,7 @@ class _Reader:
     def rational(self, v, where: str) -> sympy.Rational:
         try:
             return rational_from_text(self.string(v, where))
-        except SpecError as exc:
+        except InputError as exc:
             self.fail(where, str(exc))
 
     def rationals(self, v, where: str) -> list[sympy.Rational]:
@@ -260,7 +260,7 @@ def read_derivation_json(source: str | Path | Mapping) -> dict:
     :func:`symbolic.exprio.from_text` into sympy (symbols ``w``, ``eta`` positive,
     ``x`` real: the very symbols of :mod:`symbolic.loss` and :mod:`symbolic.wregions`),
     every rational a ``sympy.Rational`` and ``w_hi = null`` as ``sympy.oo``.
-    Raises :class:`SpecError` (one line, naming the key) on anything malformed.
+    Raises :class:`InputError` (one line, naming the key) on anything malformed.
     """
     if isinstance(source, Mapping):
         doc = source

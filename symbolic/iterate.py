@@ -22,7 +22,7 @@ numerator or denominator would exceed ``max_digits`` decimal digits and
 reports how many steps it managed and the digit counts of every w_t.
 
 When Phi is not rational (r = 3/2 gives sqrt(2) and sqrt(1/2 - w/2); the exact
-ball's loss has pi) exact iteration is impossible and a :class:`SpecError`
+ball's loss has pi) exact iteration is impossible and a :class:`InputError`
 says why.
 
 :func:`piece_forms` also hands the numeric engines the derived L, L', L'' of
@@ -38,7 +38,7 @@ import gmpy2
 import sympy
 from gmpy2 import mpq, mpz
 
-from .errors import NotExactError, SpecError
+from .errors import InputError, NotExactError
 from .loss import Derivation, w
 from .numbers import as_mpq, rational_text
 from .qfield import derivative_qw, rational_function, to_sympy
@@ -113,7 +113,7 @@ class RationalFunction:
         dc = sympy.Poly(den, w).all_coeffs()
         for c in nc + dc:
             if not c.is_Rational:
-                raise SpecError(f"non-rational coefficient {c} in {expr}")
+                raise InputError(f"non-rational coefficient {c} in {expr}")
         lcm = sympy.ilcm(*[c.q for c in nc + dc])
         return RationalFunction(tuple(int(c * lcm) for c in nc), tuple(int(c * lcm) for c in dc))
 
@@ -234,7 +234,7 @@ def _limits_at(a: sympy.Rational, exprs) -> tuple | None:
 
 
 def require_rational(derivation: Derivation, forms: Sequence[PieceForms] | None = None) -> list[PieceForms]:
-    """The piece forms, or a :class:`SpecError` saying why Phi is not rational."""
+    """The piece forms, or a :class:`InputError` saying why Phi is not rational."""
     forms = list(piece_forms(derivation) if forms is None else forms)
     for f in forms:
         if not f.rational:
@@ -245,7 +245,7 @@ def require_rational(derivation: Derivation, forms: Sequence[PieceForms] | None 
                 why = " (the loss involves pi, as for the exact ball)"
             else:
                 why = ""
-            raise SpecError(
+            raise InputError(
                 f"exact engine: L(w) on {f.interval_text()} is not a rational function of w with rational "
                 f"coefficients{why}: it contains {', '.join(f.obstruction[:3])}; Phi(w) = w - eta L'(w) "
                 f"does not map rationals to rationals, use --engine mp or arb")
@@ -303,10 +303,10 @@ def exact_eta(eta) -> mpq:
 
         eta = parse_number(eta, "eta")
     if isinstance(eta, sympy.Basic) and not isinstance(eta, sympy.Rational):
-        raise SpecError(f"exact iteration needs a rational eta, got {eta}")
+        raise InputError(f"exact iteration needs a rational eta, got {eta}")
     e = to_mpq(eta)
     if e <= 0:
-        raise SpecError(f"eta: must be > 0, got {e}")
+        raise InputError(f"eta: must be > 0, got {e}")
     return e
 
 
@@ -317,11 +317,11 @@ def iterate_exact(derivation: Derivation, eta, w0, steps: int,
 
     Stops early (``complete = False``) as soon as w_{t+1} would have a numerator
     or denominator of more than ``max_digits`` decimal digits; that value is not
-    kept.  Raises :class:`SpecError` if Phi is not rational (see
+    kept.  Raises :class:`InputError` if Phi is not rational (see
     :func:`require_rational`) or w0 lies below the start of the exact loss.
     """
     if steps < 0:
-        raise SpecError(f"steps: must be >= 0, got {steps}")
+        raise InputError(f"steps: must be >= 0, got {steps}")
     forms = require_rational(derivation)
     e = exact_eta(eta)
     x = to_mpq(w0)
@@ -330,7 +330,7 @@ def iterate_exact(derivation: Derivation, eta, w0, steps: int,
         k = select_piece(forms, x)
         grad_q = forms[k].grad_q
         if grad_q is None:      # require_rational returned only rational pieces
-            raise SpecError(f"exact engine: piece {forms[k].interval_text()} is not rational")
+            raise InputError(f"exact engine: piece {forms[k].interval_text()} is not rational")
         y = x - e * grad_q(x)
         nd, dd = digits(y.numerator), digits(y.denominator)
         if nd > max_digits or dd > max_digits:
@@ -352,5 +352,5 @@ def exact_loss(derivation: Derivation, x, forms: Sequence[PieceForms] | None = N
     forms = require_rational(derivation, forms)
     loss_q = forms[select_piece(forms, x)].loss_q
     if loss_q is None:
-        raise SpecError("exact loss: the piece is not rational")
+        raise InputError("exact loss: the piece is not rational")
     return loss_q(mpq(x))

@@ -7,7 +7,7 @@ Grammar (our own, no eval, no sympify)::
 
 ``0.25`` is the rational 1/4 exactly; ``1/3`` is one third; a float is never
 formed.  A denominator of zero, an empty string, exponents (``1e3``) and
-anything else are rejected with a :class:`SpecError` naming the field.
+anything else are rejected with a :class:`InputError` naming the field.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from typing import Any
 import sympy
 from gmpy2 import mpq
 
-from .errors import SpecError
+from .errors import InputError
 from .limits import NUMBER_CHARS
 
 # [0-9], never \d: \d also matches Arabic-Indic, full-width and other Unicode digits
@@ -32,17 +32,17 @@ _MAX_DIGITS = NUMBER_CHARS.value
 def parse_number(text: str, what: str) -> sympy.Rational:
     """Read ``text`` as an exact rational; ``what`` names the field in errors."""
     if not isinstance(text, str):
-        raise SpecError(f"{what}: expected a number as text, got {type(text).__name__}")
+        raise InputError(f"{what}: expected a number as text, got {type(text).__name__}")
     s = text.strip()
     if len(s) > _MAX_DIGITS:
-        raise SpecError(f"{what}: a number of {len(s)} characters exceeds the limit {_MAX_DIGITS} characters")
+        raise InputError(f"{what}: a number of {len(s)} characters exceeds the limit {_MAX_DIGITS} characters")
     if _INT.fullmatch(s):
         return sympy.Integer(int(s))
     m = _FRAC.fullmatch(s)
     if m:
         den = int(m.group(2))
         if den == 0:
-            raise SpecError(f"{what}: zero denominator in {text!r}")
+            raise InputError(f"{what}: zero denominator in {text!r}")
         return sympy.Rational(int(m.group(1)), den)
     m = _DEC.fullmatch(s)
     if m and (m.group(2) or m.group(3)):
@@ -52,7 +52,7 @@ def parse_number(text: str, what: str) -> sympy.Rational:
         value = Fraction(whole) + (Fraction(int(frac), 10 ** len(frac)) if frac else 0)
         value *= sign
         return sympy.Rational(value.numerator, value.denominator)
-    raise SpecError(f"{what}: malformed number {text!r} (use an integer, p/q or a decimal)")
+    raise InputError(f"{what}: malformed number {text!r} (use an integer, p/q or a decimal)")
 
 
 def number_from_value(value: object, what: str) -> sympy.Rational:
@@ -63,12 +63,12 @@ def number_from_value(value: object, what: str) -> sympy.Rational:
     ``r = 1.5`` in a TOML file means exactly 3/2.
     """
     if isinstance(value, bool):
-        raise SpecError(f"{what}: expected a number, got a boolean")
+        raise InputError(f"{what}: expected a number, got a boolean")
     if isinstance(value, int):
         return sympy.Integer(value)
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
-            raise SpecError(f"{what}: not a finite number")
+            raise InputError(f"{what}: not a finite number")
         text = repr(value)
         if "e" in text or "E" in text:
             value = Fraction(text)
@@ -76,7 +76,7 @@ def number_from_value(value: object, what: str) -> sympy.Rational:
         return parse_number(text, what)
     if isinstance(value, str):
         return parse_number(value, what)
-    raise SpecError(f"{what}: expected a number, got {type(value).__name__}")
+    raise InputError(f"{what}: expected a number, got {type(value).__name__}")
 
 
 def rational_text(q: sympy.Rational) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 import sympy
 
-from .errors import SpecError
+from .errors import InputError
 from .limits import R_DEN_MAX, R_MAX, check_regions, exceeded
 from .numbers import number_from_value, parse_number, rational_text
 from .targets import Domain, Target, estimate_regions, parse_target
@@ -29,15 +29,15 @@ def parse_domain(text: str, dim: int) -> Domain:
     """``LO,HI`` (the same for every coordinate) or ``LO1,HI1;LO2,HI2;...``."""
     pieces = [p for p in str(text).split(";")]
     if len(pieces) not in (1, dim):
-        raise SpecError(f"domain: has {len(pieces)} intervals, the target has dimension {dim}")
+        raise InputError(f"domain: has {len(pieces)} intervals, the target has dimension {dim}")
     bounds = []
     for k, p in enumerate(pieces, start=1):
         nums = p.split(",")
         if len(nums) != 2:
-            raise SpecError(f"domain: interval {k} must be LO,HI, got {p.strip()!r}")
+            raise InputError(f"domain: interval {k} must be LO,HI, got {p.strip()!r}")
         lo, hi = (parse_number(v, f"domain interval {k}") for v in nums)
         if not lo < hi:
-            raise SpecError(f"domain: interval {k} needs LO < HI, got {p.strip()!r}")
+            raise InputError(f"domain: interval {k} needs LO < HI, got {p.strip()!r}")
         bounds.append((lo, hi))
     if len(bounds) == 1:
         bounds *= dim
@@ -47,7 +47,7 @@ def parse_domain(text: str, dim: int) -> Domain:
 def parse_r(value: object) -> sympy.Rational:
     r = number_from_value(value, "r")
     if r < 1:
-        raise SpecError(f"r: the loss exponent must be >= 1, got {rational_text(r)}")
+        raise InputError(f"r: the loss exponent must be >= 1, got {rational_text(r)}")
     if r > R_MAX.value:       # |f - f°|^r integrated exactly: the work grows with r
         raise exceeded("r", rational_text(r), R_MAX)
     if r.q > R_DEN_MAX.value:
@@ -63,7 +63,7 @@ def check_region_estimate(spec: Spec) -> None:
 
 def parse_measure(value: object) -> str:
     if value not in MEASURES:
-        raise SpecError(f"measure: must be probability or lebesgue, got {value!r}")
+        raise InputError(f"measure: must be probability or lebesgue, got {value!r}")
     return str(value)
 
 
@@ -74,15 +74,15 @@ def _check_requirements(target: Target, domain: Domain) -> None:
                 lo, hi = domain.lo[i], domain.hi[i]
                 if a < lo or b > hi:
                     which = f" coordinate {i + 1}" if domain.dim > 1 else ""
-                    raise SpecError(
+                    raise InputError(
                         f"target {req.label}:{which} end outside the domain "
                         f"[{rational_text(lo)}, {rational_text(hi)}]")
         elif req.kind == "ball":
             (R,) = req.data
             if any(lo < -1 for lo in domain.lo) or any(hi > 1 for hi in domain.hi):
-                raise SpecError(f"target {req.label}: the ball construction needs the domain inside [-1,1]^d")
+                raise InputError(f"target {req.label}: the ball construction needs the domain inside [-1,1]^d")
             if any(-R < lo for lo in domain.lo) or any(R > hi for hi in domain.hi):
-                raise SpecError(f"target {req.label}: the ball is not inside the domain")
+                raise InputError(f"target {req.label}: the ball is not inside the domain")
         elif req.kind == "faces":
             from .polytope import Polytope  # local: geometry is only needed for polytopes
 
@@ -92,7 +92,7 @@ def _check_requirements(target: Target, domain: Domain) -> None:
                     break
                 cell, _ = cell.split(a, c)
             if cell is None:
-                raise SpecError(f"target {req.label}: empty inside the domain")
+                raise InputError(f"target {req.label}: empty inside the domain")
     _check_intersection(target, domain)
 
 
@@ -129,10 +129,10 @@ def _check_intersection(target: Target, domain: Domain) -> None:
             break
         cell, _ = cell.split(a, c)
         if cell is None:
-            raise SpecError(f"target {target.text}: empty inside the domain (the intersection has no interior)")
+            raise InputError(f"target {target.text}: empty inside the domain (the intersection has no interior)")
     corners = Polytope.box(domain.lo, domain.hi).vertices
     if all(all(sum((ai * v for ai, v in zip(a, x)), 0) < c for x in corners) for a, c in faces):
-        raise SpecError(f"target {target.text}: contains the whole domain (no boundary inside it)")
+        raise InputError(f"target {target.text}: contains the whole domain (no boundary inside it)")
 
 
 @dataclass(frozen=True)
@@ -209,9 +209,9 @@ class Batch:
 def _positive_int(text: str, what: str, limit: int) -> int:
     v = parse_number(text, what)
     if not v.is_integer or v < 1:
-        raise SpecError(f"{what}: must be a positive integer, got {text.strip()!r}")
+        raise InputError(f"{what}: must be a positive integer, got {text.strip()!r}")
     if v > limit:
-        raise SpecError(f"{what}: at most {limit}, got {text.strip()}")
+        raise InputError(f"{what}: at most {limit}, got {text.strip()}")
     return int(v)
 
 
@@ -227,13 +227,13 @@ def parse_batch(text: str) -> Batch:
     if kind == "dataset":
         parts = arg.split(",")
         if len(parts) != 2:
-            raise SpecError(f"batch dataset: expected dataset:N,M, got {text!r}")
+            raise InputError(f"batch dataset: expected dataset:N,M, got {text!r}")
         n = _positive_int(parts[0], "batch dataset N", 10**7)
         m = _positive_int(parts[1], "batch dataset M", 10**7)
         if m > n:
-            raise SpecError(f"batch dataset: batch size M={m} exceeds dataset size N={n}")
+            raise InputError(f"batch dataset: batch size M={m} exceeds dataset size N={n}")
         return Batch("dataset", N=n, M=m)
-    raise SpecError(f"batch: unknown variant {text!r} (full, cyclic:K, sampled:M, dataset:N,M)")
+    raise InputError(f"batch: unknown variant {text!r} (full, cyclic:K, sampled:M, dataset:N,M)")
 
 
 @dataclass(frozen=True)
@@ -253,13 +253,13 @@ class Training:
 def make_training(eta: object = "1", w0: object = "0", batch: str = "full", seed: object = 0) -> Training:
     e = number_from_value(eta, "eta")
     if e <= 0:
-        raise SpecError(f"eta: the step size must be > 0, got {rational_text(e)}")
+        raise InputError(f"eta: the step size must be > 0, got {rational_text(e)}")
     w = number_from_value(w0, "w0")
     if w < 0:
-        raise SpecError(f"w0: must be >= 0 (the derivation covers w >= 0), got {rational_text(w)}")
+        raise InputError(f"w0: must be >= 0 (the derivation covers w >= 0), got {rational_text(w)}")
     s = number_from_value(seed, "seed")
     if not s.is_integer or not 0 <= s < 2**63:
-        raise SpecError(f"seed: must be an integer in [0, 2^63), got {seed!r}")
+        raise InputError(f"seed: must be an integer in [0, 2^63), got {seed!r}")
     return Training(e, w, parse_batch(batch), int(s))
 
 
@@ -284,18 +284,18 @@ def load_spec_file(path: str | Path) -> dict[str, Any]:
     elif p.suffix.lower() == ".json":
         data = read_json(p, what="spec", max_bytes=SPEC_FILE_BYTES)
     else:
-        raise SpecError(f"spec: {p.name} must end in .toml or .json")
+        raise InputError(f"spec: {p.name} must end in .toml or .json")
     if not isinstance(data, Mapping):
-        raise SpecError(f"spec: {p.name} must hold a table of settings")
+        raise InputError(f"spec: {p.name} must hold a table of settings")
     out: dict[str, Any] = {}
     for key, value in data.items():
         if key not in SPEC_KEYS:
-            raise SpecError(f"spec: unknown key {key!r} in {p.name} (allowed: {', '.join(SPEC_KEYS)})")
+            raise InputError(f"spec: unknown key {key!r} in {p.name} (allowed: {', '.join(SPEC_KEYS)})")
         if key in ("target", "domain", "measure", "batch", "points") and not isinstance(value, str):
-            raise SpecError(f"spec: key {key!r} in {p.name} must be a string")
+            raise InputError(f"spec: key {key!r} in {p.name} must be a string")
         if key in ("seed", "steps", "dps", "grid") and (isinstance(value, bool) or not isinstance(value, int)):
-            raise SpecError(f"spec: key {key!r} in {p.name} must be an integer")
+            raise InputError(f"spec: key {key!r} in {p.name} must be an integer")
         if key in ("r", "eta", "w0") and (isinstance(value, bool) or not isinstance(value, (int, float, str))):
-            raise SpecError(f"spec: key {key!r} in {p.name} must be a number or a number as text")
+            raise InputError(f"spec: key {key!r} in {p.name} must be a number or a number as text")
         out[key] = value
     return out

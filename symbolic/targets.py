@@ -34,7 +34,7 @@ from typing import Any
 
 import sympy
 
-from .errors import SpecError
+from .errors import InputError
 from .limits import TARGET_DEPTH, TARGET_LENGTH, exceeded
 from .numbers import parse_number, rational_text
 
@@ -237,7 +237,7 @@ def is_piecewise_linear(level: Level) -> bool:
 def _numbers(text: str, what: str) -> list[sympy.Rational]:
     parts = text.split(",")
     if any(p.strip() == "" for p in parts):
-        raise SpecError(f"{what}: empty number in {text!r}")
+        raise InputError(f"{what}: empty number in {text!r}")
     return [parse_number(p, what) for p in parts]
 
 
@@ -246,10 +246,10 @@ def _pairs(text: str, what: str) -> list[tuple[sympy.Rational, sympy.Rational]]:
     for k, piece in enumerate(text.split(";"), start=1):
         nums = _numbers(piece, f"{what} piece {k}")
         if len(nums) != 2:
-            raise SpecError(f"{what} piece {k}: expected two numbers A,B, got {piece.strip()!r}")
+            raise InputError(f"{what} piece {k}: expected two numbers A,B, got {piece.strip()!r}")
         a, b = nums
         if not a < b:
-            raise SpecError(f"{what} piece {k}: need A < B, got {rational_text(a)},{rational_text(b)}")
+            raise InputError(f"{what} piece {k}: need A < B, got {rational_text(a)},{rational_text(b)}")
         out.append((a, b))
     return out
 
@@ -263,7 +263,7 @@ def _parse_basic(text: str) -> tuple[str, int, Level, tuple[Requirement, ...]]:
     kind, sep, body = text.partition(":")
     kind = kind.strip()
     if not sep:
-        raise SpecError(f"target: expected KIND:ARGS, got {text.strip()!r}")
+        raise InputError(f"target: expected KIND:ARGS, got {text.strip()!r}")
     if kind == "interval":
         (a, b), = _pairs(body, "target interval") if ";" not in body else _bad_interval(body)
         canon = f"interval:{rational_text(a)},{rational_text(b)}"
@@ -272,7 +272,7 @@ def _parse_basic(text: str) -> tuple[str, int, Level, tuple[Requirement, ...]]:
         pieces = sorted(_pairs(body, "target union"), key=lambda p: p[0])
         for (a0, b0), (a1, b1) in zip(pieces, pieces[1:]):
             if not b0 < a1:
-                raise SpecError(
+                raise InputError(
                     f"target union: pieces {rational_text(a0)},{rational_text(b0)} and "
                     f"{rational_text(a1)},{rational_text(b1)} overlap or touch")
         canon = "union:" + ";".join(f"{rational_text(a)},{rational_text(b)}" for a, b in pieces)
@@ -295,26 +295,26 @@ def _parse_basic(text: str) -> tuple[str, int, Level, tuple[Requirement, ...]]:
     if kind in ("halfspace", "polytope"):
         faces_text = [body] if kind == "halfspace" else body.split(";")
         if kind == "halfspace" and ";" in body:
-            raise SpecError("target halfspace: one face a1,...,ad,c only (use polytope: for several)")
+            raise InputError("target halfspace: one face a1,...,ad,c only (use polytope: for several)")
         faces_ac: list[tuple[list, Any]] = []   # (normal a, offset c) per face
         dim: int | None = None
         for k, ft in enumerate(faces_text, start=1):
             nums = _numbers(ft, f"target {kind} face {k}")
             if len(nums) < 2:
-                raise SpecError(f"target {kind} face {k}: expected a1,...,ad,c")
+                raise InputError(f"target {kind} face {k}: expected a1,...,ad,c")
             a, c = nums[:-1], nums[-1]
             if dim is None:
                 dim = len(a)
             elif len(a) != dim:
-                raise SpecError(f"target {kind} face {k}: has {len(a)} coefficients, face 1 has {dim}")
+                raise InputError(f"target {kind} face {k}: has {len(a)} coefficients, face 1 has {dim}")
             if all(ai == 0 for ai in a):
-                raise SpecError(f"target {kind} face {k}: normal vector is zero")
+                raise InputError(f"target {kind} face {k}: normal vector is zero")
             faces_ac.append((a, c))
         canon = f"{kind}:" + ";".join(",".join(rational_text(v) for v in (*a, c)) for a, c in faces_ac)
         levels = [Affine(tuple(-ai for ai in a), c) for a, c in faces_ac]
         req = Requirement("faces", canon, tuple((tuple(a), c) for a, c in faces_ac))
         if dim is None:   # faces_text is never empty (split gives at least one piece)
-            raise SpecError(f"target {kind}: no faces")
+            raise InputError(f"target {kind}: no faces")
         return canon, dim, (levels[0] if len(levels) == 1 else Min(tuple(levels))), (req,)
     if kind == "ball":
         fields = {}
@@ -322,33 +322,33 @@ def _parse_basic(text: str) -> tuple[str, int, Level, tuple[Requirement, ...]]:
             key, eq, val = item.partition("=")
             key = key.strip()
             if not eq or key not in ("d", "R", "N"):
-                raise SpecError(f"target ball: unknown or malformed field {item.strip()!r} (use d=D,R=R[,N=N])")
+                raise InputError(f"target ball: unknown or malformed field {item.strip()!r} (use d=D,R=R[,N=N])")
             if key in fields:
-                raise SpecError(f"target ball: field {key} given twice")
+                raise InputError(f"target ball: field {key} given twice")
             fields[key] = val.strip()
         if "d" not in fields or "R" not in fields:
-            raise SpecError("target ball: needs d=D and R=R")
+            raise InputError("target ball: needs d=D and R=R")
         d = parse_number(fields["d"], "target ball d")
         if not d.is_integer or not 1 <= d <= MAX_DIM:
-            raise SpecError(f"target ball d: must be an integer from 1 to {MAX_DIM}, got {fields['d']}")
+            raise InputError(f"target ball d: must be an integer from 1 to {MAX_DIM}, got {fields['d']}")
         d = int(d)
         R = parse_number(fields["R"], "target ball R")
         if not 0 < R < 1:
-            raise SpecError(f"target ball R: must satisfy 0 < R < 1, got {fields['R']}")
+            raise InputError(f"target ball R: must satisfy 0 < R < 1, got {fields['R']}")
         if "N" in fields:
             N = parse_number(fields["N"], "target ball N")
             if not N.is_integer or not 1 <= N <= MAX_DEPTH_N:
-                raise SpecError(f"target ball N: must be an integer from 1 to {MAX_DEPTH_N}, got {fields['N']}")
+                raise InputError(f"target ball N: must be an integer from 1 to {MAX_DEPTH_N}, got {fields['N']}")
             N = int(N)
             canon = f"ball:d={d},R={rational_text(R)},N={N}"
             return canon, d, DeepBall(R * R, d, N), (Requirement("ball", canon, (R,)),)
         canon = f"ball:d={d},R={rational_text(R)}"
         return canon, d, ExactBall(R * R, d), (Requirement("ball", canon, (R,)),)
-    raise SpecError(f"target: unknown kind {kind!r} (interval, union, box, halfspace, polytope, ball)")
+    raise InputError(f"target: unknown kind {kind!r} (interval, union, box, halfspace, polytope, ball)")
 
 
 def _bad_interval(body):
-    raise SpecError(f"target interval: expected A,B, got {body.strip()!r} (use union: for several pieces)")
+    raise InputError(f"target interval: expected A,B, got {body.strip()!r} (use union: for several pieces)")
 
 
 class _Parser:
@@ -380,7 +380,7 @@ class _Parser:
             self.pos += 1
             inner = self.expr()
             if self.peek() != ")":
-                raise SpecError(f"target: missing ')' at column {self.pos + 1}")
+                raise InputError(f"target: missing ')' at column {self.pos + 1}")
             self.pos += 1
             return (f"({inner[0]})",) + tuple(inner[1:])
         start = self.pos
@@ -388,7 +388,7 @@ class _Parser:
             self.pos += 1
         piece = self.text[start:self.pos]
         if not piece.strip():
-            raise SpecError(f"target: expected a target at column {start + 1}")
+            raise InputError(f"target: expected a target at column {start + 1}")
         return _parse_basic(piece)
 
 
@@ -397,7 +397,7 @@ def _combine(items, op, node):
         return items[0]
     dims = {it[1] for it in items}
     if len(dims) != 1:
-        raise SpecError(f"target: cannot combine targets of dimensions {sorted(dims)} with '{op}'")
+        raise InputError(f"target: cannot combine targets of dimensions {sorted(dims)} with '{op}'")
     reqs = tuple(r for it in items for r in it[3])
     return (f" {op} ".join(it[0] for it in items), dims.pop(), node(tuple(it[2] for it in items)), reqs)
 
@@ -417,7 +417,7 @@ def paren_depth(text: str) -> int:
 def parse_target(text: str) -> Target:
     """Parse the target grammar above into a :class:`Target` (errors name the bad part)."""
     if not isinstance(text, str) or not text.strip():
-        raise SpecError("target: empty")
+        raise InputError("target: empty")
     if len(text) > TARGET_LENGTH.value:
         raise exceeded("target", f"a text of {len(text)} characters", TARGET_LENGTH)
     depth = paren_depth(text)
@@ -426,7 +426,7 @@ def parse_target(text: str) -> Target:
     p = _Parser(text)
     canon, dim, level, reqs = p.expr()
     if p.peek():
-        raise SpecError(f"target: unexpected {p.text[p.pos:]!r} at column {p.pos + 1}")
+        raise InputError(f"target: unexpected {p.text[p.pos:]!r} at column {p.pos + 1}")
     return Target(canon, dim, level, reqs)
 
 

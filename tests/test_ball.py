@@ -23,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relu_pointwise.symbolic.ball import BallDensity, series_coefficients
-from relu_pointwise.symbolic.errors import NotExactError, SpecError
+from relu_pointwise.symbolic.errors import InputError, NotExactError
 from relu_pointwise.symbolic.loss import derive, w
 from relu_pointwise.symbolic.spec import make_spec
 
@@ -191,5 +191,5 @@ def test_density_window():
     ("ball:d=2,R=1/2", "-1/2,1", "2", "strictly inside the domain"),
 ])
 def test_exact_ball_errors(target, domain, r, msg):
-    with pytest.raises(SpecError, match=msg):
+    with pytest.raises(InputError, match=msg):
         derive(make_spec(target, domain, r=r))

@@ -30,7 +30,7 @@ import sympy
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.errors import InputError
 from relu_pointwise.symbolic.loss import derive
 from relu_pointwise.symbolic.regions import linear_regions
 from relu_pointwise.symbolic.spec import make_spec
@@ -334,7 +334,7 @@ def test_region_map_and_output_images(tmp_path):
     assert ws[0] == 0 and ws[0] < ws[1] < ws[2]
     q = output_images(spec, ws, tmp_path / "f.png", labels=[f"t = {t}" for t in (0, 10, 1000)])
     _png_ok(q, 700, 300)
-    with pytest.raises(SpecError, match="d = 2"):
+    with pytest.raises(InputError, match="d = 2"):
         region_map(make_spec("ball:d=3,R=1/2,N=1"), tmp_path / "x.png")
 
 
@@ -358,7 +358,7 @@ def test_region_map_exact_ball_and_polytope(tmp_path):
     ("ball:d=2,R=1/2,N=0", "from 1 to 8"),
 ])
 def test_target_validation_errors(target, msg):
-    with pytest.raises(SpecError, match=msg):
+    with pytest.raises(InputError, match=msg):
         make_spec(target)
 
 

@@ -13,7 +13,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from relu_pointwise.proofs.deep import chord, chord_identities, depth_claim, depth_of, verify_chord_form
-from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.errors import InputError
 from relu_pointwise.symbolic.network import build_network
 from relu_pointwise.symbolic.regions import linear_regions
 from relu_pointwise.symbolic.spec import make_spec
@@ -174,5 +174,5 @@ def test_depth_from_which_network_agrees(xs):
     ("ball:d=2,R=1/2,N=2", [["1/x", "0"]], "malformed number"),
 ])
 def test_depth_claim_errors(target, points, msg):
-    with pytest.raises(SpecError, match=msg):
+    with pytest.raises(InputError, match=msg):
         depth_claim(make_spec(target), points)

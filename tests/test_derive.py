@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relu_pointwise.cli import main
-from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.errors import InputError
 from relu_pointwise.symbolic.export_json import SCHEMA, derivation_to_json, dumps, read_derivation_json
 from relu_pointwise.symbolic.export_latex import derivation_to_latex
 from relu_pointwise.symbolic.loss import derive, eta, w
@@ -303,7 +303,7 @@ def test_json_2d_regions_roundtrip():
 def test_reader_rejects_bad_documents(mutate, part):
     doc = derivation_to_json(derive(make_spec("interval:-1/2,1/2")))
     mutate(doc)
-    with pytest.raises(SpecError) as info:
+    with pytest.raises(InputError) as info:
         read_derivation_json(doc)
     msg = str(info.value)
     assert part in msg and "\n" not in msg

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relu_pointwise.numeric.exact_engine import batch_gradient_exact, run_exact
-from relu_pointwise.symbolic.errors import NotExactError, SpecError
+from relu_pointwise.symbolic.errors import InputError, NotExactError
 from relu_pointwise.symbolic.iterate import digits, iterate_exact
 from relu_pointwise.symbolic.loss import Derivation, LossPiece, w
 from relu_pointwise.symbolic.spec import make_spec, make_training
@@ -56,12 +56,12 @@ def test_digits_triple_and_the_run_stops_at_max_digits():
 
 
 def test_irrational_maps_are_refused_with_the_reason():
-    with pytest.raises(SpecError, match=r"r = 3/2.*sqrt"):
+    with pytest.raises(InputError, match=r"r = 3/2.*sqrt"):
         iterate_exact(derived("interval:-1/2,1/2", "3/2"), Q(1), Q(0), 3)
     # a loss with pi, such as the exact ball's pi / (48 w) for w >= 2
     spec = make_spec("interval:-1/2,1/2")
     fake = Derivation(spec, [], None, None, [LossPiece(Q(2), sympy.oo, sympy.pi / (48 * w))], Q(2), ())
-    with pytest.raises(SpecError, match="pi"):
+    with pytest.raises(InputError, match="pi"):
         iterate_exact(fake, Q(1), Q(3), 2)
     # a rational loss known only from w = 2 on: w0 = 1 is refused
     part = Derivation(spec, [], None, None, [LossPiece(Q(2), sympy.oo, 1 / (12 * w))], Q(2), (), exact_from=Q(2))

@@ -22,7 +22,7 @@ from relu_pointwise.numeric.mp_engine import (
     run_mp,
 )
 from relu_pointwise.numeric.trajectory import mpf_to_mpq
-from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.errors import InputError
 from relu_pointwise.symbolic.iterate import iterate_exact, piece_forms
 from relu_pointwise.symbolic.loss import derive, w
 from relu_pointwise.symbolic.spec import make_spec, make_training
@@ -106,7 +106,7 @@ def test_quadrature_box_cells_in_3d_and_refusal_otherwise():
     for wv in (Q(1, 5), Q(2)):
         with mpmath.workdps(40):
             assert abs(mp_gradient(d3, wv, dps=30) - mp_gradient_quadrature(spec3, wv, dps=30)) < mpmath.mpf("1e-25")
-    with pytest.raises(SpecError, match="box"):
+    with pytest.raises(InputError, match="box"):
         mp_gradient_quadrature(make_spec("box:-1/2,1/2;-1/2,1/2;-1/2,1/2"), 1, dps=20)
 
 
@@ -159,7 +159,7 @@ def test_minibatch_mp_agrees_with_exact(batch, seed, r):
 
 def test_bad_dps_is_a_spec_error():
     spec = make_spec("interval:-1/2,1/2")
-    with pytest.raises(SpecError, match="^dps: "):
+    with pytest.raises(InputError, match="^dps: "):
         run_mp(spec, make_training(), 3, dps=2)
 
 
@@ -172,5 +172,5 @@ def test_exact_ball_reference_gradient():
     with mpmath.workdps(60):
         assert abs(mp_gradient(d, 3, dps=50) + mpmath.pi / 432) < mpmath.mpf("1e-48")
         assert abs(mp_loss(d, Q(5, 2), dps=50) - mpmath.pi / 120) < mpmath.mpf("1e-48")
-    with pytest.raises(SpecError, match="pi"):
+    with pytest.raises(InputError, match="pi"):
         iterate_exact(d, Q(1), Q(2), 2)

@@ -21,7 +21,7 @@ from relu_pointwise.numeric.np_engine import (
     np_loss,
     run_np,
 )
-from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.errors import InputError
 from relu_pointwise.symbolic.spec import make_spec, make_training
 from relu_pointwise.symbolic.targets import level_value
 
@@ -265,7 +265,7 @@ def test_bad_data_files(tmp_path):
     cases["x.txt"] = ".npy or .csv"
     cases["missing.npy"] = "not found"
     for name, needle in cases.items():
-        with pytest.raises(SpecError) as exc:
+        with pytest.raises(InputError) as exc:
             BatchSchedule(BOX, tr, 1, data=tmp_path / name)
         msg = str(exc.value)
         assert "\n" not in msg and name in msg and needle in msg, msg

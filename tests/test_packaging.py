@@ -27,3 +27,35 @@ def test_every_source_package_is_listed_in_pyproject():
     assert not missing, f"add to [tool.setuptools] packages in pyproject.toml: {sorted(missing)}"
     assert listed <= _source_packages(), sorted(listed - _source_packages())
     assert all(p == "relu_pointwise" or p.startswith("relu_pointwise.") for p in listed)
+
+
+def test_source_tree_imports_with_pythonpath_src(tmp_path):
+    """src/relu_pointwise links symbolic/, numeric/, proofs/: the source tree imports as it
+    stands (PYTHONPATH=src), ahead of any installed copy, and the CLI runs from it."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root / "src")}
+    out = subprocess.run([sys.executable, "-c", "import relu_pointwise.symbolic.spec as s; print(s.__file__)"],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, check=True).stdout.strip()
+    assert Path(out).resolve() == (root / "symbolic" / "spec.py").resolve()
+    cli = subprocess.run([sys.executable, "-m", "relu_pointwise.cli", "--help"], cwd=tmp_path, env=env,
+                         capture_output=True, text=True)
+    assert cli.returncode == 0 and "certify" in cli.stdout
+
+
+def test_top_level_folders_refuse_a_second_copy():
+    """From the repository root ``import symbolic`` would load a second copy of the package
+    (its InputError not relu_pointwise's): each folder refuses to be imported under its own name."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    for name in ("symbolic", "numeric", "proofs"):
+        run = subprocess.run([sys.executable, "-c", f"import {name}.spec" if name == "symbolic" else f"import {name}"],
+                             cwd=root, capture_output=True, text=True)
+        assert run.returncode != 0 and f"import relu_pointwise.{name}, not {name}" in run.stderr

@@ -9,7 +9,7 @@ from types import MappingProxyType
 import sympy
 from sympy import S
 
-from ..errors import SpecError
+from ..errors import InputError
 from ..limits import (
     EXP_HEIGHT,
     EXPR_DEPTH,
@@ -76,10 +76,10 @@ _UNDEFINED = {
 
 
 
-class ExprSyntaxError(SpecError):
+class ExprSyntaxError(InputError):
     """Text that is not a valid expression; a one-line message naming the bad part.
 
-    A :class:`ValueError` (through :class:`~symbolic.errors.SpecError`, so the
+    A :class:`ValueError` (through :class:`~symbolic.errors.InputError`, so the
     CLI reports it like any other bad input).
     """
 

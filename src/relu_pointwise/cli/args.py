@@ -8,7 +8,7 @@ import sys
 import time
 from typing import Any, NoReturn
 
-from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.errors import InputError
 from relu_pointwise.symbolic.limits import RUN_STEPS_MAX
 
 MAX_STEPS = RUN_STEPS_MAX.value
@@ -89,7 +89,7 @@ def settings(args: argparse.Namespace) -> dict:
 
 
 def spec_from_args(args: argparse.Namespace):
-    """The Spec named by the flags / spec file (validated; SpecError on bad input)."""
+    """The Spec named by the flags / spec file (validated; InputError on bad input)."""
     from relu_pointwise.symbolic.spec import DEFAULT_TARGET, make_spec
 
     s = settings(args)
@@ -106,14 +106,14 @@ def training_from_args(args: argparse.Namespace):
 
 def _int_setting(value: Any, what: str, lo: int, hi: int) -> int:
     if isinstance(value, bool):
-        raise SpecError(f"{what}: must be an integer, got {value!r}")
+        raise InputError(f"{what}: must be an integer, got {value!r}")
     from relu_pointwise.symbolic.numbers import parse_number  # lazy: `pointwise --help` needs no SymPy
 
     v = parse_number(value, what) if isinstance(value, str) else parse_number(str(value), what)
     if not v.is_integer:
-        raise SpecError(f"{what}: must be an integer, got {value!r}")
+        raise InputError(f"{what}: must be an integer, got {value!r}")
     if not lo <= int(v) <= hi:
-        raise SpecError(f"{what}: must be between {lo} and {hi}, got {value}")
+        raise InputError(f"{what}: must be between {lo} and {hi}, got {value}")
     return int(v)
 
 

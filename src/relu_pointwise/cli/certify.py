@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.errors import InputError
 
 
 def register(sub) -> None:
@@ -50,7 +50,7 @@ def _int_arg(value, what: str, lo: int, hi: int) -> int:
 
     v = number_from_value(value, what)
     if not v.is_integer or not lo <= v <= hi:
-        raise SpecError(f"{what}: must be an integer from {lo} to {hi}, got {value!r}")
+        raise InputError(f"{what}: must be an integer from {lo} to {hi}, got {value!r}")
     return int(v)
 
 
@@ -99,7 +99,7 @@ def _rederive_main(args: argparse.Namespace) -> int:
 
     ok, msgs = verify(args.file)
     if not ok and len(msgs) == 1 and msgs[0].startswith("malformed certificate"):
-        raise SpecError(f"{args.file}: {msgs[0]}")
+        raise InputError(f"{args.file}: {msgs[0]}")
     for m in msgs:
         print(("ok: " if ok else "FAIL: ") + m)
     if not ok:

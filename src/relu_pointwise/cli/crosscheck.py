@@ -5,7 +5,7 @@ import argparse
 import json
 import sys
 
-from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.errors import InputError
 from relu_pointwise.symbolic.fileout import check_overwrite, write_atomic
 from relu_pointwise.symbolic.limits import DPS_MAX, PREC_MAX
 
@@ -18,7 +18,7 @@ def _crosscheck_main(args: argparse.Namespace) -> int:
 
     s = settings(args)
     if args.steps is None and "steps" not in s:
-        raise SpecError("--steps: required (the number of gradient-descent steps)")
+        raise InputError("--steps: required (the number of gradient-descent steps)")
     steps = _int_setting(args.steps if args.steps is not None else s["steps"], "--steps", 1, MAX_STEPS)
     dps = _int_setting(args.dps if args.dps is not None else s.get("dps", 50), "--dps", 10, DPS_MAX.value)
     prec = _int_setting(args.prec if args.prec is not None else 128, "--prec", 16, PREC_MAX.value)
@@ -46,7 +46,7 @@ def _crosscheck_main(args: argparse.Namespace) -> int:
         report = crosscheck(spec, training, steps, dps, prec=prec, data=args.data, max_digits=max_digits,
                             exact_steps=exact_steps, progress=progress)
     except ArithmeticError as exc:
-        raise SpecError(f"crosscheck: {type(exc).__name__}: {exc}") from None
+        raise InputError(f"crosscheck: {type(exc).__name__}: {exc}") from None
     finally:
         for b in bars:
             b.close()

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.errors import InputError
 from relu_pointwise.symbolic.fileout import check_overwrite, write_atomic
 
 if TYPE_CHECKING:  # SymPy loads only when a command runs: `pointwise --help` stays fast
@@ -52,7 +52,7 @@ def parse_w(text: str) -> sympy.Rational:
 
     wv = parse_number(text, "--w")
     if wv <= 0:
-        raise SpecError(f"--w: must be a rational > 0, got {rational_text(wv)}")
+        raise InputError(f"--w: must be a rational > 0, got {rational_text(wv)}")
     return wv
 
 
@@ -63,7 +63,7 @@ def _derive(spec):
         return derive(spec)
     except ModuleNotFoundError as exc:  # an engine part not installed: a clear line, not a traceback
         if exc.name and exc.name.startswith("symbolic."):
-            raise SpecError(f"target {spec.target.text}: its derivation needs {exc.name}, "
+            raise InputError(f"target {spec.target.text}: its derivation needs {exc.name}, "
                             "which is not available") from None
         raise
 
@@ -105,15 +105,15 @@ def summary(derivation) -> str:
 
 
 def derive_main(args: argparse.Namespace) -> int:
-    """Handler of ``pointwise derive`` (exit 0; SpecError for bad input)."""
+    """Handler of ``pointwise derive`` (exit 0; InputError for bad input)."""
     from relu_pointwise.cli.args import announce_regions, spec_from_args
     from relu_pointwise.symbolic.exprio import to_text
     from relu_pointwise.symbolic.numbers import rational_text
 
     if args.w is not None and args.format is not None:
-        raise SpecError("--w: cannot be combined with --format (one output at a time)")
+        raise InputError("--w: cannot be combined with --format (one output at a time)")
     if args.output is not None and args.format is None:
-        raise SpecError("-o: needs --format json or --format latex")
+        raise InputError("-o: needs --format json or --format latex")
     wv = parse_w(args.w) if args.w is not None else None
     if args.output is not None:        # before the work: refuse to clobber a file of the user's
         check_overwrite(args.output, what="-o", force=args.force, signatures=OUTPUT_SIGNATURES)
@@ -122,7 +122,7 @@ def derive_main(args: argparse.Namespace) -> int:
         derivation = _derive(spec)
     if wv is not None:
         if wv < derivation.exact_from:
-            raise SpecError(f"--w: the exact loss is derived for w >= {rational_text(derivation.exact_from)}, "
+            raise InputError(f"--w: the exact loss is derived for w >= {rational_text(derivation.exact_from)}, "
                             f"got {rational_text(wv)}")
         print(to_text(derivation.loss(wv)))
         return 0

@@ -15,7 +15,7 @@ import argparse
 import sys
 from typing import Any
 
-from relu_pointwise.symbolic.errors import SpecError
+from relu_pointwise.symbolic.errors import InputError
 from relu_pointwise.symbolic.fileout import check_overwrite, staged
 from relu_pointwise.symbolic.limits import DPS_MAX, PREC_MAX, RUN_STEPS_MAX
 
@@ -61,13 +61,13 @@ def _run_main(args: argparse.Namespace) -> int:
 
     s = settings(args)
     if "steps" not in s and args.steps is None:
-        raise SpecError("--steps: required (the number of gradient-descent steps)")
+        raise InputError("--steps: required (the number of gradient-descent steps)")
     steps = _int_setting(args.steps if args.steps is not None else s["steps"], "--steps", 0, RUN_STEPS_MAX.value)
     dps = _int_setting(args.dps if args.dps is not None else s.get("dps", 50), "--dps", 5, DPS_MAX.value)
     prec = _int_setting(args.prec if args.prec is not None else 128, "--prec", 16, PREC_MAX.value)
     max_digits = None if args.max_digits is None else _int_setting(args.max_digits, "--max-digits", 1, 10**8)
     if args.output is not None and not args.output.lower().endswith((".csv", ".json")):
-        raise SpecError(f"-o: {args.output!r} must end in .csv or .json")
+        raise InputError(f"-o: {args.output!r} must end in .csv or .json")
     if args.output is not None:
         check_overwrite(args.output, what="-o", force=args.force, signatures=RUN_SIGNATURES)
     spec = spec_from_args(args)
@@ -82,7 +82,7 @@ def _run_main(args: argparse.Namespace) -> int:
         engine = get_engine(args.engine, **options)
         traj = engine.run(spec, training, steps, data=args.data, progress=bar)
     except ArithmeticError as exc:   # e.g. a removable singularity hit in floating arithmetic
-        raise SpecError(f"run --engine {args.engine}: {type(exc).__name__}: {exc}") from None
+        raise InputError(f"run --engine {args.engine}: {type(exc).__name__}: {exc}") from None
     finally:
         bar.close()
     if not traj.meta.get("complete", True):
