@@ -3,5 +3,5 @@
 # package whose classes (InputError, ...) are not the installed ones: refuse that import.
 if __name__ != "relu_pointwise.symbolic":
     raise ImportError(f"import relu_pointwise.symbolic, not {__name__}: symbolic/ is part of "
-                      "the relu_pointwise package 
+                      "the relu_pointwise package "
                       "(install it, or put src/ on PYTHONPATH)")
