@@ -21,7 +21,8 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from relu_pointwise.symbolic.errors import CertificateError, PointwiseError
+from relu_pointwise.symbolic.errors import CertificateError, EnclosureError, NotExactError, PointwiseError
+from relu_pointwise.symbolic.exprio.grammar import UndecidableError
 
 from .args import _Parser, add_spec_arguments, flag_message, spec_from_args
 
@@ -61,6 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# The exit statuses (README, "Exit statuses"): 0 success; 1 a claim or a cross-check fails (or is
+# undecided); 2 bad input or a malformed file; 3 a computational limit (NotExactError,
+# EnclosureError, undecidable within a limit); 130 Ctrl-C; 143 SIGTERM.
+EXIT_LIMIT = 3
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM, raised like Ctrl-C so that every cleanup path for an interrupt runs (temporary
     outputs removed); exit 143 = 128 + SIGTERM, where Ctrl-C exits 130 = 128 + SIGINT."""
@@ -79,8 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Exit 2 with one line for bad input and malformed files (also for input nested too
     deeply to process, and a file that cannot be read or written), 1 for a certificate
-    that fails to check, 130 on Ctrl-C and 143 on SIGTERM (one line, temporary outputs
-    removed); any other exception is a bug and keeps its traceback.
+    that fails to check, 3 for a computational limit (no exact answer exists, or an
+    enclosure could not decide), 130 on Ctrl-C and 143 on SIGTERM (one line, temporary
+    outputs removed); any other exception is a bug and keeps its traceback.
     """
     from relu_pointwise.symbolic.limits import regions_allowed
 
@@ -99,6 +107,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CertificateError as exc:
         sys.stderr.write(f"pointwise: error: {exc}\n")
         return 2 if exc.malformed else 1
+    except (NotExactError, EnclosureError, UndecidableError) as exc:
+        # a computational limit, not bad input: the question has no exact answer here, or a
+        # rigorous computation could not decide within its limit
+        sys.stderr.write(f"pointwise: error: {flag_message(str(exc))}\n")
+        return EXIT_LIMIT
     except PointwiseError as exc:
         sys.stderr.write(f"pointwise: error: {flag_message(str(exc))}\n")
         return 2
