@@ -22,7 +22,6 @@ import sys
 from collections.abc import Sequence
 
 from relu_pointwise.symbolic.errors import CertificateError, EnclosureError, NotExactError, PointwiseError
-from relu_pointwise.symbolic.exprio.grammar import UndecidableError
 
 from .args import _Parser, add_spec_arguments, flag_message, spec_from_args
 
@@ -73,6 +72,15 @@ class Terminated(KeyboardInterrupt):
     outputs removed); exit 143 = 128 + SIGTERM, where Ctrl-C exits 130 = 128 + SIGINT."""
 
 
+def _is_limit(exc: PointwiseError) -> bool:
+    """NotExactError, EnclosureError, or exprio's UndecidableError (which can only have been
+    raised if its module is loaded: looked up there, so ``--help`` does not import SymPy)."""
+    grammar = sys.modules.get("relu_pointwise.symbolic.exprio.grammar")
+    undecidable = getattr(grammar, "UndecidableError", None) if grammar is not None else None
+    return isinstance(exc, (NotExactError, EnclosureError)) or (
+        undecidable is not None and isinstance(exc, undecidable))
+
+
 def _on_sigterm(signum: int, frame: object) -> None:
     raise Terminated()
 
@@ -107,14 +115,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CertificateError as exc:
         sys.stderr.write(f"pointwise: error: {exc}\n")
         return 2 if exc.malformed else 1
-    except (NotExactError, EnclosureError, UndecidableError) as exc:
-        # a computational limit, not bad input: the question has no exact answer here, or a
-        # rigorous computation could not decide within its limit
-        sys.stderr.write(f"pointwise: error: {flag_message(str(exc))}\n")
-        return EXIT_LIMIT
     except PointwiseError as exc:
         sys.stderr.write(f"pointwise: error: {flag_message(str(exc))}\n")
-        return 2
+        # a computational limit is not bad input: the question has no exact answer here, or a
+        # rigorous computation could not decide within its limit
+        return EXIT_LIMIT if _is_limit(exc) else 2
     except BrokenPipeError:  # e.g. `pointwise derive ... | head`: the reader left; not an error of ours
         sys.stderr.close()
         return 0
