@@ -10,13 +10,16 @@ values by ``symbolic.exprio`` (never eval). Every failure is one
 """
 from __future__ import annotations
 
-import re
+import functools
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import flint
+import jsonschema
 import sympy
 from gmpy2 import mpq
 
@@ -25,6 +28,8 @@ from relu_pointwise.symbolic.exprio import (
     ExprSyntaxError,
     from_text,
     rational_from_text,
+    rational_to_text,
+    to_text,
 )
 from relu_pointwise.symbolic.jsonio import plain_copy, read_json
 from relu_pointwise.symbolic.limits import CERT_BYTES, PREC_MAX, STEPS_MAX, check_regions
@@ -38,19 +43,14 @@ from relu_pointwise.symbolic.spec import (
 )
 from relu_pointwise.symbolic.targets import estimate_regions, parse_target
 
+from . import render
+
 SCHEMA = "relu-pointwise/certificate"
-KNOWN_VERSIONS = (1, 2)          # 1: no weights in the file (rebuilt by symbolic.network); 2: weights
+VERSION = 3                      # proofs/schema/certificate-v3.schema.json
+OLD_VERSIONS = (1, 2)            # refused: re-certify
 MAX_LAYERS = 64
 MAX_WIDTH = 4096
 MAX_WEIGHTS = 400_000
-TOP_KEYS = ("schema", "version", "inputs", "claims", "rests_on", "verdict", "scope", "reason")
-OPTIONAL_KEYS = ("files",)      # {name: "sha256:<64 hex>"}: the files written beside the certificate
-FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")
-SHA256 = re.compile(r"sha256:[0-9a-f]{64}")
-INPUT_KEYS = ("spec", "eta", "w0", "batch", "seed", "steps", "prec", "points")
-STATUSES = ("proved", "enclosed", "numerical", "failed")
-MAX_CLAIMS = 2000
-MAX_POINTS = 400
 MAX_STEPS = STEPS_MAX.value      # symbolic.limits: the prover's limit too
 W = sympy.Symbol("w", real=True)
 
@@ -104,59 +104,120 @@ def _count(text: str, where: str, hi: int) -> int:
     return int(v)
 
 
+SCHEMA_FILE = "certificate-v3.schema.json"
+
+
+@functools.lru_cache(maxsize=1)
+def published_schema() -> dict[str, Any]:
+    """The published schema (proofs/schema/, package data), read by the checker itself."""
+    text = resources.files("relu_pointwise.proofs").joinpath("schema", SCHEMA_FILE).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def _rational_format(text: object) -> bool:
+    """rp-rational: the canonical text of an exact rational (reduced p/q, q written only if > 1)."""
+    if not isinstance(text, str):
+        return True            # not a string: the "type" keyword reports it
+    try:
+        return rational_to_text(rational_from_text(text)) == text
+    except ExprSyntaxError:
+        return False
+
+
+def _expr_format(text: object) -> bool:
+    """rp-expr: a canonical rational, or a closed form whose exprio re-printing is the same text."""
+    if not isinstance(text, str):
+        return True
+    try:
+        return rational_to_text(rational_from_text(text)) == text
+    except ExprSyntaxError:
+        pass
+    try:
+        return to_text(from_text(text, {"w": W})) == text
+    except (ExprSyntaxError, ValueError, TypeError, RecursionError):
+        return False
+
+
+@functools.lru_cache(maxsize=1)
+def _validator() -> Any:
+    formats = jsonschema.FormatChecker(formats=())
+    formats.checks("rp-rational")(_rational_format)
+    formats.checks("rp-expr")(_expr_format)
+    return jsonschema.Draft202012Validator(published_schema(), format_checker=formats)
+
+
+def pointer(path: Any) -> str:
+    """A JSON pointer (RFC 6901) to the part at ``path``."""
+    parts = [str(p).replace("~", "~0").replace("/", "~1") for p in path]
+    return "/" + "/".join(parts) if parts else "(the top level)"
+
+
+def _message(error: Any) -> str:
+    msg = error.message
+    if error.validator == "format":
+        msg = f"{str(error.instance)[:60]!r} is not in the canonical form {error.validator_value}"
+    elif error.validator in ("anyOf", "oneOf"):
+        msg = f"{str(error.instance)[:60]!r} fits none of the allowed forms"
+    return msg if len(msg) <= 200 else msg[:200] + "..."
+
+
 def check_shape(cert: dict[str, Any]) -> int:
-    """Schema, version, keys and types; returns the version. No mathematics yet."""
+    """The published schema (version 3) first, then what JSON Schema cannot say; returns the version.
+
+    Every refusal is one line naming the bad part by its JSON pointer."""
     if cert.get("schema") != SCHEMA:
-        raise malformed(f"schema: expected {SCHEMA!r}, got {str(cert.get('schema'))[:60]!r}")
+        raise malformed(f"/schema: expected {SCHEMA!r}, got {str(cert.get('schema'))[:60]!r}")
     version = cert.get("version")
-    if isinstance(version, bool) or not isinstance(version, int) or version not in KNOWN_VERSIONS:
-        raise malformed(f"version: this checker reads schema version(s) {', '.join(map(str, KNOWN_VERSIONS))}, "
-                        f"not {str(version)[:20]!r}")
-    missing = [k for k in TOP_KEYS if k not in cert]
-    extra = [k for k in cert if k not in TOP_KEYS + OPTIONAL_KEYS]
-    if missing or extra:
-        parts = ([f"missing {', '.join(missing)}"] if missing else []) + (
-            [f"unexpected {', '.join(extra)[:80]}"] if extra else [])
-        raise malformed("top-level keys: " + "; ".join(parts))
-    inputs = cert["inputs"]
-    if not isinstance(inputs, dict) or sorted(inputs) != sorted(INPUT_KEYS):
-        raise malformed(f"inputs: expected exactly the keys {', '.join(INPUT_KEYS)}")
-    if not isinstance(inputs["spec"], dict) or sorted(inputs["spec"]) != ["domain", "measure", "r", "target"]:
-        raise malformed("inputs.spec: expected exactly the keys target, domain, r, measure")
-    for k, v in inputs["spec"].items():
-        _text(v, f"inputs.spec.{k}", 20_000)
-    for k in INPUT_KEYS[1:-1]:
-        _text(inputs[k], f"inputs.{k}", 200)
-    pts = inputs["points"]
-    if not isinstance(pts, list) or len(pts) > MAX_POINTS or not all(isinstance(p, list) and len(p) <= 8 for p in pts):
-        raise malformed(f"inputs.points: expected at most {MAX_POINTS} lists of coordinates")
-    claims = cert["claims"]
-    if not isinstance(claims, list) or len(claims) > MAX_CLAIMS:
-        raise malformed(f"claims: expected a list of at most {MAX_CLAIMS} claims")
+    if version in OLD_VERSIONS and not isinstance(version, bool):
+        raise malformed(f"/version: schema version {version} is no longer read (this checker reads version "
+                        f"{VERSION}); re-certify with pointwise certify")
+    error = jsonschema.exceptions.best_match(_validator().iter_errors(cert))
+    if error is not None:
+        raise malformed(f"{pointer(error.absolute_path)}: {_message(error)}")
+    _beyond_schema(cert)
+    return VERSION
+
+
+def _le(a: str, b: str) -> bool:
+    return bool(rational_from_text(a) <= rational_from_text(b))
+
+
+# (claim kind, lower field, upper field): enclosures and bounds that must be ordered
+ORDERED = (("entry", "w_t_star_lo", "w_t_star_hi"), ("path", "w_n_lo", "w_n_hi"),
+           ("batch_losses", "loss_0_lo", "loss_0_hi"), ("batch_losses", "loss_n_lo", "loss_n_hi"),
+           ("dataset_stall", "w_n_lo", "w_n_hi"), ("pointwise", "T_lo", "T_hi"))
+
+
+def _beyond_schema(cert: dict[str, Any]) -> None:
+    """What the schema cannot say: ids unique and derived from data, bounds ordered, rests_on
+    naming claims, and every text the rendering of the published templates (proofs.check.render)."""
+    schema = published_schema()
     seen: set[str] = set()
-    for k, c in enumerate(claims):
-        if not isinstance(c, dict) or sorted(c) != ["data", "id", "statement", "status"]:
-            raise malformed(f"claims[{k}]: expected the keys id, statement, status, data")
-        cid = _text(c["id"], f"claims[{k}].id", 400)
+    for k, c in enumerate(cert["claims"]):
+        where, cid, d = f"/claims/{k}", c["id"], c["data"]
         if cid in seen:
-            raise malformed(f"claim {cid}: appears twice")
+            raise malformed(f"{where}/id: the claim {cid[:60]} appears twice")
         seen.add(cid)
-        _text(c["statement"], f"claim {cid}: statement")
-        if c["status"] not in STATUSES:
-            raise malformed(f"claim {cid}: status {str(c['status'])[:20]!r} is not one of {', '.join(STATUSES)}")
-        if not isinstance(c["data"], dict):
-            raise malformed(f"claim {cid}: data must be an object")
-    if not isinstance(cert["rests_on"], list) or not all(isinstance(i, str) and i in seen for i in cert["rests_on"]):
-        raise malformed("rests_on: expected a list of ids of claims in the certificate")
-    if cert["verdict"] not in ("certified", "not certified"):
-        raise malformed(f"verdict: {str(cert['verdict'])[:30]!r} is not 'certified' or 'not certified'")
-    _text(cert["scope"], "scope")
-    _text(cert["reason"], "reason")
-    files = cert.get("files", {})
-    if not isinstance(files, dict) or len(files) > 32 or not all(
-            FILE_NAME.fullmatch(k) and isinstance(v, str) and SHA256.fullmatch(v) for k, v in files.items()):
-        raise malformed("files: expected at most 32 entries {name: 'sha256:<64 hex>'} (plain file names)")
-    return version
+        kind = "pointwise" if cid.startswith("pointwise:") else cid
+        if kind == "pointwise" and cid != "pointwise:x=" + render.point_id(d["x"]):
+            raise malformed(f"{where}/id: {cid[:60]!r} is not the id of its data.x, "
+                            f"'pointwise:x={render.point_id(d['x'])[:60]}'")
+        for kd, lo, hi in ORDERED:
+            if kd == kind and lo in d and hi in d and d[hi] != "unknown" and not _le(d[lo], d[hi]):
+                raise malformed(f"{where}/data/{hi}: {d[hi][:40]} is below {lo} = {d[lo][:40]}")
+        try:
+            text = render.statement(schema, cid, d)
+        except render.TemplateError as exc:
+            raise malformed(f"{where}/data: {exc}") from None
+        if c["statement"] != text:
+            raise malformed(f"{where}/statement: differs from the published template rendered from its data")
+    bad = [i for i in cert["rests_on"] if i not in seen]
+    if bad:
+        raise malformed(f"/rests_on: {bad[0][:60]!r} is not a claim of the certificate")
+    if cert["scope"] != render.scope(schema, cert["inputs"]):
+        raise malformed("/scope: differs from the published template rendered from the inputs")
+    if cert["reason"] != render.reason(schema, cert):
+        raise malformed("/reason: differs from the published template rendered from the claims")
 
 
 def read_certificate(source: str | Path | Mapping[str, Any]) -> Certificate:
@@ -187,12 +248,9 @@ def read_certificate(source: str | Path | Mapping[str, Any]) -> Certificate:
     out = Certificate(spec, training, steps, points, cert["claims"], list(cert["rests_on"]), cert["verdict"], version,
                       dict(cert.get("files", {})))
     construction = next((c for c in cert["claims"] if c["id"] == "construction"), None)
-    if version >= 2:
-        if construction is None or "network" not in construction["data"]:
-            raise malformed("version 2: the construction claim must carry data.network (the weights)")
-        out.network = network_from_json(construction["data"]["network"], spec)
-    else:
-        out.network = spec.network
+    if construction is None:
+        raise malformed("/claims: no construction claim (it carries the network's weights)")
+    out.network = network_from_json(construction["data"]["network"], spec)
     return out
 
 
