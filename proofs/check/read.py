@@ -72,7 +72,8 @@ class Certificate:
     verdict: str
     version: int
     files: dict[str, str]
-    network: Any = None          # symbolic.network.Network: from the file (v2) or rebuilt (v1)
+    network: Any = None          # symbolic.network.Network: the weights in the construction claim
+    inputs: dict[str, Any] | None = None     # the inputs as written (read again by proofs.check.statement)
 
 
 def load_json(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
@@ -246,7 +247,7 @@ def read_certificate(source: str | Path | Mapping[str, Any]) -> Certificate:
             raise malformed(f"inputs.points[{i}]: outside the domain")
         points.append(tuple(mpq(int(v.p), int(v.q)) for v in x))
     out = Certificate(spec, training, steps, points, cert["claims"], list(cert["rests_on"]), cert["verdict"], version,
-                      dict(cert.get("files", {})))
+                      dict(cert.get("files", {})), inputs=inputs)
     construction = next((c for c in cert["claims"] if c["id"] == "construction"), None)
     if construction is None:
         raise malformed("/claims: no construction claim (it carries the network's weights)")
