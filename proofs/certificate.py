@@ -190,19 +190,27 @@ def _verdict(claims: list[Claim], rests_on: list[str], fail_reason: str | None =
 
 
 def _finish(cert: dict[str, Any]) -> None:
-    """Version 3 text: every statement, the scope and the reason rendered from the published
-    templates (the schema's x-statements, x-scope, x-reason) and the data; free text dropped."""
-    schema = published_schema()
-    by_id = {}
+    """Version 3: the free-text fields dropped (UNPUBLISHED), then every text rendered."""
     for c in cert["claims"]:
         for k in UNPUBLISHED.get(c["id"], ()):
             c["data"].pop(k, None)
+    render_texts(cert)
+
+
+def render_texts(cert: dict[str, Any]) -> dict[str, Any]:
+    """Render every statement, the scope and the reason of ``cert`` (in place, and returned) from
+    the published templates (the schema's x-statements, x-scope, x-reason) and the data.  The
+    certificate's text is then what the checker renders again; tests that edit a certificate's
+    data call this to keep the text consistent."""
+    schema = published_schema()
+    by_id = {}
+    for c in cert["claims"]:
         c["statement"] = statement_of(c["id"], c["data"])
         by_id[c["id"]] = c
     inputs = cert["inputs"]
     kind = inputs["batch"].partition(":")[0]
-    scope = render(schema["x-scope"][kind], inputs)
-    weak = [f"{i} ({by_id[i]['status']})" for i in cert["rests_on"] if by_id[i]["status"] not in (L.PROVED, L.ENCLOSED)]
+    weak = [f"{i} ({by_id[i]['status']})" for i in cert["rests_on"]
+            if i in by_id and by_id[i]["status"] not in (L.PROVED, L.ENCLOSED)]
     if cert["verdict"] == "certified":
         case = "certified"
     else:
@@ -211,10 +219,9 @@ def _finish(cert: dict[str, Any]) -> None:
     stall = by_id.get("dataset_stall")
     values = {"n": str(len(cert["rests_on"])), "weak": ", ".join(weak),
               "stall": stall["statement"] if stall else ""}
-    reason = render(schema["x-reason"][case], values)
-    body = {k: v for k, v in cert.items() if k not in ("scope", "reason", "files")}
-    cert.clear()
-    cert.update(body, scope=scope, reason=reason)
+    cert["scope"] = render(schema["x-scope"][kind], inputs)
+    cert["reason"] = render(schema["x-reason"][case], values)
+    return cert
 
 
 def _deep_claim(spec: Spec, points) -> Claim | None:
