@@ -16,9 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relu_pointwise.cli import main
+from relu_pointwise.proofs.certificate import render_texts
 from relu_pointwise.proofs.check import cells as C
 from relu_pointwise.proofs.check import check_certificate, verify_or_raise
-from relu_pointwise.proofs.certificate import render_texts
 from relu_pointwise.proofs.check.radial import radial
 from relu_pointwise.symbolic.errors import CertificateError
 from relu_pointwise.symbolic.spec import Spec, parse_domain
@@ -26,7 +26,8 @@ from relu_pointwise.symbolic.targets import parse_target
 
 CHECK_DIR = Path(__file__).resolve().parents[1] / "proofs" / "check"
 ALLOWED_SYMBOLIC = {"spec", "targets", "network", "numbers", "exprio", "errors", "jsonio", "limits"}
-ALLOWED_TOP = {"__future__", "collections", "fractions", "hashlib", "json", "jsonschema", "re", "dataclasses", "functools", "itertools", "math",
+ALLOWED_TOP = {"__future__", "collections", "fractions", "hashlib", "json", "jsonschema", "re", "dataclasses",
+               "functools", "itertools", "math",
                "typing", "random", "time", "pathlib", "importlib", "flint", "gmpy2", "sympy"}
 PROVER = ("loss", "regions", "wregions", "pushforward", "ball", "polytope", "iterate", "lemmas",
           "certificate", "deep", "plots", "plots2d", "verify", "derivation", "export_json", "export_latex",

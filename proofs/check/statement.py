@@ -133,11 +133,11 @@ def _basic(text: str) -> tuple[Node, int]:
             nums = _numbers(piece)
             if len(nums) < 2:
                 raise Unreadable(f"{kind}: a face is a1,...,ad,c")
-            a, c = nums[:-1], nums[-1]
-            if all(v == 0 for v in a):
+            normal_, c = nums[:-1], nums[-1]
+            if all(v == 0 for v in normal_):
                 raise Invalid(f"{kind}: a face with normal 0")
-            dims.add(len(a))
-            out.append(("aff", tuple(-v for v in a), c))
+            dims.add(len(normal_))
+            out.append(("aff", tuple(-v for v in normal_), c))
         if len(dims) != 1:
             raise Invalid(f"{kind}: faces of different dimensions")
         return ("min", *out), dims.pop()
@@ -150,15 +150,15 @@ def _basic(text: str) -> tuple[Node, int]:
             fields[key.strip()] = number(val)
         if "d" not in fields or "R" not in fields:
             raise Unreadable("ball: needs d= and R=")
-        d, R = fields["d"], fields["R"]
-        if d.denominator != 1 or d < 1 or not 0 < R < 1:
+        dq, R = fields["d"], fields["R"]
+        if dq.denominator != 1 or dq < 1 or not 0 < R < 1:
             raise Invalid("ball: d a positive integer, 0 < R < 1")
         if "N" in fields:
             N = fields["N"]
             if N.denominator != 1 or N < 1:
                 raise Invalid("ball: N a positive integer")
-            return ("deep", R * R, int(d), int(N)), int(d)
-        return ("ball", R * R, int(d)), int(d)
+            return ("deep", R * R, int(dq), int(N)), int(dq)
+        return ("ball", R * R, int(dq)), int(dq)
     raise Unreadable(f"unknown target kind {kind[:30]!r}")
 
 

@@ -11,8 +11,8 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from importlib import resources
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Any
 
 import gmpy2
