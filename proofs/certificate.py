@@ -417,7 +417,9 @@ def _build_cyclic(spec: Spec, training: Training, points, steps: int, prec: int)
         path = None
     e_claim, entry = L.cyclic_entry_claim(slabs, scales, training, growth, path)
     claims.append(e_claim)
-    claims.append(L.rate_claim(d, training, growth, entry, None))
+    rate = L.rate_claim(d, training, growth, entry, None)
+    rate.data.setdefault("period", ex(K))      # the cyclic form always names its period (K = 1 too)
+    claims.append(rate)
     summaries = _point_claims(claims, spec, points, training, growth, entry, path)
     rests = [c.id for c in claims]
     cert = {"claims": [c.to_json() for c in claims], **_verdict(claims, rests)}

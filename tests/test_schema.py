@@ -279,3 +279,23 @@ def test_verify_prints_the_statement_in_its_own_words_and_quiet_prints_only_fail
     assert main(["verify", str(f), "--quiet"]) == 0
     assert capsys.readouterr().out.strip().splitlines() == [
         "checker: all claims check (" + ", ".join(f"{n} checked" for n in [len(base["claims"]) + 2]) + ")"]
+
+
+def test_claim_forms_that_do_not_belong_to_the_batch_kind_are_refused(certs, base):
+    """Issue 16, class 3: full-batch entry and rate forms inside a cyclic certificate (and the
+    reverse, and a claim kind of another batch kind) are refused by the schema."""
+    cyc = certs[("interval:-1/2,1/2", "cyclic:3")]
+    for cid, form_of in (("entry", base), ("rate", base)):
+        doc = copy.deepcopy(cyc)
+        k = _index(doc, cid)
+        doc["claims"][k]["data"] = copy.deepcopy(_data(form_of, cid))
+        render_texts(doc)
+        assert f"/claims/{k}/data" in _refused(doc)
+    doc = copy.deepcopy(base)
+    k = _index(doc, "monotonicity")
+    doc["claims"][k]["data"] = copy.deepcopy(_data(cyc, "monotonicity"))
+    render_texts(doc)
+    assert f"/claims/{k}/data" in _refused(doc)
+    doc = copy.deepcopy(base)
+    doc["claims"].append(copy.deepcopy(next(c for c in cyc["claims"] if c["id"] == "cyclic_growth")))
+    assert f"/claims/{len(doc['claims']) - 1}/id" in _refused(doc)
