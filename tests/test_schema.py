@@ -299,3 +299,10 @@ def test_claim_forms_that_do_not_belong_to_the_batch_kind_are_refused(certs, bas
     doc = copy.deepcopy(base)
     doc["claims"].append(copy.deepcopy(next(c for c in cyc["claims"] if c["id"] == "cyclic_growth")))
     assert f"/claims/{len(doc['claims']) - 1}/id" in _refused(doc)
+
+
+def test_the_validators_work_is_bounded_before_it_starts(base):
+    """A file of many small values is refused by its count, before the schema is applied."""
+    doc = copy.deepcopy(base)
+    _data(doc, "construction")["network"]["hidden"][0]["bias"] = ["0"] * 100_001
+    assert "values, more than the 100000" in _refused(doc)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import functools
 import json
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -31,7 +33,7 @@ from relu_pointwise.symbolic.exprio import (
     rational_to_text,
     to_text,
 )
-from relu_pointwise.symbolic.jsonio import plain_copy, read_json
+from relu_pointwise.symbolic.jsonio import count_leaves, plain_copy, read_json
 from relu_pointwise.symbolic.limits import CERT_BYTES, PREC_MAX, STEPS_MAX, check_regions
 from relu_pointwise.symbolic.spec import (
     Spec,
@@ -106,6 +108,8 @@ def _count(text: str, where: str, hi: int) -> int:
 
 
 SCHEMA_FILE = "certificate-v3.schema.json"
+RATIONAL = re.compile(r"0|-?[1-9][0-9]*")
+MAX_VALUES = 100_000             # string leaves, counted before validation (certify writes far fewer)
 
 
 @functools.lru_cache(maxsize=1)
@@ -116,13 +120,17 @@ def published_schema() -> dict[str, Any]:
 
 
 def _rational_format(text: object) -> bool:
-    """rp-rational: the canonical text of an exact rational (reduced p/q, q written only if > 1)."""
+    """rp-rational: the canonical text of an exact rational (reduced p/q, q written only if > 1).
+    The schema's pattern fixes the shape (-?digits(/digits)?, no leading zeros, no -0); this
+    checks the rest: q > 1 when written, gcd(p, q) = 1."""
     if not isinstance(text, str):
         return True            # not a string: the "type" keyword reports it
-    try:
-        return rational_to_text(rational_from_text(text)) == text
-    except ExprSyntaxError:
+    p, slash, q = text.partition("/")
+    if not slash:
+        return bool(RATIONAL.fullmatch(text))
+    if not (RATIONAL.fullmatch(p) and q.isdigit() and q.isascii()):
         return False
+    return int(q) > 1 and math.gcd(int(p), int(q)) == 1
 
 
 def _expr_format(text: object) -> bool:
@@ -172,6 +180,9 @@ def check_shape(cert: dict[str, Any]) -> int:
     if version in OLD_VERSIONS and not isinstance(version, bool):
         raise malformed(f"/version: schema version {version} is no longer read (this checker reads version "
                         f"{VERSION}); re-certify with pointwise certify")
+    n = count_leaves(cert)     # bounds the validator's work (about 60 microseconds a value)
+    if n > MAX_VALUES:
+        raise malformed(f"(the top level): {n} values, more than the {MAX_VALUES} the checker reads")
     error = jsonschema.exceptions.best_match(_validator().iter_errors(cert))
     if error is not None:
         raise malformed(f"{pointer(error.absolute_path)}: {_message(error)}")
