@@ -261,8 +261,8 @@ def _forged(**changes) -> dict:
 
 
 @pytest.mark.parametrize("changes,needle", [
-    ({"inputs__steps": "10000000"}, "inputs.steps"),
-    ({"inputs__prec": "100000"}, "inputs.prec"),
+    ({"inputs__steps": "10000000"}, "/inputs/steps"),
+    ({"inputs__prec": "100000"}, "/inputs/prec"),
     ({"inputs__spec__r": "1000000"}, "1000000 exceeds the limit 64"),
     ({"inputs__spec__target": "ball:d=4,R=1/2,N=8", "inputs__spec__domain": "-1,1",
       "inputs__points": [["0", "0", "0", "0"]]}, "--max-regions"),

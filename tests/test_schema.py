@@ -306,3 +306,14 @@ def test_the_validators_work_is_bounded_before_it_starts(base):
     doc = copy.deepcopy(base)
     _data(doc, "construction")["network"]["hidden"][0]["bias"] = ["0"] * 100_001
     assert "values, more than the 100000" in _refused(doc)
+
+
+def test_a_listed_file_that_is_absent_is_not_passed(tmp_path, capsys):
+    """The files manifest names derivation.tex; with the file removed, verify cannot check it."""
+    out = tmp_path / "out"
+    assert main(["certify", "--no-plots", "--grid", "3", "--steps", "300", "--out", str(out)]) == 0
+    assert main(["verify", str(out / "certificate.json"), "--quiet"]) == 0
+    (out / "derivation.tex").unlink()
+    capsys.readouterr()
+    assert main(["verify", str(out / "certificate.json"), "--quiet"]) == 1
+    assert "undecided: files:derivation.tex: listed in the certificate's files, but absent" in capsys.readouterr().out

@@ -247,23 +247,23 @@ def read_certificate(source: str | Path | Mapping[str, Any]) -> Certificate:
         training = make_training(inputs["eta"], inputs["w0"], inputs["batch"],
                                  0 if inputs["seed"] == "none" else inputs["seed"])
     except InputError as exc:
-        raise malformed(f"inputs: {exc}") from None
-    steps = _count(inputs["steps"], "inputs.steps", MAX_STEPS)
-    _count(inputs["prec"], "inputs.prec", PREC_MAX.value)
+        raise malformed(f"/inputs: {exc}") from None
+    steps = _count(inputs["steps"], "/inputs/steps", MAX_STEPS)
+    _count(inputs["prec"], "/inputs/prec", PREC_MAX.value)
     points = []
     for i, p in enumerate(inputs["points"]):
         if len(p) != spec.dim:
-            raise malformed(f"inputs.points[{i}]: {len(p)} coordinates, the target has dimension {spec.dim}")
-        x = tuple(rational(_text(v, f"inputs.points[{i}]", 400), f"inputs.points[{i}]") for v in p)
+            raise malformed(f"/inputs/points/{i}: {len(p)} coordinates, the target has dimension {spec.dim}")
+        x = tuple(rational(_text(v, f"/inputs/points/{i}", 400), f"/inputs/points/{i}") for v in p)
         if not all(spec.domain.lo[k] <= v <= spec.domain.hi[k] for k, v in enumerate(x)):
-            raise malformed(f"inputs.points[{i}]: outside the domain")
+            raise malformed(f"/inputs/points/{i}: outside the domain")
         points.append(tuple(mpq(int(v.p), int(v.q)) for v in x))
     out = Certificate(spec, training, steps, points, cert["claims"], list(cert["rests_on"]), cert["verdict"], version,
                       dict(cert.get("files", {})), inputs=inputs)
-    construction = next((c for c in cert["claims"] if c["id"] == "construction"), None)
-    if construction is None:
+    index = next((k for k, c in enumerate(cert["claims"]) if c["id"] == "construction"), None)
+    if index is None:
         raise malformed("/claims: no construction claim (it carries the network's weights)")
-    out.network = network_from_json(construction["data"]["network"], spec)
+    out.network = network_from_json(cert["claims"][index]["data"]["network"], spec, index)
     return out
 
 
@@ -273,39 +273,39 @@ def _row(v: Any, n: int, where: str) -> tuple[sympy.Rational, ...]:
     return tuple(rational(_text(x, where, 4000), where) for x in v)
 
 
-def network_from_json(d: Any, spec: Spec) -> Any:
+def network_from_json(d: Any, spec: Spec, index: int = 0) -> Any:
     """The network of a version-2 certificate: sizes checked before any number is read."""
     from relu_pointwise.symbolic.network import Layer, Network
 
-    where = "construction data.network"
+    where = f"/claims/{index}/data/network"
     keys = ["features", "head_bias", "head_out", "hidden", "readout", "readout_bias"]
     if not isinstance(d, dict) or sorted(d) != keys:
         raise malformed(f"{where}: expected exactly the keys {', '.join(keys)}")
     feats, hidden = d["features"], d["hidden"]
     expect = [f"x{i + 1}" for i in range(spec.dim)]
     if feats not in (expect, expect + ["sqnorm"]):
-        raise malformed(f"{where}.features: expected {expect} (and optionally sqnorm)")
+        raise malformed(f"{where}/features: expected {expect} (and optionally sqnorm)")
     if not isinstance(hidden, list) or len(hidden) > MAX_LAYERS:
-        raise malformed(f"{where}.hidden: at most {MAX_LAYERS} layers")
+        raise malformed(f"{where}/hidden: at most {MAX_LAYERS} layers")
     width, total = len(feats), 0
     for k, lay in enumerate(hidden):
         if not isinstance(lay, dict) or sorted(lay) != ["bias", "weight"] or not isinstance(lay["bias"], list) \
                 or not isinstance(lay["weight"], list) or not 0 < len(lay["bias"]) <= MAX_WIDTH \
                 or len(lay["weight"]) != len(lay["bias"]):
-            raise malformed(f"{where}.hidden[{k}]: expected weight (rows) and bias of one width <= {MAX_WIDTH}")
+            raise malformed(f"{where}/hidden/{k}: expected weight (rows) and bias of one width <= {MAX_WIDTH}")
         total += len(lay["bias"]) * (width + 1)
         width = len(lay["bias"])
     if total > MAX_WEIGHTS:
         raise malformed(f"{where}: more than {MAX_WEIGHTS} weights")
     layers, width = [], len(feats)
     for k, lay in enumerate(hidden):
-        rows = tuple(_row(r, width, f"{where}.hidden[{k}].weight") for r in lay["weight"])
-        layers.append(Layer(rows, _row(lay["bias"], len(rows), f"{where}.hidden[{k}].bias")))
+        rows = tuple(_row(r, width, f"{where}/hidden/{k}/weight") for r in lay["weight"])
+        layers.append(Layer(rows, _row(lay["bias"], len(rows), f"{where}/hidden/{k}/bias")))
         width = len(rows)
-    head_bias = _row(d["head_bias"], 2, f"{where}.head_bias")
-    head_out = _row(d["head_out"], 2, f"{where}.head_out")
-    return Network(spec.dim, tuple(feats), tuple(layers), _row(d["readout"], width, f"{where}.readout"),
-                   rational(_text(d["readout_bias"], where, 4000), f"{where}.readout_bias"),
+    head_bias = _row(d["head_bias"], 2, f"{where}/head_bias")
+    head_out = _row(d["head_out"], 2, f"{where}/head_out")
+    return Network(spec.dim, tuple(feats), tuple(layers), _row(d["readout"], width, f"{where}/readout"),
+                   rational(_text(d["readout_bias"], where, 4000), f"{where}/readout_bias"),
                    (head_bias[0], head_bias[1]), (head_out[0], head_out[1]))
 
 

@@ -138,13 +138,14 @@ def _numbers(cid: str, d: dict[str, Any]) -> str:
 
 
 def _files(folder: Path, files: dict[str, str]) -> list[ClaimCheck]:
-    """One check ``files:<name>`` per listed file present beside the certificate (plots,
-    derivation.tex): its SHA-256 must be the certificate's (integrity of the outputs; no
-    claim rests on them). Absent files are not checked."""
+    """One check ``files:<name>`` per listed file (plots, derivation.tex): its SHA-256 must be the
+    certificate's (integrity of the outputs; no claim rests on them).  A listed file that is
+    absent is undecided: the manifest names content the checker cannot see."""
     out = []
     for name, digest in files.items():
         path = folder / name
         if not path.is_file():
+            out.append(ClaimCheck(f"files:{name}", UNDECIDED, "listed in the certificate's files, but absent"))
             continue
         h = hashlib.sha256()
         with open(path, "rb") as fh:
