@@ -82,12 +82,7 @@ def statement_lines(report: Report) -> list[str]:
     rd, cert = report.reading, report.cert
     if rd is None or cert is None:
         return ["statement: not read (see the check 'statement')"]
-    kind, ints = rd.batch
-    batch = {"full": "full batch (the population loss)",
-             "cyclic": f"cyclic with K = {ints[0]} slabs along x1 (step t uses slab t mod K)" if ints else "",
-             "sampled": f"sampled, M = {ints[0]} fresh points per step (seed {cert.training.seed})" if ints else "",
-             "dataset": (f"dataset of N = {ints[0]} points, batches of M = {ints[1]} (seed {cert.training.seed})"
-                         if ints else "")}[kind]
+    batch = _batch_text(rd.batch, cert.training.seed)
     measure = ("the uniform probability measure on Omega" if rd.measure == "probability"
                else "the Lebesgue measure on Omega")
     out = [f"target: A = {{x in Omega : {statement.show(rd.tree)}}} (dimension {rd.dim})",
@@ -98,10 +93,24 @@ def statement_lines(report: Report) -> list[str]:
     data = {c["id"]: c["data"] for c in cert.claims}
     for cid in data:
         if cid in done:
-            line = _numbers(cid, data[cid])
+            try:
+                line = _numbers(cid, data[cid])
+            except (KeyError, TypeError):      # a field the claim's check did not need: say nothing
+                line = ""
             if line:
                 out.append("proved: " + line)
     return out
+
+
+def _batch_text(batch: tuple[str, tuple[int, ...]], seed: Any) -> str:
+    kind, ints = batch
+    if kind == "cyclic":
+        return f"cyclic with K = {ints[0]} slabs along x1 (step t uses slab t mod K)"
+    if kind == "sampled":
+        return f"sampled, M = {ints[0]} fresh points per step (seed {seed})"
+    if kind == "dataset":
+        return f"dataset of N = {ints[0]} points, batches of M = {ints[1]} (seed {seed})"
+    return "full batch (the population loss)"
 
 
 def _numbers(cid: str, d: dict[str, Any]) -> str:
