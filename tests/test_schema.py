@@ -322,7 +322,7 @@ def test_a_listed_file_that_is_absent_is_not_passed(tmp_path, capsys):
 def test_the_statement_is_printed_for_every_batch_kind_and_target_family(certs):
     from relu_pointwise.proofs.check.report import statement_lines
 
-    for (target, batch), cert in certs.items():
+    for (_target, batch), cert in certs.items():
         lines = statement_lines(check_certificate(cert))
         assert lines[0].startswith("target: A = {x in Omega : ") and lines[1].startswith("domain: Omega = ")
         assert f"batch: {batch.partition(':')[0]}" in lines[3] or batch == "full"
