@@ -326,3 +326,9 @@ def test_the_statement_is_printed_for_every_batch_kind_and_target_family(certs):
         lines = statement_lines(check_certificate(cert))
         assert lines[0].startswith("target: A = {x in Omega : ") and lines[1].startswith("domain: Omega = ")
         assert f"batch: {batch.partition(':')[0]}" in lines[3] or batch == "full"
+
+
+def test_the_largest_seed_validates():
+    """Seeds run to 2^63 - 1 (19 digits; symbolic.spec.make_training): the schema admits them."""
+    cert = certify(make_spec("interval:-1/2,1/2"), make_training(batch="sampled:2", seed=2**63 - 1), grid=2, steps=5)
+    assert check_shape(cert) == 3
