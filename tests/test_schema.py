@@ -248,8 +248,9 @@ def test_the_readers_say_undecided_outside_their_grammar():
 
 def test_a_misreading_shared_parser_is_caught(monkeypatch, tmp_path, capsys):
     """The shared parser patched to misread an interval (its right end moved by 1/4): the prover
-    certifies that wrong interval and the checker, reading through the same parser, agrees with
-    every claim; the checker's own reader does not, and verify refuses (exit 1)."""
+    certifies that wrong interval and the checker, reading through the same parser, agreed with
+    every claim before the statement was read twice; the checker's own reader does not agree,
+    and verify refuses (exit 1)."""
     wrong = targets._interval_level
 
     def misread(a, b):
@@ -262,7 +263,6 @@ def test_a_misreading_shared_parser_is_caught(monkeypatch, tmp_path, capsys):
     report = check_certificate(f)
     by_id = {c.id: c for c in report.checks}
     assert by_id["statement"].status == "failed" and "disagree" in by_id["statement"].reason
-    assert all(c.status == "checked" for c in report.checks if c.id not in ("statement",)), report.lines()
     assert main(["verify", str(f), "--quiet"]) == 1
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("failed: statement") and out[-1].startswith("checker: NOT VERIFIED")
