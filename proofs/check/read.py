@@ -1,12 +1,18 @@
 """Reading a certificate for the checker, cheapest first, and its exact values.
 
 Order: the file's size and JSON syntax (``symbolic.jsonio``: size cap before reading,
-duplicate keys, NaN and depth refused); then schema and version; then the shape
-(top-level keys, types, counts); only then the inputs by the toolkit's grammars
-(``symbolic.targets.parse_target``, ``spec.parse_domain``, ``spec.make_training``;
-not ``make_spec``, whose domain checks use the prover's polytope code) and the claims'
-values by ``symbolic.exprio`` (never eval). Every failure is one
-``CertificateError(malformed=True)`` naming the bad part.
+duplicate keys, NaN and depth refused); the schema name and version (1 and 2 refused:
+re-certify); the number of values (at most MAX_VALUES, so validation's cost is bounded);
+then validation against the published schema ``proofs/schema/certificate-v3.schema.json``
+(the ``jsonschema`` library, draft 2020-12; the formats rp-rational and rp-expr checked
+here: a rational reduced, a closed form re-printing to itself); then, in code, what JSON
+Schema cannot say (ids unique and derived from data, bounds ordered, rests_on, and every
+statement / scope / reason equal to :mod:`.render`'s rendering of the published templates);
+only then the inputs by the toolkit's grammars (``symbolic.targets.parse_target``,
+``spec.parse_domain``, ``spec.make_training``; not ``make_spec``, whose domain checks use
+the prover's polytope code; the statement is read a second time by :mod:`.statement`) and
+the claims' values by ``symbolic.exprio`` (never eval). Every failure is one
+``CertificateError(malformed=True)`` naming the bad part by its JSON pointer.
 """
 from __future__ import annotations
 
