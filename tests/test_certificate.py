@@ -101,8 +101,8 @@ def test_every_numeric_field_edit_fails(default_cert):
         ok, msgs = verify(doc)
         assert not ok, f"edit at {path} went unnoticed"
         if path[0] == "claims":
-            cid = default_cert["claims"][path[1]]["id"]
-            assert any(cid in m for m in msgs), (path, msgs[:3])
+            cid = default_cert["claims"][path[1]]["id"]      # named by id, or by the schema's JSON pointer
+            assert any(cid in m or f"/claims/{path[1]}/" in m for m in msgs), (path, msgs[:3])
 
 
 def test_status_statement_and_verdict_edits_fail(default_cert):
@@ -112,15 +112,16 @@ def test_status_statement_and_verdict_edits_fail(default_cert):
             doc = copy.deepcopy(default_cert)
             doc["claims"][k][field] = value
             ok, msgs = verify(doc)
-            assert not ok and any(f"claim {c['id']}: {field}" in m for m in msgs), msgs
+            assert not ok and any(f"claim {c['id']}: {field}" in m or f"/claims/{k}/{field}" in m
+                                  for m in msgs), msgs
     doc = copy.deepcopy(default_cert)
     doc["verdict"] = "not certified"
     ok, msgs = verify(doc)
-    assert not ok and any(m.startswith("verdict") for m in msgs)
+    assert not ok and any(m.startswith("verdict") or "/reason" in m for m in msgs)
     doc = copy.deepcopy(default_cert)
     del doc["claims"][3]
     ok, msgs = verify(doc)
-    assert not ok and any("missing" in m for m in msgs)
+    assert not ok and any("missing" in m or "/rests_on" in m for m in msgs)
 
 
 PWNED = "/tmp/relu_pointwise_pwned_test"
@@ -214,7 +215,7 @@ def test_T_against_the_np_trajectory(text, training):
 def test_sampled_certifies_the_realized_path():
     cert = certify(make_spec(), make_training(batch="sampled:8", seed=5), grid=5, steps=150)
     assert cert["verdict"] == "certified"
-    assert "realized sampled path" in cert["scope"] and "150" in cert["scope"]
+    assert "realized sampled:8 path" in cert["scope"] and "150" in cert["scope"]
     ids = [c["id"] for c in cert["claims"]]
     assert {"minibatch_monotonicity", "path", "batch_losses"} <= set(ids)
     assert verify(cert)[0]
