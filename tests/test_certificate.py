@@ -15,7 +15,7 @@ import pytest
 import sympy
 from hypothesis import given, settings
 
-from relu_pointwise.proofs.certificate import SCHEMA, VERSION, build, certify
+from relu_pointwise.proofs.certificate import SCHEMA, VERSION, build, certify, render_texts
 from relu_pointwise.proofs.verify import verify
 from relu_pointwise.symbolic.exprio import rational_from_text
 from relu_pointwise.symbolic.spec import make_spec, make_training
@@ -259,6 +259,7 @@ def test_cli_default_certify_and_verify(tmp_path):
     assert r.returncode == 0 and "all claims check" in r.stdout, r.stdout + r.stderr
     doc = json.loads((out / "certificate.json").read_text())
     next(c for c in doc["claims"] if c["id"] == "rate")["data"]["Cbar"] = "1/13"
+    render_texts(doc)       # a consistent forgery: its texts re-rendered, so only the mathematics can catch it
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(doc))
     r = _cli("verify", str(bad), cwd=tmp_path)
