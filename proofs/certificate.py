@@ -238,8 +238,9 @@ def inputs_of(spec: Spec, training: Training, steps: int, prec: int, points) -> 
             "prec": ex(prec), "points": [[ex(v) for v in p] for p in points]}
 
 
-def check_run_limits(steps: object, prec: object, what: str = "--") -> None:
-    """steps in 1..STEPS_MAX and --prec in 16..PREC_MAX (symbolic.limits), before any work."""
+def check_run_limits(steps: object, prec: object, what: str = "") -> None:
+    """steps in 1..STEPS_MAX and prec in 16..PREC_MAX (symbolic.limits), before any work; errors name
+    the Python parameters (the CLI shows them as its flags)."""
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise InputError(f"{what}steps: must be an integer >= 1, got {steps!r}")
     if steps > STEPS_MAX.value:
