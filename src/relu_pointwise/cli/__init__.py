@@ -8,6 +8,7 @@ Subcommands, each owned by the module that holds its mathematics:
     crosscheck  engines against each other, with bounds       cli.crosscheck
     certify     the certificate of pointwise convergence      cli.certify
     verify      re-derive and compare a certificate           cli.certify
+    report      a certificate's self-contained HTML page       cli.report
 
 This layer parses flags and prints; the library never imports it.
 
@@ -50,12 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
                        description=NETWORK_DESCRIPTION)
     add_spec_arguments(p)
     p.set_defaults(func=_network_main)
-    from . import certify, crosscheck, derive, fourier, run, sweep
+    from . import certify, crosscheck, derive, fourier, report, run, sweep
 
     derive.register(sub)
     run.register(sub)
     crosscheck.register_crosscheck(sub)
     certify.register(sub)
+    report.register(sub)
     sweep.register(sub)
     fourier.register(sub)
     return parser

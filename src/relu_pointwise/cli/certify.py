@@ -27,6 +27,9 @@ def register(sub) -> None:
     p.add_argument("--prec", default=None, help="Arb working precision in bits (default 128)")
     p.add_argument("--out", default="certificate-out", help="output directory (default ./certificate-out)")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    p.add_argument("--report", nargs="?", const="", default=None, metavar="FILE",
+                   help="also write the self-contained HTML report page, checked by the independent checker "
+                        "(default FILE: report.html in --out)")
     p.add_argument("--force", action="store_true",
                    help="overwrite files in --out that pointwise did not write (refused by default)")
     p.set_defaults(func=certify_main)
@@ -75,6 +78,15 @@ def certify_main(args: argparse.Namespace) -> int:
         b = build(spec, training, points=points, grid=grid, steps=steps, prec=prec)
     files = write_outputs(b, args.out, plots=not args.no_plots, force=args.force)
     print(summary_text(b.cert))
+    if args.report is not None:
+        from pathlib import Path
+
+        from relu_pointwise.proofs.report_page import write_report
+
+        page_path = Path(args.report) if args.report else Path(args.out) / "report.html"
+        page = write_report(Path(args.out) / "certificate.json", page_path, force=args.force)
+        files.append(page_path)
+        print(f"report: {'VERIFIED' if page.verified else 'NOT VERIFIED'} (checker: {page.summary})")
     print(f"wrote {', '.join(str(f) for f in files)}")
     print(f"({time.perf_counter() - t_start:.1f} s)")
     return 0 if b.cert["verdict"] == "certified" else 1
