@@ -134,7 +134,8 @@ needs_browser = pytest.mark.skipif(_browser() is None, reason="no chromium on PA
 @needs_browser
 def test_the_harness_sees_console_errors(tmp_path):
     probe = tmp_path / "probe.html"
-    probe.write_text('<!DOCTYPE html><html><body><p>probe</p><script>console.error("probe-error")</script></body></html>')
+    probe.write_text('<!DOCTYPE html><html><body><p>probe</p>'
+                     '<script>console.error("probe-error")</script></body></html>')
     lines = _render(probe, tmp_path / "probe.png", tmp_path / "profile")
     assert any("probe-error" in line for line in lines), lines
 
