@@ -59,6 +59,7 @@ from relu_pointwise.symbolic.fileout import TMP_MARK, check_overwrite, is_ours, 
 from relu_pointwise.symbolic.limits import POINTS_MAX, PREC_MAX, STEPS_MAX, exceeded
 from relu_pointwise.symbolic.loss import Derivation, derive
 from relu_pointwise.symbolic.numbers import parse_number, rational_text
+from relu_pointwise.symbolic.progress import report, step_counter
 from relu_pointwise.symbolic.spec import Spec, Training
 from relu_pointwise.symbolic.targets import DeepBall
 
@@ -176,7 +177,8 @@ def _arb_path(spec: Spec, derivation: Derivation, training: Training, steps: int
     if training.w0 < derivation.exact_from:
         return None, None
     try:
-        traj = run_arb(spec, training, steps, prec=prec, derivation=derivation)
+        traj = run_arb(spec, training, steps, prec=prec, derivation=derivation,
+                       progress=step_counter("enclosing the path", steps))
     except EnclosureError:
         return None, None
     lo, hi = zip(*(ball_bounds(b) for b in traj.ws))
@@ -287,7 +289,8 @@ def _point_claims(claims: list[Claim], spec: Spec, points, training: Training, g
                   realized_only: bool = False) -> list[dict]:
     """Append the T(x) claims of every point (and the deep-ball N -> infinity claim); the summaries."""
     summaries = []
-    for x in points:
+    for i, x in enumerate(points):
+        report("T(x)", i + 1, len(points))
         c, s = L.pointwise_claim(spec, x, training, growth, entry, path, realized_only=realized_only)
         claims.append(c)
         summaries.append(s)
@@ -300,7 +303,9 @@ def _point_claims(claims: list[Claim], spec: Spec, points, training: Training, g
 # ---------------------------------------------------------------------- full batch
 
 def _build_full(spec: Spec, training: Training, points, steps: int, prec: int) -> Build:
+    report("deriving the exact loss")
     d = derive(spec)
+    report("proving the lemmas")
     claims: list[Claim] = [L.construction_claim(spec, d, points), L.monotonicity_claim(d), L.asymptotic_claim(d)]
     g_claim, growth = L.growth_claim(d, training.eta)
     claims.append(g_claim)
@@ -329,6 +334,7 @@ def _build_points(spec: Spec, training: Training, points, steps: int, prec: int)
     from relu_pointwise.numeric.trajectory import StepSource
 
     kind = training.batch.kind
+    report("deriving the exact loss")
     try:
         d = derive(spec)
     except (InputError, ValueError):
@@ -336,7 +342,8 @@ def _build_points(spec: Spec, training: Training, points, steps: int, prec: int)
     claims: list[Claim] = [L.construction_claim(spec, d, points), L.minibatch_monotonicity_claim(spec, training)]
     src = StepSource(spec, training, steps)
     try:
-        traj = run_arb(spec, training, steps, prec=prec, source=src)
+        traj = run_arb(spec, training, steps, prec=prec, source=src,
+                       progress=step_counter("enclosing the path", steps))
     except EnclosureError as exc:
         raise InputError(f"arb engine: {exc}") from None
     lo, hi = zip(*(ball_bounds(b) for b in traj.ws))
@@ -376,6 +383,7 @@ def _build_cyclic(spec: Spec, training: Training, points, steps: int, prec: int)
     K = training.batch.K
     if K > MAX_CYCLIC_K:
         raise InputError(f"batch cyclic:K: certification derives every slab; at most K = {MAX_CYCLIC_K}, got {K}")
+    report("deriving the exact loss")
     d = derive(spec)
     src = StepSource(spec, training, steps)
     cells = [src.cell(k) for k in range(K)]
@@ -392,7 +400,8 @@ def _build_cyclic(spec: Spec, training: Training, points, steps: int, prec: int)
     g_claim, growth = L.cyclic_growth_claim(slabs, scales, training.eta, d)
     claims.append(g_claim)
     try:
-        traj = run_arb(spec, training, steps, prec=prec, source=src)
+        traj = run_arb(spec, training, steps, prec=prec, source=src,
+                       progress=step_counter("enclosing the path", steps))
         lo, hi = zip(*(ball_bounds(b) for b in traj.ws))
         path = L.PathBounds(list(lo), list(hi), f"arb ball arithmetic at {prec} bits (numeric.arb_engine)").tightened()
     except EnclosureError:
@@ -470,6 +479,7 @@ def write_outputs(b: Build, out_dir: str | Path, plots: bool = True, force: bool
     except OSError as exc:
         raise oserror_line("out", "create", out, exc) from None
     _, old = _old_manifest(out)
+    report("writing the derivation and plots")
     stage = out / f".certificate{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
     current = "certificate"
     try:

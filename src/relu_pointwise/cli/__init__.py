@@ -45,7 +45,10 @@ NETWORK_DESCRIPTION = ("Print the constructed network for the target: the fixed 
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from relu_pointwise import __version__
+
     parser = _Parser(prog="pointwise", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"pointwise (relu-pointwise) {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     p = sub.add_parser("network", help="print the constructed network's architecture",
                        description=NETWORK_DESCRIPTION)
@@ -89,6 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .args import max_regions
 
     parser = build_parser()
+    if not (sys.argv[1:] if argv is None else list(argv)):     # bare `pointwise`: the usage and the commands
+        parser.print_help()
+        return 0
     args = parser.parse_args(argv)
     try:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)

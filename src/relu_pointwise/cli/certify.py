@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 
 from relu_pointwise.symbolic.errors import InputError
@@ -58,9 +59,10 @@ def _int_arg(value, what: str, lo: int, hi: int) -> int:
 
 
 def certify_main(args: argparse.Namespace) -> int:
-    from relu_pointwise.cli.args import announce_regions, settings, spec_from_args, training_from_args
+    from relu_pointwise.cli.args import PhaseLine, announce_regions, settings, spec_from_args, training_from_args
     from relu_pointwise.proofs.certificate import DEFAULT_PREC, build, check_outputs, parse_points, write_outputs
     from relu_pointwise.symbolic.limits import PREC_MAX, STEPS_MAX
+    from relu_pointwise.symbolic.progress import progress_to
 
     t_start = time.perf_counter()
     spec = spec_from_args(args)
@@ -74,9 +76,15 @@ def certify_main(args: argparse.Namespace) -> int:
     points = parse_points(points_text, spec) if points_text is not None else None
     grid = None if grid is None else _int_arg(grid, "--grid", 2, 400)
     check_outputs(args.out, plots=not args.no_plots, force=args.force)   # before the work, not after
-    with announce_regions(spec):
-        b = build(spec, training, points=points, grid=grid, steps=steps, prec=prec)
-    files = write_outputs(b, args.out, plots=not args.no_plots, force=args.force)
+    # on a terminal, a line per phase through the whole run (deriving, the path, T(x), plots)
+    phases = PhaseLine("certify", sys.stderr.isatty())
+    try:
+        with progress_to(phases):
+            with announce_regions(spec):
+                b = build(spec, training, points=points, grid=grid, steps=steps, prec=prec)
+            files = write_outputs(b, args.out, plots=not args.no_plots, force=args.force)
+    finally:
+        phases.close()
     print(summary_text(b.cert))
     if args.report is not None:
         from pathlib import Path
