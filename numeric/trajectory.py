@@ -178,7 +178,7 @@ class Trajectory:
     * ``losses[i]``: the loss of step t's batch at w_t (module docstring): the
       population loss for full batch, the slab's normalized loss (cyclic), the batch
       mean (sampled, dataset);
-    * ``L``: the population loss L(w_t) = integral phi(|f(w_t,x) - f°(x)|) dmu at every
+    * ``L``: the population loss ``L(w_t) = integral phi(|f(w_t,x) - f°(x)|) dmu`` at every
       row (``population``; ``None`` at a row where the engine has no answer, such as
       the exact ball below w*); for a full batch it is ``losses`` itself;
     * ``batch_loss``: ``losses`` for a mini-batch run, ``None`` for a full batch.

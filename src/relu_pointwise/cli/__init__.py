@@ -44,6 +44,19 @@ NETWORK_DESCRIPTION = ("Print the constructed network for the target: the fixed 
                        "trainable head f(w, x) = sigma(w g + 1/2) - sigma(w g - 1/2), where the slope w enters.")
 
 
+EXIT_STATUSES: tuple[tuple[int, str], ...] = (
+    (0, "success: the command did what it says (certify: certified; verify and report: every claim checks; "
+        "crosscheck: every pair passes)"),
+    (1, "a result, not an error: a certificate that is not certified, a claim that fails or cannot be "
+        "established (named), a crosscheck pair that fails; report wrote a NOT VERIFIED page"),
+    (2, "bad input, in one line 'pointwise: error: ...': a malformed value, flag, spec file or certificate, a "
+        "limit exceeded, a file that cannot be read or written"),
+    (130, "interrupted (Ctrl-C, 128 + SIGINT); nothing half-written is left"),
+    (143, "terminated (SIGTERM, 128 + SIGTERM); nothing half-written is left"),
+)
+"""The exit statuses of ``pointwise`` (the documentation's table; :func:`main` returns them)."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     from relu_pointwise import __version__
 
