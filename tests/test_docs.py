@@ -31,6 +31,8 @@ def test_cli_reference_names_every_command_and_flag(pages):
     for name, p in sub.choices.items():
         assert f"## pointwise {name}\n" in text, name
         for action in p._actions:
+            if isinstance(action, argparse._HelpAction):     # every command's -h: said once, not listed
+                continue
             for flag in action.option_strings:
                 assert f"`{flag}" in text or f", {flag}" in text, (name, flag)
 
