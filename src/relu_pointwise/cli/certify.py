@@ -45,7 +45,8 @@ def register(sub) -> None:
     add_limit_arguments(v)
     v.add_argument("--rederive", action="store_true",
                    help="also re-run the prover on the certificate's inputs and compare field by field")
-    v.add_argument("--quiet", action="store_true", help="print only failed claims and the summary")
+    v.add_argument("--quiet", action="store_true",
+                   help="print only the claims that fail or are undecided, and the summary")
     v.set_defaults(func=verify_main)
 
 
@@ -196,6 +197,30 @@ def _t_text(c: dict) -> str:
     return lo if lo == hi else f"{lo}..{hi}" if hi != "unknown" else f">={lo}"
 
 
+MAX_DEPTH_ROWS = 30
+
+
+def _depth_table(cert: dict) -> list[str]:
+    """Deep balls: the N(x) table of the deep_ball_depth claim (the depth N from which the deep target
+    f°_N(x) equals the ball's indicator f°(x)), one row per point; empty for other targets."""
+    claim = next((c for c in cert["claims"] if c["id"] == "deep_ball_depth"), None)
+    table = claim["data"].get("table") if claim is not None and isinstance(claim.get("data"), dict) else None
+    if not isinstance(table, list) or not table:
+        return []
+    rows = [("x", "|x|^2", "side", "N(x)")]
+    for t in table[:MAX_DEPTH_ROWS]:
+        x = t.get("x", [])
+        rows.append(("(" + ",".join(map(str, x)) + ")" if len(x) > 1 else "".join(map(str, x)),
+                     str(t.get("norm2", "?")), str(t.get("side", "?")), str(t.get("N", "?"))))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    out = [f"N(x), the depth from which the deep target equals the ball's indicator at x (claim deep_ball_depth, "
+           f"{claim['status']}):"]
+    out += ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    if len(table) > MAX_DEPTH_ROWS:
+        out.append(f"  ... ({len(table) - MAX_DEPTH_ROWS} more points in the certificate)")
+    return out
+
+
 def summary_text(cert: dict) -> str:
     inp = cert["inputs"]
     s = inp["spec"]
@@ -216,12 +241,14 @@ def summary_text(cert: dict) -> str:
         st = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
         shown = point_claims if len(point_claims) <= 9 else point_claims[:: max(1, len(point_claims) // 8)]
         ts = "; ".join(f"x={c['id'][len('pointwise:x='):]}: {_t_text(c)}" for c in shown)
-        rows.append((f"pointwise ({len(point_claims)} pts)", st, "T(x): " + ts))
+        label = "T(x)" if len(shown) == len(point_claims) else f"T(x) at {len(shown)} of {len(point_claims)} points"
+        rows.append((f"pointwise ({len(point_claims)} pts)", st, f"{label}: {ts}"))
     w1 = max(len(r[0]) for r in rows)
     w2 = max(len(r[1]) for r in rows)
     lines.append(f"{'claim'.ljust(w1)}  {'status'.ljust(w2)}  key numbers")
     for a, b, c in rows:
         lines.append(f"{a.ljust(w1)}  {b.ljust(w2)}  {c}")
+    lines += _depth_table(cert)
     lines.append(f"verdict: {cert['verdict'].upper()} -- {cert['reason']}")
     lines.append(f"scope: {cert['scope']}")
     return "\n".join(lines)
