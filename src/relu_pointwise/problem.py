@@ -115,6 +115,10 @@ class Problem:
             pts = [tuple(api_number(c, "points") for c in (p if isinstance(p, (list, tuple)) else (p,)))
                    for p in points]
             pts = check_points(pts, self.spec)
+        if grid is not None:     # the CLI's --grid range (symbolic.limits), named as in Python
+            from relu_pointwise.symbolic.limits import POINTS_MAX, check_int
+
+            grid = check_int(grid, "grid", 2, POINTS_MAX)
         b = build(self.spec, self.training, points=pts, grid=grid, steps=steps,
                   prec=DEFAULT_PREC if prec is None else prec)
         return Certificate(b.cert, b)

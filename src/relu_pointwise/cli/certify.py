@@ -62,7 +62,7 @@ def _int_arg(value, what: str, lo: int, hi: int) -> int:
 def certify_main(args: argparse.Namespace) -> int:
     from relu_pointwise.cli.args import PhaseLine, announce_regions, settings, spec_from_args, training_from_args
     from relu_pointwise.proofs.certificate import DEFAULT_PREC, build, check_outputs, parse_points, write_outputs
-    from relu_pointwise.symbolic.limits import PREC_MAX, STEPS_MAX
+    from relu_pointwise.symbolic.limits import POINTS_MAX, PREC_MAX, STEPS_MAX
     from relu_pointwise.symbolic.progress import progress_to
 
     t_start = time.perf_counter()
@@ -75,7 +75,7 @@ def certify_main(args: argparse.Namespace) -> int:
     points_text = args.points if args.points is not None else (extra.get("points") if args.grid is None else None)
     grid = args.grid if args.grid is not None else (extra.get("grid") if points_text is None else None)
     points = parse_points(points_text, spec) if points_text is not None else None
-    grid = None if grid is None else _int_arg(grid, "--grid", 2, 400)
+    grid = None if grid is None else _int_arg(grid, "--grid", 2, POINTS_MAX.value)
     check_outputs(args.out, plots=not args.no_plots, force=args.force)   # before the work, not after
     # on a terminal, a line per phase through the whole run (deriving, the path, T(x), plots)
     phases = PhaseLine("certify", sys.stderr.isatty())
@@ -204,7 +204,9 @@ def _depth_table(cert: dict) -> list[str]:
     """Deep balls: the N(x) table of the deep_ball_depth claim (the depth N from which the deep target
     f°_N(x) equals the ball's indicator f°(x)), one row per point; empty for other targets."""
     claim = next((c for c in cert["claims"] if c["id"] == "deep_ball_depth"), None)
-    table = claim["data"].get("table") if claim is not None and isinstance(claim.get("data"), dict) else None
+    if claim is None or not isinstance(claim.get("data"), dict):
+        return []
+    table = claim["data"].get("table")
     if not isinstance(table, list) or not table:
         return []
     rows = [("x", "|x|^2", "side", "N(x)")]
