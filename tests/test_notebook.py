@@ -26,12 +26,18 @@ def executed(tmp_path_factory):
     for cell in nb.cells:                       # a committed notebook carries no outputs to mistake for ours
         if cell.cell_type == "code":
             assert not cell.outputs, "docs/tutorial.ipynb is committed without outputs"
-    env_path = str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")
-    os.environ["PYTHONPATH"] = env_path         # the kernel imports this tree (inherits the environment)
-    work = tmp_path_factory.mktemp("nb")
-    client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
-                                     resources={"metadata": {"path": str(work)}})
-    client.execute()
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + (old or "")   # the kernel imports this tree
+    try:
+        work = tmp_path_factory.mktemp("nb")
+        client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
+                                         resources={"metadata": {"path": str(work)}})
+        client.execute()
+    finally:
+        if old is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = old
     return {t: c for c in nb.cells for t in c.get("metadata", {}).get("tags", [])}
 
 
