@@ -84,11 +84,18 @@ def _short(text: Any, limit: int = 300) -> str:
 
 # ---------------------------------------------------------------------- formulas as MathML
 
+_NAMES = {"<mi>l</mi>": "<mi>L</mi>", "<mi>phi</mi>": "<mi>&Phi;</mi>"}
+"""SymPy's presentation printer lower-cases function names; the page's functions are L and Phi."""
+
+
 def _mathml(expr: Any) -> str:
-    """``expr`` (SymPy) as a display MathML element (presentation markup)."""
+    """``expr`` (SymPy) as a display MathML element (presentation markup; powers as exponents, not roots)."""
     from sympy.printing.mathml import mathml
 
-    return f'<math display="block">{mathml(expr, printer="presentation")}</math>'
+    text = mathml(expr, printer="presentation", root_notation=False)
+    for old, new in _NAMES.items():
+        text = text.replace(old, new)
+    return f'<math display="block">{text}</math>'
 
 
 def _formulas(claims: Mapping[str, Mapping[str, Any]]) -> list[tuple[str, str]]:
@@ -99,7 +106,7 @@ def _formulas(claims: Mapping[str, Mapping[str, Any]]) -> list[tuple[str, str]]:
     from relu_pointwise.symbolic.exprio import from_text
 
     w, t = sympy.Symbol("w", positive=True), sympy.Symbol("t", positive=True)
-    Lw = sympy.Symbol("L(w)")     # a plain name: the printer lower-cases a Function named L
+    Lw = sympy.Function("L")(w)
     out: list[tuple[str, str]] = []
 
     def num(text: Any) -> Any:
@@ -115,12 +122,17 @@ def _formulas(claims: Mapping[str, Mapping[str, Any]]) -> list[tuple[str, str]]:
             expr = from_text(str(a["L_asymptotic"]), {"w": w})
             out.append((f"the exact loss for w >= w* = {a['w_star']} (claim asymptotic)",
                         _mathml(sympy.Eq(Lw, expr, evaluate=False))))
+            eta = claims.get("growth", {}).get("data", {}).get("eta")
+            if isinstance(eta, str):        # the gradient-descent map there: Phi(w) = w - eta L'(w)
+                phi = sympy.cancel(w - num(eta) * sympy.diff(expr, w))
+                out.append((f"so the gradient-descent map for w >= w*, with eta = {eta}",
+                            _mathml(sympy.Eq(sympy.Function("Phi")(w), phi, evaluate=False))))
     except (PointwiseError, ValueError, TypeError):
         pass
     try:
         g = data("growth")
         if "c" in g and "Cbar" in g:
-            dL = sympy.Symbol("L'(w)")
+            dL = sympy.Derivative(Lw, w)
             out.append(("the growth lemma for w >= w* (claim growth)",
                         _mathml(sympy.Ge(-dL, num(g["c"]) / w**2, evaluate=False))
                         + _mathml(sympy.Le(Lw, num(g["Cbar"]) / w, evaluate=False))))
@@ -136,7 +148,7 @@ def _formulas(claims: Mapping[str, Mapping[str, Any]]) -> list[tuple[str, str]]:
             bound = sympy.Mul(num(r["Cbar"]), sympy.Pow(inner, sympy.Rational(-1, 3), evaluate=False),
                               evaluate=False)
             out.append((f"the rate, for every t >= {r['t0']} (claim rate)",
-                        _mathml(sympy.Le(sympy.Symbol("L(w_t)"), bound, evaluate=False))))
+                        _mathml(sympy.Le(sympy.Function("L")(sympy.Symbol("w_t")), bound, evaluate=False))))
     except (PointwiseError, ValueError, TypeError):
         pass
     return out
