@@ -37,7 +37,12 @@ def certs(tmp_path_factory):
     for c in doc["claims"]:
         if c["id"] == "entry" and "t_star" in c["data"]:
             c["data"]["t_star"] = str(int(c["data"]["t_star"]) - 1)
-    doc["reason"] = "<script>console.error('injected')</script> all claims proved"
+    try:      # schema v3 renders statements from the data: a forger re-renders them (else: malformed)
+        from relu_pointwise.proofs.certificate import render_texts  # type: ignore[attr-defined]
+    except ImportError:
+        pass
+    else:
+        render_texts(doc)
     (bad / "certificate.json").write_text(json.dumps(doc, indent=1))
     broken = base / "broken" / "certificate.json"
     broken.parent.mkdir()
@@ -68,7 +73,18 @@ def test_tampered_certificate_page_says_not_verified_at_the_top_never_green(cert
     assert _banner(page.html) == "failed:NOT VERIFIED"
     assert re.search(r"<title>NOT VERIFIED", page.html)
     assert 'class="banner verified"' not in page.html and 'class="st-checked"' not in page.html
-    assert "<script" not in page.html                                  # certificate text is escaped
+
+
+def test_certificate_text_is_escaped(certs):
+    """Hostile text in any field (here in an in-memory document the checker refuses) reaches the page
+    escaped: no markup of the certificate's own."""
+    doc = json.loads(Path(certs["good"]).read_text())
+    doc["reason"] = "<script>console.error('injected')</script>"
+    doc["inputs"]["spec"]["target"] = "<img src=x onerror=alert(1)>"
+    doc["claims"][0]["statement"] = "</td></tr></table><h1>VERIFIED</h1>"
+    page = report_html(doc).html
+    assert "<script" not in page and "<img src=x" not in page and "<h1>VERIFIED" not in page
+    assert "&lt;script&gt;" in page
 
 
 def test_malformed_certificate_page_says_not_verified(certs):
