@@ -333,8 +333,10 @@ def write_report(source: str | Path | Mapping[str, Any], out: str | Path, *, for
     from relu_pointwise.symbolic.errors import InputError
     from relu_pointwise.symbolic.fileout import check_overwrite, write_atomic
 
-    if not isinstance(source, Mapping) and not Path(source).is_file():   # nothing to report on: bad input
-        raise InputError(f"file: {str(source)!r} is not a file", field="file")
+    if not isinstance(source, Mapping) and Path(source).is_dir():        # nothing to report on: bad input
+        raise InputError(f"file: {str(source)!r} is a folder, not a certificate file", field="file")
+    if not isinstance(source, Mapping) and not Path(source).is_file():
+        raise InputError(f"file: {str(source)!r} does not exist or is not a file", field="file")
     check_overwrite(out, what="-o", force=force, signatures=(PAGE_SIGNATURE,))
     page = report_html(source)
     write_atomic(out, page.html, what="-o")

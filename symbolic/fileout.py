@@ -86,8 +86,8 @@ def check_overwrite(path: str | os.PathLike[str], *, what: str, force: bool, sig
     p = Path(path)
     if force or not os.path.lexists(p):
         return
-    if p.is_dir():
-        raise InputError(f"{what}: {str(p)!r} is a directory, not a file", field=what)
+    if p.is_dir():      # named as given (str(path) keeps a trailing slash that Path drops)
+        raise InputError(f"{what}: {str(path)!r} is a folder, not a file", field=what)
     if not is_ours(p, signatures, manifest):
         raise InputError(f"{what}: {str(p)!r} exists and was not written by pointwise; not overwriting it "
                          "(use --force to overwrite)", field=what)

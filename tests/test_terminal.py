@@ -49,6 +49,18 @@ def test_a_folder_as_spec_is_named_as_a_folder_with_its_slash(tmp_path, capsys, 
     assert err == "pointwise: error: --spec: 'specdir/' is a folder, not a file (give a .toml or .json spec file)\n"
 
 
+@pytest.mark.parametrize("argv", [
+    ["sweep", "d/", "--out", "o"], ["report", "d/"], ["derive", "--format", "json", "-o", "d/"],
+    ["run", "--engine", "np", "--steps", "3", "--batch", "dataset:4,2", "--data", "d/"],
+])
+def test_every_file_argument_names_a_folder_as_a_folder(argv, tmp_path, capsys, monkeypatch):
+    (tmp_path / "d").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "'d/'" in err and "is a folder" in err and err.count("\n") == 1, err
+
+
 @pytest.mark.parametrize("umask", [0o022, 0o027])
 def test_sweep_outputs_respect_the_umask(tmp_path, umask):
     pytest.importorskip("pandas", reason="the sweep extra is not installed")
