@@ -46,7 +46,7 @@ def register(sub) -> None:
     v.add_argument("--rederive", action="store_true",
                    help="also re-run the prover on the certificate's inputs and compare field by field")
     v.add_argument("--quiet", action="store_true",
-                   help="print only the claims that fail or are undecided, and the summary")
+                   help="print only the claims that failed or are undecided, and the summary line")
     v.set_defaults(func=verify_main)
 
 
