@@ -87,6 +87,14 @@ def test_certificate_text_is_escaped(certs):
     assert "&lt;script&gt;" in page
 
 
+def test_the_python_api_writes_the_same_page(tmp_path):
+    cert = rp.Problem("interval:-1/2,1/2").certify(points=["1/4"], steps=300)
+    page = cert.report()
+    assert page.verified and _banner(page.html) == "verified:VERIFIED"
+    written = cert.report(tmp_path / "r.html")
+    assert written.verified and _banner((tmp_path / "r.html").read_text()) == "verified:VERIFIED"
+
+
 def test_malformed_certificate_page_says_not_verified(certs):
     page = report_html(certs["broken"])
     assert not page.verified and page.malformed
@@ -130,7 +138,8 @@ def _render(page: Path, shot: Path, profile: Path) -> list[str]:
     """Headless Chromium renders ``page`` into ``shot``; the console lines it logged."""
     exe = _browser()
     assert exe is not None
-    cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
+    cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
+           "--no-first-run",
            f"--user-data-dir={profile}", "--window-size=1000,800", "--enable-logging=stderr", "--v=0",
            f"--screenshot={shot}", page.as_uri()]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=180)

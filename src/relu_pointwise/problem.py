@@ -159,6 +159,15 @@ class Certificate:
             return [out / "certificate.json"]
         return write_outputs(self._build, out_dir, plots=plots)
 
+    def report(self, path: str | Path | None = None) -> Any:
+        """The self-contained HTML report page (:mod:`relu_pointwise.proofs.report_page`), checked by the
+        independent checker: written to ``path`` when given, and returned as a ``PageResult``
+        (``.html``, ``.verified``). Plots appear when the page is made from a saved certificate
+        (``pointwise report DIR/certificate.json``); from memory it has everything else."""
+        from relu_pointwise.proofs.report_page import report_html, write_report
+
+        return report_html(self.data) if path is None else write_report(self.data, path)
+
     def __repr__(self) -> str:
         return f"<Certificate {self.verdict}: {len(self.claims)} claims>"
 
