@@ -66,6 +66,7 @@ from gmpy2 import mpq
 
 from relu_pointwise.symbolic.errors import EnclosureError, InputError
 from relu_pointwise.symbolic.iterate import PieceForms, piece_forms, to_mpq
+from relu_pointwise.symbolic.limits import PREC_MAX, check_int
 from relu_pointwise.symbolic.loss import Derivation
 from relu_pointwise.symbolic.spec import Spec, Training
 
@@ -568,8 +569,7 @@ def run_arb(spec: Spec, training: Training, steps: int, *, prec: int = DEFAULT_P
     """Rigorous enclosures of w_t and L(w_t) for every batch variant; rows (t, ball, ball)."""
     if steps < 0:
         raise InputError(f"steps: must be >= 0, got {steps}")
-    if prec < 16 or prec > 1_000_000:
-        raise InputError(f"prec: must be between 16 and 1000000 bits, got {prec}")
+    check_int(prec, "prec", 16, PREC_MAX)
     src = source if source is not None else StepSource(spec, training, steps, data=data, derivation=derivation)
     compiled: dict[Any, ArbPieces] = {}
     with ctx.workprec(prec):

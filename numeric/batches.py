@@ -117,6 +117,8 @@ def load_points(data: Any, spec) -> np.ndarray:
         p = Path(data)
         name = p.name
         suffix = p.suffix.lower()
+        if p.is_dir():   # named as given: str(data) keeps a trailing slash that Path drops
+            raise InputError(f"data file {str(data)!r}: is a folder, not a file (give a .npy or .csv file)")
         if p.is_file() and p.stat().st_size > FILE_BYTES.value:   # before reading it (limits.py)
             raise InputError(f"data file {name!r}: {p.stat().st_size} bytes exceed the limit {FILE_BYTES.value} bytes")
         if suffix == ".npy":

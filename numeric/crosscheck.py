@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from relu_pointwise.symbolic.errors import InputError
+from relu_pointwise.symbolic.limits import DPS_MAX, check_int
 from relu_pointwise.symbolic.spec import Spec, Training
 
 from .crosscheck_pairs import (
@@ -88,8 +89,7 @@ def crosscheck(spec: Spec, training: Training, steps: int, dps: int = 50, *, pre
     """
     if steps < 1:
         raise InputError(f"steps: the cross-check needs at least 1 step, got {steps}")
-    if dps < 10 or dps > 100_000:
-        raise InputError(f"dps: must be between 10 and 100000, got {dps}")
+    check_int(dps, "dps", 10, DPS_MAX)
     prog = progress if progress is not None else (lambda label: None)
     t_all = time.perf_counter()
     source = CachingSource(spec, training, steps, data=data)

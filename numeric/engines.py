@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from relu_pointwise.symbolic.errors import InputError, PointwiseError
+from relu_pointwise.symbolic.limits import DPS_MAX, EXACT_DIGITS_MAX, PREC_MAX, RUN_STEPS_MAX, Limit, check_int
 from relu_pointwise.symbolic.spec import Spec, Training
 
 from .trajectory import StepSource, Trajectory
@@ -35,16 +36,13 @@ __all__ = ["Engine", "ExactEngine", "MpEngine", "ArbEngine", "NumpyEngine", "get
 Progress = Callable[[int], None]
 
 
-def _int_option(value: Any, name: str, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InputError(f"{name}: must be an integer, got {value!r}", field=name)
-    if not lo <= value <= hi:
-        raise InputError(f"{name}: must be between {lo} and {hi}, got {value}", field=name)
-    return value
+def _int_option(value: Any, name: str, lo: int, hi: Limit | int) -> int:
+    """The one range check (symbolic.limits.check_int): the same limits as the CLI's flags."""
+    return check_int(value, name, lo, hi)
 
 
 def _check_steps(steps: Any) -> int:
-    return _int_option(steps, "steps", 0, 10**9)
+    return _int_option(steps, "steps", 0, RUN_STEPS_MAX)
 
 
 class Engine(ABC):
@@ -69,7 +67,7 @@ class Engine(ABC):
         result. Without it each engine builds its own from ``spec``, ``training`` and ``data``.
         """
         steps = _check_steps(steps)
-        every = _int_option(record_every, "record_every", 1, 10**9)
+        every = _int_option(record_every, "record_every", 1, RUN_STEPS_MAX)
         shared = {} if source is None else {"source": source}   # engines without the keyword still run alone
         traj = self._run(spec, training, steps, data=data, progress=progress, **shared).subsample(every)
         if population and traj.minibatch:
@@ -106,7 +104,7 @@ class ExactEngine(Engine):
         from relu_pointwise.symbolic.iterate import DEFAULT_MAX_DIGITS
 
         self.max_digits = DEFAULT_MAX_DIGITS if max_digits is None else _int_option(
-            max_digits, "max_digits", 1, 10**8)
+            max_digits, "max_digits", 1, EXACT_DIGITS_MAX)
 
     def options(self) -> dict[str, Any]:
         return {"max_digits": self.max_digits}
@@ -132,7 +130,7 @@ class MpEngine(Engine):
     name = "mp"
 
     def __init__(self, dps: int = 50) -> None:
-        self.dps = _int_option(dps, "dps", 5, 100_000)
+        self.dps = _int_option(dps, "dps", 5, DPS_MAX)
 
     def options(self) -> dict[str, Any]:
         return {"dps": self.dps}
@@ -164,7 +162,7 @@ class ArbEngine(Engine):
     rigorous = True
 
     def __init__(self, prec: int = 128) -> None:
-        self.prec = _int_option(prec, "prec", 16, 1_000_000)
+        self.prec = _int_option(prec, "prec", 16, PREC_MAX)
 
     def options(self) -> dict[str, Any]:
         return {"prec": self.prec}

@@ -48,6 +48,7 @@ from mpmath import mpf
 
 from relu_pointwise.symbolic.errors import InputError, NotExactError
 from relu_pointwise.symbolic.iterate import PieceForms, piece_forms, to_mpq
+from relu_pointwise.symbolic.limits import DPS_MAX, check_int
 from relu_pointwise.symbolic.loss import Derivation
 from relu_pointwise.symbolic.spec import Spec, Training
 
@@ -305,8 +306,7 @@ def run_mp(spec: Spec, training: Training, steps: int, *, dps: int = DEFAULT_DPS
     """Gradient descent at ``dps`` digits for every batch variant; rows (t, w_t, L(w_t))."""
     if steps < 0:
         raise InputError(f"steps: must be >= 0, got {steps}")
-    if dps < 5 or dps > 100_000:
-        raise InputError(f"dps: must be between 5 and 100000, got {dps}")
+    check_int(dps, "dps", 5, DPS_MAX)
     src = source if source is not None else StepSource(spec, training, steps, data=data, derivation=derivation)
     kind = training.batch.kind
     if kind == "full":

@@ -178,7 +178,7 @@ class Trajectory:
     * ``losses[i]``: the loss of step t's batch at w_t (module docstring): the
       population loss for full batch, the slab's normalized loss (cyclic), the batch
       mean (sampled, dataset);
-    * ``L``: the population loss L(w_t) = integral phi(|f(w_t,x) - f°(x)|) dmu at every
+    * ``L``: the population loss ``L(w_t) = integral phi(|f(w_t,x) - f°(x)|) dmu`` at every
       row (``population``; ``None`` at a row where the engine has no answer, such as
       the exact ball below w*); for a full batch it is ``losses`` itself;
     * ``batch_loss``: ``losses`` for a mini-batch run, ``None`` for a full batch.
@@ -310,10 +310,11 @@ class Trajectory:
 
     def plot(self, ax: Any = None) -> Any:
         """L(w_t) against t on log-log axes (t >= 1; ball midpoints for rigorous engines) with the
-        reference slope t^(-1/3). Draws on ``ax`` if given; returns the matplotlib Figure."""
-        from matplotlib.figure import Figure
+        reference slope t^(-1/3). Draws on ``ax`` if given; returns the matplotlib Figure (without
+        ``ax``: a :class:`~relu_pointwise.numeric.figure.PlotFigure`, which Jupyter shows as a PNG by itself)."""
+        from .figure import PlotFigure
 
-        fig = Figure(figsize=(4.8, 3.2), dpi=90) if ax is None else ax.figure
+        fig = PlotFigure(figsize=(4.8, 3.2), dpi=90) if ax is None else ax.figure
         ax = fig.subplots() if ax is None else ax
         t = self.t_array.astype(np.float64)
         lv = np.array([np.nan if v is None else self.fmt.to_float(v) for v in self.L], dtype=np.float64)
@@ -333,9 +334,10 @@ class Trajectory:
         rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>" for k, v in self._summary())
         out = f"<table>{rows}</table>"
         if len(self.ts) >= 3:
-            buf = io.BytesIO()
-            self.plot().savefig(buf, format="png")
-            out += f'<img src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}"/>'
+            from .figure import png_bytes
+
+            png = png_bytes(self.plot())
+            out += f'<img src="data:image/png;base64,{base64.b64encode(png).decode()}"/>'
         return out
 
     def write_csv(self, path: str | Path) -> None:

@@ -52,6 +52,7 @@ from relu_pointwise.symbolic.fileout import TMP_MARK, check_overwrite, is_ours, 
 from relu_pointwise.symbolic.limits import POINTS_MAX, PREC_MAX, STEPS_MAX, exceeded
 from relu_pointwise.symbolic.loss import Derivation, derive
 from relu_pointwise.symbolic.numbers import parse_number, rational_text
+from relu_pointwise.symbolic.progress import report, step_counter
 from relu_pointwise.symbolic.spec import Spec, Training
 from relu_pointwise.symbolic.targets import DeepBall
 
@@ -173,7 +174,8 @@ def _arb_path(spec: Spec, derivation: Derivation, training: Training, steps: int
     if training.w0 < derivation.exact_from:
         return None, None
     try:
-        traj = run_arb(spec, training, steps, prec=prec, derivation=derivation)
+        traj = run_arb(spec, training, steps, prec=prec, derivation=derivation,
+                       progress=step_counter("enclosing the path", steps))
     except EnclosureError:
         return None, None
     lo, hi = zip(*(ball_bounds(b) for b in traj.ws))
@@ -262,8 +264,9 @@ def inputs_of(spec: Spec, training: Training, steps: int, prec: int, points) -> 
             "prec": ex(prec), "points": [[ex(v) for v in p] for p in points]}
 
 
-def check_run_limits(steps: object, prec: object, what: str = "--") -> None:
-    """steps in 1..STEPS_MAX and --prec in 16..PREC_MAX (symbolic.limits), before any work."""
+def check_run_limits(steps: object, prec: object, what: str = "") -> None:
+    """steps in 1..STEPS_MAX and prec in 16..PREC_MAX (symbolic.limits), before any work; errors name
+    the Python parameters (the CLI shows them as its flags)."""
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise InputError(f"{what}steps: must be an integer >= 1, got {steps!r}")
     if steps > STEPS_MAX.value:
@@ -311,7 +314,8 @@ def _point_claims(claims: list[Claim], spec: Spec, points, training: Training, g
                   realized_only: bool = False) -> list[dict]:
     """Append the T(x) claims of every point (and the deep-ball N -> infinity claim); the summaries."""
     summaries = []
-    for x in points:
+    for i, x in enumerate(points):
+        report("T(x)", i + 1, len(points))
         c, s = L.pointwise_claim(spec, x, training, growth, entry, path, realized_only=realized_only)
         claims.append(c)
         summaries.append(s)
@@ -324,7 +328,9 @@ def _point_claims(claims: list[Claim], spec: Spec, points, training: Training, g
 # ---------------------------------------------------------------------- full batch
 
 def _build_full(spec: Spec, training: Training, points, steps: int, prec: int) -> Build:
+    report("deriving the exact loss")
     d = derive(spec)
+    report("proving the lemmas")
     claims: list[Claim] = [L.construction_claim(spec, d, points), L.monotonicity_claim(d), L.asymptotic_claim(d)]
     g_claim, growth = L.growth_claim(d, training.eta)
     claims.append(g_claim)
@@ -351,6 +357,7 @@ def _build_points(spec: Spec, training: Training, points, steps: int, prec: int)
     from relu_pointwise.numeric.trajectory import StepSource
 
     kind = training.batch.kind
+    report("deriving the exact loss")
     try:
         d = derive(spec)
     except (InputError, ValueError):
@@ -358,7 +365,8 @@ def _build_points(spec: Spec, training: Training, points, steps: int, prec: int)
     claims: list[Claim] = [L.construction_claim(spec, d, points), L.minibatch_monotonicity_claim(spec, training)]
     src = StepSource(spec, training, steps)
     try:
-        traj = run_arb(spec, training, steps, prec=prec, source=src)
+        traj = run_arb(spec, training, steps, prec=prec, source=src,
+                       progress=step_counter("enclosing the path", steps))
     except EnclosureError as exc:
         raise InputError(f"arb engine: {exc}") from None
     lo, hi = zip(*(ball_bounds(b) for b in traj.ws))
@@ -394,6 +402,7 @@ def _build_cyclic(spec: Spec, training: Training, points, steps: int, prec: int)
     K = training.batch.K
     if K > MAX_CYCLIC_K:
         raise InputError(f"batch cyclic:K: certification derives every slab; at most K = {MAX_CYCLIC_K}, got {K}")
+    report("deriving the exact loss")
     d = derive(spec)
     src = StepSource(spec, training, steps)
     cells = [src.cell(k) for k in range(K)]
@@ -410,7 +419,8 @@ def _build_cyclic(spec: Spec, training: Training, points, steps: int, prec: int)
     g_claim, growth = L.cyclic_growth_claim(slabs, scales, training.eta, d)
     claims.append(g_claim)
     try:
-        traj = run_arb(spec, training, steps, prec=prec, source=src)
+        traj = run_arb(spec, training, steps, prec=prec, source=src,
+                       progress=step_counter("enclosing the path", steps))
         lo, hi = zip(*(ball_bounds(b) for b in traj.ws))
         path = L.PathBounds(list(lo), list(hi), f"arb ball arithmetic at {prec} bits (numeric.arb_engine)").tightened()
     except EnclosureError:
@@ -489,6 +499,7 @@ def write_outputs(b: Build, out_dir: str | Path, plots: bool = True, force: bool
     except OSError as exc:
         raise oserror_line("out", "create", out, exc) from None
     _, old = _old_manifest(out)
+    report("writing the derivation and plots")
     stage = out / f".certificate{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
     current = "certificate"
     try:

@@ -1,4 +1,4 @@
-"""The toolkit's one exception hierarchy.
+"""The toolkit's one exception hierarchy::
 
     PointwiseError                 every error the library raises on purpose
       InputError                   bad input; ``.field`` names the Python parameter (or file key)

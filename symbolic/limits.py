@@ -27,6 +27,7 @@ __all__ = [
     "CERT_BYTES",
     "CERT_VALUES",
     "DPS_MAX",
+    "EXACT_DIGITS_MAX",
     "EXPR_DEPTH",
     "EXPR_DIGITS",
     "EXPR_LENGTH",
@@ -50,6 +51,7 @@ __all__ = [
     "TARGET_LENGTH",
     "Limit",
     "check_at_most",
+    "check_int",
     "check_regions",
     "exceeded",
     "markdown_table",
@@ -91,6 +93,7 @@ DPS_MAX = Limit("mpmath decimal digits --dps", 10_000, "digits")
 PREC_MAX = Limit("Arb precision --prec (at 20000 bits certify takes about 20 s)", 20_000, "bits")
 STEPS_MAX = Limit("enclosed steps of certify/verify (--steps; memory grows ~1 KB a step)", 10**6, "steps")
 RUN_STEPS_MAX = Limit("steps of run/crosscheck (--steps)", 10**9, "steps")
+EXACT_DIGITS_MAX = Limit("digits of the exact engine's numbers (--max-digits)", 10**8, "digits")
 POINTS_MAX = Limit("evaluation points", 400, "points")
 TARGET_DEPTH = Limit("nesting depth of parentheses in a target", 32, "levels")
 TARGET_LENGTH = Limit("length of a target text", 20_000, "characters")
@@ -117,6 +120,7 @@ LIMITS: tuple[Limit, ...] = (
     PREC_MAX,
     STEPS_MAX,
     RUN_STEPS_MAX,
+    EXACT_DIGITS_MAX,
     POINTS_MAX,
     TARGET_DEPTH,
     TARGET_LENGTH,
@@ -143,6 +147,19 @@ def check_at_most(field: str, value: int, limit: Limit | int, *, flag: str | Non
     bound = limit.value if isinstance(limit, Limit) else int(limit)
     if value > bound:
         raise exceeded(field, value, limit, flag=flag, error=error)
+
+
+def check_int(value: object, field: str, lo: int, limit: Limit | int) -> int:
+    """``value`` as an int in ``lo..limit`` or InputError naming ``field`` (the Python parameter; the CLI
+    shows it as its flag). The one range check of integer settings, for the Python API and the CLI alike."""
+    bound = limit.value if isinstance(limit, Limit) else int(limit)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputError(f"{field}: must be an integer, got {value!r}", field=field)
+    if value < lo:
+        raise InputError(f"{field}: must be between {lo} and {bound}, got {value}", field=field)
+    if value > bound:
+        raise exceeded(field, value, limit)
+    return value
 
 
 def markdown_table() -> str:

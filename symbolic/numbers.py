@@ -76,6 +76,32 @@ def number_from_value(value: object, what: str) -> sympy.Rational:
     raise InputError(f"{what}: expected a number, got {type(value).__name__}")
 
 
+def api_number(value: object, what: str) -> sympy.Expr:
+    """The Python API's one rule for numbers (``Problem(eta=...)``, ``d.L(w)``, ``d.Phi(w, eta)``, points).
+
+    Exact values stay exact: ``int``, ``fractions.Fraction``, ``numbers.Rational`` (gmpy2 ``mpq``),
+    SymPy rationals and exact real SymPy numbers (``sympy.pi / 4``); text is read by
+    :func:`parse_number` (``"1/4"``, ``"0.25"``). A ``float`` is read as the shortest decimal that
+    round-trips to it (its ``repr``): ``0.1`` is exactly 1/10, never the binary double
+    3602879701896397/36028797018963968. Anything else (``"abc"``, ``None``, a complex, NaN, a
+    boolean) raises :class:`InputError` naming ``what``.
+    """
+    if isinstance(value, sympy.Basic):
+        if value.is_Rational:
+            return value
+        if value.is_number and value.is_real and not value.atoms(sympy.Float):
+            return value
+        raise InputError(f"{what}: expected an exact real number, got {value}", field=what)
+    if isinstance(value, Fraction):
+        return sympy.Rational(value.numerator, value.denominator)
+    if isinstance(value, numbers.Rational) and not isinstance(value, (bool, int)):
+        return sympy.Rational(int(value.numerator), int(value.denominator))
+    if isinstance(value, (bool, int, float, str)):
+        return number_from_value(value, what)
+    raise InputError(f"{what}: expected a number (int, Fraction, text such as '1/4', or a float read as its "
+                     f"shortest decimal), got {type(value).__name__}", field=what)
+
+
 def rational_text(q: sympy.Rational) -> str:
     """Canonical text of an exact rational: ``-3``, ``1/2``."""
     q = sympy.Rational(q)

@@ -279,12 +279,15 @@ def load_spec_file(path: str | Path) -> dict[str, Any]:
     from .limits import SPEC_FILE_BYTES
 
     p = Path(path)
+    if p.is_dir():      # the folder named as given (str(path) keeps a trailing slash; Path drops it)
+        raise InputError(f"spec: {str(path)!r} is a folder, not a file (give a .toml or .json spec file)",
+                         field="spec")
     if p.suffix.lower() == ".toml":
         data: Any = read_toml(p, what="spec", max_bytes=SPEC_FILE_BYTES)
     elif p.suffix.lower() == ".json":
         data = read_json(p, what="spec", max_bytes=SPEC_FILE_BYTES)
     else:
-        raise InputError(f"spec: {p.name} must end in .toml or .json")
+        raise InputError(f"spec: {str(path)!r} must end in .toml or .json")
     if not isinstance(data, Mapping):
         raise InputError(f"spec: {p.name} must hold a table of settings")
     out: dict[str, Any] = {}

@@ -212,7 +212,7 @@ def test_hostile_spec_files_are_one_line(name, text, needles, tmp_path, capsys):
 def test_spec_file_is_a_directory_or_missing(tmp_path, capsys):
     d = tmp_path / "d.toml"
     d.mkdir()
-    one_line_error(*cli(["derive", "--spec", str(d)], capsys)[::2], "Is a directory")
+    one_line_error(*cli(["derive", "--spec", str(d)], capsys)[::2], "is a folder, not a file")
     one_line_error(*cli(["derive", "--spec", str(tmp_path / "none.json")], capsys)[::2], "No such file")
 
 

@@ -15,7 +15,8 @@ def test_default_target_matches_the_spec_module():
 def test_problem_network_and_trajectory_display_in_jupyter():
     p = rp.Problem("interval:-1/2,1/2", batch="sampled:8", seed=3)
     assert "<table>" in p._repr_html_() and "sampled:8" in p._repr_html_()
-    assert p.network()._repr_html_().startswith("<pre>") and "ReLU" in p.network()._repr_html_()
+    net = p.network()._repr_html_()
+    assert net.startswith("<table>") and "<th>layer</th>" in net and "ReLU" in net
     traj = p.run("np", steps=20)
     page = traj._repr_html_()
     assert "L(w_t)" in page and "batch loss" in page and "data:image/png;base64," in page

@@ -8,6 +8,7 @@ Subcommands, each owned by the module that holds its mathematics:
     crosscheck  engines against each other, with bounds       cli.crosscheck
     certify     the certificate of pointwise convergence      cli.certify
     verify      re-derive and compare a certificate           cli.certify
+    report      a certificate's self-contained HTML page       cli.report
 
 This layer parses flags and prints; the library never imports it.
 
@@ -43,28 +44,44 @@ NETWORK_DESCRIPTION = ("Print the constructed network for the target: the fixed 
                        "trainable head f(w, x) = sigma(w g + 1/2) - sigma(w g - 1/2), where the slope w enters.")
 
 
+EXIT_STATUSES: tuple[tuple[int, str], ...] = (
+    (0, "success: the command did what it says (certify: certified; verify and report: every claim checks; "
+        "crosscheck: every pair passes)"),
+    (1, "a result, not an error: a certificate that is not certified, a claim that fails or cannot be "
+        "established (named), a crosscheck pair that fails; report wrote a NOT VERIFIED page"),
+    (2, "bad input, in one line 'pointwise: error: ...': a malformed value, flag, spec file or certificate, a "
+        "limit exceeded, a file that cannot be read or written"),
+    (3, "a computational limit, in one line: no exact answer exists in this regime (NotExactError), an "
+        "enclosure could not decide (EnclosureError), or a value is undecidable within its limit"),
+    (130, "interrupted (Ctrl-C, 128 + SIGINT); nothing half-written is left"),
+    (143, "terminated (SIGTERM, 128 + SIGTERM); nothing half-written is left"),
+)
+"""The exit statuses of ``pointwise`` (the documentation's table; :func:`main` returns them)."""
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from relu_pointwise import __version__
+
     parser = _Parser(prog="pointwise", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"pointwise (relu-pointwise) {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     p = sub.add_parser("network", help="print the constructed network's architecture",
                        description=NETWORK_DESCRIPTION)
     add_spec_arguments(p)
     p.set_defaults(func=_network_main)
-    from . import certify, crosscheck, derive, fourier, run, sweep
+    from . import certify, crosscheck, derive, fourier, report, run, sweep
 
     derive.register(sub)
     run.register(sub)
     crosscheck.register_crosscheck(sub)
     certify.register(sub)
+    report.register(sub)
     sweep.register(sub)
     fourier.register(sub)
     return parser
 
 
-# The exit statuses (README, "Exit statuses"): 0 success; 1 a claim or a cross-check fails (or is
-# undecided); 2 bad input or a malformed file; 3 a computational limit (NotExactError,
-# EnclosureError, undecidable within a limit); 130 Ctrl-C; 143 SIGTERM.
-EXIT_LIMIT = 3
+EXIT_LIMIT = 3      # see EXIT_STATUSES
 
 
 class Terminated(KeyboardInterrupt):
@@ -103,6 +120,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .args import max_regions
 
     parser = build_parser()
+    if not (sys.argv[1:] if argv is None else list(argv)):     # bare `pointwise`: the usage and the commands
+        parser.print_help()
+        return 0
     args = parser.parse_args(argv)
     try:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 
 from relu_pointwise.symbolic.errors import InputError
@@ -27,6 +28,9 @@ def register(sub) -> None:
     p.add_argument("--prec", default=None, help="Arb working precision in bits (default 128)")
     p.add_argument("--out", default="certificate-out", help="output directory (default ./certificate-out)")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    p.add_argument("--report", nargs="?", const="", default=None, metavar="FILE",
+                   help="also write the self-contained HTML report page, checked by the independent checker "
+                        "(default FILE: report.html in --out)")
     p.add_argument("--force", action="store_true",
                    help="overwrite files in --out that pointwise did not write (refused by default)")
     p.set_defaults(func=certify_main)
@@ -56,9 +60,10 @@ def _int_arg(value, what: str, lo: int, hi: int) -> int:
 
 
 def certify_main(args: argparse.Namespace) -> int:
-    from relu_pointwise.cli.args import announce_regions, settings, spec_from_args, training_from_args
+    from relu_pointwise.cli.args import PhaseLine, announce_regions, settings, spec_from_args, training_from_args
     from relu_pointwise.proofs.certificate import DEFAULT_PREC, build, check_outputs, parse_points, write_outputs
-    from relu_pointwise.symbolic.limits import PREC_MAX, STEPS_MAX
+    from relu_pointwise.symbolic.limits import POINTS_MAX, PREC_MAX, STEPS_MAX
+    from relu_pointwise.symbolic.progress import progress_to
 
     t_start = time.perf_counter()
     spec = spec_from_args(args)
@@ -70,12 +75,27 @@ def certify_main(args: argparse.Namespace) -> int:
     points_text = args.points if args.points is not None else (extra.get("points") if args.grid is None else None)
     grid = args.grid if args.grid is not None else (extra.get("grid") if points_text is None else None)
     points = parse_points(points_text, spec) if points_text is not None else None
-    grid = None if grid is None else _int_arg(grid, "--grid", 2, 400)
+    grid = None if grid is None else _int_arg(grid, "--grid", 2, POINTS_MAX.value)
     check_outputs(args.out, plots=not args.no_plots, force=args.force)   # before the work, not after
-    with announce_regions(spec):
-        b = build(spec, training, points=points, grid=grid, steps=steps, prec=prec)
-    files = write_outputs(b, args.out, plots=not args.no_plots, force=args.force)
+    # on a terminal, a line per phase through the whole run (deriving, the path, T(x), plots)
+    phases = PhaseLine("certify", sys.stderr.isatty())
+    try:
+        with progress_to(phases):
+            with announce_regions(spec):
+                b = build(spec, training, points=points, grid=grid, steps=steps, prec=prec)
+            files = write_outputs(b, args.out, plots=not args.no_plots, force=args.force)
+    finally:
+        phases.close()
     print(summary_text(b.cert))
+    if args.report is not None:
+        from pathlib import Path
+
+        from relu_pointwise.proofs.report_page import write_report
+
+        page_path = Path(args.report) if args.report else Path(args.out) / "report.html"
+        page = write_report(Path(args.out) / "certificate.json", page_path, force=args.force)
+        files.append(page_path)
+        print(f"report: {'VERIFIED' if page.verified else 'NOT VERIFIED'} (checker: {page.summary})")
     print(f"wrote {', '.join(str(f) for f in files)}")
     print(f"({time.perf_counter() - t_start:.1f} s)")
     return 0 if b.cert["verdict"] == "certified" else 1
@@ -183,6 +203,32 @@ def _t_text(c: dict) -> str:
     return lo if lo == hi else f"{lo}..{hi}" if hi != "unknown" else f">={lo}"
 
 
+MAX_DEPTH_ROWS = 30
+
+
+def _depth_table(cert: dict) -> list[str]:
+    """Deep balls: the N(x) table of the deep_ball_depth claim (the depth N from which the deep target
+    f°_N(x) equals the ball's indicator f°(x)), one row per point; empty for other targets."""
+    claim = next((c for c in cert["claims"] if c["id"] == "deep_ball_depth"), None)
+    if claim is None or not isinstance(claim.get("data"), dict):
+        return []
+    table = claim["data"].get("table")
+    if not isinstance(table, list) or not table:
+        return []
+    rows = [("x", "|x|^2", "side", "N(x)")]
+    for t in table[:MAX_DEPTH_ROWS]:
+        x = t.get("x", [])
+        rows.append(("(" + ",".join(map(str, x)) + ")" if len(x) > 1 else "".join(map(str, x)),
+                     str(t.get("norm2", "?")), str(t.get("side", "?")), str(t.get("N", "?"))))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    out = [f"N(x), the depth from which the deep target equals the ball's indicator at x (claim deep_ball_depth, "
+           f"{claim['status']}):"]
+    out += ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    if len(table) > MAX_DEPTH_ROWS:
+        out.append(f"  ... ({len(table) - MAX_DEPTH_ROWS} more points in the certificate)")
+    return out
+
+
 def summary_text(cert: dict) -> str:
     inp = cert["inputs"]
     s = inp["spec"]
@@ -203,12 +249,14 @@ def summary_text(cert: dict) -> str:
         st = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
         shown = point_claims if len(point_claims) <= 9 else point_claims[:: max(1, len(point_claims) // 8)]
         ts = "; ".join(f"x={c['id'][len('pointwise:x='):]}: {_t_text(c)}" for c in shown)
-        rows.append((f"pointwise ({len(point_claims)} pts)", st, "T(x): " + ts))
+        label = "T(x)" if len(shown) == len(point_claims) else f"T(x) at {len(shown)} of {len(point_claims)} points"
+        rows.append((f"pointwise ({len(point_claims)} pts)", st, f"{label}: {ts}"))
     w1 = max(len(r[0]) for r in rows)
     w2 = max(len(r[1]) for r in rows)
     lines.append(f"{'claim'.ljust(w1)}  {'status'.ljust(w2)}  key numbers")
     for a, b, c in rows:
         lines.append(f"{a.ljust(w1)}  {b.ljust(w2)}  {c}")
+    lines += _depth_table(cert)
     lines.append(f"verdict: {cert['verdict'].upper()} -- {cert['reason']}")
     lines.append(f"scope: {cert['scope']}")
     return "\n".join(lines)

@@ -17,7 +17,7 @@ from typing import Any
 
 from relu_pointwise.symbolic.errors import InputError
 from relu_pointwise.symbolic.fileout import check_overwrite, staged
-from relu_pointwise.symbolic.limits import DPS_MAX, PREC_MAX, RUN_STEPS_MAX
+from relu_pointwise.symbolic.limits import DPS_MAX, EXACT_DIGITS_MAX, PREC_MAX, RUN_STEPS_MAX
 
 from .args import Progress, _int_setting
 
@@ -65,7 +65,8 @@ def _run_main(args: argparse.Namespace) -> int:
     steps = _int_setting(args.steps if args.steps is not None else s["steps"], "--steps", 0, RUN_STEPS_MAX.value)
     dps = _int_setting(args.dps if args.dps is not None else s.get("dps", 50), "--dps", 5, DPS_MAX.value)
     prec = _int_setting(args.prec if args.prec is not None else 128, "--prec", 16, PREC_MAX.value)
-    max_digits = None if args.max_digits is None else _int_setting(args.max_digits, "--max-digits", 1, 10**8)
+    max_digits = (None if args.max_digits is None
+                  else _int_setting(args.max_digits, "--max-digits", 1, EXACT_DIGITS_MAX.value))
     if args.output is not None and not args.output.lower().endswith((".csv", ".json")):
         raise InputError(f"-o: {args.output!r} must end in .csv or .json")
     if args.output is not None:

@@ -87,6 +87,8 @@ def load_sweep(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
     # keys, NaN and oversized numbers refused (a sweep file may come from someone else)
     p = Path(source)
     suffix = p.suffix.lower()
+    if p.is_dir():   # named as given: str(source) keeps a trailing slash that Path drops
+        raise _err("file", f"{str(source)!r} is a folder, not a file (give a .toml or .json sweep file)")
     if suffix == ".toml":
         data: Any = read_toml(p, what="sweep: file", max_bytes=MAX_FILE_BYTES)
     elif suffix == ".json":
