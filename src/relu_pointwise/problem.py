@@ -22,6 +22,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the spec module imports SymPy: keep ``import relu_pointwise.problem`` cheap
+    from relu_pointwise.numeric.engines import Engine
+    from relu_pointwise.numeric.trajectory import Trajectory
+    from relu_pointwise.proofs.report_page import PageResult
+    from relu_pointwise.symbolic.derivation import Derivation
+    from relu_pointwise.symbolic.network import Network
     from relu_pointwise.symbolic.spec import Spec, Training
 
 # The same text as ``relu_pointwise.symbolic.spec.DEFAULT_TARGET`` (tests/test_python_api.py checks they agree);
@@ -75,11 +80,11 @@ class Problem:
         body = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
         return f"<table>{body}</table>"
 
-    def network(self) -> Any:
+    def network(self) -> Network:
         """The constructed network with exact weights (``.describe()`` prints it)."""
         return self.spec.network
 
-    def derive(self) -> Any:
+    def derive(self) -> Derivation:
         """The exact derivation: ``.L(w)``, ``.dL(w)``, ``.Phi(w, eta)``, ``.w_star``, pieces."""
         if self._derivation is None:
             from relu_pointwise.symbolic.loss import derive
@@ -87,8 +92,8 @@ class Problem:
             self._derivation = derive(self.spec)
         return self._derivation
 
-    def run(self, engine: Any = "np", steps: int = 100, *, record_every: int = 1, data: Any = None,
-            **options: Any) -> Any:
+    def run(self, engine: str | Engine = "np", steps: int = 100, *, record_every: int = 1, data: Any = None,
+            **options: Any) -> Trajectory:
         """Gradient descent with one engine (``exact``, ``mp``, ``arb``, ``np``, ``jax``):
         a :class:`~relu_pointwise.numeric.trajectory.Trajectory`. Engine options are
         keywords: ``dps=`` (mp), ``prec=`` (arb), ``max_digits=`` (exact)."""
@@ -159,7 +164,7 @@ class Certificate:
             return [out / "certificate.json"]
         return write_outputs(self._build, out_dir, plots=plots)
 
-    def report(self, path: str | Path | None = None) -> Any:
+    def report(self, path: str | Path | None = None) -> PageResult:
         """The self-contained HTML report page (:mod:`relu_pointwise.proofs.report_page`), checked by the
         independent checker: written to ``path`` when given, and returned as a ``PageResult``
         (``.html``, ``.verified``). Plots appear when the page is made from a saved certificate
