@@ -12,7 +12,8 @@ How: one long-lived child process per tree (threads pinned to one, glibc's alloc
 fixed), each warmed up by one run of the same length; then the parent asks them in turn for one
 timed run, the order alternating, ``--reps`` times per case, so both see the same machine load.
 Reported: the median seconds of each and the median, min and max of the per-repetition ratios
-(after / before time: below 1.10 is the issue's "within 10%").
+(after / before wall time: below 1.10 is the issue's "within 10%"), and the same for the CPU
+time of the process.
 """
 from __future__ import annotations
 
@@ -38,8 +39,8 @@ tr = make_training(batch="sampled:65536", seed=0)
 run_np(spec, tr, steps, record_every=steps)            # warm-up
 print("ready", flush=True)
 for line in sys.stdin:
-    t = time.perf_counter(); res = run_np(spec, tr, steps, record_every=steps)
-    print(time.perf_counter() - t, float(res.w[-1, 0]), flush=True)
+    t, c = time.perf_counter(), time.process_time(); res = run_np(spec, tr, steps, record_every=steps)
+    print(time.perf_counter() - t, time.process_time() - c, float(res.w[-1, 0]), flush=True)
 """
 
 
@@ -58,12 +59,13 @@ def _child(src: Path, target: str, steps: int) -> subprocess.Popen:
     return p
 
 
-def _ask(p: subprocess.Popen) -> tuple[float, float]:
+def _ask(p: subprocess.Popen) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds of the process, w_T) of one timed run."""
     assert p.stdin is not None and p.stdout is not None
     p.stdin.write("go\n")
     p.stdin.flush()
-    secs, w = p.stdout.readline().split()
-    return float(secs), float(w)
+    secs, cpu, w = p.stdout.readline().split()
+    return float(secs), float(cpu), float(w)
 
 
 def main() -> None:
@@ -83,24 +85,30 @@ def main() -> None:
         for name, target in CASES.items():
             kids = {k: _child(src, target, a.steps) for k, src in trees.items()}
             secs: dict[str, list[float]] = {"before": [], "after": []}
-            ratios = []
+            cpu: dict[str, list[float]] = {"before": [], "after": []}
+            ratios, cpu_ratios = [], []
             for rep in range(a.reps):
                 order = ("before", "after") if rep % 2 == 0 else ("after", "before")
                 got = {k: _ask(kids[k]) for k in order}
                 for k in order:
                     secs[k].append(got[k][0])
+                    cpu[k].append(got[k][1])
                 ratios.append(got["after"][0] / got["before"][0])
+                cpu_ratios.append(got["after"][1] / got["before"][1])
             for p in kids.values():
                 p.terminate()
                 p.wait()
             out["cases"][name] = {"steps": a.steps, "M": 65536, "seconds": secs,
                                   "median_before": median(secs["before"]), "median_after": median(secs["after"]),
                                   "ratio_after_over_before": {"median": median(ratios), "min": min(ratios),
-                                                              "max": max(ratios)}}
+                                                              "max": max(ratios)},
+                                  "cpu_seconds": cpu, "cpu_ratio_after_over_before": {
+                                      "median": median(cpu_ratios), "min": min(cpu_ratios), "max": max(cpu_ratios)}}
             r = out["cases"][name]
             print(f"{name}, sampled:65536, {a.steps} steps: before {r['median_before']:.3f} s, after "
                   f"{r['median_after']:.3f} s, time ratio after/before median {median(ratios):.3f} "
-                  f"(min {min(ratios):.3f}, max {max(ratios):.3f})", flush=True)
+                  f"(min {min(ratios):.3f}, max {max(ratios):.3f}); CPU-time ratio median {median(cpu_ratios):.3f}",
+                  flush=True)
     out["load_after"] = os.getloadavg()
     out["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     Path(a.out).write_text(json.dumps(out, indent=1) + "\n")
