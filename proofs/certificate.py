@@ -348,12 +348,19 @@ def _build_points(spec: Spec, training: Training, points, steps: int, prec: int)
     claims.append(L.batch_losses_claim(losses, training))
     summaries = _point_claims(claims, spec, points, training, None, None, path, realized_only=True)
     if kind == "sampled":
-        rests = [c.id for c in claims]
-        scope = (f"the realized sampled path t = 0..{steps} (sampled:{training.batch.M}, seed {training.seed}): "
-                 f"monotone, enclosed, T(x) where reached; nothing is claimed beyond step {steps}")
+        extra = _random_claims(spec, training, d, points)
+        claims.extend(extra)
+        # a target without a proved growth lemma gets no tail bound (said in the claim): the
+        # verdict then covers the realized path only
+        rests = [c.id for c in claims if c.holds or c not in extra]
+        scope = (f"REALIZED PATH (seed {training.seed}, batches regenerated from the counter-based stream): "
+                 f"t = 0..{steps} of sampled:{training.batch.M}, monotone, enclosed, T(x) where reached; "
+                 f"WITH PROBABILITY (any seed): tail bounds P(T(x) > t) <= delta_x(t) and "
+                 f"P(L(w_t) > C t^(-1/3)) <= delta(t) (claim sampled_tails); WITH PROBABILITY ONE: w_t -> infinity "
+                 f"and f(w_t, x) = f°(x) eventually at every x with g(x) != 0 (claim almost_sure)")
         v = _verdict(claims, rests, scope)
     else:
-        stall = L.dataset_stall_claim(spec, training, src, path)
+        stall = L.dataset_stall_claim(spec, training, src, path, points)
         claims.append(stall)
         rests = [c.id for c in claims]
         scope = f"all t >= 0 of dataset:{training.batch.N},{training.batch.M} gradient descent (seed {training.seed})"
@@ -361,6 +368,21 @@ def _build_points(spec: Spec, training: Training, points, steps: int, prec: int)
             "pointwise convergence fails: " + stall.data.get("summary", "the fixed dataset stalls the slope")))
     cert = {"claims": [c.to_json() for c in claims], **v}
     return Build(cert, spec, training, d, path, losses, summaries)
+
+
+def _random_claims(spec: Spec, training: Training, d: Derivation | None, points) -> list[Claim]:
+    """For sampled:M: the population loss's lemmas (asymptotic, growth) and the probabilistic
+    claims built on them (:mod:`proofs.lemmas.tails`)."""
+    from .lemmas.tails import tails_claims
+
+    out: list[Claim] = []
+    growth = None
+    if d is not None:
+        out.append(L.asymptotic_claim(d))
+        g_claim, growth = L.growth_claim(d, training.eta)
+        out.append(g_claim)
+    out.extend(tails_claims(spec, training, growth, points))
+    return out
 
 
 # ---------------------------------------------------------------------- cyclic slabs
