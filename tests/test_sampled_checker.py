@@ -1,0 +1,114 @@
+"""Mini-batch certificates: the checker regenerates the batches (sampled, dataset), recomputes the
+realized path, and checks the probabilistic claims (tails, almost sure) by its own computations."""
+from __future__ import annotations
+
+import copy
+import json
+from fractions import Fraction
+from functools import lru_cache
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from relu_pointwise.proofs.certificate import build
+from relu_pointwise.proofs.check import check_certificate
+from relu_pointwise.symbolic.spec import make_spec, make_training
+
+
+@lru_cache(maxsize=8)
+def _cert(target: str, batch: str, seed: int = 0, steps: int = 60, points: str = "0,3/8,1/2,7/8") -> str:
+    spec = make_spec(target)
+    pts = [(Fraction(p),) for p in points.split(",")] if spec.dim == 1 else None
+    b = build(spec, make_training(batch=batch, seed=seed), points=pts, grid=None if pts else 3, steps=steps)
+    return json.dumps(b.cert)
+
+
+def _claim(cert: dict, cid: str) -> dict:
+    return next(c for c in cert["claims"] if c["id"] == cid)
+
+
+def _status(cert: dict) -> dict[str, str]:
+    return {c.id: c.status for c in check_certificate(cert).checks}
+
+
+def test_sampled_certificate_checks_and_says_what_is_random():
+    cert = json.loads(_cert("interval:-1/2,1/2", "sampled:16"))
+    assert cert["verdict"] == "certified"
+    rep = check_certificate(cert)
+    assert rep.ok, rep.lines()
+    st_ = _status(cert)
+    for cid in ("path", "batch_losses", "sampled_tails", "almost_sure", "pointwise:x=3/8"):
+        assert st_[cid] == "checked"
+    assert _claim(cert, "sampled_tails")["data"]["probabilistic"] == "yes"
+    assert "WITH PROBABILITY ONE" in _claim(cert, "almost_sure")["statement"]
+    assert "REALIZED PATH" in cert["scope"] and "WITH PROBABILITY" in cert["scope"]
+
+
+@pytest.mark.parametrize("field,change", [
+    ("w_n_lo", lambda v: str(Fraction(v) + Fraction(1, 10 ** 6))),
+    ("w_n_hi", lambda v: str(Fraction(v) - Fraction(1, 10 ** 6))),
+])
+def test_forged_realized_path_fails(field, change):
+    cert = json.loads(_cert("interval:-1/2,1/2", "sampled:16"))
+    d = _claim(cert, "path")["data"]
+    d[field] = change(d[field])
+    assert _status(cert)["path"] in ("failed", "undecided")
+    assert not check_certificate(cert).ok
+
+
+def test_forged_seed_fails():
+    """Another seed's batches give another path: the claimed enclosure no longer holds."""
+    cert = json.loads(_cert("interval:-1/2,1/2", "sampled:16"))
+    cert["inputs"]["seed"] = "1"
+    assert _status(cert)["path"] == "failed"
+
+
+def test_forged_tail_bound_fails():
+    cert = json.loads(_cert("interval:-1/2,1/2", "sampled:16"))
+    row = next(r for r in _claim(cert, "sampled_tails")["data"]["points"] if "bounds" in r)
+    row["bounds"][-1]["delta"] = str(Fraction(row["bounds"][-1]["delta"]) / 2)
+    assert _status(cert)["sampled_tails"] == "failed"
+    cert2 = json.loads(_cert("interval:-1/2,1/2", "sampled:16"))
+    _claim(cert2, "sampled_tails")["data"]["c_mu_lower"] = "1/6"     # larger than kappa c = 1/12
+    assert _status(cert2)["sampled_tails"] == "failed"
+
+
+def test_dataset_stall_is_a_checked_negative():
+    cert = json.loads(_cert("interval:-1/2,1/2", "dataset:40,8"))
+    assert cert["verdict"] == "not certified"
+    stall = _claim(cert, "dataset_stall")
+    assert stall["status"] == "proved" and "FAILS" in stall["statement"]
+    rep = check_certificate(cert)
+    assert rep.ok, rep.lines()
+    d = stall["data"]
+    assert Fraction(d["w_inf_lo"]) <= Fraction(d["w_inf_hi"])
+    forged = copy.deepcopy(cert)
+    _claim(forged, "dataset_stall")["data"]["W"] = str(Fraction(d["theta_min"]) / 2)
+    assert _status(forged)["dataset_stall"] == "failed"
+
+
+def test_path_too_large_is_refused_with_an_estimate():
+    cert = json.loads(_cert("interval:-1/2,1/2", "sampled:16"))
+    cert["inputs"]["batch"] = "sampled:65536"
+    cert["inputs"]["steps"] = "100000"
+    _claim(cert, "path")["data"]["steps"] = "100000"
+    checks = {c.id: c for c in check_certificate(cert).checks}
+    assert checks["path"].status == "undecided" and "would take about" in checks["path"].reason
+
+
+KINDS = ("full", "cyclic:2", "sampled:8", "dataset:24,8")
+TARGETS = ("interval:-1/2,1/2", "interval:-1/4,3/4", "intervals:-3/4,-1/4;1/4,3/4")
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(kind=st.sampled_from(KINDS), target=st.sampled_from(TARGETS), seed=st.integers(0, 50))
+def test_verify_verdict_equals_certify_verdict(kind, target, seed):
+    """For every batch kind: the checker checks every claim certify makes, so verify's verdict
+    (certified iff certify said so and every claim checks) equals certify's."""
+    cert = json.loads(_cert(target, kind, seed, steps=40))
+    rep = check_certificate(cert)
+    assert rep.ok, rep.lines()
+    verified = rep.ok and cert["verdict"] == "certified"
+    assert verified == (cert["verdict"] == "certified")
+    assert cert["verdict"] == ("not certified" if kind.startswith("dataset") else "certified")
