@@ -22,7 +22,7 @@ from pathlib import Path
 
 TARGET, BATCH, STEPS = "interval:-1/2,1/2", "sampled:64", 6000
 POINTS = ("0", "3/8", "7/16")
-FACTORS = (Fraction(1, 2), Fraction(3, 4), Fraction(9, 10), Fraction(1), Fraction(5, 4), Fraction(3, 2), Fraction(2), Fraction(3))
+FACTORS = tuple(Fraction(f) for f in ("1/2", "3/4", "9/10", "1", "5/4", "3/2", "2", "3"))
 
 
 def _table_ts() -> tuple[list[int], dict]:

@@ -108,12 +108,12 @@ class Realized:
                 if e > 0:
                     s += ai * e ** p if p else ai
             return self.r * s / self.M
-        p = _arbq(self.r - 1)
+        pa = _arbq(self.r - 1)
         acc = flint.arb(0)
         for ai in a:
             e = HALF - w * ai
             if e > 0:
-                acc += _arbq(ai) * _arbq(e) ** p
+                acc += _arbq(ai) * _arbq(e) ** pa
         b = _arbq(self.r) * acc / self.M
         return _down(b) if side == "down" else _up(b)
 

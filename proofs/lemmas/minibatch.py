@@ -11,7 +11,7 @@ from relu_pointwise.symbolic.loss import w
 from relu_pointwise.symbolic.spec import Spec, Training
 
 from .path import PathBounds
-from .text import ENCLOSED, FAILED, HALF, PROVED, Claim, Q, ex, short, to_q, to_rat
+from .text import ENCLOSED, FAILED, HALF, PROVED, Claim, Q, ex, short, to_rat
 
 # ---------------------------------------------------------------- mini-batches
 
