@@ -11,7 +11,7 @@ from relu_pointwise.symbolic.loss import w
 from relu_pointwise.symbolic.spec import Spec, Training
 
 from .path import PathBounds
-from .text import ENCLOSED, FAILED, HALF, PROVED, Claim, Q, ex, short, to_rat
+from .text import ENCLOSED, FAILED, HALF, PROVED, Claim, Q, ex, short, to_q, to_rat
 
 # ---------------------------------------------------------------- mini-batches
 
@@ -116,8 +116,8 @@ def dataset_stall_claim(spec: Spec, training: Training, source, path: PathBounds
     data: dict[str, Any] = {"N": ex(len(a)), "M": ex(training.batch.M)}
     if not pos:
         return Claim("dataset_stall", "dataset: every data point lies on g = 0", FAILED, data)
-    if path is None:
-        return Claim("dataset_stall", "dataset stall: no enclosure of the realized path", FAILED, data)
+    if path is None:        # no enclosed steps: only w_0 = w0 is known
+        path = PathBounds([to_q(training.w0)], [to_q(training.w0)], "w_0 = w0")
     m, amax = min(pos), max(a)
     theta = 1 / (2 * m)
     n = path.horizon
