@@ -8,11 +8,12 @@ from fractions import Fraction
 from functools import lru_cache
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from relu_pointwise.proofs.certificate import build
 from relu_pointwise.proofs.check import check_certificate
+from relu_pointwise.symbolic.errors import InputError
 from relu_pointwise.symbolic.spec import make_spec, make_training
 
 
@@ -98,17 +99,49 @@ def test_path_too_large_is_refused_with_an_estimate():
 
 
 KINDS = ("full", "cyclic:2", "sampled:8", "dataset:24,8")
-TARGETS = ("interval:-1/2,1/2", "interval:-1/4,3/4", "intervals:-3/4,-1/4;1/4,3/4")
+FAMILIES = ("interval:-1/2,1/2", "interval:-1/4,3/4", "union:-3/4,-1/4;0,1/2", "box:-1/2,1/2;-1/4,1/2",
+            "polytope:1,0,1/2;0,1,1/2;-1,-1,1/2", "ball:d=2,R=1/2", "ball:d=2,R=1/2,N=1")
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(kind=st.sampled_from(KINDS), target=st.sampled_from(TARGETS), seed=st.integers(0, 50))
-def test_verify_verdict_equals_certify_verdict(kind, target, seed):
-    """For every batch kind: the checker checks every claim certify makes, so verify's verdict
-    (certified iff certify said so and every claim checks) equals certify's."""
-    cert = json.loads(_cert(target, kind, seed, steps=40))
+@lru_cache(maxsize=64)
+def _family_cert(target: str, kind: str, seed: int, r: str) -> str | None:
+    try:
+        b = build(make_spec(target, r=r), make_training(batch=kind, seed=seed), steps=40)
+    except InputError:          # e.g. cyclic slabs of the exact ball (its domain must be centred)
+        return None
+    return json.dumps(b.cert)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(kind=st.sampled_from(KINDS), target=st.sampled_from(FAMILIES), seed=st.integers(0, 50),
+       r=st.sampled_from(["1", "2", "3/2"]))
+def test_verify_verdict_equals_certify_verdict(kind, target, seed, r):
+    """For every batch kind and target family: the checker checks every claim certify makes, so
+    verify's verdict (certified iff certify said so and every claim checks) equals certify's.
+    Outside this property, said plainly: cyclic:K in d > 1 and non-integer r in d > 1, where the
+    checker's cells and integrals (issue 16, not the batches) still answer "undecided"."""
+    spec = make_spec(target)
+    assume(not (spec.dim > 1 and (kind.startswith("cyclic") or r == "3/2")))
+    text = _family_cert(target, kind, seed, r)
+    assume(text is not None)
+    cert = json.loads(text)
     rep = check_certificate(cert)
-    assert rep.ok, rep.lines()
+    assert rep.ok, [line for line in rep.lines() if not line.startswith("checked")]
     verified = rep.ok and cert["verdict"] == "certified"
     assert verified == (cert["verdict"] == "certified")
     assert cert["verdict"] == ("not certified" if kind.startswith("dataset") else "certified")
+    if kind.startswith("sampled"):
+        ids = {c["id"] for c in cert["claims"]}
+        assert {"sampled_tails", "almost_sure"} <= ids and {"sampled_tails", "almost_sure"} <= set(cert["rests_on"])
+
+
+def test_cli_sampled_64_carries_and_verifies_the_random_claims(tmp_path, capsys):
+    """``certify --batch sampled:64`` carries the almost-sure and tail-bound claims; ``verify`` checks them."""
+    from relu_pointwise.cli import main
+
+    out = tmp_path / "c"
+    assert main(["certify", "--batch", "sampled:64", "--steps", "100", "--points", "3/8,0",
+                 "--out", str(out), "--no-plots"]) == 0
+    assert main(["verify", str(out / "certificate.json")]) == 0
+    text = capsys.readouterr().out
+    assert "checked: sampled_tails" in text and "checked: almost_sure" in text
