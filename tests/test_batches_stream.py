@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import numpy as np
 from gmpy2 import mpq
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relu_pointwise.numeric.batches import BatchSchedule, philox, shuffle_keys
@@ -27,12 +27,14 @@ def test_philox_known_answer():
     assert Fraction(float(s.points(0)[0, 0])) == -1 + 2 * Fraction(0x16554D9ECA36314C >> 11, 2 ** 53)
 
 
+@settings(max_examples=25)
 @given(seed=st.integers(0, 2 ** 63 - 1), stream=st.integers(0, 1), n0=st.integers(0, 2 ** 70), count=st.integers(1, 9))
 def test_numpy_words_equal_pure_python(seed, stream, n0, count):
     got = [int(v) for v in philox(seed, stream, n0).random_raw(count)]
     assert got == words(seed, stream, n0, count)
 
 
+@settings(max_examples=25)
 @given(seed=st.integers(0, 2 ** 40), M=st.integers(1, 9), t=st.integers(0, 50),
        dom=st.sampled_from(["-1,1;-1/3,2/3", "-1,1;-1,1", "-5/7,3/5;-3/2,5/7"]))
 def test_points_equal_exact_regeneration(seed, M, t, dom):
@@ -44,6 +46,7 @@ def test_points_equal_exact_regeneration(seed, M, t, dom):
         assert [Fraction(float(v)) for v in row] == [Fraction(int(q.numerator), int(q.denominator)) for q in ex]
 
 
+@settings(max_examples=25)
 @given(seed=st.integers(0, 2 ** 40), N=st.integers(1, 40), epoch=st.integers(0, 30))
 def test_epoch_order_equal(seed, N, epoch):
     M = max(1, N // 3)
@@ -53,6 +56,7 @@ def test_epoch_order_equal(seed, N, epoch):
     assert [int(k) for k in shuffle_keys(seed, epoch, N)] == words(seed, 1, epoch * N, N)
 
 
+@settings(max_examples=25)
 @given(p=st.integers(-10 ** 40, 10 ** 40), q=st.integers(1, 10 ** 35), e=st.integers(-1100, 60))
 def test_binary64_is_correct_rounding(p, q, e):
     """binary64 (integers only) agrees with CPython's correctly rounded int / int division,
