@@ -22,7 +22,7 @@ from pathlib import Path
 
 TARGET, BATCH, STEPS = "interval:-1/2,1/2", "sampled:64", 6000
 POINTS = ("0", "3/8", "7/16")
-FACTORS = tuple(Fraction(f) for f in ("1/2", "3/4", "9/10", "1", "5/4", "3/2", "2", "3"))
+FACTORS = tuple(Fraction(f) for f in ("1/2", "9/10", "1", "51/50", "21/20", "11/10", "5/4", "3/2"))
 
 
 def _table_ts() -> tuple[list[int], dict]:

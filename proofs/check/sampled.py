@@ -366,6 +366,7 @@ class Consts:
         self.eta, self.w0 = ck.eta, ck.w0
         self.beta, self.H = beta_upper(ck.r), H_upper(ck.r)
         self.a_max = sup_level(ck)
+        self.M = ck.cert.training.batch.M
 
     def Psi(self, theta: mpq) -> mpq:
         if theta <= self.w0:
@@ -385,8 +386,9 @@ class Consts:
         return max(parts)
 
     def check_delta(self, theta: mpq, t: int, claimed: mpq, what: str) -> None:
-        """claimed >= exp(-(eta t/R) h(Psi/(eta t))) (1 when eta t <= Psi), decided in Arb."""
-        P, R = self.Psi(theta), self.R(theta)
+        """claimed >= exp(-(eta t M/R) h(Psi/(eta t))) (1 when eta t <= Psi), decided in Arb: the
+        step's increment of Psi is the mean of M independent per-point terms in [0, R]."""
+        P, R = self.Psi(theta), self.R(theta) / self.M
         mu = self.eta * t
         if P >= mu:
             if claimed < 1:
@@ -450,5 +452,5 @@ def almost_sure(ck: Any, d: dict[str, Any]) -> str:
     if d.get("c_mu_lower") != tails.get("c_mu_lower") or d.get("w_star") != tails.get("w_star"):
         raise Fail("constants differ from the sampled_tails claim's")
     return ("with c_mu > 0 and R(theta) finite, delta_theta(t) -> 0 as t -> infinity for every theta (the exponent "
-            "(eta t/R) h(Psi/(eta t)) -> infinity), so P(sup_t w_t < theta) = 0 for every theta: w_t -> infinity "
+            "(eta t M/R) h(Psi/(eta t)) -> infinity), so P(sup_t w_t < theta) = 0 for every theta: w_t -> infinity "
             "almost surely (w_t monotone on every realization)")

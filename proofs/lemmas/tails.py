@@ -11,9 +11,10 @@ gradient term h(w, a) = r a (1/2 - w a)_+^(r-1); a step adds D_t = eta (1/M) sum
   measure), and -L'(w) >= c / max(w, w*)^2 for all w >= 0 (the growth lemma for w >= w*;
   -L' nonincreasing below it).  With c_mu = kappa c: E[D_t | w_t] >= eta c_mu / max(w_t, w*)^2.
 * Potential: Psi(w) = int_{w0}^w max(v, w*)^2 / c_mu dv (convex).  X_t = Psi'(w_t) D_t <=
-  Psi(w_{t+1}) - Psi(w_t), E[X_t | F_t] >= eta, and while w_t < theta, X_t in [0, R(theta)].
-* Lemma (Bennett-Freedman for nonnegative increments): for such X_t,
-  P(sum_{s<t} X_s <= P) <= exp(-(eta t / R) h(P / (eta t))), h(u) = 1 - u + u ln u, eta t > P.
+  Psi(w_{t+1}) - Psi(w_t) is the mean of M conditionally independent Y_i = eta Psi'(w_t) h(w_t, a_i)
+  with E[Y_i | F_t] >= eta and, while w_t < theta, Y_i in [0, R(theta)].
+* Lemma (Bennett-Freedman for nonnegative increments, per point): for such X_t,
+  P(sum_{s<t} X_s <= P) <= exp(-(eta t M / R) h(P / (eta t))), h(u) = 1 - u + u ln u, eta t > P.
   Since T(x) > t implies sum_{s<t} X_s < Psi(theta_x), theta_x = 1/(2|g(x)|):
   P(T(x) > t) <= delta_x(t) := that bound with P = Psi(theta_x), R = R(theta_x).
 * Loss: L(w) <= Cbar / w for w >= w*, so P(L(w_t) > C t^(-1/3)) <= delta_{theta_t}(t) with
@@ -36,7 +37,7 @@ from .text import FAILED, PROVED, Claim, ex, point_text, short, to_q, to_rat
 
 DELTA_FLOOR = mpq(1, 10 ** 30)     # smaller bounds are reported as this (still a valid upper bound)
 LOSS_TS = (10, 100, 10 ** 3, 10 ** 4, 10 ** 6)
-POINT_FACTORS = (mpq(5, 4), mpq(3, 2), mpq(2), mpq(3))
+POINT_FACTORS = (mpq(21, 20), mpq(11, 10), mpq(5, 4), mpq(3, 2))
 
 
 def _arb(q: Any) -> flint.arb:
@@ -148,6 +149,7 @@ class TailConstants:
     beta: mpq
     H: mpq
     a_max: mpq
+    M: int = 1
 
     def Psi(self, theta: mpq) -> mpq:
         """int_{w0}^theta max(v, w*)^2 / c_mu dv (0 when theta <= w0)."""
@@ -169,12 +171,13 @@ class TailConstants:
         return max(parts)
 
     def delta(self, theta: mpq, t: int) -> mpq:
-        """A rational >= exp(-(eta t/R) h(P/(eta t))) (1 when eta t <= P; DELTA_FLOOR below it)."""
-        return tail_delta(self.Psi(theta), self.R(theta), self.eta, t)
+        """A rational >= exp(-(eta t M/R) h(P/(eta t))) (1 when eta t <= P; DELTA_FLOOR below it)."""
+        return tail_delta(self.Psi(theta), self.R(theta) / self.M, self.eta, t)
 
 
 def tail_delta(P: mpq, R: mpq, eta: mpq, t: int) -> mpq:
-    """exp(-(eta t / R) (1 - u + u ln u)), u = P / (eta t), rounded up to 6 digits (Arb)."""
+    """exp(-(eta t / R) (1 - u + u ln u)), u = P / (eta t), rounded up to 6 digits (Arb);
+    R is the range per unit of the step's mean (R(theta) / M for M points)."""
     mu = eta * t
     if P >= mu:
         return mpq(1)
@@ -193,7 +196,8 @@ def tail_constants(spec: Spec, training: Training, growth: Growth) -> TailConsta
     kappa = to_q(1 / (spec.domain.volume * spec.density))
     return TailConstants(to_q(training.eta), to_q(training.w0), to_q(growth.w_star),
                          growth.c_lower_q() * kappa, growth.Cbar_upper_q(), kappa,
-                         beta_upper(spec.r), H_upper(spec.r), level_bound(spec))
+                         beta_upper(spec.r), H_upper(spec.r), level_bound(spec),
+                         training.batch.M if training.batch.kind == "sampled" else 1)
 
 
 def loss_C(k: TailConstants) -> mpq:
@@ -264,9 +268,10 @@ def tails_claims(spec: Spec, training: Training, growth: Growth | None,
                    f"P(T(x) > {b['t']}) <= {sci(sympy.Rational(b['delta']))}")
     last = loss_rows[-1]
     statement = (f"WITH PROBABILITY (over the batches of sampled:{M}, any seed): for every requested x with g(x) != 0 "
-                 f"and the listed t, P(T(x) > t) <= delta_x(t) = exp(-(eta t/R) h(Psi/(eta t))), "
+                 f"and the listed t, P(T(x) > t) <= delta_x(t) = exp(-(eta t M/R) h(Psi/(eta t))), "
                  f"h(u) = 1 - u + u ln u, Psi = int_w0^(1/(2|g|)) max(v, w*)^2/c_mu dv, R the largest "
-                 f"increment of Psi in one step (c_mu = {short(to_rat(k.c_mu), 'down')}, w* = {ex(to_rat(k.w_star))}, "
+                 f"contribution of one point to a step's increment of Psi "
+                 f"(c_mu = {short(to_rat(k.c_mu), 'down')}, w* = {ex(to_rat(k.w_star))}, "
                  f"beta = {ex(to_rat(k.beta))}); and P(L(w_t) > {ex(to_rat(C))} t^(-1/3)) <= delta(t), e.g. "
                  f"<= {sci(sympy.Rational(last['delta']))} at t = {last['t']} (Bennett-Freedman bound for "
                  f"nonnegative increments with conditional mean >= eta){example}")
