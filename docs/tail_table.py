@@ -42,7 +42,7 @@ def _table_ts() -> tuple[list[int], dict]:
         g = abs(spec.network.level([sympy.Rational(p)]))
         theta = Fraction(1, 2) / Fraction(int(g.p), int(g.q))
         P = k.Psi(theta)
-        pts = [math.ceil(f * Fraction(int(P.numerator), int(P.denominator))) for f in FACTORS]
+        pts = sorted({math.ceil(f * Fraction(int(P.numerator), int(P.denominator))) for f in FACTORS})
         rows[p] = {"theta": theta, "Psi": P, "R": k.R(theta),
                    "rows": [(t, k.delta(theta, t)) for t in pts if t <= STEPS]}
         ts.update(t for t, _ in rows[p]["rows"])
