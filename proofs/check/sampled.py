@@ -166,7 +166,10 @@ def realized(ck: Any) -> Realized:
         raise got
     if got is None:
         try:
-            got = Realized(ck)
+            try:
+                got = Realized(ck)
+            except (ValueError, OverflowError) as exc:     # e.g. a domain end beyond binary64
+                raise Undecided(f"the batches cannot be regenerated: {exc}") from None
         except Undecided as exc:
             ck._realized = exc
             raise
