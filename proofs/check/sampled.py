@@ -213,9 +213,12 @@ def batch_losses(ck: Any, d: dict[str, Any]) -> str:
         raise Fail("steps differs from the certificate's horizon")
     _inside(rp.losses[0], _q(d, "loss_0_lo", "batch_losses"), _q(d, "loss_0_hi", "batch_losses"), "L_B_0(w_0)")
     _inside(rp.losses[n], _q(d, "loss_n_lo", "batch_losses"), _q(d, "loss_n_hi", "batch_losses"), f"L_B_{n}(w_{n})")
-    top = max(h for t, (_, h) in rp.losses.items() if t >= n - n // 10)
-    if _q(d, "tail_max_hi", "batch_losses") < top:
-        raise Fail(f"tail_max_hi is below the checker's bound {show(top)} on a tail batch loss")
+    claimed = _q(d, "tail_max_hi", "batch_losses")
+    tail = [v for t, v in rp.losses.items() if t >= n - n // 10]
+    if any(claimed < lo for lo, _ in tail):
+        raise Fail(f"tail_max_hi = {show(claimed)} is below a tail batch loss (the checker's lower bound)")
+    if any(claimed < hi for _, hi in tail):
+        raise Undecided(f"tail_max_hi = {show(claimed)}: the checker's enclosures of the tail losses reach above it")
     return f"L_B_t(w_t) recomputed on the regenerated batches at t = 0, {n} and the last {n // 10 + 1} steps"
 
 
@@ -227,13 +230,19 @@ def pointwise(ck: Any, cid: str, theta: mpq, T_lo: int, T_hi: int | None) -> str
     if T_lo >= 1:
         if T_lo - 1 > n:
             raise Fail(f"T(x) >= {T_lo} reaches beyond the realized horizon {n}")
-        if not rp.hi[T_lo - 1] < theta:
-            raise Fail(f"T(x) >= {T_lo} is not shown: w_{T_lo - 1} <= {show(rp.hi[T_lo - 1])} is not < {show(theta)}")
+        lo, hi = rp.lo[T_lo - 1], rp.hi[T_lo - 1]
+        if lo >= theta:
+            raise Fail(f"T(x) >= {T_lo} is false: w_{T_lo - 1} >= {show(lo)} >= 1/(2|g|) = {show(theta)}")
+        if not hi < theta:
+            raise Undecided(f"T(x) >= {T_lo}: w_{T_lo - 1} < {show(theta)} is not decided by [{show(lo)}, {show(hi)}]")
     if T_hi is not None:
         if T_hi > n:
             raise Fail(f"T(x) <= {T_hi} is beyond the realized horizon {n}")
-        if not rp.lo[T_hi] >= theta:
-            raise Fail(f"T(x) <= {T_hi} is not shown: w_{T_hi} >= {show(rp.lo[T_hi])} is not >= {show(theta)}")
+        lo, hi = rp.lo[T_hi], rp.hi[T_hi]
+        if hi < theta:
+            raise Fail(f"T(x) <= {T_hi} is false: w_{T_hi} <= {show(hi)} < 1/(2|g|) = {show(theta)}")
+        if not lo >= theta:
+            raise Undecided(f"T(x) <= {T_hi}: w_{T_hi} >= {show(theta)} is not decided by [{show(lo)}, {show(hi)}]")
     return f"{T_lo} <= T(x) <= {T_hi if T_hi is not None else 'beyond the horizon'} on the regenerated realized path"
 
 
@@ -256,16 +265,28 @@ def dataset_stall(ck: Any, d: dict[str, Any]) -> str:
         raise Fail("theta_min != 1/(2 min |g(x_i)|)")
     beta, H = beta_upper(ck.r), H_upper(ck.r)
     lo_n, hi_n = rp.lo[n], rp.hi[n]
-    if lo_n >= theta:
-        W_mine = hi_n            # every data error is 0 from w >= theta on: w_t = w_n for t >= n
-    else:
-        inc = H * amax if lo_n == 0 else min(beta / lo_n, H * amax)
-        W_mine = max(hi_n, theta + ck.eta * inc)
+
+    def bound(lo: mpq, hi: mpq) -> mpq:
+        """sup_t w_t <= this when w_n lies in [lo, hi] (docs/mathematics.md, section 4.4)."""
+        if lo >= theta:
+            return hi            # every data error is 0 from w >= theta on: w_t = w_n for t >= n
+        inc = H * amax if lo == 0 else min(beta / lo, H * amax)
+        return max(hi, theta + ck.eta * inc)
+
+    W_mine = bound(lo_n, hi_n)
     W = _q(d, "W", cid)
     if W < W_mine:
-        raise Fail(f"W = {show(W)} is below the checker's bound {show(W_mine)} on sup_t w_t")
-    if "w_inf_lo" in d and _q(d, "w_inf_lo", cid) > lo_n:
-        raise Fail(f"w_inf_lo exceeds the checker's w_{n} >= {show(lo_n)}")
+        # the checker's enclosure may be the wider one: false only if no w_n in it allows W
+        if W < min(bound(hi_n, lo_n), bound(lo_n, lo_n)):
+            raise Fail(f"W = {show(W)} is below every bound on sup_t w_t the realized w_{n} allows "
+                       f"(checker: {show(W_mine)})")
+        raise Undecided(f"W = {show(W)} is below the checker's bound {show(W_mine)} from its enclosure of w_{n}")
+    if "w_inf_lo" in d:
+        wl = _q(d, "w_inf_lo", cid)
+        if wl > W_mine:     # w_inf <= W_mine: a larger lower bound is false
+            raise Fail(f"w_inf_lo = {show(wl)} exceeds the checker's bound {show(W_mine)} on w_inf")
+        if wl > lo_n:
+            raise Undecided(f"w_inf_lo = {show(wl)} is above the checker's w_{n} >= {show(lo_n)}")
     x = tuple(q_of(rational(v, f"{cid} witness_x")) for v in d.get("witness_x", []))
     if len(x) != ck.cert.spec.dim:
         raise Fail("witness_x has the wrong dimension")
