@@ -65,6 +65,26 @@ def test_forged_seed_fails():
     assert _status(cert)["path"] == "failed"
 
 
+def test_forged_realized_T_fails():
+    """T(x) on the realized path: shifting it by one step is caught on the regenerated path."""
+    cert = json.loads(_cert("interval:-1/2,1/2", "sampled:16"))
+    d = _claim(cert, "pointwise:x=7/8")["data"]
+    T = int(d["T_lo"])
+    assert d["T_hi"] == str(T) and T >= 2
+    for lo, hi in ((T + 1, T + 1), (T - 1, T - 1)):
+        forged = copy.deepcopy(cert)
+        _claim(forged, "pointwise:x=7/8")["data"].update(T_lo=str(lo), T_hi=str(hi))
+        assert _status(forged)["pointwise:x=7/8"] == "failed"
+
+
+def test_forged_stall_point_verdict_fails():
+    cert = json.loads(_cert("interval:-1/2,1/2", "dataset:40,8"))
+    rows = _claim(cert, "dataset_stall")["data"]["points"]
+    row = next(r for r in rows if r["verdict"] == "converges" and r["abs_g"] != "0")
+    row["verdict"] = "fails"
+    assert _status(cert)["dataset_stall"] == "failed"
+
+
 def test_forged_tail_bound_fails():
     cert = json.loads(_cert("interval:-1/2,1/2", "sampled:16"))
     row = next(r for r in _claim(cert, "sampled_tails")["data"]["points"] if "bounds" in r)
