@@ -118,7 +118,7 @@ def test_path_too_large_is_refused_with_an_estimate():
     assert checks["path"].status == "undecided" and "would take about" in checks["path"].reason
 
 
-KINDS = ("full", "cyclic:2", "sampled:8", "dataset:24,8")
+KINDS = ("full", "cyclic:2", "sampled:8", "dataset:26,8")      # 26 = 3 * 8 + 2: a partial batch dropped
 FAMILIES = ("interval:-1/2,1/2", "interval:-1/4,3/4", "union:-3/4,-1/4;0,1/2", "box:-1/2,1/2;-1/4,1/2",
             "polytope:1,0,1/2;0,1,1/2;-1,-1,1/2", "ball:d=2,R=1/2", "ball:d=2,R=1/2,N=1")
 

@@ -29,7 +29,10 @@ from .stream import Stream
 EXACT_BITS = 2000
 DYADIC_BITS = 256
 WORK_SECONDS = 300.0
-COORD_US, POINT_US, STEP_POINT_US = 20.0, 60.0, 6.0     # measured costs (microseconds), for the estimate
+# Costs in microseconds, measured on this machine (idle-ish), for a deterministic estimate (never the
+# clock): a coordinate of the stream; g at a point, 10 + 0.7 per weight of the network; one point in
+# one step of the path (two evaluations of G_B).
+COORD_US, LEVEL_US, LEVEL_US_PER_WEIGHT, STEP_POINT_US = 25.0, 10.0, 0.7, 6.0
 HALF = mpq(1, 2)
 
 
@@ -64,14 +67,16 @@ class Realized:
         dom = cert.spec.domain
         self.stream = Stream(cert.training.seed, [q_of(v) for v in dom.lo], [q_of(v) for v in dom.hi])
         d = cert.spec.dim
+        weights = sum(len(row) for weight, _ in ck.net.layers for row in weight) + len(ck.net.readout)
+        point_us = LEVEL_US + LEVEL_US_PER_WEIGHT * weights
         if self.kind == "sampled":
             pts = (self.n + 1) * self.M
-            est = pts * (d * COORD_US + POINT_US + 2 * STEP_POINT_US) * 1e-6
+            est = pts * (d * COORD_US + point_us + 2 * STEP_POINT_US) * 1e-6
         else:
             self.N = batch.N
             per = self.N // self.M
             epochs = self.n // per + 1
-            est = (self.N * (d * COORD_US + POINT_US) + epochs * self.N * 8
+            est = (self.N * (d * COORD_US + point_us) + epochs * self.N * 8
                    + (self.n + 1) * self.M * 2 * STEP_POINT_US) * 1e-6
         if est > WORK_SECONDS:
             raise Undecided(f"regenerating and recomputing the realized path ({self.n} steps of {batch.text()}) "
