@@ -370,10 +370,6 @@ class BatchSchedule:
             return (a,) + tuple(dom.lo[1:]), (b,) + tuple(dom.hi[1:])
         raise ValueError(f"cell(): batch kind {self.kind} uses points (use points(t))")
 
-    def cell_weight(self) -> sympy.Rational:
-        """Factor in front of the integral over the cell: 1 (full) or K (cyclic)."""
-        return sympy.Integer(self.K if self.kind == "cyclic" else 1)
-
     @staticmethod
     def _check_t(t) -> int:
         t = int(t)

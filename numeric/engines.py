@@ -194,7 +194,12 @@ class NumpyEngine(Engine):
 
     name = "np"
 
+    #: the quadrature routes of the full-batch gradient (numeric.np_engine.NpEngine)
+    METHODS = ("auto", "lines", "simplices", "iterated")
+
     def __init__(self, method: str = "auto") -> None:
+        if method not in self.METHODS:     # checked when the engine is made, not at its first run
+            raise InputError(f"method: must be one of {', '.join(self.METHODS)}, got {method!r}", field="method")
         self.method = method
 
     def options(self) -> dict[str, Any]:

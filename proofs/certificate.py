@@ -1,45 +1,38 @@
 """The certificate of pointwise convergence: build it, write it.
 
-Schema ``relu-pointwise/certificate``, version 2 (a JSON object)::
+Schema ``relu-pointwise/certificate``, version 3: published as a JSON Schema file shipped in
+the package, ``proofs/schema/certificate-v3.schema.json`` (draft 2020-12), which fixes every
+field, its type and range and the canonical text of every number (counts as canonical
+decimals, rationals reduced ``p/q``, closed forms in :mod:`symbolic.exprio`'s canonical
+printing), allows no unknown key, and holds the templates of every claim's statement, the
+scope and the reason (``x-statements``, ``x-scope``, ``x-reason``)::
 
     {
       "schema":  "relu-pointwise/certificate",
-      "version": 2,
-      "inputs": {                       every value a string (exact numbers as p/q)
-        "spec":   {"target", "domain", "r", "measure"},
-        "eta", "w0", "batch",
-        "seed":   the sampling seed ("none" for full and cyclic batches, which use none),
-        "steps":  horizon of the enclosed path,
-        "prec":   Arb working precision in bits,
-        "points": [[x_1, ..., x_d], ...]   the points whose T(x) is certified
-      },
-      "claims": [                       in a fixed order
-        {"id": str, "statement": str, "status": "proved" | "enclosed" | "numerical" | "failed",
-         "data": {key: exact string | list | object}}
-      ],
+      "version": 3,
+      "inputs": {"spec": {"target", "domain", "r", "measure"}, "eta", "w0", "batch",
+                 "seed" ("none" for full and cyclic batches), "steps", "prec",
+                 "points": [[x_1, ..., x_d], ...]},
+      "claims": [{"id", "statement", "status": "proved" | "enclosed" | "numerical" | "failed",
+                  "data": {...}}],             in a fixed order; data by claim kind (the schema)
       "rests_on": [claim ids the verdict rests on],
       "verdict":  "certified" | "not certified",
-      "scope":    what the verdict covers (all t, or the realized path up to step n),
-      "reason":   one line: why (or why not) certified,
-      "files":    {name: "sha256:<hex>"}  optional: the files written beside it (plots,
-                  derivation.tex) with their hashes; verify checks those present
+      "scope", "reason":                      renderings of the schema's templates
+      "files":    {name: "sha256:<hex>"}      optional: the files written beside it
     }
 
-Version 2 adds the network's exact weights to the ``construction`` claim's data
-(``data.network``: features, hidden layers' weight and bias, readout, readout_bias,
-head_bias, head_out; as written by ``symbolic.network.Network.to_json``), so the
-checker (:mod:`proofs.check`) checks the network the prover used, from the file alone.
+Text is not trusted: a statement, the scope and the reason are renderings of the published
+templates from the data (:func:`proofs.lemmas.text.statement_of`), and the checker renders
+them again by its own code and refuses any difference.  The construction claim's data
+carries the network's exact weights (``data.network``, ``symbolic.network.Network.to_json``).
 
 Claim ids: ``construction``, ``monotonicity``, ``asymptotic``, ``growth``, ``entry``,
-``rate``, ``pointwise:x=...`` (one per point), ``deep_ball_depth`` (deep-ball
-targets: the N -> infinity claim of :mod:`proofs.deep`), and for mini-batches
-``minibatch_monotonicity``, ``path``, ``batch_losses``, ``dataset_stall``; for
-``cyclic:K`` ``cyclic_growth`` replaces ``growth``/``asymptotic`` of the cells.
-The mathematics of each is in :mod:`proofs.lemmas`.  The verdict is ``certified``
-only when every claim in ``rests_on`` is proved or enclosed; the default
-certificate rests on no "numerical" claim.  Every number in ``data`` is an exact
-string (a rational ``p/q`` or an expression in :mod:`symbolic.exprio`'s grammar);
-nothing in the file is ever evaluated (:mod:`proofs.verify`).
+``rate``, ``pointwise:x=...`` (one per point, the point as in :func:`proofs.lemmas.point_text`),
+``deep_ball_depth`` (deep-ball targets), and for mini-batches ``minibatch_monotonicity``,
+``path``, ``batch_losses``, ``dataset_stall``; for ``cyclic:K`` ``cyclic_growth`` replaces
+``growth``/``asymptotic`` and ``monotonicity``/``entry``/``rate`` take their cyclic forms.
+The mathematics of each is in :mod:`proofs.lemmas`.  The verdict is ``certified`` only when
+every claim in ``rests_on`` is proved or enclosed.  Nothing in the file is ever evaluated.
 """
 from __future__ import annotations
 
@@ -64,11 +57,15 @@ from relu_pointwise.symbolic.targets import DeepBall
 
 from . import lemmas as L
 from .lemmas import Claim, ex
+from .lemmas.text import published_schema, render, statement_of
 
 Q = sympy.Rational
 
 SCHEMA = "relu-pointwise/certificate"
-VERSION = 2
+VERSION = 3
+# Free-text fields the prover computes but does not publish (the checker could not check them):
+# the engine description of an enclosure, and the decimal summary of a dataset stall.
+UNPUBLISHED = {"entry": ("source",), "path": ("source",), "dataset_stall": ("summary",)}
 DEFAULT_STEPS_FULL = 20000
 DEFAULT_STEPS_BATCH = 1000
 DEFAULT_PREC = 128
@@ -184,20 +181,47 @@ def _arb_path(spec: Spec, derivation: Derivation, training: Training, steps: int
     return L.PathBounds(list(lo), list(hi), f"arb ball arithmetic at {prec} bits (numeric.arb_engine)"), losses
 
 
-def _verdict(claims: list[Claim], rests_on: list[str], scope: str, fail_reason: str | None = None
-             ) -> dict[str, Any]:
+def _verdict(claims: list[Claim], rests_on: list[str], fail_reason: str | None = None) -> dict[str, Any]:
+    """rests_on and the verdict (the scope and reason texts are rendered by :func:`_finish`)."""
     by_id = {c.id: c for c in claims}
     weak = [i for i in rests_on if not by_id[i].holds]
-    if fail_reason is None and not weak:
-        return {"rests_on": rests_on, "verdict": "certified", "scope": scope,
-                "reason": f"all {len(rests_on)} claims it rests on are proved or enclosed"}
-    reasons = []
-    if fail_reason:
-        reasons.append(fail_reason)
-    if weak:
-        reasons.append("claims not proved or enclosed: " + ", ".join(
-            f"{i} ({by_id[i].status})" for i in weak))
-    return {"rests_on": rests_on, "verdict": "not certified", "scope": scope, "reason": "; ".join(reasons)}
+    ok = fail_reason is None and not weak
+    return {"rests_on": rests_on, "verdict": "certified" if ok else "not certified"}
+
+
+def _finish(cert: dict[str, Any]) -> None:
+    """Version 3: the free-text fields dropped (UNPUBLISHED), then every text rendered."""
+    for c in cert["claims"]:
+        for k in UNPUBLISHED.get(c["id"], ()):
+            c["data"].pop(k, None)
+    render_texts(cert)
+
+
+def render_texts(cert: dict[str, Any]) -> dict[str, Any]:
+    """Render every statement, the scope and the reason of ``cert`` (in place, and returned) from
+    the published templates (the schema's x-statements, x-scope, x-reason) and the data.  The
+    certificate's text is then what the checker renders again; tests that edit a certificate's
+    data call this to keep the text consistent."""
+    schema = published_schema()
+    by_id = {}
+    for c in cert["claims"]:
+        c["statement"] = statement_of(c["id"], c["data"])
+        by_id[c["id"]] = c
+    inputs = cert["inputs"]
+    kind = inputs["batch"].partition(":")[0]
+    weak = [f"{i} ({by_id[i]['status']})" for i in cert["rests_on"]
+            if i in by_id and by_id[i]["status"] not in (L.PROVED, L.ENCLOSED)]
+    if cert["verdict"] == "certified":
+        case = "certified"
+    else:
+        case = ("dataset" if kind == "dataset" else "") + ("_weak" if weak else "")
+        case = case.lstrip("_") or "weak"
+    stall = by_id.get("dataset_stall")
+    values = {"n": str(len(cert["rests_on"])), "weak": ", ".join(weak),
+              "stall": stall["statement"] if stall else ""}
+    cert["scope"] = render(schema["x-scope"][kind], inputs)
+    cert["reason"] = render(schema["x-reason"][case], values)
+    return cert
 
 
 def _deep_claim(spec: Spec, points) -> Claim | None:
@@ -269,10 +293,11 @@ def build(spec: Spec, training: Training, points=None, grid: int | None = None,
     else:
         b = _build_points(spec, training, points, steps, prec)
     for c in b.cert["claims"]:
-        if c["id"] == "construction":       # schema 2: the weights, for the independent checker
+        if c["id"] == "construction":       # the weights, for the independent checker
             c["data"]["network"] = spec.network.to_json()
     b.cert = {"schema": SCHEMA, "version": VERSION,
               "inputs": inputs_of(spec, training, steps, prec, points), **b.cert}
+    _finish(b.cert)
     return b
 
 
@@ -314,9 +339,7 @@ def _build_full(spec: Spec, training: Training, points, steps: int, prec: int) -
     claims.append(L.rate_claim(d, training, growth, entry, losses))
     summaries = _point_claims(claims, spec, points, training, growth, entry, path)
     rests = [c.id for c in claims]
-    scope = ("every t >= 0 of full-batch gradient descent w_{t+1} = w_t - eta L'(w_t) from w0, "
-             "and every requested point")
-    v = _verdict(claims, rests, scope)
+    v = _verdict(claims, rests)
     cert = {"claims": [c.to_json() for c in claims], **v}
     return Build(cert, spec, training, d, path, losses, summaries, growth, entry)
 
@@ -353,19 +376,12 @@ def _build_points(spec: Spec, training: Training, points, steps: int, prec: int)
         # a target without a proved growth lemma gets no tail bound (said in the claim): the
         # verdict then covers the realized path only
         rests = [c.id for c in claims if c.holds or c not in extra]
-        scope = (f"REALIZED PATH (seed {training.seed}, batches regenerated from the counter-based stream): "
-                 f"t = 0..{steps} of sampled:{training.batch.M}, monotone, enclosed, T(x) where reached; "
-                 f"WITH PROBABILITY (any seed): tail bounds P(T(x) > t) <= delta_x(t) and "
-                 f"P(L(w_t) > C t^(-1/3)) <= delta(t) (claim sampled_tails); WITH PROBABILITY ONE: w_t -> infinity "
-                 f"and f(w_t, x) = f°(x) eventually at every x with g(x) != 0 (claim almost_sure)")
-        v = _verdict(claims, rests, scope)
+        v = _verdict(claims, rests)
     else:
         stall = L.dataset_stall_claim(spec, training, src, path, points)
         claims.append(stall)
         rests = [c.id for c in claims]
-        scope = f"all t >= 0 of dataset:{training.batch.N},{training.batch.M} gradient descent (seed {training.seed})"
-        v = _verdict(claims, rests, scope, fail_reason=(
-            "pointwise convergence fails: " + stall.data.get("summary", "the fixed dataset stalls the slope")))
+        v = _verdict(claims, rests, fail_reason="the fixed dataset stalls the slope")
     cert = {"claims": [c.to_json() for c in claims], **v}
     return Build(cert, spec, training, d, path, losses, summaries)
 
@@ -420,11 +436,12 @@ def _build_cyclic(spec: Spec, training: Training, points, steps: int, prec: int)
         path = None
     e_claim, entry = L.cyclic_entry_claim(slabs, scales, training, growth, path)
     claims.append(e_claim)
-    claims.append(L.rate_claim(d, training, growth, entry, None))
+    rate = L.rate_claim(d, training, growth, entry, None)
+    rate.data.setdefault("period", ex(K))      # the cyclic form always names its period (K = 1 too)
+    claims.append(rate)
     summaries = _point_claims(claims, spec, points, training, growth, entry, path)
     rests = [c.id for c in claims]
-    scope = f"every t >= 0 of cyclic:{K} gradient descent (slab t mod {K} at step t) from w0, and every requested point"
-    cert = {"claims": [c.to_json() for c in claims], **_verdict(claims, rests, scope)}
+    cert = {"claims": [c.to_json() for c in claims], **_verdict(claims, rests)}
     return Build(cert, spec, training, d, path, None, summaries, growth, entry)
 
 

@@ -153,6 +153,3 @@ def ray_plot(report, path: Path) -> Path:
     plt.close(fig)
     return path
 
-
-def write_fourier_plots(report, out: Path) -> list[Path]:
-    return [contrast_plot(report, out / "fourier_contrast.png"), ray_plot(report, out / "fourier_ray.png")]

@@ -22,37 +22,34 @@ from gmpy2 import mpq
 from .errors import InputError
 from .limits import NUMBER_CHARS
 
-# [0-9], never \d: \d also matches Arabic-Indic, full-width and other Unicode digits
-_INT = re.compile(r"[+-]?[0-9]+")
-_FRAC = re.compile(r"([+-]?[0-9]+)/([0-9]+)")
-_DEC = re.compile(r"([+-]?)([0-9]*)\.([0-9]*)")
+# [0-9], never \d: \d also matches Arabic-Indic, full-width and other Unicode digits. The same
+# shapes as exprio's reader (which decides); checked here first only to name the error plainly.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+/[0-9]+|[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _MAX_DIGITS = NUMBER_CHARS.value
 
 
 def parse_number(text: str, what: str) -> sympy.Rational:
-    """Read ``text`` as an exact rational; ``what`` names the field in errors."""
+    """Read ``text`` as an exact rational; ``what`` names the field in errors.
+
+    The one grammar of plain numbers is :func:`symbolic.exprio.rational_from_text` (the
+    certificate reader uses it too, so whatever a command accepts, verify reads); here its
+    syntax errors become :class:`InputError` naming the field, after the length limit for
+    user-supplied numbers."""
+    from .exprio import ExprSyntaxError, rational_from_text
+
     if not isinstance(text, str):
         raise InputError(f"{what}: expected a number as text, got {type(text).__name__}")
-    s = text.strip()
+    s = text.strip(" \t\r\n")
     if len(s) > _MAX_DIGITS:
         raise InputError(f"{what}: a number of {len(s)} characters exceeds the limit {_MAX_DIGITS} characters")
-    if _INT.fullmatch(s):
-        return sympy.Integer(int(s))
-    m = _FRAC.fullmatch(s)
-    if m:
-        den = int(m.group(2))
-        if den == 0:
-            raise InputError(f"{what}: zero denominator in {text!r}")
-        return sympy.Rational(int(m.group(1)), den)
-    m = _DEC.fullmatch(s)
-    if m and (m.group(2) or m.group(3)):
-        sign = -1 if m.group(1) == "-" else 1
-        whole = int(m.group(2) or "0")
-        frac = m.group(3)
-        value = Fraction(whole) + (Fraction(int(frac), 10 ** len(frac)) if frac else 0)
-        value *= sign
-        return sympy.Rational(value.numerator, value.denominator)
-    raise InputError(f"{what}: malformed number {text!r} (use an integer, p/q or a decimal)")
+    if not s or not _NUMBER.fullmatch(s):
+        raise InputError(f"{what}: malformed number {text!r} (use an integer, p/q or a decimal)")
+    try:
+        return rational_from_text(s)
+    except ExprSyntaxError as exc:
+        detail = str(exc).split(": ", 1)[-1]
+        raise InputError(f"{what}: {detail}" if "zero denominator" in detail
+                         else f"{what}: malformed number {text!r} ({detail})") from None
 
 
 def number_from_value(value: object, what: str) -> sympy.Rational:

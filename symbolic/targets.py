@@ -227,11 +227,6 @@ def uses_exact_ball(level: Level) -> bool:
     return False
 
 
-def is_piecewise_linear(level: Level) -> bool:
-    """True when g is piecewise linear in x (no exact-ball feature)."""
-    return not uses_exact_ball(level)
-
-
 # ---------------------------------------------------------------- parsing
 
 def _numbers(text: str, what: str) -> list[sympy.Rational]:

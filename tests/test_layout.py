@@ -165,6 +165,7 @@ def test_the_wheel_installs_only_relu_pointwise(tmp_path):
         assert tops == {"relu_pointwise"}, tops
         for sub in ("symbolic", "numeric", "proofs", "cli", "testing"):
             assert f"relu_pointwise/{sub}/__init__.py" in names
+        assert "relu_pointwise/proofs/schema/certificate-v3.schema.json" in names    # the published schema
         info = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
         entry = z.read(info).decode()
     assert "pointwise = relu_pointwise.cli:main" in entry

@@ -6,9 +6,13 @@ directed decimals (:func:`short`), the exact value stays in ``data``.
 """
 from __future__ import annotations
 
+import functools
+import json
 import math
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Any
 
 import gmpy2
@@ -114,3 +118,53 @@ def point_text(x: Sequence[sympy.Rational]) -> str:
     """``-1/4`` in 1-D, ``(1/4,-1/2)`` in d-D."""
     parts = [rational_to_text(Q(v)) for v in x]
     return parts[0] if len(parts) == 1 else "(" + ",".join(parts) + ")"
+
+
+# ---------------------------------------------------------------- the published templates
+
+SCHEMA_FILE = "certificate-v3.schema.json"
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{(#?)([A-Za-z0-9_]+)(\|point)?\}")
+
+
+@functools.lru_cache(maxsize=1)
+def published_schema() -> dict[str, Any]:
+    """The certificate schema shipped in the package (proofs/schema/): the templates live there."""
+    text = resources.files("relu_pointwise.proofs").joinpath("schema", SCHEMA_FILE).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def render(template: str, values: Mapping[str, Any]) -> str:
+    """Fill ``template``: ``{f}`` the string (a list of strings as ``[a, b]``), ``{f|point}`` a point
+    as in claim ids, ``{#f}`` a list's length, ``{{``/``}}`` literal braces (the schema's description)."""
+    def one(m: re.Match) -> str:
+        if m.group(0) in ("{{", "}}"):
+            return m.group(0)[0]
+        count, name, point = m.groups()
+        v = values[name]
+        if count:
+            return str(len(v))
+        if point:
+            return v[0] if len(v) == 1 else "(" + ",".join(v) + ")"
+        return v if isinstance(v, str) else "[" + ", ".join(v) + "]"
+    return _PLACEHOLDER.sub(one, template)
+
+
+def _holds(when: Mapping[str, Any], data: Mapping[str, Any]) -> bool:
+    if not all(k in data for k in when.get("has", ())):
+        return False
+    if not all(data.get(k) == v for k, v in when.get("values", {}).items()):
+        return False
+    eq = when.get("equal")
+    return not eq or (eq[0] in data and data.get(eq[0]) == data.get(eq[1]))
+
+
+def claim_kind(cid: str) -> str:
+    return "pointwise" if cid.startswith("pointwise:") else cid
+
+
+def statement_of(cid: str, data: Mapping[str, Any]) -> str:
+    """The statement of claim ``cid``: the first of its kind's templates whose condition holds."""
+    for variant in published_schema()["x-statements"][claim_kind(cid)]:
+        if _holds(variant.get("when", {}), data):
+            return render(variant["text"], data)
+    raise KeyError(f"no statement template fits claim {cid}")

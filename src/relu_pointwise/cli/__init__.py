@@ -21,7 +21,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from relu_pointwise.symbolic.errors import CertificateError, PointwiseError
+from relu_pointwise.symbolic.errors import CertificateError, EnclosureError, NotExactError, PointwiseError
 
 from .args import _Parser, add_spec_arguments, flag_message, spec_from_args
 
@@ -61,9 +61,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# The exit statuses (README, "Exit statuses"): 0 success; 1 a claim or a cross-check fails (or is
+# undecided); 2 bad input or a malformed file; 3 a computational limit (NotExactError,
+# EnclosureError, undecidable within a limit); 130 Ctrl-C; 143 SIGTERM.
+EXIT_LIMIT = 3
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM, raised like Ctrl-C so that every cleanup path for an interrupt runs (temporary
     outputs removed); exit 143 = 128 + SIGTERM, where Ctrl-C exits 130 = 128 + SIGINT."""
+
+
+def _is_limit(exc: PointwiseError) -> bool:
+    """NotExactError, EnclosureError, or exprio's UndecidableError (which can only have been
+    raised if its module is loaded: looked up there, so ``--help`` does not import SymPy)."""
+    grammar = sys.modules.get("relu_pointwise.symbolic.exprio.grammar")
+    undecidable = getattr(grammar, "UndecidableError", None) if grammar is not None else None
+    return isinstance(exc, (NotExactError, EnclosureError)) or (
+        undecidable is not None and isinstance(exc, undecidable))
 
 
 def _on_sigterm(signum: int, frame: object) -> None:
@@ -79,8 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Exit 2 with one line for bad input and malformed files (also for input nested too
     deeply to process, and a file that cannot be read or written), 1 for a certificate
-    that fails to check, 130 on Ctrl-C and 143 on SIGTERM (one line, temporary outputs
-    removed); any other exception is a bug and keeps its traceback.
+    that fails to check, 3 for a computational limit (no exact answer exists, or an
+    enclosure could not decide), 130 on Ctrl-C and 143 on SIGTERM (one line, temporary
+    outputs removed); any other exception is a bug and keeps its traceback.
     """
     from relu_pointwise.symbolic.limits import regions_allowed
 
@@ -101,7 +117,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2 if exc.malformed else 1
     except PointwiseError as exc:
         sys.stderr.write(f"pointwise: error: {flag_message(str(exc))}\n")
-        return 2
+        # a computational limit is not bad input: the question has no exact answer here, or a
+        # rigorous computation could not decide within its limit
+        return EXIT_LIMIT if _is_limit(exc) else 2
     except BrokenPipeError:  # e.g. `pointwise derive ... | head`: the reader left; not an error of ours
         sys.stderr.close()
         return 0

@@ -41,7 +41,8 @@ def register(sub) -> None:
     add_limit_arguments(v)
     v.add_argument("--rederive", action="store_true",
                    help="also re-run the prover on the certificate's inputs and compare field by field")
-    v.add_argument("--quiet", action="store_true", help="print only failed claims and the summary")
+    v.add_argument("--quiet", action="store_true",
+                   help="print only the claims that failed or are undecided, and the summary line")
     v.set_defaults(func=verify_main)
 
 
@@ -82,8 +83,13 @@ def certify_main(args: argparse.Namespace) -> int:
 
 def verify_main(args: argparse.Namespace) -> int:
     from relu_pointwise.proofs.check import check_certificate
+    from relu_pointwise.proofs.check.report import statement_lines
 
     report = check_certificate(args.file)          # CertificateError(malformed) -> exit 2
+    if not args.quiet:                             # the statement, in the checker's own words
+        print("checked statement (the checker's own reading; numbers from the claims that check):")
+        for line in statement_lines(report):
+            print(f"  {line}")
     for line, c in zip(report.lines(), report.checks):
         if not args.quiet or c.status in ("failed", "undecided"):
             print(line)
@@ -149,7 +155,8 @@ def _key_numbers(c: dict) -> str:
     if cid == "batch_losses":
         return f"L_B at t = {d['steps']} in [{_num(d['loss_n_lo'])}, {_num(d['loss_n_hi'])}]"
     if cid == "dataset_stall":
-        return d.get("summary", "")
+        return (f"w_t <= {_num(d['W'])} for all t; at x = ({', '.join(_num(v) for v in d['witness_x'])}) the error "
+                f"stays >= {_num(d['witness_error_lower'])}" if "witness_x" in d else "no witness")
     if cid == "cyclic_growth":
         return f"W* = {d.get('W_star', '?')}, sum c_k = {d.get('sum_c', '?')}"
     if cid == "deep_ball_depth":
