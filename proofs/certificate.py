@@ -379,15 +379,34 @@ def _build_points(spec: Spec, training: Training, points, steps: int, prec: int)
     claims.append(L.batch_losses_claim(losses, training))
     summaries = _point_claims(claims, spec, points, training, None, None, path, realized_only=True)
     if kind == "sampled":
-        rests = [c.id for c in claims]
+        extra = _random_claims(spec, training, d, points)
+        claims.extend(extra)
+        # a target without a proved growth lemma gets no tail bound (said in the claim): the
+        # verdict then covers the realized path only
+        rests = [c.id for c in claims if c.holds or c not in extra]
         v = _verdict(claims, rests)
     else:
-        stall = L.dataset_stall_claim(spec, training, src, path)
+        stall = L.dataset_stall_claim(spec, training, src, path, points)
         claims.append(stall)
         rests = [c.id for c in claims]
         v = _verdict(claims, rests, fail_reason="the fixed dataset stalls the slope")
     cert = {"claims": [c.to_json() for c in claims], **v}
     return Build(cert, spec, training, d, path, losses, summaries)
+
+
+def _random_claims(spec: Spec, training: Training, d: Derivation | None, points) -> list[Claim]:
+    """For sampled:M: the population loss's lemmas (asymptotic, growth) and the probabilistic
+    claims built on them (:mod:`proofs.lemmas.tails`)."""
+    from .lemmas.tails import tails_claims
+
+    out: list[Claim] = []
+    growth = None
+    if d is not None:
+        out.append(L.asymptotic_claim(d))
+        g_claim, growth = L.growth_claim(d, training.eta)
+        out.append(g_claim)
+    out.extend(tails_claims(spec, training, growth, points))
+    return out
 
 
 # ---------------------------------------------------------------------- cyclic slabs

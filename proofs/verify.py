@@ -46,7 +46,8 @@ from relu_pointwise.symbolic.limits import CERT_BYTES, CERT_VALUES, exceeded
 from .lemmas import STATUSES
 
 PROSE_KEYS = frozenset({"note", "regime", "how", "side", "mismatches", "features",
-                        "batch", "nonnegative", "form", "identities"})
+                        "batch", "nonnegative", "form", "identities",
+                        "verdict", "rests_on", "reason"})      # batches (issue 17): dataset_stall points, tails
 WORDS = frozenset({"yes", "no", "none", "oo", "unknown", "proved", "failed", "enclosed"})
 TOP_KEYS = ("schema", "version", "inputs", "claims", "rests_on", "verdict", "scope", "reason")
 OPTIONAL_KEYS = ("files",)      # {name: "sha256:<hex>"} of the files written beside the certificate

@@ -215,9 +215,9 @@ def test_T_against_the_np_trajectory(text, training):
 def test_sampled_certifies_the_realized_path():
     cert = certify(make_spec(), make_training(batch="sampled:8", seed=5), grid=5, steps=150)
     assert cert["verdict"] == "certified"
-    assert "realized sampled:8 path" in cert["scope"] and "150" in cert["scope"]
+    assert "REALIZED PATH" in cert["scope"] and "0..150" in cert["scope"]
     ids = [c["id"] for c in cert["claims"]]
-    assert {"minibatch_monotonicity", "path", "batch_losses"} <= set(ids)
+    assert {"minibatch_monotonicity", "path", "batch_losses", "sampled_tails", "almost_sure"} <= set(ids)
     assert verify(cert)[0]
 
 

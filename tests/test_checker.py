@@ -218,16 +218,20 @@ def test_duplicate_keys_are_refused(interval_cert, tmp_path):
 
 
 def test_what_it_cannot_check_is_undecided_never_passed():
-    """A sampled:M certificate: the realized path rests on batches the checker does not
-    regenerate; it says so (undecided), and the certificate does not verify."""
-    from relu_pointwise.proofs.certificate import certify
+    """A sampled:M certificate whose realized path is beyond the checker's work budget: the
+    checker refuses it with an estimate (undecided), and the certificate does not verify."""
+    from relu_pointwise.proofs.certificate import certify, render_texts
     from relu_pointwise.symbolic.spec import make_spec, make_training
 
     cert = certify(make_spec("interval:-1/2,1/2"), make_training(batch="sampled:8"), grid=3, steps=30)
+    assert check_certificate(cert).ok            # small enough: regenerated and checked
+    cert["inputs"]["batch"], cert["inputs"]["steps"] = "sampled:65536", "200000"
+    next(c for c in cert["claims"] if c["id"] == "path")["data"]["steps"] = "200000"
+    render_texts(cert)
     report = check_certificate(cert)
     assert not report.ok
     by_id = {c.id: c for c in report.checks}
-    assert by_id["path"].status == "undecided" and "batches" in by_id["path"].reason
+    assert by_id["path"].status == "undecided" and "would take about" in by_id["path"].reason
     assert by_id["verdict"].status == "failed"
 
 

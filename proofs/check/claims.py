@@ -28,7 +28,7 @@ import flint
 import sympy
 from gmpy2 import mpq
 
-from . import algebra, cyclic
+from . import algebra, cyclic, sampled
 from .base import (
     CHECKED,
     FAILED,
@@ -465,8 +465,8 @@ class Checker:
         theta = 1 / (2 * abs(g))
         if "threshold" in d and q_of(rational(d["threshold"], f"{cid} threshold")) != theta:
             raise Fail(f"threshold = {d['threshold']}, 1/(2|g|) = {show(theta)}")
-        if self.cert.training.batch.kind not in ("full", "cyclic"):
-            raise Undecided(f"g, f° and 1/(2|g|) check; T(x) on a {self.cert.training.batch.kind} path: {BATCHES}")
+        if self.cert.training.batch.kind not in ("full", "cyclic"):    # the realized path (batches.py's module)
+            return sampled.pointwise(self, cid, theta, T_lo, T_hi)
         self.needs("monotonicity")
         if T_lo >= 1:
             before = self._reached(T_lo - 1, theta) if T_lo - 1 > 0 else (self.w0 >= theta)
@@ -542,8 +542,10 @@ def _run(cert: Certificate) -> list[ClaimCheck]:
         "minibatch_monotonicity": ck.minibatch_monotonicity, "asymptotic": ck.asymptotic,
         "growth": ck.growth, "cyclic_growth": lambda d: cyclic.growth(ck, d), "entry": ck.entry,
         "rate": ck.rate, "deep_ball_depth": ck.deep_ball_depth,
-        "path": ck.undecided(BATCHES), "batch_losses": ck.undecided(BATCHES),
-        "dataset_stall": ck.undecided(BATCHES)}
+        "path": lambda d: sampled.path(ck, d), "batch_losses": lambda d: sampled.batch_losses(ck, d),
+        "dataset_stall": lambda d: sampled.dataset_stall(ck, d),
+        "sampled_tails": lambda d: sampled.sampled_tails(ck, d),
+        "almost_sure": lambda d: sampled.almost_sure(ck, d)}
     order = list(table)
     claims = sorted(cert.claims, key=lambda c: order.index(c["id"]) if c["id"] in order else len(order))
     for c in claims:
