@@ -95,6 +95,31 @@ def integer(text: Any, where: str) -> int:
     return int(v)
 
 
+MAX_STEP = 10 ** 40      # a step index beyond this is refused (bounded arithmetic on hostile input)
+
+
+def step(text: Any, where: str) -> int:
+    """A step index: an integer t with 0 <= t <= MAX_STEP (there is no step -1)."""
+    t = integer(text, where)
+    if not 0 <= t <= MAX_STEP:
+        raise Fail(f"{where} = {str(text)[:30]}: a step index is an integer from 0 to 10^40")
+    return t
+
+
+def fields(d: Any, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The claim's data has exactly the keys the checker compares: every required key, and
+    none it does not know (a field the checker does not check is refused)."""
+    if not isinstance(d, dict):
+        raise Fail("data is not an object")
+    extra = sorted(k for k in d if k not in required and k not in optional)
+    missing = [k for k in required if k not in d]
+    if extra or missing:
+        raise Fail("data: " + "; ".join(
+            ([f"fields the checker does not check: {', '.join(extra)[:120]}"] if extra else [])
+            + ([f"missing {', '.join(missing)[:120]}"] if missing else [])))
+    return d
+
+
 MAX_DEGREE = 64
 MAX_FORM = 4000          # characters of a closed form (SymPy's cancel on it must stay quick)
 
@@ -110,3 +135,22 @@ def bounded(L: sympy.Expr) -> None:
 
 def point_text(x: tuple[Any, ...]) -> str:
     return "(" + ", ".join(str(v) for v in x) + ")" if len(x) > 1 else str(x[0])
+
+
+def agree(mine: Any, theirs: Any, what: str) -> None:
+    """theirs = mine (the checker's own value): Fail when they differ (decided), Undecided
+    when the enclosures cannot tell."""
+    s = same(mine, theirs)
+    if s is False:
+        raise Fail(f"{what} = {show(theirs)}, the checker finds {show(mine)}")
+    if s is None:
+        raise Undecided(f"{what}: {show(theirs)} and the checker's {show(mine)} overlap but are not decided equal")
+
+
+def not_above(a: Any, b: Any, what: str) -> None:
+    """a <= b: passes when decided (or equal to 200 bits), Fail when a > b is decided, else Undecided."""
+    if at_most(a, b):
+        return
+    if le(a, b) is False:
+        raise Fail(f"{what}: {show(a)} > {show(b)}")
+    raise Undecided(f"{what}: {show(a)} <= {show(b)} is not decided")

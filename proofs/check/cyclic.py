@@ -19,8 +19,9 @@ from typing import Any
 import flint
 from gmpy2 import mpq
 
-from .base import Fail, Undecided, at_most, integer, lower, same, show, value
+from .base import Fail, Undecided, agree, fields, le, lower, not_above, show, step, value
 from .cells import Cell, arb_of, decompose, loss_derivative, loss_integral
+from .points import reached
 from .read import expr, q_of, rational
 
 
@@ -72,82 +73,88 @@ def _check_regime(cells: list[Cell], W: Any, C: Any, r: Any, density: Any) -> No
 
 
 def growth(ck: Any, d: dict[str, Any]) -> str:
+    fields(d, ("K", "W_star", "sum_c", "gain_per_cycle", "Cbar_full", "slabs"))
     _supported(ck)
     K, eta = ck.cert.training.batch.K, ck.eta
-    slabs = d.get("slabs")
-    if integer(d.get("K"), "K") != K or not isinstance(slabs, list) or len(slabs) != K:
+    slabs = d["slabs"]
+    if step(d["K"], "K") != K or not isinstance(slabs, list) or len(slabs) != K:
         raise Fail(f"K or the slab list does not match cyclic:{K}")
     sum_c: Any = mpq(0)
     W_star = mpq(0)
     for k, s in enumerate(slabs):
-        if not isinstance(s, dict) or integer(s.get("slab"), "slab") != k:
-            raise Fail(f"slab {k}: entry missing")
-        w_k, c_k = q_of(rational(s.get("w_star"), "slab w_star")), value(expr(s.get("c"), "slab c"))
+        fields(s, ("slab", "w_star", "c"))
+        if step(s["slab"], "slab") != k:
+            raise Fail(f"slab {k}: entry missing or out of order")
+        w_k, c_k = q_of(rational(s["w_star"], "slab w_star")), value(expr(s["c"], "slab c"))
+        if w_k <= 0 or le(c_k, mpq(0)) is None or lower(c_k) < 0:
+            raise Fail(f"slab {k}: w*_k must be > 0 and c_k >= 0")
         cells = _slab(ck, k)
         W, C = regime(cells, ck.r, ck.density * K)
         _check_regime(cells, W, C, ck.r, ck.density * K)
-        if not at_most(c_k, C) or (w_k < W and not at_most(_a(c_k) / _a(w_k * w_k), _a(C) / _a(W * W))):
-            raise Fail(f"slab {k}: -L_k'(w) >= {show(c_k)}/w^2 for w >= {show(w_k)} does not follow: the "
-                       f"checker finds -L_k' = {show(C)}/w^2 from w = {show(W)} on")
+        what = (f"slab {k}: -L_k'(w) >= {show(c_k)}/w^2 for w >= {show(w_k)} (the checker finds -L_k' = "
+                f"{show(C)}/w^2 from w = {show(W)} on)")
+        not_above(c_k, C, what)
+        if w_k < W:     # below W, -L_k' nonincreasing: -L_k'(w) >= -L_k'(W) = C/W^2 on [w_k, W]
+            not_above(_a(c_k) / _a(w_k * w_k), _a(C) / _a(W * W), what)
         sum_c = _a(sum_c) + _a(c_k) if isinstance(sum_c, flint.arb) or isinstance(c_k, flint.arb) else sum_c + c_k
         W_star = max(W_star, w_k)
-    if q_of(rational(d.get("W_star"), "W_star")) != W_star or \
-            same(value(expr(d.get("sum_c"), "sum_c")), sum_c) is not True:
-        raise Fail("W_star or sum_c is not the max / sum over the slabs")
+    if q_of(rational(d["W_star"], "W_star")) != W_star:
+        raise Fail("W_star is not the max over the slabs' w*_k")
+    agree(sum_c, value(expr(d["sum_c"], "sum_c")), "sum_c (the sum over the slabs)")
     gain = _a(3 * eta) * sum_c if isinstance(sum_c, flint.arb) else 3 * eta * sum_c
-    if same(value(expr(d.get("gain_per_cycle"), "gain_per_cycle")), gain) is not True:
-        raise Fail("gain_per_cycle != 3 eta sum_c")
+    agree(gain, value(expr(d["gain_per_cycle"], "gain_per_cycle")), "gain_per_cycle (3 eta sum_c)")
+    if le(gain, mpq(0)) is not False:
+        raise Fail("the gain per cycle is not > 0")
     cells = ck.cells()
     W, C = regime(cells, ck.r, ck.density)
     _check_regime(cells, W, C, ck.r, ck.density)
-    Cbar = value(expr(d.get("Cbar_full"), "Cbar_full"))
-    if not at_most(C, Cbar) or (W_star < W and not at_most(_a(ck.L(W_star)) * _a(W), Cbar)):
-        raise Fail(f"L(w) <= Cbar_full/w for w >= W* does not follow (the checker: L = {show(C)}/w from {show(W)})")
+    Cbar = value(expr(d["Cbar_full"], "Cbar_full"))
+    what = f"L(w) <= Cbar_full/w for w >= W* (the checker: L = {show(C)}/w from {show(W)} on)"
+    not_above(C, Cbar, what)
+    if W_star < W:
+        raise Undecided(what + ": W* is below the checker's 1/w regime")
     return f"every slab's c_k <= its -w^2 L_k' (1/w regime from the checker's cells); W* = {show(W_star)}"
 
 
 def entry(ck: Any, d: dict[str, Any]) -> str:
+    fields(d, ("W_star", "w0", "eta", "cycle_increment_lower", "t_star_bound"), ("t_star", "w_t_star_lo",
+                                                                                  "w_t_star_hi"))
     _supported(ck)
+    ck.same_training(d, "entry")
     g = ck.needs("cyclic_growth")
     K = ck.cert.training.batch.K
-    W_star = q_of(rational(d.get("W_star"), "W_star"))
+    W_star = q_of(rational(d["W_star"], "W_star"))
     if W_star != q_of(rational(g["W_star"], "W_star")):
         raise Fail("W_star differs from the cyclic growth claim's")
-    parts = [-slab_dL(ck, k, W_star) for k in range(K)] if W_star > 0 else [mpq(0)]
+    parts = [-slab_dL(ck, k, W_star) for k in range(K)]
     mixed = any(isinstance(p, flint.arb) for p in parts)
     gain = sum((_a(p) for p in parts), flint.arb(0)) * _a(ck.eta) if mixed else sum(parts, mpq(0)) * ck.eta
-    incr = value(expr(d.get("cycle_increment_lower"), "cycle_increment_lower"))
-    if not lower(incr) > 0 or not at_most(incr, gain):
-        raise Fail(f"cycle_increment_lower exceeds eta sum_k -L_k'(W*) = {show(gain)}")
-    claimed = integer(d.get("t_star_bound"), "t_star_bound")
+    incr = value(expr(d["cycle_increment_lower"], "cycle_increment_lower"))
+    if le(incr, mpq(0)) is not False:
+        raise Fail("cycle_increment_lower is not > 0")
+    not_above(incr, gain, "cycle_increment_lower <= eta sum_k -L_k'(W*) (the checker's integrals)")
+    claimed = step(d["t_star_bound"], "t_star_bound")
     need = 0 if ck.w0 >= W_star else K * ceil((W_star - ck.w0) / lower(incr))
     if claimed < need:
-        raise Fail(f"t_star_bound = {claimed} < K ceil((W* - w0)/increment) = {need}")
+        reached(ck, claimed, W_star, f"entry by t_star_bound = {claimed}")
     out = f"t* <= {claimed}: each cycle below W* adds >= {show(gain)} (checker's integrals)"
     if "t_star" in d:
-        t = integer(d["t_star"], "t_star")
-        lo, hi = ck.enclosure(t)
-        clo, chi = q_of(rational(d.get("w_t_star_lo"), "w_t_star_lo")), q_of(rational(d.get("w_t_star_hi"), "hi"))
-        if not lo >= W_star or not (clo <= lo and hi <= chi):
-            raise Fail(f"w_{t} in [{show(lo)}, {show(hi)}] (checker) is not >= W* inside the claimed enclosure")
+        t = ck.enclosed_at(d, W_star, "W*")
         out += f"; w_{t} >= W* on the checker's cyclic enclosure"
     return out
 
 
 def rate(ck: Any, d: dict[str, Any]) -> str:
+    fields(d, ("t0", "w_t0_lower", "Cbar", "eta", "3_eta_c", "period"))
     _supported(ck)
+    ck.same_training(d, "rate")
     g = ck.needs("cyclic_growth")
     ent = ck.needs("entry")
-    if integer(d.get("period"), "period") != ck.cert.training.batch.K:
-        raise Fail("period != K")
-    if same(value(expr(d.get("3_eta_c"), "3_eta_c")), value(expr(g["gain_per_cycle"], "gain_per_cycle"))) is not True:
-        raise Fail("the per-cycle gain differs from the cyclic growth claim's")
-    if same(value(expr(d.get("Cbar"), "Cbar")), value(expr(g["Cbar_full"], "Cbar_full"))) is not True:
-        raise Fail("Cbar differs from the cyclic growth claim's Cbar_full")
-    t0, W0 = integer(d.get("t0"), "t0"), q_of(rational(d.get("w_t0_lower"), "w_t0_lower"))
+    if step(d["period"], "period") != ck.cert.training.batch.K:
+        raise Fail(f"period = {str(d['period'])[:20]} is not K = {ck.cert.training.batch.K}")
+    agree(value(expr(g["gain_per_cycle"], "gain_per_cycle")), value(expr(d["3_eta_c"], "3_eta_c")),
+          "3_eta_c (the cyclic growth claim's gain per cycle)")
+    agree(value(expr(g["Cbar_full"], "Cbar_full")), value(expr(d["Cbar"], "Cbar")),
+          "Cbar (the cyclic growth claim's Cbar_full)")
     W_star = q_of(rational(g["W_star"], "W_star"))
-    if W0 == W_star and t0 >= integer(ent["t_star_bound"], "t_star_bound"):
-        return f"from t0 = {t0} >= the entry bound, w_t >= W* = w_t0_lower; the gain per cycle by induction"
-    if W0 < W_star or not ck.enclosure(t0)[0] >= W0:
-        raise Fail(f"w_{t0} >= {show(W0)} >= W* does not hold on the checker's enclosure")
-    return f"w_{t0} >= {show(W0)} >= W* on the checker's enclosure; the gain per cycle by induction"
+    return ck.rate_start(d, W_star, step(ent["t_star_bound"], "t_star_bound"), "W*")

@@ -33,12 +33,12 @@ def cyclic_growth_claim(slabs: Sequence[Derivation], scales: Sequence[sympy.Rati
     for k, (d, sc) in enumerate(zip(slabs, scales)):
         W = max(W, Q(d.w_star))
         if not d.asymptotic_coeffs and d.asymptotic == 0:
-            per.append({"slab": ex(k), "w_star": ex(d.w_star), "c": "0", "note": "no boundary: L_k = 0 for w >= w*_k"})
+            per.append({"slab": ex(k), "w_star": ex(d.w_star), "c": "0"})       # no boundary: L_k = 0 there
             continue
         cl, gr = growth_claim(d, eta * sc)
         ok &= cl.holds
         total += sc * gr.c
-        per.append({"slab": ex(k), "w_star": ex(d.w_star), "c": ex(gr.c), "status": cl.status})
+        per.append({"slab": ex(k), "w_star": ex(d.w_star), "c": ex(gr.c)})
     fcl, fgr = growth_claim(full, eta)
     ok &= fcl.holds and W >= full.w_star and bool(total > 0)
     G = 3 * eta * total
@@ -70,7 +70,6 @@ def cyclic_entry_claim(slabs: Sequence[Derivation], scales: Sequence[sympy.Ratio
             f"is nonincreasing, so a cycle below W* adds at least {ex(eta * delta)}")
     if path is not None:
         t_enc = path.first_certain(to_q(W))
-        data["source"] = path.source
         if t_enc is not None and t_enc <= bound:
             data.update({"t_star": ex(t_enc), "w_t_star_lo": ex(path.lo[t_enc]), "w_t_star_hi": ex(path.hi[t_enc])})
             st = (f"the cyclic path from w0 = {ex(w0)} is in w >= W* = {ex(W)} from step {t_enc} on "

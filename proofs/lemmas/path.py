@@ -162,9 +162,7 @@ def entry_claim(derivation: Derivation, training: Training, path: PathBounds | N
         statement = f"the path from w0 = {ex(w0)} enters w >= w* = {ex(w_star)} by step {bound}; {bound_text}"
         return Claim("entry", statement, PROVED, data), Entry(bound, to_q(w_star), bound, False, True, eta * gstar)
     t_enc = path.first_certain(to_q(w_star))
-    data["source"] = path.source
     if t_enc is None:
-        data["horizon"] = ex(path.horizon)
         statement = (f"the path from w0 = {ex(w0)} enters w >= w* = {ex(w_star)} by step {bound} "
                      f"(not within the {path.horizon} enclosed steps); {bound_text}")
         return Claim("entry", statement, PROVED, data), Entry(bound, to_q(w_star), bound, False, True, eta * gstar)
@@ -208,8 +206,9 @@ def rate_claim(derivation: Derivation, training: Training, growth: Growth, entry
     data: dict[str, Any] = {"t0": ex(t0), "w_t0_lower": ex(W0), "c": ex(c), "Cbar": ex(Cbar),
                             "eta": ex(eta), "3_eta_c": ex(G)}
     steps_text = f"(t - {t0})" if K == 1 else f"floor((t - {t0})/{K})"
-    if K > 1:
+    if K > 1:      # cyclic: the gain is per cycle; the population loss's c plays no part
         data["period"] = ex(K)
+        del data["c"]
     W0t = short(W0, "down")
     statement = (f"for all t >= {t0}: w_t^3 >= {W0t}^3 + {ex(G)} {steps_text} and "
                  f"L(w_t) <= Cbar / w_t <= {ex(Cbar)} * ({W0t}^3 + {ex(G)} {steps_text})^(-1/3) "
@@ -226,7 +225,6 @@ def rate_claim(derivation: Derivation, training: Training, growth: Growth, entry
         c_lo, C_hi, Wq = growth.c_lower_q(), growth.Cbar_upper_q(), to_q(W0)
         e = to_q(eta)
         bad = [ex(t) for t in ts if not losses[t][1] ** 3 * (Wq ** 3 + 3 * e * c_lo * ((t - t0) // K)) <= C_hi ** 3]
-        data["checked_steps"] = [ex(t) for t in ts]
         if bad:
             data["violated_at"] = bad
             return Claim("rate", statement + " -- VIOLATED by the enclosed losses", FAILED, data)
