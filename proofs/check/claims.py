@@ -237,7 +237,8 @@ class Checker:
         return (f"the weights are exactly those symbolic.network builds; g(x) equals the level function "
                 f"(the checker's own evaluation) at every vertex and centroid of the checker's {len(cells)} "
                 f"cells (Kuhn simplices cut by every neuron, by g = 0 and by the target's faces: the network "
-                f"is affine on each) and at {len(pts)} points ({RANDOM_POINTS} seeded random)")
+                f"is affine on each) and at {len(pts)} points ({RANDOM_POINTS} seeded random)"
+                + ("" if self.cert.version >= 2 else "; schema 1: weights rebuilt by symbolic.network"))
 
     def level_mismatch(self, x: tuple[Any, ...]) -> None:
         g, s = self.net.level(x), geometric_level(self.level, x)

@@ -1,0 +1,293 @@
+"""The checker refuses mathematically false certificates, one regression per class of issue 16.
+
+Each forgery is consistent where that matters (the dependent numbers recomputed), so only the
+mathematics can catch it; each must leave the report not ok, naming the claim, and true
+certificates must still verify (the controls)."""
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from relu_pointwise.proofs.check import check_certificate
+from relu_pointwise.proofs.check.claims import Checker
+from relu_pointwise.proofs.check.read import read_certificate
+
+
+def _cert(target: str, batch: str = "full", **kw) -> dict:
+    from relu_pointwise.proofs.certificate import certify
+    from relu_pointwise.symbolic.spec import make_spec, make_training
+
+    return certify(make_spec(target), make_training(batch=batch), **kw)
+
+
+@pytest.fixture(scope="module")
+def interval() -> dict:
+    return _cert("interval:-1/2,1/2", grid=5, steps=400)
+
+
+@pytest.fixture(scope="module")
+def cyclic() -> dict:
+    return _cert("interval:-1/2,1/2", "cyclic:4", grid=5, steps=200)
+
+
+@pytest.fixture(scope="module")
+def box() -> dict:
+    return _cert("box:-1/2,1/2;-1/2,1/2", grid=3, steps=400)
+
+
+@pytest.fixture(scope="module")
+def exact_ball() -> dict:
+    return _cert("ball:d=2,R=1/2", grid=3, steps=400)
+
+
+@pytest.fixture(scope="module")
+def union() -> dict:
+    return _cert("union:-3/4,-1/4;0,1/2", grid=5, steps=400)
+
+
+def _data(doc: dict, cid: str) -> dict:
+    return next(c for c in doc["claims"] if c["id"] == cid)["data"]
+
+
+def _points(doc: dict) -> list[dict]:
+    return [c["data"] for c in doc["claims"] if c["id"].startswith("pointwise:")]
+
+
+def _refused(doc: dict, *claims: str) -> dict:
+    report = check_certificate(doc)
+    assert not report.ok, report.lines()
+    bad = {c.id: c for c in report.checks if c.status in ("failed", "undecided")}
+    for cid in claims:
+        assert cid in bad, (cid, report.lines())
+    return bad
+
+
+@pytest.mark.parametrize("name", ["interval", "cyclic", "box", "exact_ball", "union"])
+def test_controls_verify(name, request):
+    report = check_certificate(request.getfixturevalue(name))
+    assert report.ok, report.lines()
+
+
+# ---------------------------------------------------------------- class 1: step indices
+
+@pytest.mark.parametrize("name", ["interval", "cyclic", "box", "exact_ball", "union"])
+def test_every_point_fitted_from_step_0_is_refused_with_the_reason(name, request):
+    """T(x) = 0 at every point (with the rate anchored at t0 = -1, as in the issue): at t = 0,
+    w_0 = 0 < 1/(2|g|), so f(w_0, x) = 1/2 != f°(x) at every point off the boundary."""
+    doc = copy.deepcopy(request.getfixturevalue(name))
+    _data(doc, "rate")["t0"] = "-1"
+    for d in _points(doc):
+        d.update(T_lo="0", T_hi="0")
+        if "T_bound_proved" in d:
+            d["T_bound_proved"] = "0"
+    bad = _refused(doc, "rate")
+    assert "step index" in bad["rate"].reason
+    off = [c["id"] for c in doc["claims"] if c["id"].startswith("pointwise:") and c["data"]["g"] != "0"]
+    assert off
+    for cid in off:
+        assert bad[cid].status == "failed" and "f(w_0, x) = 1/2 != f°(x)" in bad[cid].reason, bad[cid]
+
+
+@pytest.mark.parametrize("field", ["t_star_bound", "t_star"])
+def test_negative_entry_steps_are_refused(interval, field):
+    doc = copy.deepcopy(interval)
+    _data(doc, "entry")[field] = "-1"
+    assert _refused(doc, "entry")["entry"].status == "failed"
+
+
+def test_enclosure_refuses_negative_steps(interval):
+    from relu_pointwise.proofs.check.base import Fail
+
+    ck = Checker(read_certificate(interval))
+    with pytest.raises(Fail):
+        ck.enclosure(-1)
+
+
+def test_t_lo_one_step_too_late_and_t_hi_one_step_too_early_fail(interval):
+    doc = copy.deepcopy(interval)
+    d = next(d for d in _points(doc) if d["T_lo"] == d["T_hi"] and d["T_lo"] != "0")
+    T = int(d["T_lo"])
+    d.update(T_lo=str(T + 1), T_hi=str(T + 1))
+    cid = next(c["id"] for c in doc["claims"] if c["data"] is d)
+    assert _refused(doc, cid)[cid].status == "failed"
+    doc = copy.deepcopy(interval)
+    d = next(c["data"] for c in doc["claims"] if c["id"] == cid)
+    d.update(T_lo=str(T - 1), T_hi=str(T - 1))
+    d.pop("T_bound_proved", None)
+    assert _refused(doc, cid)[cid].status == "failed"
+
+
+# ---------------------------------------------------------------- class 2: ids and data
+
+def test_every_claim_carrying_the_data_of_one_point_is_refused(interval):
+    doc = copy.deepcopy(interval)
+    zero = copy.deepcopy(_data(doc, "pointwise:x=0"))
+    for c in doc["claims"]:
+        if c["id"].startswith("pointwise:"):
+            c["data"] = copy.deepcopy(zero)
+    bad = _refused(doc, "pointwise:x=-1", "pointwise:x=1/2")
+    assert "names" in bad["pointwise:x=-1"].reason
+
+
+# ---------------------------------------------------------------- class 3: forms by batch kind
+
+def test_full_batch_forms_inside_a_cyclic_certificate_are_refused(cyclic, interval):
+    doc = copy.deepcopy(cyclic)
+    for cid in ("entry", "rate"):
+        next(c for c in doc["claims"] if c["id"] == cid)["data"] = copy.deepcopy(_data(interval, cid))
+    _refused(doc, "entry", "rate")
+
+
+def test_cyclic_claims_inside_a_full_batch_certificate_are_refused(cyclic, interval):
+    doc = copy.deepcopy(interval)
+    doc["claims"].insert(4, copy.deepcopy(next(c for c in cyclic["claims"] if c["id"] == "cyclic_growth")))
+    doc["rests_on"] = [c["id"] for c in doc["claims"]]
+    assert "cyclic_growth" in _refused(doc, "claims")["claims"].reason
+
+
+def test_cyclic_period_0_is_one_line(cyclic):
+    doc = copy.deepcopy(cyclic)
+    _data(doc, "rate")["period"] = "0"
+    assert "period" in _refused(doc, "rate")["rate"].reason
+
+
+# ---------------------------------------------------------------- class 4: the network
+
+def _scaled(doc: dict, k: int) -> dict:
+    """The network computing k g, every dependent number recomputed (g, 1/(2|g|))."""
+    from fractions import Fraction
+
+    doc = copy.deepcopy(doc)
+    net = _data(doc, "construction")["network"]
+    net["readout"] = [str(Fraction(v) * k) for v in net["readout"]]
+    net["readout_bias"] = str(Fraction(net["readout_bias"]) * k)
+    for d in _points(doc):
+        g = Fraction(d["g"]) * k
+        d["g"] = str(g)
+        if g:
+            d["threshold"] = str(1 / (2 * abs(g)))
+    return doc
+
+
+def test_a_network_computing_100_g_is_refused(interval):
+    bad = _refused(_scaled(interval, 100), "construction")
+    assert "symbolic.network builds" in bad["construction"].reason
+
+
+def test_the_construction_claims_g_equals_the_level_function(interval):
+    """Were the builder wrong (its network computing 2 g), the weights would match it, but g would
+    not be the level function: the construction check evaluates both, at every cell vertex."""
+    import dataclasses
+
+    from relu_pointwise.proofs.check.base import Fail
+
+    ck = Checker(read_certificate(interval))
+    ck.net = dataclasses.replace(ck.net, readout=tuple(2 * v for v in ck.net.readout))
+    with pytest.raises(Fail, match="level function"):
+        ck.level_mismatch(ck.cert.points[0])      # x = -1, g = -1/2
+
+
+# ---------------------------------------------------------------- class 5: T bounds
+
+@pytest.mark.parametrize("T_lo, T_hi, status", [("0", "-1", "failed"), ("3", "2", "failed"),
+                                                 ("0", "unknown", "undecided"), ("0", "x", None)])
+def test_t_bounds_that_contradict_themselves(interval, T_lo, T_hi, status):
+    doc = copy.deepcopy(interval)
+    _data(doc, "pointwise:x=1/2").update(T_lo=T_lo, T_hi=T_hi)
+    if status is None:           # not a number: malformed
+        from relu_pointwise.symbolic.errors import CertificateError
+
+        with pytest.raises(CertificateError):
+            check_certificate(doc)
+        return
+    assert _refused(doc, "pointwise:x=1/2")["pointwise:x=1/2"].status == status
+
+
+# ---------------------------------------------------------------- class 6: points
+
+def test_a_claim_for_a_point_never_requested_is_refused(interval):
+    doc = copy.deepcopy(interval)
+    c = copy.deepcopy(next(c for c in doc["claims"] if c["id"] == "pointwise:x=1"))
+    c["id"] = "pointwise:x=2"
+    c["data"]["x"] = ["2"]
+    doc["claims"].append(c)
+    doc["rests_on"].append(c["id"])
+    assert "pointwise:x=2" in _refused(doc, "claims")["claims"].reason
+
+
+def test_the_same_point_under_two_ids_is_refused(interval):
+    doc = copy.deepcopy(interval)
+    c = copy.deepcopy(next(c for c in doc["claims"] if c["id"] == "pointwise:x=1"))
+    c["id"] = "pointwise:x=2/2"
+    doc["claims"].append(c)
+    doc["rests_on"].append(c["id"])
+    _refused(doc, "claims")
+
+
+def test_a_missing_point_and_a_reordered_list_are_refused(interval):
+    doc = copy.deepcopy(interval)
+    doc["claims"] = [c for c in doc["claims"] if c["id"] != "pointwise:x=0"]
+    doc["rests_on"] = [c["id"] for c in doc["claims"]]
+    assert "missing" in _refused(doc, "claims", "verdict")["claims"].reason
+    doc = copy.deepcopy(interval)
+    doc["claims"][1], doc["claims"][2] = doc["claims"][2], doc["claims"][1]
+    assert "order" in _refused(doc, "claims")["claims"].reason
+
+
+# ---------------------------------------------------------------- class 8: unchecked content
+
+@pytest.mark.parametrize("cid", ["construction", "monotonicity", "asymptotic", "growth", "entry", "rate",
+                                 "pointwise:x=0"])
+def test_a_field_the_checker_does_not_check_is_refused(interval, cid):
+    doc = copy.deepcopy(interval)
+    _data(doc, cid)["regions"] = "3"
+    assert "does not check" in _refused(doc, cid)[cid].reason
+
+
+def test_a_non_numeric_count_is_refused(interval):
+    doc = copy.deepcopy(interval)
+    _data(doc, "construction")["points_checked"] = "many"
+    _refused(doc, "construction")
+
+
+def test_an_emptied_or_shortened_deep_ball_table_is_refused():
+    from relu_pointwise.proofs.check.base import Fail
+
+    cert = _cert("ball:d=2,R=1/2,N=2", points=[["0", "0"], ["1/4", "1/4"], ["3/4", "0"], ["3/10", "2/5"]],
+                 steps=50)
+    ck = Checker(read_certificate(cert))
+    good = _data(cert, "deep_ball_depth")
+    assert "checked exactly" in ck.deep_ball_depth(good)
+    for edit in (lambda d: d.update(table=[]), lambda d: d["table"].pop(),
+                 lambda d: d["table"][1].update(N="1"), lambda d: d["table"][1].update(N_exact="3"),
+                 lambda d: d["table"][0].update(note="x")):
+        d = copy.deepcopy(good)
+        edit(d)
+        with pytest.raises(Fail):
+            ck.deep_ball_depth(d)
+
+
+# ---------------------------------------------------------------- the verdict
+
+def test_the_verdict_and_rests_on_are_the_checkers(interval):
+    doc = copy.deepcopy(interval)
+    doc["verdict"] = "not certified"
+    _refused(doc, "verdict")
+    doc = copy.deepcopy(interval)
+    doc["rests_on"] = doc["rests_on"][:-1]
+    _refused(doc, "rests_on")
+    doc = copy.deepcopy(interval)
+    next(c for c in doc["claims"] if c["id"] == "growth")["status"] = "numerical"
+    _refused(doc, "verdict")
+
+
+def test_failed_only_when_refuted(interval):
+    """A bound tighter than the entry argument gives is accepted when true (t* itself, shown on the
+    checker's enclosure) and failed only when the enclosure refutes it (one step less)."""
+    t = _data(interval, "entry")["t_star"]
+    doc = copy.deepcopy(interval)
+    _data(doc, "entry")["t_star_bound"] = t
+    assert check_certificate(doc).ok
+    _data(doc, "entry")["t_star_bound"] = str(int(t) - 1)
+    assert _refused(doc, "entry")["entry"].status == "failed"
