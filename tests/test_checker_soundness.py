@@ -6,6 +6,7 @@ certificates must still verify (the controls)."""
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 
@@ -291,3 +292,19 @@ def test_failed_only_when_refuted(interval):
     assert check_certificate(doc).ok
     _data(doc, "entry")["t_star_bound"] = str(int(t) - 1)
     assert _refused(doc, "entry")["entry"].status == "failed"
+
+
+def test_a_listed_file_that_is_absent_is_refused(tmp_path):
+    """A plot in the files manifest that is not beside the certificate fails; an in-memory
+    certificate with a manifest leaves its files unchecked (not ok)."""
+    from relu_pointwise.cli import main
+
+    assert main(["certify", "--out", str(tmp_path), "--points", "1/4", "--steps", "100"]) == 0
+    doc = json.loads((tmp_path / "certificate.json").read_text())
+    assert check_certificate(tmp_path / "certificate.json").ok
+    (tmp_path / "loss.png").unlink()
+    _refused_file = check_certificate(tmp_path / "certificate.json")
+    assert not _refused_file.ok
+    assert next(c for c in _refused_file.checks if c.id == "files:loss.png").status == "failed"
+    report = check_certificate(doc)
+    assert not report.ok and {c.status for c in report.checks if c.id.startswith("files:")} == {"undecided"}

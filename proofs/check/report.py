@@ -50,17 +50,21 @@ def check_certificate(cert_or_path: str | Path | Mapping[str, Any]) -> Report:
     checks = run(cert)
     if cert.files and not isinstance(cert_or_path, Mapping):
         checks += _files(Path(cert_or_path).parent, cert.files)
+    elif cert.files:        # an in-memory certificate: the files it lists are not beside anything
+        checks += [ClaimCheck(f"files:{name}", UNDECIDED, "listed in the manifest; not checked (the certificate "
+                              "was given as data, not as a file with its folder)") for name in cert.files]
     return Report(checks, cert.version)
 
 
 def _files(folder: Path, files: dict[str, str]) -> list[ClaimCheck]:
-    """One check ``files:<name>`` per listed file present beside the certificate (plots,
-    derivation.tex): its SHA-256 must be the certificate's (integrity of the outputs; no
-    claim rests on them). Absent files are not checked."""
+    """One check ``files:<name>`` per listed file beside the certificate (plots, derivation.tex):
+    its SHA-256 must be the certificate's (integrity of the outputs; no claim rests on them).
+    A listed file that is absent fails: the manifest says it was written there."""
     out = []
     for name, digest in files.items():
         path = folder / name
         if not path.is_file():
+            out.append(ClaimCheck(f"files:{name}", FAILED, "listed in the manifest, absent beside the certificate"))
             continue
         h = hashlib.sha256()
         with open(path, "rb") as fh:
