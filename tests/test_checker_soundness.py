@@ -308,3 +308,17 @@ def test_a_listed_file_that_is_absent_is_refused(tmp_path):
     assert next(c for c in _refused_file.checks if c.id == "files:loss.png").status == "failed"
     report = check_certificate(doc)
     assert not report.ok and {c.status for c in report.checks if c.id.startswith("files:")} == {"undecided"}
+
+
+def test_an_asymptotic_form_agreeing_at_the_old_sample_points_is_refused(interval):
+    """L = 1/(12w) + prod_i (w - w_i) / (1000 w^9) agrees with the true L at the seven points the
+    checker used to sample (w* = 1, 17/16, 3/2, 11/6, 3, 22/3, 101) and is wrong elsewhere; the
+    checker samples each piece between its knots at more points than the degree allows."""
+    doc = copy.deepcopy(interval)
+    roots = ["1", "17/16", "3/2", "11/6", "3", "22/3", "101"]
+    form = "1/(12*w) + " + "*".join(f"(w - {r})" for r in roots) + "/(1000*w**9)"
+    d = _data(doc, "asymptotic")
+    d["L_asymptotic"] = form
+    d.pop("coeffs")
+    d.pop("C")
+    assert _refused(doc, "asymptotic")["asymptotic"].status == "failed"
