@@ -231,7 +231,9 @@ class Checker:
         cells = self.cells()
         seen: set[tuple[Any, ...]] = set()
         for c in cells:
-            for x in (*c.simplex, centroid(c.simplex)):
+            # Kuhn cells: every vertex and the centroid; activation regions (geom): their check points
+            where = c.points if hasattr(c, "points") else (*c.simplex, centroid(c.simplex))
+            for x in where:
                 if x not in seen:
                     seen.add(x)
                     self.level_mismatch(x)
@@ -322,6 +324,14 @@ class Checker:
             " (samples, not an identity proof: too many knots for the budget)" if mine_coeffs is not None
             and self._ball() is None else "")
 
+    def knots(self, cells: list[Any]) -> list[Any] | None:
+        """The w = 1/(2u) at the breaks u of the density of |g|, sorted: here the values 1/(2|g(v)|) at
+        the cells' vertices (where the volume of {|g| < u} on a simplex changes polynomial), or None
+        when the cells carry no vertex values."""
+        if not cells or not hasattr(cells[0], "simplex"):
+            return None
+        return sorted({1 / (2 * abs(g)) for c in cells for g in c.g if g != 0})
+
     def _identity_points(self, w_star: Any, coeffs: list[Any] | None) -> list[Any] | None:
         """Points of [w*, oo) at which agreement of L with the closed form sum_k a_k w^-(k+1) (k < D)
         proves the identity, or None when that is not affordable (IDENTITY_BUDGET) or not applicable.
@@ -334,8 +344,10 @@ class Checker:
         if coeffs is None or self._ball() is not None or not all(sympy.sympify(c).is_Rational for c in coeffs):
             return None
         cells = self.cells()
-        knots = sorted({1 / (2 * abs(g)) for c in cells for g in c.g if g != 0} - {w_star})
-        knots = [k for k in knots if k > w_star]
+        found = self.knots(cells)
+        if found is None:
+            return None
+        knots = [k for k in found if k > w_star]
         if knots and self.r.denominator != 1:
             return None
         m = max(self.cert.spec.dim, len(coeffs))

@@ -105,7 +105,8 @@ def growth(ck: Any, d: dict[str, Any]) -> str:
     agree(gain, value(expr(d["gain_per_cycle"], "gain_per_cycle")), "gain_per_cycle (3 eta sum_c)")
     if le(gain, mpq(0)) is not False:
         raise Fail("the gain per cycle is not > 0")
-    cells = ck.cells()
+    dom = ck.cert.spec.domain       # 1-D: the Kuhn cells of the whole interval, cut at every kink
+    cells = decompose(ck.net, ck.level, (q_of(dom.lo[0]),), (q_of(dom.hi[0]),))
     W, C = regime(cells, ck.r, ck.density)
     _check_regime(cells, W, C, ck.r, ck.density)
     Cbar = value(expr(d["Cbar_full"], "Cbar_full"))
