@@ -423,8 +423,11 @@ class Checker:
         m = -self.dL(w_star)
         agree(m, value(expr(d["minus_dL_at_w_star"], "entry minus_dL_at_w_star")),
               "minus_dL_at_w_star (-L'(w*) by the checker's integral)")
-        if le(m, mpq(0)) is not False:
-            raise Fail("-L'(w*) is not > 0 by the checker's integral")
+        positive = le(m, mpq(0))
+        if positive is not False:
+            if positive is True:
+                raise Fail("-L'(w*) is not > 0 by the checker's integral")
+            raise Undecided("-L'(w*) > 0 is not decided")
         claimed = step(d["t_star_bound"], "entry t_star_bound")
         proved = 0 if self.w0 >= w_star else ceil(upper((w_star - self.w0) / (self.eta * lower(m))))
         if claimed < proved:
@@ -455,8 +458,6 @@ class Checker:
         chi = q_of(rational(d["w_t_star_hi"], "w_t_star_hi"))
         if clo > chi:
             raise Fail("w_t_star_lo > w_t_star_hi")
-        if clo < w_star:
-            raise Fail(f"w_t_star_lo = {show(clo)} < {name}: not an entry")
         lo, hi = self.enclosure(t)
         if hi < clo or lo > chi:
             raise Fail(f"w_{t} in [{show(lo)}, {show(hi)}] (the checker's enclosure) is outside the claimed "
@@ -464,6 +465,7 @@ class Checker:
         if not (clo <= lo and hi <= chi):
             raise Undecided(f"w_{t} in [{show(lo)}, {show(hi)}] (the checker's enclosure) is not inside the "
                             f"claimed [{show(clo)}, {show(chi)}]")
+        reached(self, t, w_star, f"w_{t} >= {name} (t_star = {t})", use_rate=False)
         return t
 
     def rate(self, d: dict[str, Any]) -> str:
@@ -481,7 +483,7 @@ class Checker:
         t0 = step(d["t0"], "rate t0")
         W0 = q_of(rational(d["w_t0_lower"], "rate w_t0_lower"))
         if W0 < w_star:
-            raise Fail(f"w_t0_lower = {show(W0)} < {name}: the growth lemma does not apply from t0")
+            raise Undecided(f"w_t0_lower = {show(W0)} < {name}: the growth lemma does not apply from t0")
         if W0 == w_star and t0 >= entry_bound:
             return f"from t0 = {t0} >= the entry bound, w_t >= {name} = w_t0_lower; the growth lemma by induction"
         reached(self, t0, W0, f"w_{t0} >= w_t0_lower = {show(W0)}", use_rate=False)

@@ -110,8 +110,8 @@ def pointwise(ck: Any, x: tuple[Any, ...], d: dict[str, Any]) -> str:
     if T_lo > T_hi:
         raise Fail(f"T_lo = {T_lo} > T_hi = {T_hi}")
     if g == 0:
-        if T_hi != 0:
-            raise Fail("g(x) = 0: f(w, x) = 1/2 = f°(x) for every w, so T(x) = 0")
+        if T_lo != 0:
+            raise Fail(f"T(x) >= {T_lo} is false: g(x) = 0, so f(w, x) = 1/2 = f°(x) for every w and T(x) = 0")
         return "g(x) = 0 on the target's boundary: f = 1/2 = f° for every w, T(x) = 0"
     theta = 1 / (2 * abs(g))
     if q_of(rational(d["threshold"], "threshold")) != theta:
@@ -138,6 +138,16 @@ def _deep_target(R2: Any, x: tuple[Any, ...], N: int) -> Any:
 
 
 MAX_DEPTH = 256
+
+
+def _depth(norm2: Any, R2: Any, dim: int) -> int:
+    """N(x) off the sphere (module docstring of proofs.deep, fact 5); bounded by MAX_DEPTH + 1."""
+    if norm2 > R2:
+        return 1
+    N = 1
+    while N <= MAX_DEPTH and not mpq(dim, 4 ** (N + 1)) < R2 - norm2:
+        N += 1
+    return N
 
 
 def deep_ball_depth(ck: Any, d: dict[str, Any]) -> str:
@@ -177,9 +187,10 @@ def deep_ball_depth(ck: Any, d: dict[str, Any]) -> str:
                 raise Fail(f"{where}: on the sphere no depth is claimed (N = none)")
             continue
         N, n_exact = step(row["N"], "table N"), step(row["N_exact"], "table N_exact")
-        # N(x) valid iff outside (A_N inside the ball for every N) or d 4^(-N-1) < R^2 - |x|^2
-        if N < 1 or not (norm2 > R2 or mpq(dim, 4 ** (N + 1)) < R2 - norm2):
-            raise Fail(f"{where}: N(x) = {N} does not satisfy d 4^(-N-1) < R^2 - |x|^2")
+        # N(x): 1 outside (A_N lies inside the ball for every N), else the least N >= 1 with
+        # d 4^(-N-1) < R^2 - |x|^2 (then {|x|^2 < R^2 - d 4^(-N-1)} lies inside A_N)
+        if N != _depth(norm2, R2, dim):
+            raise Fail(f"{where}: N(x) = {N}, the least N with d 4^(-N-1) < R^2 - |x|^2 is {_depth(norm2, R2, dim)}")
         # N_exact: the least depth from which the deep target equals the ball's (monotone in N)
         if not 1 <= n_exact <= min(N, MAX_DEPTH) or _deep_target(R2, x, n_exact) != ball or \
                 (n_exact > 1 and _deep_target(R2, x, n_exact - 1) == ball):
