@@ -97,8 +97,7 @@ def growth(ck: Any, d: dict[str, Any]) -> str:
         if w_k < W and not at_most(_a(c_k) / _a(w_k * w_k), _a(C) / _a(W * W)):
             # below W, -L_k' nonincreasing gives -L_k'(w) >= C/W^2 on [w_k, W]; that does not show it:
             # refuted only if -L_k'(w_k) itself is below c_k / w_k^2
-            if le(_a(-slab_dL(ck, k, w_k)), _a(c_k) / _a(w_k * w_k)) is True and \
-                    not at_most(_a(c_k) / _a(w_k * w_k), _a(-slab_dL(ck, k, w_k))):
+            if le(_a(c_k) / _a(w_k * w_k), _a(-slab_dL(ck, k, w_k))) is False:
                 raise Fail(what + ": -L_k'(w*_k) < c_k / w*_k^2")
             raise Undecided(what + ": not shown on [w*_k, W]")
         sum_c = _a(sum_c) + _a(c_k) if isinstance(sum_c, flint.arb) or isinstance(c_k, flint.arb) else sum_c + c_k
