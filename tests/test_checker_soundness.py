@@ -47,6 +47,12 @@ def union() -> dict:
     return _cert("union:-3/4,-1/4;0,1/2", grid=5, steps=400)
 
 
+@pytest.fixture(scope="module")
+def deep() -> dict:
+    return _cert("ball:d=2,R=1/2,N=2", points=[["0", "0"], ["1/4", "1/4"], ["3/4", "0"], ["3/10", "2/5"]],
+                 steps=40)
+
+
 def _data(doc: dict, cid: str) -> dict:
     return next(c for c in doc["claims"] if c["id"] == cid)["data"]
 
@@ -64,7 +70,7 @@ def _refused(doc: dict, *claims: str) -> dict:
     return bad
 
 
-@pytest.mark.parametrize("name", ["interval", "cyclic", "box", "exact_ball", "union"])
+@pytest.mark.parametrize("name", ["interval", "cyclic", "box", "exact_ball", "union", "deep"])
 def test_controls_verify(name, request):
     report = check_certificate(request.getfixturevalue(name))
     assert report.ok, report.lines()
@@ -72,7 +78,7 @@ def test_controls_verify(name, request):
 
 # ---------------------------------------------------------------- class 1: step indices
 
-@pytest.mark.parametrize("name", ["interval", "cyclic", "box", "exact_ball", "union"])
+@pytest.mark.parametrize("name", ["interval", "cyclic", "box", "exact_ball", "union", "deep"])
 def test_every_point_fitted_from_step_0_is_refused_with_the_reason(name, request):
     """T(x) = 0 at every point (with the rate anchored at t0 = -1, as in the issue): at t = 0,
     w_0 = 0 < 1/(2|g|), so f(w_0, x) = 1/2 != f°(x) at every point off the boundary."""
