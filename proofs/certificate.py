@@ -401,7 +401,10 @@ def _build_cyclic(spec: Spec, training: Training, points, steps: int, prec: int)
         path = None
     e_claim, entry = L.cyclic_entry_claim(slabs, scales, training, growth, path)
     claims.append(e_claim)
-    claims.append(L.rate_claim(d, training, growth, entry, None))
+    r_claim = L.rate_claim(d, training, growth, entry, None)
+    r_claim.data["period"] = ex(K)      # the cyclic form names its period (also K = 1); the gain is per
+    r_claim.data.pop("c", None)         # cycle, the population loss's c plays no part in it
+    claims.append(r_claim)
     summaries = _point_claims(claims, spec, points, training, growth, entry, path)
     rests = [c.id for c in claims]
     scope = f"every t >= 0 of cyclic:{K} gradient descent (slab t mod {K} at step t) from w0, and every requested point"

@@ -328,3 +328,11 @@ def test_an_asymptotic_form_agreeing_at_the_old_sample_points_is_refused(interva
     d.pop("coeffs")
     d.pop("C")
     assert _refused(doc, "asymptotic")["asymptotic"].status == "failed"
+
+
+def test_cyclic_1_is_checked_in_the_cyclic_form():
+    """cyclic:1 is a cyclic certificate (dispatch by batch kind, not by K > 1): it verifies, and
+    its rate names period 1."""
+    cert = _cert("interval:-1/2,1/2", "cyclic:1", grid=3, steps=100)
+    assert _data(cert, "rate")["period"] == "1" and "c" not in _data(cert, "rate")
+    assert check_certificate(cert).ok

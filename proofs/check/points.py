@@ -24,7 +24,8 @@ from .read import expr, q_of, rational
 
 def _proved_reached(ck: Any, T: int, theta: Any, use_rate: bool) -> bool:
     """w_T >= theta by the argument of a checked rate claim or a checked entry claim."""
-    K = ck.cert.training.batch.K if ck.cert.training.batch.kind == "cyclic" else 1
+    cyclic = ck.cert.training.batch.kind == "cyclic"
+    K = ck.cert.training.batch.K if cyclic else 1
     done = ck.done
     if use_rate and "rate" in done and done["rate"].status == CHECKED:
         rd = ck.data["rate"]
@@ -35,7 +36,7 @@ def _proved_reached(ck: Any, T: int, theta: Any, use_rate: bool) -> bool:
             return True
     if "entry" in done and done["entry"].status == CHECKED:
         ed = ck.data["entry"]
-        if K > 1:      # cyclic: below W* every cycle of K steps adds >= the increment
+        if cyclic:     # below W* every cycle of K steps adds >= the increment
             w_star = q_of(rational(ed["W_star"], "W_star"))
             gain = lower(value(expr(ed["cycle_increment_lower"], "cycle_increment_lower")))
         else:          # below w* every step adds >= eta (-L'(w*)) (-L' nonincreasing)

@@ -206,9 +206,8 @@ def rate_claim(derivation: Derivation, training: Training, growth: Growth, entry
     data: dict[str, Any] = {"t0": ex(t0), "w_t0_lower": ex(W0), "c": ex(c), "Cbar": ex(Cbar),
                             "eta": ex(eta), "3_eta_c": ex(G)}
     steps_text = f"(t - {t0})" if K == 1 else f"floor((t - {t0})/{K})"
-    if K > 1:      # cyclic: the gain is per cycle; the population loss's c plays no part
+    if K > 1:
         data["period"] = ex(K)
-        del data["c"]
     W0t = short(W0, "down")
     statement = (f"for all t >= {t0}: w_t^3 >= {W0t}^3 + {ex(G)} {steps_text} and "
                  f"L(w_t) <= Cbar / w_t <= {ex(Cbar)} * ({W0t}^3 + {ex(G)} {steps_text})^(-1/3) "
