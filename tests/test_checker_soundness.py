@@ -336,3 +336,17 @@ def test_cyclic_1_is_checked_in_the_cyclic_form():
     cert = _cert("interval:-1/2,1/2", "cyclic:1", grid=3, steps=100)
     assert _data(cert, "rate")["period"] == "1" and "c" not in _data(cert, "rate")
     assert check_certificate(cert).ok
+
+
+def test_a_slab_constant_below_the_slabs_regime_is_decided_exactly():
+    """interval (-1/4, 3/4), cyclic:2: slab [0, 1] claims -L_1'(w) >= (1/12)/w^2 from w*_1 = 1, while the
+    checker's 1/w regime of that slab starts at W = 2 (its cells end at |g| = 1/4). On [1, 2] the density
+    of |g| on the slab is 2 on (0, 1/2), so -w^2 L_1'(w) = 1/12 exactly: true, and accepted (decided
+    piece by piece); raising c_1 to 1/11 is refuted (a value below it is computed)."""
+    cert = _cert("interval:-1/4,3/4", "cyclic:2", grid=3, steps=100)
+    assert check_certificate(cert).ok
+    doc = copy.deepcopy(cert)
+    slab = _data(doc, "cyclic_growth")["slabs"][1]
+    assert (slab["w_star"], slab["c"]) == ("1", "1/12")
+    slab["c"] = "1/11"
+    assert _refused(doc, "cyclic_growth")["cyclic_growth"].status == "failed"

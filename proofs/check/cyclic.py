@@ -17,8 +17,10 @@ from math import ceil
 from typing import Any
 
 import flint
+import sympy
 from gmpy2 import mpq
 
+from . import algebra
 from .base import Fail, Undecided, agree, at_most, fields, le, lower, not_above, show, step, value
 from .cells import Cell, arb_of, decompose, loss_derivative, loss_integral
 from .points import reached
@@ -72,6 +74,38 @@ def _check_regime(cells: list[Cell], W: Any, C: Any, r: Any, density: Any) -> No
         raise Undecided("the checker's 1/w regime formula disagrees with its own integral")
 
 
+def _below_regime(ck: Any, k: int, cells: list[Cell], a: Any, b: Any, c: Any) -> bool | None:
+    """-w^2 L_k'(w) >= c for all w in [a, b], decided exactly (integer r, rational c), else None.
+
+    Between consecutive knots 1/(2|g(v)|) (v the ends of the slab's cells) the band's ends are
+    either cell ends (fixed) or points where |g| = 1/(2w); integral (1/2 - w(alpha + beta x))^r dx
+    is then a combination of w^-1 .. w^r, so -w^2 L_k'(w) is a polynomial in w of degree <= r + 1
+    on each piece: r + 2 exact values give it (one more confirms), and real-root isolation decides
+    its sign against c on the piece. False only when a value below c was computed."""
+    if ck.r.denominator != 1 or isinstance(c, flint.arb):
+        return None
+    knots = sorted({1 / (2 * abs(g)) for cell in cells for g in cell.g if g != 0 and a < 1 / (2 * abs(g)) < b})
+    ends = [a, *knots, b]
+    n = int(ck.r) + 2
+    ws = sympy.Symbol("w")
+    for lo, hi in zip(ends, ends[1:]):
+        pts = [lo + (hi - lo) * mpq(j, n) for j in range(n + 1)]
+        vals = [-(w * w) * slab_dL(ck, k, w) for w in pts]
+        if any(isinstance(v, flint.arb) for v in vals):
+            return None
+        if any(v < c for v in vals):
+            return False
+        pairs = [(sympy.Rational(int(w.numerator), int(w.denominator)),
+                  sympy.Rational(int(v.numerator), int(v.denominator))) for w, v in zip(pts, vals)]
+        P = sympy.Poly(sympy.interpolate(pairs[:-1], ws), ws, domain="QQ")
+        if P.eval(pairs[-1][0]) != pairs[-1][1]:
+            return None              # not a polynomial of that degree: the checker's premise fails
+        cq = sympy.Rational(int(c.numerator), int(c.denominator))
+        if not algebra.nonnegative_on(P - cq, pairs[0][0], pairs[-1][0]):
+            return None
+    return True
+
+
 def growth(ck: Any, d: dict[str, Any]) -> str:
     fields(d, ("K", "W_star", "sum_c", "gain_per_cycle", "Cbar_full", "slabs"))
     _supported(ck)
@@ -95,11 +129,13 @@ def growth(ck: Any, d: dict[str, Any]) -> str:
                 f"{show(C)}/w^2 from w = {show(W)} on)")
         not_above(c_k, C, what)      # c_k > C: false for w >= max(W, w*_k)
         if w_k < W and not at_most(_a(c_k) / _a(w_k * w_k), _a(C) / _a(W * W)):
-            # below W, -L_k' nonincreasing gives -L_k'(w) >= C/W^2 on [w_k, W]; that does not show it:
-            # refuted only if -L_k'(w_k) itself is below c_k / w_k^2
-            if le(_a(c_k) / _a(w_k * w_k), _a(-slab_dL(ck, k, w_k))) is False:
-                raise Fail(what + ": -L_k'(w*_k) < c_k / w*_k^2")
-            raise Undecided(what + ": not shown on [w*_k, W]")
+            # below W, -L_k' nonincreasing gives -L_k'(w) >= C/W^2 on [w_k, W]; when that does not
+            # show it, decide -w^2 L_k'(w) >= c_k on [w_k, W] exactly, piece by piece
+            shown = _below_regime(ck, k, cells, w_k, W, c_k)
+            if shown is False:
+                raise Fail(what + ": -w^2 L_k'(w) < c_k somewhere on [w*_k, W]")
+            if shown is None:
+                raise Undecided(what + ": not shown on [w*_k, W]")
         sum_c = _a(sum_c) + _a(c_k) if isinstance(sum_c, flint.arb) or isinstance(c_k, flint.arb) else sum_c + c_k
         W_star = max(W_star, w_k)
     if q_of(rational(d["W_star"], "W_star")) != W_star:
