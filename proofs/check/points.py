@@ -104,11 +104,12 @@ def pointwise(ck: Any, x: tuple[Any, ...], d: dict[str, Any]) -> str:
     if q_of(rational(d["target"], "target")) != fo:
         raise Fail(f"target = {str(d['target'])[:40]}, the geometric definition gives {show(fo)}")
     T_lo = step(d["T_lo"], "T_lo")
-    if d["T_hi"] == "unknown":
+    full_or_cyclic = ck.cert.training.batch.kind in ("full", "cyclic")
+    if d["T_hi"] == "unknown" and full_or_cyclic:
         raise Undecided(f"T(x) <= T_hi is not claimed (T_hi unknown): T(x) >= {T_lo} alone does not establish "
                         "convergence at x")
-    T_hi = step(d["T_hi"], "T_hi")
-    if T_lo > T_hi:
+    T_hi = None if d["T_hi"] == "unknown" else step(d["T_hi"], "T_hi")
+    if T_hi is not None and T_lo > T_hi:
         raise Fail(f"T_lo = {T_lo} > T_hi = {T_hi}")
     if g == 0:
         if T_lo != 0:
@@ -117,11 +118,13 @@ def pointwise(ck: Any, x: tuple[Any, ...], d: dict[str, Any]) -> str:
     theta = 1 / (2 * abs(g))
     if q_of(rational(d["threshold"], "threshold")) != theta:
         raise Fail(f"threshold = {str(d['threshold'])[:40]}, 1/(2|g|) = {show(theta)}")
-    if ck.cert.training.batch.kind not in ("full", "cyclic"):
+    if not full_or_cyclic:       # the realized path of a mini-batch run (T_hi None: not reached)
         raise Undecided(BATCH_T)
     ck.needs("monotonicity")
     if T_lo >= 1:
         not_reached(ck, T_lo - 1, theta, f"T(x) >= {T_lo}")
+    if T_hi is None:            # unreachable: refused above for full and cyclic
+        raise Undecided("T_hi unknown")
     uppers = [("T_hi", T_hi)] + ([("T_bound_proved", step(d["T_bound_proved"], "T_bound_proved"))]
                                  if "T_bound_proved" in d else [])
     for name, T in uppers:
