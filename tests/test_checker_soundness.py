@@ -350,3 +350,15 @@ def test_a_slab_constant_below_the_slabs_regime_is_decided_exactly():
     assert (slab["w_star"], slab["c"]) == ("1", "1/12")
     slab["c"] = "1/11"
     assert _refused(doc, "cyclic_growth")["cyclic_growth"].status == "failed"
+
+
+def test_a_certificate_that_claims_nothing_does_not_verify(interval):
+    """Every claim marked failed, verdict "not certified", rests_on consistent: nothing is false, but
+    nothing is established either; exit 0 needs every field checked, so the verdict is undecided."""
+    doc = copy.deepcopy(interval)
+    for c in doc["claims"]:
+        c["status"] = "failed"
+    doc["verdict"] = "not certified"
+    report = check_certificate(doc)
+    assert not report.ok
+    assert next(c for c in report.checks if c.id == "verdict").status == "undecided"
