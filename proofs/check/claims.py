@@ -324,13 +324,17 @@ class Checker:
             " (samples, not an identity proof: too many knots for the budget)" if mine_coeffs is not None
             and self._ball() is None else "")
 
-    def knots(self, cells: list[Any]) -> list[Any] | None:
-        """The w = 1/(2u) at the breaks u of the density of |g|, sorted: here the values 1/(2|g(v)|) at
-        the cells' vertices (where the volume of {|g| < u} on a simplex changes polynomial), or None
-        when the cells carry no vertex values."""
+    def knots(self, cells: list[Any]) -> tuple[list[Any], int] | None:
+        """(the w = 1/(2u) at the breaks u of the density of |g|, sorted; the cost of one L(w) in cell
+        evaluations), or None. With the checker's closed form of L (one Laurent polynomial per piece
+        between the density's breaks, when it has one) those breaks; with Kuhn cells the values
+        1/(2|g(v)|) at their vertices (where the volume of {|g| < u} on a simplex changes polynomial)."""
+        forms = getattr(self, "_forms", None)
+        if forms is not None and self.r.denominator == 1:
+            return sorted({1 / (2 * b) for b in forms()[0].breaks if b > 0}), 1
         if not cells or not hasattr(cells[0], "simplex"):
             return None
-        return sorted({1 / (2 * abs(g)) for c in cells for g in c.g if g != 0})
+        return sorted({1 / (2 * abs(g)) for c in cells for g in c.g if g != 0}), len(cells)
 
     def _identity_points(self, w_star: Any, coeffs: list[Any] | None) -> list[Any] | None:
         """Points of [w*, oo) at which agreement of L with the closed form sum_k a_k w^-(k+1) (k < D)
@@ -343,16 +347,15 @@ class Checker:
         piece and of degree <= m - 1 in 1/w on the last: m + r + 1 (resp. m) points decide it."""
         if coeffs is None or self._ball() is not None or not all(sympy.sympify(c).is_Rational for c in coeffs):
             return None
-        cells = self.cells()
-        found = self.knots(cells)
+        found = self.knots(self.cells())
         if found is None:
             return None
-        knots = [k for k in found if k > w_star]
+        knots = [k for k in found[0] if k > w_star]
         if knots and self.r.denominator != 1:
             return None
         m = max(self.cert.spec.dim, len(coeffs))
         per = m + int(self.r) + 2
-        if (len(knots) * per + m + 1) * len(cells) > IDENTITY_BUDGET:
+        if (len(knots) * per + m + 1) * found[1] > IDENTITY_BUDGET:
             return None
         ends = [w_star, *knots]
         out = [a + (b - a) * mpq(j, per + 1) for a, b in zip(ends, ends[1:]) for j in range(1, per + 1)]
