@@ -317,9 +317,9 @@ class Checker:
         how = (f"the closed form equals the checker's own integral of the network's error at {len(ws)} rational "
                f"w >= w* = {w_star}" + (" (to 200 bits, Arb)" if numeric else " (exactly)"))
         if pieces is not None and not numeric:
-            return how + (": on each piece of [w*, oo) between the checker's knots 1/(2|g(v)|) both sides are "
-                          "Laurent polynomials of bounded degree, sampled at more points than that degree, so "
-                          "the identity holds on all of [w*, oo)")
+            return how + (": on each piece of [w*, oo) between the knots w = 1/(2u) at the breaks u of the "
+                          "checker's density of |g| both sides are Laurent polynomials of bounded degree, sampled "
+                          "at more points than that degree, so the identity holds on all of [w*, oo)")
         return how + ("; not a power sum in 1/w" if mine_coeffs is None else "") + (
             " (samples, not an identity proof: too many knots for the budget)" if mine_coeffs is not None
             and self._ball() is None else "")
