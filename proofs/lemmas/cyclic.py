@@ -10,7 +10,7 @@ from relu_pointwise.symbolic.loss import Derivation
 from relu_pointwise.symbolic.spec import Training
 
 from .fullbatch import Growth, growth_claim
-from .path import Entry, PathBounds, _ceil_pos, nice_below
+from .path import Entry, PathBounds, _ceil_pos, bracket, nice_below
 from .text import ENCLOSED, FAILED, PROVED, Claim, Q, ex, short, to_q
 
 # ---------------------------------------------------------------- cyclic:K
@@ -71,7 +71,8 @@ def cyclic_entry_claim(slabs: Sequence[Derivation], scales: Sequence[sympy.Ratio
     if path is not None:
         t_enc = path.first_certain(to_q(W))
         if t_enc is not None and t_enc <= bound:
-            data.update({"t_star": ex(t_enc), "w_t_star_lo": ex(path.lo[t_enc]), "w_t_star_hi": ex(path.hi[t_enc])})
+            lo, hi = bracket(path.lo[t_enc], path.hi[t_enc])
+            data.update({"t_star": ex(t_enc), "w_t_star_lo": ex(lo), "w_t_star_hi": ex(hi)})
             st = (f"the cyclic path from w0 = {ex(w0)} is in w >= W* = {ex(W)} from step {t_enc} on "
                   f"(w_{t_enc} >= {short(path.lo[t_enc], 'down')}, {path.source}); {btxt}")
             return (Claim("entry", st, ENCLOSED, data),
