@@ -64,15 +64,14 @@ def value(e: sympy.Expr, w: Any = None) -> Any:
 
 
 def same(a: Any, b: Any) -> bool | None:
-    """True / False when decided; for Arb balls: overlap with both radii below 2^-200 (equality
-    to 200 bits, said so in the report), False when disjoint, None otherwise."""
+    """True / False when decided: exact values compared exactly; Arb balls are different when
+    disjoint, and never decided equal (overlapping balls, however narrow, prove nothing: equality
+    of irrational values is decided exactly, by :func:`agree_expr`), so None then."""
     if not isinstance(a, flint.arb) and not isinstance(b, flint.arb):
         return bool(a == b)
     A = a if isinstance(a, flint.arb) else flint.arb(flint.fmpq(int(a.numerator), int(a.denominator)))
     B = b if isinstance(b, flint.arb) else flint.arb(flint.fmpq(int(b.numerator), int(b.denominator)))
-    if not A.overlaps(B):
-        return False
-    return True if (A.rad() < flint.arb(2) ** -200 and B.rad() < flint.arb(2) ** -200) else None
+    return False if not A.overlaps(B) else None
 
 
 def le(a: Any, b: Any) -> bool | None:
@@ -84,7 +83,7 @@ def le(a: Any, b: Any) -> bool | None:
 
 
 def at_most(a: Any, b: Any) -> bool:
-    """a <= b decided: exactly, by disjoint balls, or equal to 200 bits (see :func:`same`)."""
+    """a <= b decided: exactly, or by disjoint balls (see :func:`same`)."""
     return same(a, b) is True or le(a, b) is True
 
 
@@ -145,6 +144,32 @@ def agree(mine: Any, theirs: Any, what: str) -> None:
         raise Fail(f"{what} = {show(theirs)}, the checker finds {show(mine)}")
     if s is None:
         raise Undecided(f"{what}: {show(theirs)} and the checker's {show(mine)} overlap but are not decided equal")
+
+
+def exactly_equal(a: sympy.Expr, b: sympy.Expr) -> bool:
+    """a = b for exact expressions (rationals, pi, rational powers): their difference expands to 0."""
+    try:
+        return bool(sympy.expand(sympy.sympify(a) - sympy.sympify(b)) == 0)
+    except (TypeError, ValueError):
+        return False
+
+
+def agree_expr(mine: sympy.Expr, theirs: sympy.Expr, what: str) -> None:
+    """:func:`agree` for exact expressions: equal when the difference expands to 0, else decided
+    different by Arb (Fail) or undecided."""
+    if not exactly_equal(mine, theirs):
+        agree(value(mine), value(theirs), what)
+
+
+def at_most_expr(a: sympy.Expr, b: sympy.Expr) -> bool:
+    """a <= b for exact expressions: exactly equal, or decided by Arb."""
+    return exactly_equal(a, b) or le(value(a), value(b)) is True
+
+
+def not_above_expr(a: sympy.Expr, b: sympy.Expr, what: str) -> None:
+    """:func:`not_above` for exact expressions (equality decided exactly first)."""
+    if not exactly_equal(a, b):
+        not_above(value(a), value(b), what)
 
 
 def not_above(a: Any, b: Any, what: str) -> None:

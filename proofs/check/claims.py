@@ -28,7 +28,7 @@ import flint
 import sympy
 from gmpy2 import mpq
 
-from . import algebra, cyclic, plan, points
+from . import algebra, cyclic, exact1d, plan, points
 from .base import (
     CHECKED,
     FAILED,
@@ -39,8 +39,10 @@ from .base import (
     Fail,
     Undecided,
     agree,
+    agree_expr,
     at_most,
     bounded,
+    exactly_equal,
     fields,
     le,
     lower,
@@ -291,6 +293,10 @@ class Checker:
                      2 * w_star + 1, 5 * w_star + mpq(7, 3), 100 * w_star + 1} | set(pieces or ()))
         numeric = False
         for w in ws:
+            exact = self.exact_L(w, False)
+            if exact is not None and exactly_equal(exact, L.subs(W, sympy.Rational(int(w.numerator),
+                                                                                   int(w.denominator)))):
+                continue          # equal as exact radicals (1-D, non-integer r)
             mine = self.L(w)
             theirs = value(L, w)
             agree_ = same(mine, theirs)
@@ -299,7 +305,6 @@ class Checker:
                            f"the closed form gives {show(theirs)}")
             if agree_ is None:
                 raise Undecided(f"L({w}): the enclosures overlap but are too wide to decide")
-            numeric = numeric or isinstance(mine, flint.arb) or isinstance(theirs, flint.arb)
         if mine_coeffs is None and ("coeffs" in d or "C" in d):
             raise Fail("coeffs or C given, but the closed form is not a power sum in 1/w")
         if "coeffs" in d:
@@ -309,13 +314,13 @@ class Checker:
             if len(theirs_c) != len(mine_coeffs):
                 raise Fail("coeffs: not the coefficients of w L(w) in 1/w")
             for k, (a, b) in enumerate(zip(mine_coeffs, theirs_c)):
-                agree(value(a), value(b), f"coeffs[{k}] (of w L(w) in 1/w)")
+                agree_expr(a, b, f"coeffs[{k}] (of w L(w) in 1/w)")
         if "C" in d:
-            agree(value(mine_coeffs[0]), value(expr(d["C"], "asymptotic C")), "C = lim w L(w)")
+            agree_expr(mine_coeffs[0], expr(d["C"], "asymptotic C"), "C = lim w L(w)")
         if "u_1" in d and w_star * 2 * q_of(rational(d["u_1"], "asymptotic u_1")) != 1:
             raise Fail("w* != 1/(2 u_1)")
         how = (f"the closed form equals the checker's own integral of the network's error at {len(ws)} rational "
-               f"w >= w* = {w_star}" + (" (to 200 bits, Arb)" if numeric else " (exactly)"))
+               f"w >= w* = {w_star} (exactly)")
         if pieces is not None and not numeric:
             return how + (": on each piece of [w*, oo) between the knots w = 1/(2u) at the breaks u of the "
                           "checker's density of |g| both sides are Laurent polynomials of bounded degree, sampled "
@@ -324,13 +329,28 @@ class Checker:
             " (samples, not an identity proof: too many knots for the budget)" if mine_coeffs is not None
             and self._ball() is None else "")
 
+    def exact_L(self, w: Any, derivative: bool) -> sympy.Expr | None:
+        """L(w) (or L'(w)) as an exact SymPy value where the checker's own Arb value is not exact:
+        1-D with non-integer r (:mod:`.exact1d`); None elsewhere (there L, L' are exact rationals,
+        or the exact ball's radial Arb integral)."""
+        if self.r.denominator == 1 or self.cert.spec.dim != 1 or self._ball() is not None:
+            return None
+        cells = self.__dict__.get("_cells_1d")
+        if cells is None:
+            dom = self.cert.spec.domain
+            cells = self.__dict__["_cells_1d"] = decompose(self.net, self.level, (q_of(dom.lo[0]),),
+                                                           (q_of(dom.hi[0]),))
+        return exact1d.loss_1d(cells, w, self.r, self.density, derivative)
+
     def knots(self, cells: list[Any]) -> tuple[list[Any], int] | None:
         """(the w = 1/(2u) at the breaks u of the density of |g|, sorted; the cost of one L(w) in cell
         evaluations), or None. With the checker's closed form of L (one Laurent polynomial per piece
         between the density's breaks, when it has one) those breaks; with Kuhn cells the values
         1/(2|g(v)|) at their vertices (where the volume of {|g| < u} on a simplex changes polynomial)."""
         forms = getattr(self, "_forms", None)
-        if forms is not None and self.r.denominator == 1:
+        if self.exact_L(mpq(1), False) is not None:          # 1-D, non-integer r: its own Kuhn cells
+            cells = self.__dict__["_cells_1d"]
+        elif forms is not None and self.r.denominator == 1:
             return sorted({1 / (2 * b) for b in forms()[0].breaks if b > 0}), 1
         if not cells or not hasattr(cells[0], "simplex"):
             return None
@@ -372,7 +392,7 @@ class Checker:
         L = expr(asym["L_asymptotic"], "asymptotic L_asymptotic")
         bounded(L)
         c, Cbar = expr(d["c"], "growth c"), expr(d["Cbar"], "growth Cbar")
-        agree(value(3 * self.cert.training.eta * c), value(expr(d["3_eta_c"], "growth 3_eta_c")), "3_eta_c (3 eta c)")
+        agree_expr(3 * self.cert.training.eta * c, expr(d["3_eta_c"], "growth 3_eta_c"), "3_eta_c (3 eta c)")
         positive = le(value(c), mpq(0))
         if positive is True:
             raise Fail(f"c = {d['c']} is not > 0")
@@ -424,8 +444,10 @@ class Checker:
             raise Fail("w* differs from the asymptotic claim's")
         self.needs("monotonicity")
         m = -self.dL(w_star)
-        agree(m, value(expr(d["minus_dL_at_w_star"], "entry minus_dL_at_w_star")),
-              "minus_dL_at_w_star (-L'(w*) by the checker's integral)")
+        claimed_m = expr(d["minus_dL_at_w_star"], "entry minus_dL_at_w_star")
+        exact = self.exact_L(w_star, True)
+        if exact is None or not exactly_equal(-exact, claimed_m):
+            agree(m, value(claimed_m), "minus_dL_at_w_star (-L'(w*) by the checker's integral)")
         positive = le(m, mpq(0))
         if positive is not False:
             if positive is True:
@@ -478,7 +500,7 @@ class Checker:
         g = self.needs("growth")
         ent = self.needs("entry")
         for k in ("c", "Cbar", "3_eta_c"):
-            agree(value(expr(g[k], f"growth {k}")), value(expr(d[k], f"rate {k}")), f"{k} (the growth claim's)")
+            agree_expr(expr(g[k], f"growth {k}"), expr(d[k], f"rate {k}"), f"{k} (the growth claim's)")
         w_star = q_of(rational(g["w_star"], "growth w_star"))
         return self.rate_start(d, w_star, step(ent["t_star_bound"], "entry t_star_bound"), "w*")
 

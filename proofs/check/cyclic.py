@@ -20,8 +20,20 @@ import flint
 import sympy
 from gmpy2 import mpq
 
-from . import algebra
-from .base import Fail, Undecided, agree, at_most, fields, le, lower, not_above, show, step, value
+from . import algebra, exact1d
+from .base import (
+    Fail,
+    Undecided,
+    agree_expr,
+    at_most_expr,
+    fields,
+    le,
+    lower,
+    not_above_expr,
+    show,
+    step,
+    value,
+)
 from .cells import Cell, arb_of, decompose, loss_derivative, loss_integral
 from .points import reached
 from .read import expr, q_of, rational
@@ -56,7 +68,7 @@ def slab_dL(ck: Any, k: int, w: Any) -> Any:
 
 
 def regime(cells: list[Cell], r: Any, density: Any) -> tuple[Any, Any]:
-    """(W, C) of the module docstring; C exact for integer r, else an Arb ball."""
+    """(W, C) of the module docstring; C an mpq for integer r, else an exact SymPy value."""
     W, total = mpq(0), mpq(0)
     for c in cells:
         nonzero = [abs(g) for g in c.g if g != 0]
@@ -65,7 +77,13 @@ def regime(cells: list[Cell], r: Any, density: Any) -> tuple[Any, Any]:
             total += abs(c.simplex[1][0] - c.simplex[0][0]) / max(nonzero)
     if r.denominator == 1:
         return W, density * total / (2 ** (int(r) + 1) * (int(r) + 1))
-    return W, arb_of(density * total) / (flint.arb(2) ** arb_of(r + 1) * arb_of(r + 1))
+    R = _s(r)       # non-integer r: exact, a rational times a rational power of 2 (SymPy)
+    return W, _s(density * total) * sympy.Integer(2) ** (-(R + 1)) / (R + 1)
+
+
+def _s(v: Any) -> Any:
+    """An exact SymPy value of an mpq (SymPy values pass through)."""
+    return v if isinstance(v, sympy.Basic) else sympy.Rational(int(v.numerator), int(v.denominator))
 
 
 def _check_regime(cells: list[Cell], W: Any, C: Any, r: Any, density: Any) -> None:
@@ -113,45 +131,45 @@ def growth(ck: Any, d: dict[str, Any]) -> str:
     slabs = d["slabs"]
     if step(d["K"], "K") != K or not isinstance(slabs, list) or len(slabs) != K:
         raise Fail(f"K or the slab list does not match cyclic:{K}")
-    sum_c: Any = mpq(0)
+    sum_c: Any = sympy.Integer(0)
     W_star = mpq(0)
     for k, s in enumerate(slabs):
         fields(s, ("slab", "w_star", "c"))
         if step(s["slab"], "slab") != k:
             raise Fail(f"slab {k}: entry missing or out of order")
-        w_k, c_k = q_of(rational(s["w_star"], "slab w_star")), value(expr(s["c"], "slab c"))
+        w_k, c_k = q_of(rational(s["w_star"], "slab w_star")), expr(s["c"], "slab c")
         if w_k <= 0:
             raise Fail(f"slab {k}: w*_k = {show(w_k)} is not > 0")
         cells = _slab(ck, k)
         W, C = regime(cells, ck.r, ck.density * K)
         _check_regime(cells, W, C, ck.r, ck.density * K)
-        what = (f"slab {k}: -L_k'(w) >= {show(c_k)}/w^2 for w >= {show(w_k)} (the checker finds -L_k' = "
-                f"{show(C)}/w^2 from w = {show(W)} on)")
-        not_above(c_k, C, what)      # c_k > C: false for w >= max(W, w*_k)
-        if w_k < W and not at_most(_a(c_k) / _a(w_k * w_k), _a(C) / _a(W * W)):
+        what = (f"slab {k}: -L_k'(w) >= {show(value(c_k))}/w^2 for w >= {show(w_k)} (the checker finds -L_k' = "
+                f"{show(value(_s(C)))}/w^2 from w = {show(W)} on)")
+        not_above_expr(c_k, _s(C), what)      # c_k > C: false for w >= max(W, w*_k)
+        if w_k < W and not at_most_expr(c_k / _s(w_k * w_k), _s(C) / _s(W * W)):
             # below W, -L_k' nonincreasing gives -L_k'(w) >= C/W^2 on [w_k, W]; when that does not
             # show it, decide -w^2 L_k'(w) >= c_k on [w_k, W] exactly, piece by piece
-            shown = _below_regime(ck, k, cells, w_k, W, c_k)
+            shown = _below_regime(ck, k, cells, w_k, W, value(c_k))
             if shown is False:
                 raise Fail(what + ": -w^2 L_k'(w) < c_k somewhere on [w*_k, W]")
             if shown is None:
                 raise Undecided(what + ": not shown on [w*_k, W]")
-        sum_c = _a(sum_c) + _a(c_k) if isinstance(sum_c, flint.arb) or isinstance(c_k, flint.arb) else sum_c + c_k
+        sum_c = sum_c + c_k
         W_star = max(W_star, w_k)
     if q_of(rational(d["W_star"], "W_star")) != W_star:
         raise Fail("W_star is not the max over the slabs' w*_k")
-    agree(sum_c, value(expr(d["sum_c"], "sum_c")), "sum_c (the sum over the slabs)")
-    gain = _a(3 * eta) * sum_c if isinstance(sum_c, flint.arb) else 3 * eta * sum_c
-    agree(gain, value(expr(d["gain_per_cycle"], "gain_per_cycle")), "gain_per_cycle (3 eta sum_c)")
-    if le(gain, mpq(0)) is not False:
+    agree_expr(sum_c, expr(d["sum_c"], "sum_c"), "sum_c (the sum over the slabs)")
+    gain = 3 * _s(eta) * sum_c
+    agree_expr(gain, expr(d["gain_per_cycle"], "gain_per_cycle"), "gain_per_cycle (3 eta sum_c)")
+    if le(value(gain), mpq(0)) is not False:
         raise Fail("the gain per cycle is not > 0")
     dom = ck.cert.spec.domain       # 1-D: the Kuhn cells of the whole interval, cut at every kink
     cells = decompose(ck.net, ck.level, (q_of(dom.lo[0]),), (q_of(dom.hi[0]),))
     W, C = regime(cells, ck.r, ck.density)
     _check_regime(cells, W, C, ck.r, ck.density)
-    Cbar = value(expr(d["Cbar_full"], "Cbar_full"))
-    what = f"L(w) <= Cbar_full/w for w >= W* (the checker: L = {show(C)}/w from {show(W)} on)"
-    not_above(C, Cbar, what)
+    Cbar = expr(d["Cbar_full"], "Cbar_full")
+    what = f"L(w) <= Cbar_full/w for w >= W* (the checker: L = {show(value(_s(C)))}/w from {show(W)} on)"
+    not_above_expr(_s(C), Cbar, what)
     if W_star < W:
         raise Undecided(what + ": W* is below the checker's 1/w regime")
     return f"every slab's c_k <= its -w^2 L_k' (1/w regime from the checker's cells); W* = {show(W_star)}"
@@ -167,20 +185,23 @@ def entry(ck: Any, d: dict[str, Any]) -> str:
     W_star = q_of(rational(d["W_star"], "W_star"))
     if W_star != q_of(rational(g["W_star"], "W_star")):
         raise Fail("W_star differs from the cyclic growth claim's")
-    parts = [-slab_dL(ck, k, W_star) for k in range(K)]
-    mixed = any(isinstance(p, flint.arb) for p in parts)
-    gain = sum((_a(p) for p in parts), flint.arb(0)) * _a(ck.eta) if mixed else sum(parts, mpq(0)) * ck.eta
-    incr = value(expr(d["cycle_increment_lower"], "cycle_increment_lower"))
+    if ck.r.denominator == 1:
+        gain: Any = _s(sum((-slab_dL(ck, k, W_star) for k in range(K)), mpq(0)) * ck.eta)
+    else:           # exact radicals (1-D, non-integer r)
+        gain = sum((-exact1d.loss_1d(_slab(ck, k), W_star, ck.r, ck.density * K, True) for k in range(K)),
+                   sympy.Integer(0)) * _s(ck.eta)
+    incr_e = expr(d["cycle_increment_lower"], "cycle_increment_lower")
+    incr = value(incr_e)
     if le(incr, mpq(0)) is not False:
         raise Undecided("cycle_increment_lower > 0 is not shown")
-    if not at_most(incr, gain):      # a larger increment is not shown (nor refuted) by this argument
-        raise Undecided(f"cycle_increment_lower <= eta sum_k -L_k'(W*) = {show(gain)} (the checker's integrals) "
+    if not at_most_expr(incr_e, gain):      # a larger increment is not shown (nor refuted) by this argument
+        raise Undecided(f"cycle_increment_lower <= eta sum_k -L_k'(W*) = {show(value(gain))} (the checker's integrals) "
                         "is not shown")
     claimed = step(d["t_star_bound"], "t_star_bound")
     need = 0 if ck.w0 >= W_star else K * ceil((W_star - ck.w0) / lower(incr))
     if claimed < need:
         reached(ck, claimed, W_star, f"entry by t_star_bound = {claimed}")
-    out = f"t* <= {claimed}: each cycle below W* adds >= {show(gain)} (checker's integrals)"
+    out = f"t* <= {claimed}: each cycle below W* adds >= {show(value(gain))} (checker's integrals)"
     if "t_star" in d:
         t = ck.enclosed_at(d, W_star, "W*")
         out += f"; w_{t} >= W* on the checker's cyclic enclosure"
@@ -195,9 +216,8 @@ def rate(ck: Any, d: dict[str, Any]) -> str:
     ent = ck.needs("entry")
     if step(d["period"], "period") != ck.cert.training.batch.K:
         raise Fail(f"period = {str(d['period'])[:20]} is not K = {ck.cert.training.batch.K}")
-    agree(value(expr(g["gain_per_cycle"], "gain_per_cycle")), value(expr(d["3_eta_c"], "3_eta_c")),
-          "3_eta_c (the cyclic growth claim's gain per cycle)")
-    agree(value(expr(g["Cbar_full"], "Cbar_full")), value(expr(d["Cbar"], "Cbar")),
-          "Cbar (the cyclic growth claim's Cbar_full)")
+    agree_expr(expr(g["gain_per_cycle"], "gain_per_cycle"), expr(d["3_eta_c"], "3_eta_c"),
+               "3_eta_c (the cyclic growth claim's gain per cycle)")
+    agree_expr(expr(g["Cbar_full"], "Cbar_full"), expr(d["Cbar"], "Cbar"), "Cbar (the cyclic growth claim's Cbar_full)")
     W_star = q_of(rational(g["W_star"], "W_star"))
     return ck.rate_start(d, W_star, step(ent["t_star_bound"], "t_star_bound"), "W*")
