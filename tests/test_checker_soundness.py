@@ -408,3 +408,55 @@ def test_a_certificate_that_claims_nothing_does_not_verify(interval):
     report = _check(doc)
     assert not report.ok
     assert next(c for c in report.checks if c.id == "verdict").status == "undecided"
+
+
+def test_an_exact_ball_form_agreeing_at_sample_points_is_refused(exact_ball):
+    """Exact ball d = 2: pi/(48 w) + prod_i (w - w_i)/(10^8 w^8) equals L at the w_i only; the checker
+    compares with its own closed form of the radial integral as an identity, so a sample point where
+    they differ refutes it."""
+    import sympy
+
+    from relu_pointwise.symbolic.exprio import to_text
+
+    doc = copy.deepcopy(exact_ball)
+    d = _data(doc, "asymptotic")
+    w = sympy.Symbol("w", positive=True)
+    roots = [sympy.Rational(5, 2), 4, 7]
+    d["L_asymptotic"] = to_text(sympy.pi / (48 * w) + sympy.Mul(*(w - r for r in roots)) / (10 ** 8 * w ** 8))
+    d.pop("coeffs", None)
+    d.pop("C", None)
+    assert _refused(doc, "asymptotic")["asymptotic"].status == "failed"
+
+
+@pytest.mark.parametrize("name", ["exact_ball", "r_three_halves"])
+def test_an_irrational_constant_off_by_2_to_the_minus_400_is_not_accepted(name, request):
+    """Overlapping Arb balls never decide equality: C' = C + 2^-400 is not accepted (undecided:
+    below the checker's precision it is not refuted either)."""
+    doc = copy.deepcopy(request.getfixturevalue(name))
+    d = _data(doc, "asymptotic")
+    d["C"] = d["C"] + " + 1/2**400" if "C" in d else None
+    if d["C"] is None:
+        d.pop("C")
+        d["L_asymptotic"] = "(" + d["L_asymptotic"] + ") + 1/(2**400*w)"
+    from relu_pointwise.proofs.check.read import expr
+    from relu_pointwise.symbolic.exprio import to_text
+
+    for k in ("C", "L_asymptotic"):
+        if k in d:
+            d[k] = to_text(expr(d[k], k))
+    _refused(doc, "asymptotic", malformed_ok=True)
+
+
+@pytest.fixture(scope="module")
+def r_three_halves() -> dict:
+    from relu_pointwise.proofs.certificate import certify
+    from relu_pointwise.symbolic.spec import make_spec, make_training
+
+    return certify(make_spec("interval:-1/2,1/2", r="3/2"), make_training(), grid=3, steps=100)
+
+
+def test_non_integer_r_and_the_exact_ball_verify_exactly(r_three_halves, exact_ball):
+    """The controls of the test above: equal irrational values are decided equal exactly."""
+    for cert in (r_three_halves, exact_ball):
+        report = check_certificate(cert)
+        assert report.ok, report.lines()

@@ -28,7 +28,7 @@ import flint
 import sympy
 from gmpy2 import mpq
 
-from . import algebra, cyclic, exact1d, plan, points
+from . import algebra, cyclic, exact1d, exactball, plan, points
 from .base import (
     CHECKED,
     FAILED,
@@ -40,7 +40,7 @@ from .base import (
     Undecided,
     agree,
     agree_expr,
-    at_most,
+    at_most_expr,
     bounded,
     exactly_equal,
     fields,
@@ -288,6 +288,9 @@ class Checker:
             mine_coeffs = sympy.Poly(A, algebra.V).all_coeffs()[::-1]
         except sympy.PolynomialError:
             mine_coeffs = None
+        ball = self._ball()
+        if ball is not None:
+            return self._ball_asymptotic(d, L, w_star, ball, mine_coeffs)
         pieces = self._identity_points(w_star, mine_coeffs)
         ws = sorted({w_star, w_star + mpq(1, 16), w_star + mpq(1, 2), 3 * w_star / 2 + mpq(1, 3),
                      2 * w_star + 1, 5 * w_star + mpq(7, 3), 100 * w_star + 1} | set(pieces or ()))
@@ -329,11 +332,49 @@ class Checker:
             " (samples, not an identity proof: too many knots for the budget)" if mine_coeffs is not None
             and self._ball() is None else "")
 
+    def _ball_asymptotic(self, d: dict[str, Any], L: sympy.Expr, w_star: Any, ball: tuple[Any, ...],
+                         coeffs: list[Any] | None) -> str:
+        """The exact ball: the claimed form against the checker's own closed form of the radial
+        integral (:func:`.exactball.radial_symbolic`, valid on [w_reg, oo)), decided by expanding
+        their difference; where they differ, a disagreement at a sample point refutes it."""
+        lam, R2, dim, m2 = ball
+        start = exactball.regime_start(lam, R2, m2)
+        if self.r.denominator != 1 or start is None:
+            raise Undecided("the exact ball: the checker's radial integral needs integer r and the band inside the box")
+        if w_star < start:
+            raise Undecided(f"w* = {show(w_star)} is below {show(start)}, where the checker's radial integral starts")
+        mine = exactball.radial_symbolic(lam, R2, dim, self.r, self.density, W)
+        if not exactly_equal(mine, L):
+            for w in (w_star, w_star + 1, 3 * w_star + mpq(1, 3)):
+                if same(self.L(w), value(L, w)) is False:
+                    raise Fail(f"L({w}) = {show(self.L(w))} by the checker's radial integral, the closed form "
+                               f"gives {show(value(L, w))}")
+            raise Undecided("the closed form is not shown identical to the checker's radial integral")
+        if coeffs is not None and "coeffs" in d:
+            theirs = [expr(c, "asymptotic coeffs") for c in d["coeffs"]]
+            if len(theirs) != len(coeffs):
+                raise Fail("coeffs: not the coefficients of w L(w) in 1/w")
+            for k, (a, b) in enumerate(zip(coeffs, theirs)):
+                agree_expr(a, b, f"coeffs[{k}] (of w L(w) in 1/w)")
+        if "C" in d:
+            if coeffs is None:
+                raise Fail("C given, but the closed form is not a power sum in 1/w")
+            agree_expr(coeffs[0], expr(d["C"], "asymptotic C"), "C = lim w L(w)")
+        if "u_1" in d and w_star * 2 * q_of(rational(d["u_1"], "asymptotic u_1")) != 1:
+            raise Fail("w* != 1/(2 u_1)")
+        return (f"the closed form is identical (its difference with the checker's own closed form of the radial "
+                f"integral expands to 0) for every w >= {show(start)}, where the band lies inside the box and "
+                f"off the centre; w* = {show(w_star)}")
+
     def exact_L(self, w: Any, derivative: bool) -> sympy.Expr | None:
         """L(w) (or L'(w)) as an exact SymPy value where the checker's own Arb value is not exact:
-        1-D with non-integer r (:mod:`.exact1d`); None elsewhere (there L, L' are exact rationals,
-        or the exact ball's radial Arb integral)."""
-        if self.r.denominator == 1 or self.cert.spec.dim != 1 or self._ball() is not None:
+        1-D with non-integer r (:mod:`.exact1d`), the exact ball (:mod:`.exactball`, in its regime);
+        None elsewhere (there L, L' are exact rationals)."""
+        ball = self._ball()
+        if ball is not None:
+            lam, R2, d, m2 = ball
+            return exactball.radial_exact(lam, R2, d, m2, w, self.r, self.density, derivative)
+        if self.r.denominator == 1 or self.cert.spec.dim != 1:
             return None
         cells = self.__dict__.get("_cells_1d")
         if cells is None:
@@ -348,7 +389,7 @@ class Checker:
         between the density's breaks, when it has one) those breaks; with Kuhn cells the values
         1/(2|g(v)|) at their vertices (where the volume of {|g| < u} on a simplex changes polynomial)."""
         forms = getattr(self, "_forms", None)
-        if self.exact_L(mpq(1), False) is not None:          # 1-D, non-integer r: its own Kuhn cells
+        if self._ball() is None and self.exact_L(mpq(1), False) is not None:   # 1-D, non-integer r: Kuhn cells
             cells = self.__dict__["_cells_1d"]
         elif forms is not None and self.r.denominator == 1:
             return sorted({1 / (2 * b) for b in forms()[0].breaks if b > 0}), 1
@@ -425,14 +466,17 @@ class Checker:
             raise Undecided("not the exact ball")
         lam, R2, dim, m2 = ball
         try:
-            low, high = density_bounds(lam, R2, dim, m2, w_star, self.r, self.density)
+            low, high = density_bounds(lam, R2, dim, m2, w_star, self.r, self.density)   # the regime's test
         except OutsideRegime as exc:
             raise Undecided(str(exc)) from None
-        if not at_most(value(c), low) or not at_most(high, value(Cbar)):
+        ends = exactball.density_ends(lam, R2, dim, w_star, self.r, self.density)     # the same, exactly
+        first_lower = exactly_equal(*ends) or le(value(ends[0]), value(ends[1])) is True
+        lo_e, hi_e = ends if first_lower else ends[::-1]
+        if not at_most_expr(c, lo_e) or not at_most_expr(hi_e, Cbar):
             raise Undecided(f"c = {d['c']} <= kappa min rho and Cbar = {d['Cbar']} >= kappa max rho = "
                             f"[{show(low)}, {show(high)}] (the checker's density of |g| on the band) are not shown")
         return ("c <= kappa min rho and Cbar >= kappa max rho, rho the density of |g| = lam|R^2 - |x|^2| "
-                "on the band (monotone: its ends), in Arb")
+                "on the band (monotone: its ends), compared exactly")
 
     def entry(self, d: dict[str, Any]) -> str:
         """Full batch: t* <= t_star_bound (w_t >= w* from then on), and optionally the enclosed t*."""
