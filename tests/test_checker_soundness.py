@@ -460,3 +460,21 @@ def test_non_integer_r_and_the_exact_ball_verify_exactly(r_three_halves, exact_b
     for cert in (r_three_halves, exact_ball):
         report = check_certificate(cert)
         assert report.ok, report.lines()
+
+
+def test_a_non_integer_r_form_agreeing_at_the_old_sample_points_is_refused(r_three_halves):
+    """r = 3/2: L = sqrt(2)/(10 w) on w >= 1; adding prod_i (w - w_i)/(10^8 w^8) over the seven old
+    sample points keeps agreement there only. The checker's exact L (radicals) at more points than the
+    degree refutes it."""
+    import sympy
+
+    from relu_pointwise.symbolic.exprio import to_text
+
+    doc = copy.deepcopy(r_three_halves)
+    d = _data(doc, "asymptotic")
+    w = sympy.Symbol("w", positive=True)
+    roots = [sympy.Rational(r) for r in ("1", "17/16", "3/2", "11/6", "3", "22/3", "101")]
+    d["L_asymptotic"] = to_text(sympy.sqrt(2) / (10 * w) + sympy.Mul(*(w - r for r in roots)) / (10 ** 8 * w ** 8))
+    d.pop("coeffs", None)
+    d.pop("C", None)
+    assert _refused(doc, "asymptotic")["asymptotic"].status == "failed"
