@@ -73,6 +73,7 @@ DEFAULT_PREC = 128
 EXACT_ITER_STEPS = 64
 EXACT_ITER_DIGITS = 3000
 MAX_POINTS = POINTS_MAX.value
+DEPTH_ROW = ("x", "norm2", "side", "ball_target", "deep_target_at_spec_N", "N", "N_exact")
 
 
 # ====================================================================== points
@@ -234,7 +235,10 @@ def _deep_claim(spec: Spec, points) -> Claim | None:
     except ModuleNotFoundError:
         return None
     res = depth_claim(spec, points)
-    data = {k: _plain(v) for k, v in res.items() if k not in ("claim", "statement", "status")}
+    # the fields the checker compares (proofs/check/points.py); the prover's own self-checks
+    # (identities, chord form, network checks) stay in its statement, not in the data
+    data = {k: _plain(res[k]) for k in ("R2", "d", "N", "inner_radius2_at_N")}
+    data["table"] = [{k: _plain(row[k]) for k in DEPTH_ROW} for row in res["table"]]
     return Claim(str(res.get("claim", "deep_ball_depth")), str(res["statement"]),
                  str(res["status"]) if res["status"] in L.STATUSES else L.FAILED, data)
 
@@ -433,8 +437,7 @@ def _build_cyclic(spec: Spec, training: Training, points, steps: int, prec: int)
         "monotonicity",
         f"for each of the {K} slabs (their normalized losses L_k) and so for every step: " + mons[0].statement,
         L.weakest(*(m.status for m in mons)),
-        {"slabs": [{"slab": ex(k), "status": m.status, "w_pieces": ex(len(m.data["w_pieces"]))}
-                   for k, m in enumerate(mons)]}))
+        {"r": ex(spec.r)}))
     g_claim, growth = L.cyclic_growth_claim(slabs, scales, training.eta, d)
     claims.append(g_claim)
     try:
@@ -446,9 +449,10 @@ def _build_cyclic(spec: Spec, training: Training, points, steps: int, prec: int)
         path = None
     e_claim, entry = L.cyclic_entry_claim(slabs, scales, training, growth, path)
     claims.append(e_claim)
-    rate = L.rate_claim(d, training, growth, entry, None)
-    rate.data.setdefault("period", ex(K))      # the cyclic form always names its period (K = 1 too)
-    claims.append(rate)
+    r_claim = L.rate_claim(d, training, growth, entry, None)
+    r_claim.data["period"] = ex(K)      # the cyclic form names its period (also K = 1); the gain is per
+    r_claim.data.pop("c", None)         # cycle, the population loss's c plays no part in it
+    claims.append(r_claim)
     summaries = _point_claims(claims, spec, points, training, growth, entry, path)
     rests = [c.id for c in claims]
     cert = {"claims": [c.to_json() for c in claims], **_verdict(claims, rests)}

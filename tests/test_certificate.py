@@ -137,7 +137,7 @@ def test_code_in_a_field_is_rejected_without_running(default_cert, where, tmp_pa
     if where == "data_number":
         growth["data"]["c"] = CODE
     elif where == "data_list":
-        growth["data"]["A_poly_v"][0] = CODE
+        next(c for c in doc["claims"] if c["id"] == "asymptotic")["data"]["coeffs"][0] = CODE
     elif where == "statement":
         growth["statement"] = CODE
     elif where == "eta":

@@ -119,6 +119,7 @@ def test_path_too_large_is_refused_with_an_estimate():
     cert["inputs"]["batch"] = "sampled:65536"
     cert["inputs"]["steps"] = "100000"
     _claim(cert, "path")["data"]["steps"] = "100000"
+    _claim(cert, "minibatch_monotonicity")["data"]["batch"] = "sampled:65536"
     checks = {c.id: c for c in check_certificate(render_texts(cert)).checks}
     assert checks["path"].status == "undecided" and "would take about" in checks["path"].reason
 
@@ -161,11 +162,10 @@ def test_verify_verdict_equals_certify_verdict(kind, target, seed, r):
         assert {"sampled_tails", "almost_sure"} <= ids and {"sampled_tails", "almost_sure"} <= set(cert["rests_on"])
 
 
-@pytest.mark.xfail(strict=False, reason="checker weakness (not the batches): it could only show "
-                   "-L_1'(w) >= c/w^2 from w = 2 on for slab [0, 1] of interval:-1/4,3/4 under cyclic:2, although "
-                   "the density of |g| is 2 on all of (0, 1/2) so the claim holds from w = 1; core's checker decides "
-                   "it exactly (CORE.md, 23:20). Passes once core's checker is merged.")
 def test_cyclic_asymmetric_interval_verifies():
+    """interval:-1/4,3/4 under cyclic:2: the density of |g| is 2 on all of (0, 1/2), so slab [0, 1]'s
+    -L_1'(w) >= c/w^2 holds from w = 1 on; the checker decides it exactly (it once could only show it
+    from w = 2 on, and refused a true certificate)."""
     cert = json.loads(_family_cert("interval:-1/4,3/4", "cyclic:2", 0, "2") or "{}")
     assert check_certificate(cert).ok
 

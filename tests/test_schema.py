@@ -109,7 +109,7 @@ def _index(doc: dict, cid: str) -> int:
     (lambda d: _data(d, "pointwise:x=0").update(T_hi="-1"), "/data/T_hi"),
     (lambda d: _data(d, "pointwise:x=0").update(extra="1"), "/data"),
     (lambda d: _data(d, "construction")["network"].update(extra="1"), "/data/network"),
-    (lambda d: _data(d, "construction").update(regions="many"), "/data/regions"),
+    (lambda d: _data(d, "construction").update(points_checked="many"), "/data/points_checked"),
     (lambda d: _data(d, "entry").update(W_star="1"), "/data"),                 # a cyclic field, full batch
     (lambda d: _data(d, "rate").update(period="1"), "/data"),                  # a cyclic form, full batch
     (lambda d: d["claims"][0].update(note="x"), "/claims/0"),
@@ -291,11 +291,6 @@ def test_claim_forms_that_do_not_belong_to_the_batch_kind_are_refused(certs, bas
         doc["claims"][k]["data"] = copy.deepcopy(_data(form_of, cid))
         render_texts(doc)
         assert f"/claims/{k}/data" in _refused(doc)
-    doc = copy.deepcopy(base)
-    k = _index(doc, "monotonicity")
-    doc["claims"][k]["data"] = copy.deepcopy(_data(cyc, "monotonicity"))
-    render_texts(doc)
-    assert f"/claims/{k}/data" in _refused(doc)
     doc = copy.deepcopy(base)
     doc["claims"].append(copy.deepcopy(next(c for c in cyc["claims"] if c["id"] == "cyclic_growth")))
     assert f"/claims/{len(doc['claims']) - 1}/id" in _refused(doc)

@@ -54,6 +54,9 @@ def check_certificate(cert_or_path: str | Path | Mapping[str, Any]) -> Report:
     checks = [first, *run(cert)]
     if cert.files and not isinstance(cert_or_path, Mapping):
         checks += _files(Path(cert_or_path).parent, cert.files)
+    elif cert.files:        # an in-memory certificate: the files it lists are not beside anything
+        checks += [ClaimCheck(f"files:{name}", UNDECIDED, "listed in the manifest; not checked (the certificate "
+                              "was given as data, not as a file with its folder)") for name in cert.files]
     return Report(checks, cert.version, reading, cert)
 
 

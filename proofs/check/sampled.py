@@ -233,8 +233,8 @@ def pointwise(ck: Any, cid: str, theta: mpq, T_lo: int, T_hi: int | None) -> str
     rp = realized(ck)
     n = rp.n
     if T_lo >= 1:
-        if T_lo - 1 > n:
-            raise Fail(f"T(x) >= {T_lo} reaches beyond the realized horizon {n}")
+        if T_lo - 1 > n:      # not false, only not seen: the claim speaks beyond the regenerated path
+            raise Undecided(f"T(x) >= {T_lo} reaches beyond the realized horizon {n}")
         lo, hi = rp.lo[T_lo - 1], rp.hi[T_lo - 1]
         if lo >= theta:
             raise Fail(f"T(x) >= {T_lo} is false: w_{T_lo - 1} >= {show(lo)} >= 1/(2|g|) = {show(theta)}")
@@ -242,7 +242,7 @@ def pointwise(ck: Any, cid: str, theta: mpq, T_lo: int, T_hi: int | None) -> str
             raise Undecided(f"T(x) >= {T_lo}: w_{T_lo - 1} < {show(theta)} is not decided by [{show(lo)}, {show(hi)}]")
     if T_hi is not None:
         if T_hi > n:
-            raise Fail(f"T(x) <= {T_hi} is beyond the realized horizon {n}")
+            raise Undecided(f"T(x) <= {T_hi} is beyond the realized horizon {n}")
         lo, hi = rp.lo[T_hi], rp.hi[T_hi]
         if hi < theta:
             raise Fail(f"T(x) <= {T_hi} is false: w_{T_hi} <= {show(hi)} < 1/(2|g|) = {show(theta)}")

@@ -144,12 +144,8 @@ def _key_numbers(c: dict) -> str:
         return (f"depth {d['depth']}, hidden widths [{', '.join(d['hidden_widths'])}], "
                 f"{d['nonzero_fixed_weights']} nonzero fixed weights, g checked at {d['points_checked']} points"
                 + (f" + {d['vertices_checked']} region vertices" if d.get("vertices_checked", "0") != "0" else ""))
-    if cid == "monotonicity" and "slabs" in d:
-        return f"each of {len(d['slabs'])} slabs: " + ", ".join(x["status"] for x in d["slabs"][:8])
     if cid == "monotonicity":
-        n_id = sum(1 for p in d["w_pieces"] if p.get("identity") == "proved")
-        return (f"rho >= 0 on {len(d['density_pieces'])} piece(s); derived L' = -r*integral(...) on "
-                f"{n_id} of {len(d['w_pieces'])} w-piece(s)")
+        return f"r = {d.get('r', '?')}: L' <= 0 and -L' nonincreasing (every point's error is)"
     if cid == "asymptotic":
         out = f"w* = {d['w_star']}, L(w) = {d['L_asymptotic']}"
         return out + (f", C = {d['C']}" if "C" in d else "")
