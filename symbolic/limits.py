@@ -24,8 +24,10 @@ from dataclasses import dataclass
 from .errors import InputError, PointwiseError
 
 __all__ = [
+    "BATCH_POINTS",
     "CERT_BYTES",
     "CERT_VALUES",
+    "CROSSCHECK_STEPS_MAX",
     "DPS_MAX",
     "EXPR_DEPTH",
     "EXPR_DIGITS",
@@ -40,6 +42,7 @@ __all__ = [
     "POINTS_MAX",
     "POW_BITS",
     "PREC_MAX",
+    "RECORD_BYTES",
     "REGIONS_MAX",
     "RUN_STEPS_MAX",
     "R_DEN_MAX",
@@ -90,7 +93,14 @@ R_DEN_MAX = Limit("denominator of the loss exponent r", 64, "")
 DPS_MAX = Limit("mpmath decimal digits --dps", 10_000, "digits")
 PREC_MAX = Limit("Arb precision --prec (at 20000 bits certify takes about 20 s)", 20_000, "bits")
 STEPS_MAX = Limit("enclosed steps of certify/verify (--steps; memory grows ~1 KB a step)", 10**6, "steps")
-RUN_STEPS_MAX = Limit("steps of run/crosscheck (--steps)", 10**9, "steps")
+RUN_STEPS_MAX = Limit("steps of run (--steps; memory is bounded by the rows recorded, not the steps)", 10**9,
+                      "steps")
+RECORD_BYTES = Limit("estimated size of a run's recorded rows (rows = steps / --record-every, times the bytes "
+                     "of one row at the engine's precision)", 256 * 2**20, "bytes")
+CROSSCHECK_STEPS_MAX = Limit("steps of crosscheck (it keeps and compares every step of four engines)", 10**5,
+                             "steps")
+BATCH_POINTS = Limit("points of one batch or dataset (M of sampled:M, N of dataset:N,M; held in memory)", 10**6,
+                     "points")
 POINTS_MAX = Limit("evaluation points", 400, "points")
 TARGET_DEPTH = Limit("nesting depth of parentheses in a target", 32, "levels")
 TARGET_LENGTH = Limit("length of a target text", 20_000, "characters")
@@ -117,6 +127,9 @@ LIMITS: tuple[Limit, ...] = (
     PREC_MAX,
     STEPS_MAX,
     RUN_STEPS_MAX,
+    RECORD_BYTES,
+    CROSSCHECK_STEPS_MAX,
+    BATCH_POINTS,
     POINTS_MAX,
     TARGET_DEPTH,
     TARGET_LENGTH,

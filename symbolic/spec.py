@@ -15,7 +15,7 @@ from typing import Any
 import sympy
 
 from .errors import InputError
-from .limits import R_DEN_MAX, R_MAX, check_regions, exceeded
+from .limits import BATCH_POINTS, R_DEN_MAX, R_MAX, Limit, check_regions, exceeded
 from .numbers import number_from_value, parse_number, rational_text
 from .targets import Domain, Target, estimate_regions, parse_target
 
@@ -206,12 +206,12 @@ class Batch:
                 "dataset": f"dataset:{self.N},{self.M}"}[self.kind]
 
 
-def _positive_int(text: str, what: str, limit: int) -> int:
+def _positive_int(text: str, what: str, limit: Limit | int) -> int:
     v = parse_number(text, what)
     if not v.is_integer or v < 1:
         raise InputError(f"{what}: must be a positive integer, got {text.strip()!r}")
-    if v > limit:
-        raise InputError(f"{what}: at most {limit}, got {text.strip()}")
+    if v > int(limit):
+        raise exceeded(what, text.strip(), limit)
     return int(v)
 
 
@@ -223,13 +223,13 @@ def parse_batch(text: str) -> Batch:
     if kind == "cyclic":
         return Batch("cyclic", K=_positive_int(arg, "batch cyclic:K", 10**6))
     if kind == "sampled":
-        return Batch("sampled", M=_positive_int(arg, "batch sampled:M", 10**7))
+        return Batch("sampled", M=_positive_int(arg, "batch sampled:M", BATCH_POINTS))
     if kind == "dataset":
         parts = arg.split(",")
         if len(parts) != 2:
             raise InputError(f"batch dataset: expected dataset:N,M, got {text!r}")
-        n = _positive_int(parts[0], "batch dataset N", 10**7)
-        m = _positive_int(parts[1], "batch dataset M", 10**7)
+        n = _positive_int(parts[0], "batch dataset N", BATCH_POINTS)
+        m = _positive_int(parts[1], "batch dataset M", BATCH_POINTS)
         if m > n:
             raise InputError(f"batch dataset: batch size M={m} exceeds dataset size N={n}")
         return Batch("dataset", N=n, M=m)
