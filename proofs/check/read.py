@@ -27,7 +27,7 @@ from relu_pointwise.symbolic.exprio import (
     rational_from_text,
 )
 from relu_pointwise.symbolic.jsonio import plain_copy, read_json
-from relu_pointwise.symbolic.limits import CERT_BYTES, PREC_MAX, STEPS_MAX, check_regions
+from relu_pointwise.symbolic.limits import CERT_BYTES, NUMBER_CHARS, PREC_MAX, STEPS_MAX, check_regions
 from relu_pointwise.symbolic.spec import (
     Spec,
     Training,
@@ -126,7 +126,8 @@ def check_shape(cert: dict[str, Any]) -> int:
     for k, v in inputs["spec"].items():
         _text(v, f"inputs.spec.{k}", 20_000)
     for k in INPUT_KEYS[1:-1]:
-        _text(inputs[k], f"inputs.{k}", 200)
+        # the prover's own limit (symbolic.limits; certify refuses an eta or w0 whose p/q is longer)
+        _text(inputs[k], f"inputs.{k}", NUMBER_CHARS.value)
     pts = inputs["points"]
     if not isinstance(pts, list) or len(pts) > MAX_POINTS or not all(isinstance(p, list) and len(p) <= 8 for p in pts):
         raise malformed(f"inputs.points: expected at most {MAX_POINTS} lists of coordinates")
