@@ -117,6 +117,8 @@ def load_points(data: Any, spec) -> np.ndarray:
         p = Path(data)
         name = p.name
         suffix = p.suffix.lower()
+        if p.exists() and not p.is_file():   # a FIFO or device would block or never end
+            raise InputError(f"data file {name!r}: not a regular file")
         if p.is_file() and p.stat().st_size > FILE_BYTES.value:   # before reading it (limits.py)
             raise InputError(f"data file {name!r}: {p.stat().st_size} bytes exceed the limit {FILE_BYTES.value} bytes")
         if suffix == ".npy":

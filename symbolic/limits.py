@@ -28,6 +28,7 @@ __all__ = [
     "CERT_BYTES",
     "CERT_VALUES",
     "CROSSCHECK_STEPS_MAX",
+    "DIM_MAX",
     "DPS_MAX",
     "EXPR_DEPTH",
     "EXPR_DIGITS",
@@ -101,6 +102,7 @@ CROSSCHECK_STEPS_MAX = Limit("steps of crosscheck (it keeps and compares every s
                              "steps")
 BATCH_POINTS = Limit("points of one batch or dataset (M of sampled:M, N of dataset:N,M; held in memory)", 10**6,
                      "points")
+DIM_MAX = Limit("dimension of the domain (its box has 2^d vertices, each computed exactly)", 12, "dimensions")
 POINTS_MAX = Limit("evaluation points", 400, "points")
 TARGET_DEPTH = Limit("nesting depth of parentheses in a target", 32, "levels")
 TARGET_LENGTH = Limit("length of a target text", 20_000, "characters")
@@ -130,6 +132,7 @@ LIMITS: tuple[Limit, ...] = (
     RECORD_BYTES,
     CROSSCHECK_STEPS_MAX,
     BATCH_POINTS,
+    DIM_MAX,
     POINTS_MAX,
     TARGET_DEPTH,
     TARGET_LENGTH,

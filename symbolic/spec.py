@@ -15,7 +15,7 @@ from typing import Any
 import sympy
 
 from .errors import InputError
-from .limits import BATCH_POINTS, R_DEN_MAX, R_MAX, Limit, check_regions, exceeded
+from .limits import BATCH_POINTS, DIM_MAX, R_DEN_MAX, R_MAX, Limit, check_at_most, check_regions, exceeded
 from .numbers import number_from_value, parse_number, rational_text
 from .targets import Domain, Target, estimate_regions, parse_target
 
@@ -121,6 +121,15 @@ def _check_intersection(target: Target, domain: Domain) -> None:
     faces = _faces(target.level)
     if faces is None:
         return
+    # a . x over the box: its least and largest values, face by face (exact, O(d) each)
+    ext = [(sum((min(ai * lo, ai * hi) for ai, lo, hi in zip(a, domain.lo, domain.hi)), Q(0)),
+            sum((max(ai * lo, ai * hi) for ai, lo, hi in zip(a, domain.lo, domain.hi)), Q(0)), c) for a, c in faces]
+    if any(not least < c for least, _, c in ext):     # one face alone misses the box's interior
+        raise InputError(f"target {target.text}: empty inside the domain (the intersection has no interior)")
+    if all(most < c for _, most, c in ext):          # every corner strictly inside every face
+        raise InputError(f"target {target.text}: contains the whole domain (no boundary inside it)")
+    if len(faces) == 1:
+        return
     from .polytope import Polytope
 
     cell: Polytope | None = Polytope.box(domain.lo, domain.hi)
@@ -130,9 +139,6 @@ def _check_intersection(target: Target, domain: Domain) -> None:
         cell, _ = cell.split(a, c)
         if cell is None:
             raise InputError(f"target {target.text}: empty inside the domain (the intersection has no interior)")
-    corners = Polytope.box(domain.lo, domain.hi).vertices
-    if all(all(sum((ai * v for ai, v in zip(a, x)), 0) < c for x in corners) for a, c in faces):
-        raise InputError(f"target {target.text}: contains the whole domain (no boundary inside it)")
 
 
 @dataclass(frozen=True)
@@ -173,10 +179,21 @@ class Spec:
         return Spec(self.target, domain, self.r, "probability")
 
 
+def check_cheap_bounds(target: Target) -> None:
+    """Before any geometry: the dimension (the domain box has 2^d vertices), and, for a target
+    cut out by several faces, the estimated region count (the emptiness check splits the box
+    by every face: its cost grows like the regions).  Each refusal names the estimate."""
+    check_at_most("target dimension", target.dim, DIM_MAX)
+    faces = _faces(target.level)
+    if faces is not None and len(faces) > 1:
+        check_regions(estimate_regions(target.level, target.dim), f"target {target.text}", estimated=True)
+
+
 def make_spec(target: str = DEFAULT_TARGET, domain: str | None = None,
               r: object = "2", measure: str = "probability") -> Spec:
     """Parse and validate a spec from text fields (CLI flags or a spec file)."""
     t = parse_target(target)
+    check_cheap_bounds(t)
     dom = Domain.cube(t.dim) if domain is None else parse_domain(domain, t.dim)
     _check_requirements(t, dom)
     return Spec(t, dom, parse_r(r), parse_measure(measure))
