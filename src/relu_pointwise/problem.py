@@ -87,7 +87,7 @@ class Problem:
             self._derivation = derive(self.spec)
         return self._derivation
 
-    def run(self, engine: Any = "np", steps: int = 100, *, record_every: int = 1, data: Any = None,
+    def run(self, engine: Any = "np", steps: int = 100, *, record_every: int | None = None, data: Any = None,
             **options: Any) -> Any:
         """Gradient descent with one engine (``exact``, ``mp``, ``arb``, ``np``, ``jax``):
         a :class:`~relu_pointwise.numeric.trajectory.Trajectory`. Engine options are

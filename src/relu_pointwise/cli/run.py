@@ -113,7 +113,8 @@ def register(subparsers) -> None:
         "run", help="one engine's gradient-descent trajectory (t, w_t, L(w_t))",
         description="Run gradient descent on the slope w with one engine and print the last row: t, w_t, the "
                     "population loss L(w_t) and, for a mini-batch run, the batch loss. -o FILE.csv or "
-                    "FILE.json writes the kept rows (--record-every). With --batch dataset:N,M it also reports where w_t stalls.")
+                    "FILE.json writes the kept rows (--record-every). With --batch dataset:N,M it also reports "
+                    "where w_t stalls.")
     add_spec_arguments(p)
     add_training_arguments(p)
     p.add_argument("--engine", required=True, choices=("exact", "mp", "arb", "np", "jax"),
