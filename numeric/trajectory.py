@@ -375,9 +375,15 @@ class Trajectory:
                 wr.writerow(self.row(i))
 
     def write_json(self, path: str | Path) -> None:
+        """The document of :meth:`to_json`, written row by row (no second copy of the rows in memory)."""
+        head = self.header()
+        head["columns"] = self.columns()
+        text = json.dumps(head, indent=1)
         with open(path, "w", encoding="utf-8") as fh:
-            json.dump(self.to_json(), fh, indent=1)
-            fh.write("\n")
+            fh.write(text[:text.rstrip().rindex("}")].rstrip() + ',\n "rows": [')
+            for i in range(len(self.ts)):
+                fh.write(("\n  " if i == 0 else ",\n  ") + json.dumps(self.row(i)))
+            fh.write("\n ]\n}\n")
 
     def write(self, path: str | Path) -> None:
         """CSV or JSON by the file's suffix."""
