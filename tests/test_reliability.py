@@ -422,3 +422,20 @@ def test_an_interrupted_local_cluster_shuts_down_quietly(sig, code, tmp_path):
     assert p.returncode == code, err[-2000:]
     assert len(err.strip().splitlines()) == 1, err[-3000:]
     assert time.perf_counter() - t0 < 5
+
+
+@pytest.mark.parametrize("target", ["interval:-1/2,1/2", "box:-1/2,1/2;-1/4,3/4"])
+def test_the_stall_of_a_large_dataset_screened_in_float_is_the_exact_one(target, monkeypatch):
+    """A dataset over EXACT_ALL points is screened by the float forward pass before its exact
+    levels: the same exact min |g(x_i)|, theta and largest data error as reading every point."""
+    from relu_pointwise.numeric import stall
+    from relu_pointwise.numeric.batches import BatchSchedule
+
+    spec = make_spec(target)
+    pts = BatchSchedule(spec, make_training(batch="dataset:2500,10", seed=3), 1).data
+    monkeypatch.setattr(stall, "EXACT_ALL", 100)
+    screened = stall.dataset_stall(spec, pts, 1.5)
+    monkeypatch.setattr(stall, "EXACT_ALL", 10**9)
+    exact = stall.dataset_stall(spec, pts, 1.5)
+    for key in ("N", "min_abs_g", "theta", "max_data_error", "below_theta"):
+        assert screened[key] == exact[key], key
