@@ -48,6 +48,7 @@ import sympy
 
 from relu_pointwise.symbolic.errors import InputError
 from relu_pointwise.symbolic.limits import FILE_BYTES
+from relu_pointwise.symbolic.numbers import as_float
 
 __all__ = ["BatchSchedule", "inner_float_bounds", "load_points"]
 
@@ -65,7 +66,7 @@ def inner_float_bounds(lo, hi) -> tuple[np.ndarray, np.ndarray]:
     lo_f, hi_f = [], []
     for a, b in zip(lo, hi):
         fa, fb = _frac(a), _frac(b)
-        xa, xb = float(fa), float(fb)
+        xa, xb = as_float(fa, "domain"), as_float(fb, "domain")
         if Fraction(xa) < fa:
             xa = math.nextafter(xa, math.inf)
         if Fraction(xb) > fb:

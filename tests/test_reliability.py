@@ -432,10 +432,33 @@ def test_the_stall_of_a_large_dataset_screened_in_float_is_the_exact_one(target,
     from relu_pointwise.numeric.batches import BatchSchedule
 
     spec = make_spec(target)
-    pts = BatchSchedule(spec, make_training(batch="dataset:2500,10", seed=3), 1).data
+    pts = BatchSchedule(spec, make_training(batch="dataset:900,10", seed=3), 1).data
     monkeypatch.setattr(stall, "EXACT_ALL", 100)
     screened = stall.dataset_stall(spec, pts, 1.5)
     monkeypatch.setattr(stall, "EXACT_ALL", 10**9)
     exact = stall.dataset_stall(spec, pts, 1.5)
     for key in ("N", "min_abs_g", "theta", "max_data_error", "below_theta"):
         assert screened[key] == exact[key], key
+
+
+HUGE = "9" * 400
+
+
+@pytest.mark.parametrize("argv,field", [
+    (["run", "--engine", "np", "--steps", "5", "--eta", HUGE], "--eta"),
+    (["run", "--engine", "np", "--steps", "5", "--w0", HUGE], "--w0"),
+    (["run", "--engine", "np", "--steps", "5", "--batch", "sampled:4", "--domain", f"-{HUGE},1"], "--domain"),
+    (["crosscheck", "--steps", "5", "--eta", HUGE], "--eta"),
+    (["certify", "--domain", f"-{HUGE},1", "--out", "o"], "--domain"),
+])
+def test_numbers_beyond_a_double_are_one_line_where_doubles_are_needed(argv, field, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = inproc(argv, capsys, 60)
+    ends_cleanly(code, err, field, "beyond float64's range")
+
+
+@pytest.mark.parametrize("engine", ["mp", "arb"])
+def test_huge_numbers_run_in_the_arbitrary_precision_engines(engine, capsys):
+    code, out, err = inproc(["run", "--engine", engine, "--steps", "5", "--w0", HUGE], capsys, 60)
+    ends_cleanly(code, err)
+    assert code == 0 and out.startswith("t=5 ")
