@@ -462,3 +462,61 @@ def test_huge_numbers_run_in_the_arbitrary_precision_engines(engine, capsys):
     code, out, err = inproc(["run", "--engine", engine, "--steps", "5", "--w0", HUGE], capsys, 60)
     ends_cleanly(code, err)
     assert code == 0 and out.startswith("t=5 ")
+
+
+# ============================================================ the fuzz over every family
+
+NUMBERS = st.sampled_from(["1", "1/3", "0", "-1", str(10**300), "9" * 400, "0." + "3" * 3990, "1" + "0" * 3990,
+                           "1e9", "nan"])
+STEPS = st.sampled_from(["0", "1", "10", "1000000", "1000000000", "1000000001", "-1", "1e9", "1.5"])
+BATCHES = st.sampled_from(["full", "sampled:1", "sampled:1000000", "sampled:1000001", "dataset:10000000,10000000",
+                           "dataset:1000000,1000000", "dataset:40,8", "cyclic:3", "cyclic:0", "sampled:0"])
+TARGETS = st.sampled_from(["interval:-1/2,1/2", _box(13), _box(6), "halfspace:" + ",".join(["1"] * 20) + ",1/2",
+                           "halfspace:" + ",".join(["1"] * 12) + ",1/2", "ball:d=2,R=1/2"])
+
+
+@st.composite
+def hostile_commands(draw) -> list[str]:
+    kind = draw(st.sampled_from(["run", "crosscheck", "certify", "derive"]))
+    if kind == "derive":
+        return ["derive", "--target", draw(TARGETS), "--w", draw(NUMBERS)]
+    argv = [kind, "--eta", draw(NUMBERS), "--w0", draw(NUMBERS)]
+    if draw(st.booleans()):
+        argv += ["--batch", draw(BATCHES)]
+    if kind == "certify":
+        return argv + ["--out", draw(st.sampled_from(["", "out"])), "--no-plots"]
+    argv += ["--steps", draw(STEPS)]
+    if kind == "run":
+        argv += ["--engine", draw(st.sampled_from(["np", "mp", "arb", "exact"]))]
+        if draw(st.booleans()):
+            argv += ["--record-every", draw(st.sampled_from(["0", "1", "7", "1000000000", "10000000000"]))]
+    return argv
+
+
+def _ends_within(argv: list[str], cap: float, cwd: Path) -> None:
+    """One line (or an answer) within ``cap`` seconds under the memory cap; a run still going at
+    the cap (a long but valid one) must answer SIGTERM within a second, with 143 and one line."""
+    p = start(argv, cwd)
+    try:
+        out, err = p.communicate(timeout=cap)
+    except subprocess.TimeoutExpired:
+        t0 = time.perf_counter()
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=30)
+        assert time.perf_counter() - t0 < 1.5, argv
+        assert p.returncode == 143 and len(err.strip().splitlines()) == 1, (argv, err[-2000:])
+        return
+    ends_cleanly(p.returncode, err)
+
+
+@settings(max_examples=3, deadline=None)
+@given(argv=hostile_commands())
+def test_fuzz_hostile_commands_end_in_one_line_or_an_answer(argv, tmp_path_factory):
+    _ends_within(argv, 4, tmp_path_factory.mktemp("fuzz"))
+
+
+@pytest.mark.slow
+@settings(max_examples=120, deadline=None)
+@given(argv=hostile_commands())
+def test_fuzz_hostile_commands_many(argv, tmp_path_factory):
+    _ends_within(argv, 20, tmp_path_factory.mktemp("fuzz"))
