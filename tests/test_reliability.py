@@ -520,3 +520,18 @@ def test_fuzz_hostile_commands_end_in_one_line_or_an_answer(argv, tmp_path_facto
 @given(argv=hostile_commands())
 def test_fuzz_hostile_commands_many(argv, tmp_path_factory):
     _ends_within(argv, 20, tmp_path_factory.mktemp("fuzz"))
+
+
+def test_the_exact_engine_stops_when_its_kept_rows_reach_the_limit(monkeypatch):
+    """Exact digits grow with the steps, so the exact engine bounds its kept rows as it goes: it
+    stops (complete = False, the reason named) instead of growing past RECORD_BYTES."""
+    from relu_pointwise.numeric import exact_engine
+    from relu_pointwise.symbolic.limits import Limit
+
+    monkeypatch.setattr(exact_engine, "RECORD_BYTES", Limit("test", 3000, "bytes"))
+    traj = get_engine("exact").run(INTERVAL, make_training(batch="sampled:4"), 40, record_every=1, population=False)
+    assert traj.meta["complete"] is False and "kept rows" in traj.meta["reason"]
+    assert 0 < traj.steps_done < 40
+    full = get_engine("exact").run(INTERVAL, make_training(batch="sampled:4"), traj.steps_done, record_every=1,
+                                   population=False)
+    assert full.ws == traj.ws
