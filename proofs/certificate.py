@@ -56,7 +56,7 @@ import sympy
 
 from relu_pointwise.symbolic.errors import InputError
 from relu_pointwise.symbolic.fileout import TMP_MARK, check_overwrite, is_ours, oserror_line, sha256_of
-from relu_pointwise.symbolic.limits import NUMBER_CHARS, POINTS_MAX, PREC_MAX, STEPS_MAX, exceeded
+from relu_pointwise.symbolic.limits import DOMAIN_CHARS, NUMBER_CHARS, POINTS_MAX, PREC_MAX, STEPS_MAX, exceeded
 from relu_pointwise.symbolic.loss import Derivation, derive
 from relu_pointwise.symbolic.numbers import parse_number, rational_text
 from relu_pointwise.symbolic.spec import Spec, Training
@@ -250,9 +250,14 @@ def check_run_limits(steps: object, prec: object, what: str = "--") -> None:
         raise exceeded(f"{what}prec", prec, PREC_MAX)
 
 
-def check_input_numbers(training: Training) -> None:
-    """eta and w0 as the certificate stores them (p/q) within NUMBER_CHARS, the checker's limit
-    too: a decimal of 4000 characters may be a p/q of twice that, which no verify would read."""
+def check_input_numbers(spec: Spec, training: Training) -> None:
+    """eta and w0 as the certificate stores them (p/q) within NUMBER_CHARS, and the domain's
+    text within DOMAIN_CHARS, the checker's limits too: a decimal of 4000 characters may be a
+    p/q of twice that, which no verify would read."""
+    dom = spec.domain.text()
+    if len(dom) > DOMAIN_CHARS.value:
+        raise InputError(f"domain: as a certificate stores it, {len(dom)} characters, over the limit "
+                         f"{DOMAIN_CHARS.value} characters", field="domain")
     for name, v in (("eta", training.eta), ("w0", training.w0)):
         n = len(ex(v))
         if n > NUMBER_CHARS.value:
@@ -272,7 +277,7 @@ def build(spec: Spec, training: Training, points=None, grid: int | None = None,
     if steps is None:
         steps = DEFAULT_STEPS_FULL if kind == "full" else DEFAULT_STEPS_BATCH
     check_run_limits(steps, prec)
-    check_input_numbers(training)
+    check_input_numbers(spec, training)
     if kind == "full":
         b = _build_full(spec, training, points, steps, prec)
     elif kind == "cyclic":

@@ -29,6 +29,7 @@ __all__ = [
     "CERT_VALUES",
     "CROSSCHECK_STEPS_MAX",
     "DIM_MAX",
+    "DOMAIN_CHARS",
     "DPS_MAX",
     "EXPR_DEPTH",
     "EXPR_DIGITS",
@@ -85,6 +86,7 @@ EXPR_LENGTH = Limit("length of one expression", 100_000, "characters")
 EXPR_DEPTH = Limit("nesting depth of one expression", 200, "levels")
 EXPR_OPERATIONS = Limit("operations plus their arguments one expression builds (SymPy, ~1 ms each)", 2_000)
 EXPR_DIGITS = Limit("digits of one numeric literal in an expression", 10_000, "digits")
+DOMAIN_CHARS = Limit("length of a domain's text as a certificate stores it (p/q ends)", 2000, "characters")
 NUMBER_CHARS = Limit("length of one number (r, eta, w0, domain ends, ...)", 4000, "characters")
 EXP_HEIGHT = Limit("height of nested exp/log/powers in one numeric expression", 3, "levels")
 POW_BITS = Limit("size of an exact number an expression may compute", 40_000, "bits")
@@ -120,6 +122,7 @@ LIMITS: tuple[Limit, ...] = (
     EXPR_OPERATIONS,
     EXPR_DIGITS,
     NUMBER_CHARS,
+    DOMAIN_CHARS,
     EXP_HEIGHT,
     POW_BITS,
     FLOOR_PREC_BITS,

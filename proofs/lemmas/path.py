@@ -238,9 +238,9 @@ def rate_claim(derivation: Derivation, training: Training, growth: Growth, entry
                 data["violated_at"] = [ex(t) for t in bad]
                 return Claim("rate", statement + " -- VIOLATED by the enclosed losses (proved: the lower end of "
                              f"the enclosure of L(w_t) exceeds the bound at t = {bad[0]})", FAILED, data)
-            data["undecided_at"] = [ex(t) for t in unsure]
             statement += (f"; compared with the enclosed losses L(w_t) at {len(ts)} steps up to t = {n}: "
-                          f"consistent at {len(ts) - len(unsure)}, undecided at {len(unsure)} (the enclosures "
+                          f"consistent at {len(ts) - len(unsure)}, undecided at {len(unsure)} (t = "
+                          f"{', '.join(map(str, unsure[:5]))}{', ...' if len(unsure) > 5 else ''}: the enclosures "
                           f"are wider than the margin there; no violation is proved)")
         else:
             statement += f"; consistent with the enclosed losses L(w_t) at {len(ts)} steps up to t = {n}"
