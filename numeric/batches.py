@@ -55,6 +55,7 @@ import sympy
 
 from relu_pointwise.symbolic.errors import InputError
 from relu_pointwise.symbolic.limits import FILE_BYTES
+from relu_pointwise.symbolic.numbers import as_float
 
 __all__ = ["BatchSchedule", "inner_float_bounds", "load_points", "philox", "shuffle_keys"]
 
@@ -75,7 +76,7 @@ def inner_float_bounds(lo, hi) -> tuple[np.ndarray, np.ndarray]:
     lo_f, hi_f = [], []
     for a, b in zip(lo, hi):
         fa, fb = _frac(a), _frac(b)
-        xa, xb = float(fa), float(fb)
+        xa, xb = as_float(fa, "domain"), as_float(fb, "domain")
         if Fraction(xa) < fa:
             xa = math.nextafter(xa, math.inf)
         if Fraction(xb) > fb:
@@ -150,6 +151,8 @@ def load_points(data: Any, spec) -> np.ndarray:
         suffix = p.suffix.lower()
         if p.is_dir():   # named as given: str(data) keeps a trailing slash that Path drops
             raise InputError(f"data file {str(data)!r}: is a folder, not a file (give a .npy or .csv file)")
+        elif p.exists() and not p.is_file():   # a FIFO or device would block or never end
+            raise InputError(f"data file {name!r}: not a regular file")
         if p.is_file() and p.stat().st_size > FILE_BYTES.value:   # before reading it (limits.py)
             raise InputError(f"data file {name!r}: {p.stat().st_size} bytes exceed the limit {FILE_BYTES.value} bytes")
         if suffix == ".npy":

@@ -25,10 +25,18 @@ from collections.abc import Callable
 from typing import Any
 
 from relu_pointwise.symbolic.errors import InputError, PointwiseError
-from relu_pointwise.symbolic.limits import DPS_MAX, EXACT_DIGITS_MAX, PREC_MAX, RUN_STEPS_MAX, Limit, check_int
+from relu_pointwise.symbolic.limits import (
+    DPS_MAX,
+    EXACT_DIGITS_MAX,
+    PREC_MAX,
+    RECORD_BYTES,
+    RUN_STEPS_MAX,
+    Limit,
+    check_int,
+)
 from relu_pointwise.symbolic.spec import Spec, Training
 
-from .trajectory import StepSource, Trajectory
+from .trajectory import StepSource, Trajectory, default_record_every, recorded_rows
 
 __all__ = ["Engine", "ExactEngine", "MpEngine", "ArbEngine", "NumpyEngine", "get_engine",
            "engine_names", "register_engine"]
@@ -56,10 +64,17 @@ class Engine(ABC):
     name: str = ""
     rigorous: bool = False
 
-    def run(self, spec: Spec, training: Training, steps: int, *, record_every: int = 1,
+    def run(self, spec: Spec, training: Training, steps: int, *, record_every: int | None = None,
             data: Any = None, progress: Progress | None = None, population: bool = True,
             source: StepSource | None = None) -> Trajectory:
-        """Run ``steps`` steps; ``population`` adds L(w_t) at the recorded rows of a mini-batch run.
+        """Run ``steps`` steps, keeping rows t = 0, k, 2k, ... and the last (k = ``record_every``;
+        None: :func:`~relu_pointwise.numeric.trajectory.default_record_every`, at most about
+        10^4 rows); ``population`` adds L(w_t) at the kept rows of a mini-batch run.
+
+        Memory is bounded by the rows kept, not the steps taken: the engines iterate in
+        constant memory and compute a batch loss only at a kept row.  A run whose kept
+        rows would exceed :data:`~relu_pointwise.symbolic.limits.RECORD_BYTES` (estimated by
+        :meth:`row_bytes`) is refused before it starts, naming the estimate.
 
         ``source`` is shared INPUT: a :class:`~relu_pointwise.numeric.trajectory.StepSource`
         (the batch plan and each step's exact levels |g(x_i)|) that several engines may read,
@@ -67,9 +82,12 @@ class Engine(ABC):
         result. Without it each engine builds its own from ``spec``, ``training`` and ``data``.
         """
         steps = _check_steps(steps)
-        every = _int_option(record_every, "record_every", 1, RUN_STEPS_MAX)
+        every = default_record_every(steps) if record_every is None else _int_option(
+            record_every, "record_every", 1, RUN_STEPS_MAX)
+        self.check_record(steps, every)
         shared = {} if source is None else {"source": source}   # engines without the keyword still run alone
-        traj = self._run(spec, training, steps, data=data, progress=progress, **shared).subsample(every)
+        traj = self._run(spec, training, steps, data=data, progress=progress, record_every=every, **shared)
+        traj.meta["record_every"] = every
         if population and traj.minibatch:
             try:
                 traj.population = self.population_loss(spec, traj.ws)
@@ -77,10 +95,25 @@ class Engine(ABC):
                 traj.meta["population_note"] = str(exc)
         return traj
 
+    def row_bytes(self) -> int:
+        """Estimated bytes of one kept row (in memory and as text): t, w_t, L(w_t), batch loss."""
+        return 200
+
+    def check_record(self, steps: int, every: int) -> None:
+        """Refuse, before any step, kept rows whose estimated size exceeds ``RECORD_BYTES``."""
+        rows = recorded_rows(steps, every)
+        size = rows * self.row_bytes()
+        if size > RECORD_BYTES.value:
+            fit = max(1, RECORD_BYTES.value // self.row_bytes() - 2)
+            raise InputError(f"record_every: {rows} rows of about {self.row_bytes()} bytes ({self.name} engine) "
+                             f"would keep about {size} bytes, over the limit {RECORD_BYTES.value} bytes "
+                             f"(keep fewer rows: --record-every {-(-steps // fit)} or more)", field="record_every")
+
     @abstractmethod
     def _run(self, spec: Spec, training: Training, steps: int, *, data: Any,
-             progress: Progress | None, source: StepSource | None = None) -> Trajectory:
-        """Every step's row (the engine's own loop), reading ``source`` when given."""
+             progress: Progress | None, record_every: int = 1, source: StepSource | None = None) -> Trajectory:
+        """The kept rows (t = 0, record_every, ..., and ``steps``) of the engine's own loop,
+        reading ``source`` when given; no other row is stored nor its loss computed."""
 
     @abstractmethod
     def population_loss(self, spec: Spec, ws: list[Any]) -> list[Any]:
@@ -110,11 +143,11 @@ class ExactEngine(Engine):
         return {"max_digits": self.max_digits}
 
     def _run(self, spec: Spec, training: Training, steps: int, *, data: Any,
-             progress: Progress | None, source: StepSource | None = None) -> Trajectory:
+             progress: Progress | None, record_every: int = 1, source: StepSource | None = None) -> Trajectory:
         from .exact_engine import run_exact
 
         return run_exact(spec, training, steps, data=data, max_digits=self.max_digits, progress=progress,
-                         source=source)
+                         source=source, record_every=record_every)
 
     def population_loss(self, spec: Spec, ws: list[Any]) -> list[Any]:
         from relu_pointwise.symbolic.iterate import require_rational, select_piece
@@ -136,10 +169,15 @@ class MpEngine(Engine):
         return {"dps": self.dps}
 
     def _run(self, spec: Spec, training: Training, steps: int, *, data: Any,
-             progress: Progress | None, source: StepSource | None = None) -> Trajectory:
+             progress: Progress | None, record_every: int = 1, source: StepSource | None = None) -> Trajectory:
         from .mp_engine import run_mp
 
-        return run_mp(spec, training, steps, dps=self.dps, data=data, progress=progress, source=source)
+        return run_mp(spec, training, steps, dps=self.dps, data=data, progress=progress, source=source,
+                      record_every=record_every)
+
+    def row_bytes(self) -> int:
+        # three mpf values: about dps digits each as text, dps * 0.42 bytes of mantissa in memory
+        return 3 * (2 * self.dps + 100)
 
     def population_loss(self, spec: Spec, ws: list[Any]) -> list[Any]:
         import mpmath
@@ -168,10 +206,16 @@ class ArbEngine(Engine):
         return {"prec": self.prec}
 
     def _run(self, spec: Spec, training: Training, steps: int, *, data: Any,
-             progress: Progress | None, source: StepSource | None = None) -> Trajectory:
+             progress: Progress | None, record_every: int = 1, source: StepSource | None = None) -> Trajectory:
         from .arb_engine import run_arb
 
-        return run_arb(spec, training, steps, prec=self.prec, data=data, progress=progress, source=source)
+        return run_arb(spec, training, steps, prec=self.prec, data=data, progress=progress, source=source,
+                       record_every=record_every)
+
+    def row_bytes(self) -> int:
+        # three balls, each printed at 0.3 prec digits and bounded by two exact dyadic
+        # rationals (numerator and denominator of about 0.3 prec digits each)
+        return 3 * (2 * self.prec + 200)
 
     def population_loss(self, spec: Spec, ws: list[Any]) -> list[Any]:
         from flint import ctx
@@ -204,13 +248,14 @@ class NumpyEngine(Engine):
         return {"method": self.method}
 
     def _run(self, spec: Spec, training: Training, steps: int, *, data: Any,
-             progress: Progress | None, source: StepSource | None = None) -> Trajectory:
+             progress: Progress | None, record_every: int = 1, source: StepSource | None = None) -> Trajectory:
         from .np_engine import run_np
         from .values import FloatFormat
 
         # the float engine reads the shared batch plan only (its levels come from its own forward pass)
         schedule = None if source is None else source.schedule
-        res = run_np(spec, training, steps, data=data, method=self.method, schedule=schedule)
+        res = run_np(spec, training, steps, data=data, method=self.method, schedule=schedule,
+                     record_every=record_every)
         if progress is not None:
             progress(steps)
         return Trajectory("np", spec, training, [int(t) for t in res.t], [float(v) for v in res.w[:, 0]],

@@ -216,10 +216,10 @@ class JaxEngine(Engine):
     name = "jax"
 
     def _run(self, spec: Any, training: Any, steps: int, *, data: Any,
-             progress: Progress | None, source: StepSource | None = None) -> Trajectory:
+             progress: Progress | None, record_every: int = 1, source: StepSource | None = None) -> Trajectory:
         # a shared source is INPUT: the float engines read its batch plan only
         schedule = None if source is None else source.schedule
-        res = run_jax(spec, training, steps, data=data, schedule=schedule)
+        res = run_jax(spec, training, steps, data=data, schedule=schedule, record_every=record_every)
         if progress is not None:
             progress(steps)
         return Trajectory("jax", spec, training, [int(t) for t in res.t], [float(v) for v in res.w[:, 0]],

@@ -280,13 +280,13 @@ def _trajectory_params(training, w0, eta):
         for tr in trs[1:]:
             if tr.batch != first.batch or tr.seed != first.seed:
                 raise ValueError("run_np: trajectories stepping together must share batch and seed")
-        w0a = np.array([_f(tr.w0) for tr in trs])
-        etaa = np.array([_f(tr.eta) for tr in trs])
+        w0a = np.array([_f(tr.w0, "w0") for tr in trs])
+        etaa = np.array([_f(tr.eta, "eta") for tr in trs])
         base = first
     else:
         base = training
-        w0a = np.atleast_1d(np.asarray(_f(training.w0) if w0 is None else w0, dtype=np.float64))
-        etaa = np.atleast_1d(np.asarray(_f(training.eta) if eta is None else eta, dtype=np.float64))
+        w0a = np.atleast_1d(np.asarray(_f(training.w0, "w0") if w0 is None else w0, dtype=np.float64))
+        etaa = np.atleast_1d(np.asarray(_f(training.eta, "eta") if eta is None else eta, dtype=np.float64))
     if w0 is not None and isinstance(training, (list, tuple)):
         w0a = np.atleast_1d(np.asarray(w0, dtype=np.float64))
     if eta is not None and isinstance(training, (list, tuple)):

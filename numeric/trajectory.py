@@ -150,6 +150,33 @@ class StepSource:
         return self.batch(t) if self.points else self.cell(t)
 
 
+# ====================================================================== which rows are kept
+
+DEFAULT_RECORD_ROWS = 10_000
+"""Rows a run keeps by default: ``record_every`` is then the smallest of 1, 2, 5, 10, 20, ...
+with at most this many rows (plus the last), so the output stays small at any step count."""
+
+
+def default_record_every(steps: int) -> int:
+    """The smallest k in 1, 2, 5, 10, 20, 50, ... with steps / k <= :data:`DEFAULT_RECORD_ROWS`."""
+    scale = 1
+    while True:
+        for k in (scale, 2 * scale, 5 * scale):
+            if steps <= DEFAULT_RECORD_ROWS * k:
+                return k
+        scale *= 10
+
+
+def recorded_rows(steps: int, every: int) -> int:
+    """How many rows t = 0, every, 2 every, ... and the last step T = ``steps`` make."""
+    return steps // every + 1 + (1 if steps % every else 0)
+
+
+def is_recorded(t: int, steps: int, every: int) -> bool:
+    """Whether row t is kept: t a multiple of ``every``, or the last step."""
+    return t % every == 0 or t == steps
+
+
 # ====================================================================== exact rational bounds
 
 def mpf_to_mpq(x) -> mpq:
@@ -350,9 +377,15 @@ class Trajectory:
                 wr.writerow(self.row(i))
 
     def write_json(self, path: str | Path) -> None:
+        """The document of :meth:`to_json`, written row by row (no second copy of the rows in memory)."""
+        head = self.header()
+        head["columns"] = self.columns()
+        text = json.dumps(head, indent=1)
         with open(path, "w", encoding="utf-8") as fh:
-            json.dump(self.to_json(), fh, indent=1)
-            fh.write("\n")
+            fh.write(text[:text.rstrip().rindex("}")].rstrip() + ',\n "rows": [')
+            for i in range(len(self.ts)):
+                fh.write(("\n  " if i == 0 else ",\n  ") + json.dumps(self.row(i)))
+            fh.write("\n ]\n}\n")
 
     def write(self, path: str | Path) -> None:
         """CSV or JSON by the file's suffix."""

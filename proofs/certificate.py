@@ -49,7 +49,7 @@ import sympy
 
 from relu_pointwise.symbolic.errors import InputError
 from relu_pointwise.symbolic.fileout import TMP_MARK, check_overwrite, is_ours, oserror_line, sha256_of
-from relu_pointwise.symbolic.limits import POINTS_MAX, PREC_MAX, STEPS_MAX, exceeded
+from relu_pointwise.symbolic.limits import DOMAIN_CHARS, NUMBER_CHARS, POINTS_MAX, PREC_MAX, STEPS_MAX, exceeded
 from relu_pointwise.symbolic.loss import Derivation, derive
 from relu_pointwise.symbolic.numbers import parse_number, rational_text
 from relu_pointwise.symbolic.progress import report, step_counter
@@ -281,6 +281,21 @@ def check_run_limits(steps: object, prec: object, what: str = "") -> None:
         raise exceeded(f"{what}prec", prec, PREC_MAX)
 
 
+def check_input_numbers(spec: Spec, training: Training) -> None:
+    """eta and w0 as the certificate stores them (p/q) within NUMBER_CHARS, and the domain's
+    text within DOMAIN_CHARS, the checker's limits too: a decimal of 4000 characters may be a
+    p/q of twice that, which no verify would read."""
+    dom = spec.domain.text()
+    if len(dom) > DOMAIN_CHARS.value:
+        raise InputError(f"domain: as a certificate stores it, {len(dom)} characters, over the limit "
+                         f"{DOMAIN_CHARS.value} characters", field="domain")
+    for name, v in (("eta", training.eta), ("w0", training.w0)):
+        n = len(ex(v))
+        if n > NUMBER_CHARS.value:
+            raise InputError(f"{name}: as p/q it has {n} characters, over the limit {NUMBER_CHARS.value} characters "
+                             f"of a certificate's numbers (give it as a shorter p/q or decimal)", field=name)
+
+
 def build(spec: Spec, training: Training, points=None, grid: int | None = None,
           steps: int | None = None, prec: int = DEFAULT_PREC) -> Build:
     """Run every proof obligation for (spec, training) and assemble the certificate."""
@@ -293,6 +308,7 @@ def build(spec: Spec, training: Training, points=None, grid: int | None = None,
     if steps is None:
         steps = DEFAULT_STEPS_FULL if kind == "full" else DEFAULT_STEPS_BATCH
     check_run_limits(steps, prec)
+    check_input_numbers(spec, training)
     if kind == "full":
         b = _build_full(spec, training, points, steps, prec)
     elif kind == "cyclic":
@@ -492,15 +508,27 @@ def _old_manifest(out: Path) -> tuple[bool, dict[str, str]]:
 def check_outputs(out_dir: str | Path, plots: bool = True, force: bool = False) -> None:
     """Before any work: refuse an ``--out`` that is not a directory, or that holds a file of
     ours' names which this tool did not write (unless ``force``)."""
+    if not str(out_dir).strip():
+        raise InputError("out: an empty path (name the folder, e.g. --out .)", field="out")
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError(f"out: {str(out)!r} exists and is not a directory")
     if not out.exists():
         return
+    _refuse_folders_in_the_way(out, plots)
     _, manifest = _old_manifest(out)
     for name in ("certificate.json", "derivation.tex", *(PLOT_NAMES if plots else ())):
         check_overwrite(out / name, what="out", force=force, signatures=_SIGNATURES.get(name, ()),
                         manifest=manifest)
+
+
+def _refuse_folders_in_the_way(out: Path, plots: bool) -> None:
+    """A folder where an output goes is never replaced (not even with --force): refuse before any
+    file is written, so that the outputs are all written or none."""
+    for name in ("certificate.json", "derivation.tex", *(PLOT_NAMES if plots else ())):
+        p = out / name
+        if p.is_dir() and not p.is_symlink():
+            raise InputError(f"out: {str(p)!r} is a folder, not a file; not replacing it", field="out")
 
 
 def write_outputs(b: Build, out_dir: str | Path, plots: bool = True, force: bool = False) -> list[Path]:
@@ -542,6 +570,7 @@ def write_outputs(b: Build, out_dir: str | Path, plots: bool = True, force: bool
         b.cert["files"] = {name: sha256_of(stage / name) for name in names}
         current = "certificate.json"
         (stage / current).write_text(dumps(b.cert), encoding="utf-8")
+        _refuse_folders_in_the_way(out, plots)           # again: one may have appeared meanwhile
         for name in [*names, "certificate.json"]:        # the certificate last
             current = name
             os.replace(stage / name, out / name)

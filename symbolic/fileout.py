@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import InputError
+from .jsonio import open_regular
 
 __all__ = ["TMP_MARK", "check_overwrite", "file_mode", "is_ours", "oserror_line", "sha256_of", "staged",
            "write_atomic"]
@@ -59,7 +60,7 @@ def oserror_line(what: str, action: str, path: str | os.PathLike[str], exc: OSEr
 def sha256_of(path: str | os.PathLike[str]) -> str:
     """``"sha256:<hex>"`` of a file's bytes, read in blocks."""
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with open_regular(path) as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return "sha256:" + h.hexdigest()
@@ -72,7 +73,7 @@ def is_ours(path: Path, signatures: tuple[bytes, ...] = (), manifest: dict[str, 
         if manifest and manifest.get(path.name) == sha256_of(path):
             return True
         if signatures:
-            with open(path, "rb") as fh:
+            with open_regular(path) as fh:       # a FIFO of an output's name must not block
                 head = fh.read(_HEAD)
             return any(sig in head for sig in signatures)
     except OSError:

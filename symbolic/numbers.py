@@ -144,10 +144,23 @@ def as_rational(x: Any) -> sympy.Rational:
     return sympy.Rational(int(q.numerator), int(q.denominator))
 
 
-def as_float(x: Any) -> float:
-    """The float64 nearest to an exact rational (correctly rounded, via Fraction)."""
+def as_float(x: Any, what: str = "number") -> float:
+    """The float64 nearest to an exact rational (correctly rounded, via Fraction).
+
+    A rational beyond float64's range (|x| >= 2^1024) is bad input for whatever wants a double
+    (the float engines, the batch points): one :class:`InputError` naming ``what``.
+    """
     q = as_mpq(x) if not isinstance(x, sympy.Basic) or x.is_Rational else None
-    if q is None:
-        return float(x)
-    return float(Fraction(int(q.numerator), int(q.denominator)))
+    try:
+        if q is None:
+            return float(x)
+        return float(Fraction(int(q.numerator), int(q.denominator)))
+    except OverflowError:
+        raise InputError(f"{what}: {_short_text(q if q is not None else x)} is beyond float64's range "
+                         f"(about 1.8e308); the float engines and batch points cannot hold it", field=what) from None
+
+
+def _short_text(x: Any) -> str:
+    s = str(x)
+    return s if len(s) <= 40 else f"{s[:20]}...({len(s)} characters)"
 

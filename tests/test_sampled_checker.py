@@ -8,7 +8,7 @@ from fractions import Fraction
 from functools import lru_cache
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from relu_pointwise.proofs.certificate import build, render_texts
@@ -138,7 +138,7 @@ def _family_cert(target: str, kind: str, seed: int, r: str) -> str | None:
     return json.dumps(b.cert)
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=6)
 @given(kind=st.sampled_from(KINDS), target=st.sampled_from(FAMILIES), seed=st.integers(0, 50),
        r=st.sampled_from(["1", "2", "3/2"]))
 def test_verify_verdict_equals_certify_verdict(kind, target, seed, r):

@@ -33,7 +33,13 @@ class ClaimCheck:
 def show(v: Any) -> str:
     v = mpq(v) if not isinstance(v, (str, flint.arb)) else v
     s = str(v)
-    return s if len(s) <= 40 else f"~{float(v):.12g}" if not isinstance(v, flint.arb) else s[:40]
+    if len(s) <= 40:
+        return s
+    if isinstance(v, flint.arb):
+        return s[:40]
+    import gmpy2  # not float(): v may lie beyond a double's range (eta = 10^300 and more)
+
+    return "~" + format(gmpy2.mpfr(v, 64), ".12g")
 
 
 def lower(v: Any) -> Any:

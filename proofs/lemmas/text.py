@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -88,6 +87,17 @@ def to_q(x) -> mpq:
     return mpq(x)
 
 
+def _decimal_exponent(v: mpq) -> int:
+    """floor(log10 |v|) for a rational v != 0, exactly (no float: v may be beyond a double's range)."""
+    a = abs(mpq(v))
+    e = len(str(a.numerator)) - len(str(a.denominator))
+    while e > 0 and mpq(10) ** e > a or e <= 0 and mpq(1, 10 ** -e) > a:
+        e -= 1
+    while (mpq(10) ** (e + 1) if e + 1 >= 0 else mpq(1, 10 ** -(e + 1))) <= a:
+        e += 1
+    return e
+
+
 def short(q, mode: str = "near", digits: int = 12) -> str:
     """Statement text of an exact rational: exact when short, else a decimal with ``digits``
     significant digits rounded ``down`` / ``up`` (still a valid lower / upper bound) or to
@@ -98,7 +108,7 @@ def short(q, mode: str = "near", digits: int = 12) -> str:
     v = mpq(q) if not isinstance(q, sympy.Rational) else to_q(q)
     if v == 0:
         return "0"
-    e = math.floor(math.log10(abs(float(v)))) if float(v) != 0 else 0
+    e = _decimal_exponent(v)
     scale = mpq(10) ** (digits - 1 - e) if digits - 1 - e >= 0 else mpq(1, 10 ** (e - digits + 1))
     x = v * scale
     n = {"down": gmpy2.floor, "up": gmpy2.ceil}.get(mode, gmpy2.rint)(x)

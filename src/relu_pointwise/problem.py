@@ -92,8 +92,8 @@ class Problem:
             self._derivation = derive(self.spec)
         return self._derivation
 
-    def run(self, engine: str | Engine = "np", steps: int = 100, *, record_every: int = 1, data: Any = None,
-            **options: Any) -> Trajectory:
+    def run(self, engine: str | Engine = "np", steps: int = 100, *, record_every: int | None = None,
+            data: Any = None, **options: Any) -> Trajectory:
         """Gradient descent with one engine (``exact``, ``mp``, ``arb``, ``np``, ``jax``):
         a :class:`~relu_pointwise.numeric.trajectory.Trajectory`. Engine options are
         keywords: ``dps=`` (mp), ``prec=`` (arb), ``max_digits=`` (exact)."""

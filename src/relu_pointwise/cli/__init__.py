@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -102,6 +103,39 @@ def _on_sigterm(signum: int, frame: object) -> None:
     raise Terminated()
 
 
+def _after_the_work(signum: int, frame: object) -> None:
+    """A signal after the command finished (outputs complete, stdout flushed): its one line and
+    128 + signum, at once (no traceback from the interpreter's shutdown, no bare -2 / -15)."""
+    name = "SIGTERM" if signum == signal.SIGTERM else "SIGINT" if signum == signal.SIGINT else f"signal {signum}"
+    try:
+        os.write(2, f"pointwise: {name} after the command finished; its outputs are complete\n".encode())
+    finally:
+        os._exit(128 + signum)
+
+
+def _finish_quietly() -> None:
+    """The command's work is done: flush what it printed, then let a late signal end the process
+    with its line and status (see :func:`_after_the_work`)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):      # a closed pipe / stream: nothing left to flush
+            pass
+    signal.signal(signal.SIGTERM, _after_the_work)
+    signal.signal(signal.SIGINT, _after_the_work)
+
+
+def _exit_now(code: int) -> None:
+    """End the process at once (after an interrupt, within a second): flush, then ``os._exit``
+    (the interpreter's teardown of a large run's objects takes up to a second by itself)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
+
+
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())
 
@@ -124,10 +158,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     args = parser.parse_args(argv)
+    top_level = argv is None     # the `pointwise` script (sys.exit(main())): the process ends after us
     try:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     except ValueError:           # not the main thread (embedded use): leave signals alone
         previous = None
+        top_level = False
     try:
         n = max_regions(args)
         with regions_allowed(n) if n is not None else contextlib.nullcontext():
@@ -145,9 +181,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except Terminated:
         sys.stderr.write("pointwise: terminated (SIGTERM); nothing half-written was left\n")
+        if top_level:           # cleanup done (temporary files, clusters): skip the interpreter's teardown
+            _exit_now(143)
         return 143
     except KeyboardInterrupt:
         sys.stderr.write("pointwise: interrupted; nothing half-written was left\n")
+        if top_level:
+            _exit_now(130)
         return 130
     except RecursionError:
         # the readers check nesting before they recurse; this is the last line of defence
@@ -165,7 +205,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                          "traceback below\n")
         raise
     finally:
-        if previous is not None:
+        if top_level:
+            _finish_quietly()
+        elif previous is not None:
             signal.signal(signal.SIGTERM, previous)
 
 

@@ -16,7 +16,7 @@ MAX_STEPS = RUN_STEPS_MAX.value
 # Library errors name Python parameters; the command line shows them as flags.
 FLAG_OF = {name: "--" + name.replace("_", "-") for name in (
     "eta", "w0", "r", "dps", "prec", "steps", "max_digits", "batch", "seed", "domain", "measure",
-    "points", "grid", "w", "data", "spec", "exact_steps", "out", "format")}
+    "points", "grid", "w", "data", "spec", "exact_steps", "out", "format", "record_every")}
 _LEADING_NAME = re.compile(r"^([a-z][a-z0-9_]*)(?=[: ])")
 
 

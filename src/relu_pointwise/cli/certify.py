@@ -190,7 +190,10 @@ def _num(text: str) -> str:
         return text
     if q.q == 1 or len(text) <= 12:
         return text
-    return f"{float(q):.10g}"
+    import mpmath
+
+    with mpmath.workdps(15):        # no float(): q may lie beyond a double's range
+        return mpmath.nstr(mpmath.mpf(int(q.p)) / int(q.q), 10)
 
 
 def _t_text(c: dict) -> str:
