@@ -14,8 +14,6 @@ import math
 from typing import Any
 
 import sympy
-from gmpy2 import mpq
-
 from forgery_lib import (
     Doc,
     Forgery,
@@ -24,7 +22,6 @@ from forgery_lib import (
     build,
     claim,
     data,
-    drop_claims,
     ex,
     finish,
     first_reach,
@@ -34,10 +31,10 @@ from forgery_lib import (
     pointwise_for,
     q,
     replace_text,
-    set_growth_constant,
     set_T,
     writer_version,
 )
+from gmpy2 import mpq
 
 Q = sympy.Rational
 TINY = mpq(1, 10 ** 30)
@@ -270,10 +267,15 @@ def _scaled_build(factor: int) -> Any:
                 setattr(m, nm, new)
                 patched.append((m, nm, old))
     try:
-        return _build(make_spec("interval:-1/2,1/2"), make_training(), grid=5, steps=400).cert
+        doc = _build(make_spec("interval:-1/2,1/2"), make_training(), grid=5, steps=400).cert
     finally:
         for m, nm, old in patched:
             setattr(m, nm, old)
+    # the prover's own comparison with the true level function fails: the forger says it holds
+    c = claim(doc, "construction")
+    c["status"] = "proved"
+    c["statement"] = c["statement"].split(" at the ")[0] + " everywhere on the domain"
+    return finish(doc)
 
 
 @forgery("network computes 100 g", "interval",
@@ -374,23 +376,23 @@ def _(doc: Doc) -> Doc:
     return finish(doc)
 
 
-@forgery("deep-ball table emptied", "deep", "the N(x) of the 5 requested points is claimed but not given")
+@forgery("deep-ball table emptied", "deep", "the N(x) of the 4 requested points is claimed but not given")
 def _(doc: Doc) -> Doc:
     data(doc, "deep_ball_depth")["table"] = []
     return finish(doc)
 
 
 @forgery("deep-ball N_exact wrong", "deep",
-         "N_exact(2/5, 0) = 1 is false: d 4^(-2) = 1/8 >= R^2 - |x|^2 = 9/100, so N(x) = 2")
+         "N_exact(1/4, 1/4) = 1 is false: d 4^(-2) = 1/8 >= R^2 - |x|^2 = 1/8, so N(x) = 2")
 def _(doc: Doc) -> Doc:
-    row = next(r for r in data(doc, "deep_ball_depth")["table"] if r["x"] == ["2/5", "0"])
+    row = next(r for r in data(doc, "deep_ball_depth")["table"] if r["x"] == ["1/4", "1/4"])
     row["N_exact"] = "1"
     return finish(doc)
 
 
-@forgery("deep-ball N too small", "deep", "N(2/5, 0) = 1: d 4^(-2) = 1/8 >= 9/100 = R^2 - |x|^2")
+@forgery("deep-ball N too small", "deep", "N(1/4, 1/4) = 1: d 4^(-2) = 1/8 >= 1/8 = R^2 - |x|^2")
 def _(doc: Doc) -> Doc:
-    row = next(r for r in data(doc, "deep_ball_depth")["table"] if r["x"] == ["2/5", "0"])
+    row = next(r for r in data(doc, "deep_ball_depth")["table"] if r["x"] == ["1/4", "1/4"])
     row["N"] = row["N_exact"] = "1"
     return finish(doc)
 
