@@ -207,34 +207,44 @@ def _(doc: Doc) -> Doc:
 
 
 @forgery("cyclic certificate with the full-batch claims", "cyclic3",
-         "full-batch asymptotic/growth/entry/rate forms for a cyclic:3 path, T(x) one step too small")
+         "full-batch per-step rate on a cyclic:3 path: at a middle-slab step w does not move, so "
+         "w_(t0+1)^3 >= w_t0^3 + 1/4 is false")
 def _(doc: Doc) -> Doc:
     return cyclic_full_forms(doc)
 
 
 def cyclic_full_forms(doc: Doc) -> Doc:
-    """Replace the cyclic growth/entry/rate by the full batch's (true for full batch, not for the
-    cyclic path) and lower every T(x) by one step where the per-step rate bound allows it."""
+    """Add the full batch's asymptotic/growth claims and replace the cyclic entry/rate by the
+    full-batch forms (true for full batch, not for the cyclic path; the cyclic growth claim stays):
+    entry and rate read on the cyclic path's enclosure, the rate anchored at a middle-slab step,
+    and T(x) lowered by one step wherever the (false) per-step bound allows it."""
     full = base("interval")
     ids = [c["id"] for c in doc["claims"]]
-    cyc = [c for c in doc["claims"] if c["id"] in ("cyclic_growth", "entry", "rate")]
+    cyc = [c for c in doc["claims"] if c["id"] in ("entry", "rate")]
     pos = ids.index("cyclic_growth")
     new = [copy.deepcopy(claim(full, k)) for k in ("asymptotic", "growth", "entry", "rate")]
     doc["claims"] = doc["claims"][:pos] + new + [c for c in doc["claims"][pos:] if c not in cyc]
-    # anchor the per-step rate where the cyclic path passes w* (enclosure from the cyclic path)
+    # entry where the cyclic path passes w* (its enclosure)
     name = "cyclic3"
     w_star = q(data(full, "growth")["w_star"])
-    t0 = first_reach(name, w_star)
-    r = data(doc, "rate")
-    r.update(t0=str(t0), w_t0_lower=ex(path_lo(name, t0)))
-    G = q(r["3_eta_c"])
-    W0 = path_lo(name, t0)
-    for cid in point_ids(doc, moving=True):
-        theta = theta_of(data(doc, cid))
-        T = int(data(doc, cid)["T_lo"])
-        bound = t0 + (0 if theta <= W0 else math.ceil((theta ** 3 - W0 ** 3) / G))
-        if bound <= T - 1:
-            set_T(doc, cid, T - 1)
+    t_star = first_reach(name, w_star)
+    e = data(doc, "entry")
+    e.update(t_star=str(t_star), w_t_star_lo=ex(path_lo(name, t_star)), w_t_star_hi=ex(path_hi(name, t_star)),
+             t_star_exact="yes" if t_star == 0 or path_hi(name, t_star - 1) < w_star else "no")
+    G = q(data(doc, "rate")["3_eta_c"])
+    moving = [(cid, theta_of(data(doc, cid)), int(data(doc, cid)["T_lo"])) for cid in point_ids(doc, moving=True)]
+
+    def drops(t0: int) -> list[str]:
+        W0 = path_lo(name, t0)
+        return [cid for cid, theta, T in moving
+                if T - 1 >= t0 and t0 + (0 if theta <= W0 else math.ceil((theta ** 3 - W0 ** 3) / G)) <= T - 1]
+
+    # a step t0 that uses the middle slab [-1/3, 1/3] with w_t0 >= 3: there g >= 1/6, the error
+    # (1/2 - w g)_+ is 0, so w_(t0+1) = w_t0 and "w_(t0+1)^3 >= w_t0_lower^3 + 3 eta c" is false
+    t0 = next(t for t in range(t_star, len(build(name).path.lo)) if t % 3 == 1 and path_lo(name, t) >= 3)
+    data(doc, "rate").update(t0=str(t0), w_t0_lower=ex(path_lo(name, t0)))
+    for cid in drops(t0):
+        set_T(doc, cid, int(data(doc, cid)["T_lo"]) - 1)
     return finish(doc)
 
 
