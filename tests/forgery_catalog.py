@@ -250,7 +250,7 @@ def cyclic_full_forms(doc: Doc) -> Doc:
 
 # ====================================================================== 4. the network
 
-def _scaled_build(factor: int) -> Any:
+def _scaled_build(factor: Any, target: str = "interval:-1/2,1/2", grid: int = 5) -> Any:
     """A real prover run whose network computes factor * g (every number recomputed for it)."""
     import sys
 
@@ -277,7 +277,7 @@ def _scaled_build(factor: int) -> Any:
                 setattr(m, nm, new)
                 patched.append((m, nm, old))
     try:
-        doc = _build(make_spec("interval:-1/2,1/2"), make_training(), grid=5, steps=400).cert
+        doc = _build(make_spec(target), make_training(), grid=grid, steps=400).cert
     finally:
         for m, nm, old in patched:
             setattr(m, nm, old)

@@ -574,4 +574,51 @@ def _(doc: Doc) -> Doc:
     return doc
 
 
+# ====================================================================== more families and the sample points
+
+for _name in ("halfspace", "polytope"):
+    forgery(f"t0=-1 all T=0 ({_name})", _name,
+            "T(x) = 0 claimed for points with g != 0: w_0 = 0 < 1/(2|g|), so f(w_0, x) != f°(x)"
+            )(lambda doc, _name=_name: negative_t0(doc, _name))
+
+
+@forgery("exact ball network computes 100 g", "ball",
+         "the construction claims g = R^2 - |x|^2 (the builder's network); the weights compute 100 (R^2 - |x|^2)")
+def _(doc: Doc) -> Doc:
+    from forgery_catalog import _scaled_build
+
+    return _scaled_build(100, "ball:d=2,R=1/2", grid=3)
+
+
+# the rational w at which the checker compares a closed form with its own integral (read off
+# proofs/check/claims.py); a perturbation vanishing exactly there, and only there
+def _sample_points(w_star: mpq) -> list[mpq]:
+    return sorted({w for w in (w_star, w_star + mpq(1, 16), w_star + mpq(1, 2), 3 * w_star / 2 + mpq(1, 3),
+                               2 * w_star + 1, 5 * w_star + mpq(7, 3), 100 * w_star + 1) if w > 0})
+
+
+@forgery("asymptotic form equal to L only at the sample points", "interval",
+         "L(w) = 1/(12 w) for w >= 1; the closed form adds 10^-8 prod_i (w - w_i) / w^8, nonzero between the w_i")
+def _(doc: Doc) -> Doc:
+    w = sympy.Symbol("w", positive=True)
+    v = sympy.Symbol("v", positive=True)
+    ws = _sample_points(mpq(1))
+    L = 1 / (12 * w) + Q(1, 10 ** 8) * sympy.prod([w - Q(int(x.numerator), int(x.denominator)) for x in ws]) / w ** 8
+    A = sympy.Poly(sympy.expand((w * L).subs(w, 1 / v)), v)
+    B = sympy.Poly(sympy.expand((-w ** 2 * sympy.diff(L, w)).subs(w, 1 / v)), v)
+    grid = [Q(k, 2000) for k in range(2001)]      # v = 1/w in [0, 1/w*]; the margin 10^-6 covers the gaps
+    c = Q(math.floor(min(B.eval(x) for x in grid) * 10 ** 6), 10 ** 6) - Q(1, 10 ** 6)
+    Cbar = Q(math.ceil(max(A.eval(x) for x in grid) * 10 ** 6), 10 ** 6) + Q(1, 10 ** 6)
+    coeffs = A.all_coeffs()[::-1]
+    a = data(doc, "asymptotic")
+    text = str(sympy.together(L)).replace(" ", "")
+    replace_text(doc, "asymptotic", a["L_asymptotic"], text)
+    a.update(L_asymptotic=text, coeffs=[str(x) for x in coeffs], C=str(coeffs[0]))
+    g = data(doc, "growth")
+    g.update(C=str(coeffs[0]), A_poly_v=[str(x) for x in coeffs], B_poly_v=[str(x) for x in B.all_coeffs()[::-1]])
+    set_growth_constant(doc, "c", str(c))
+    set_growth_constant(doc, "Cbar", str(Cbar))
+    return finish(doc)
+
+
 _ = (negative_t0, theta_of, MARGIN)        # re-exported helpers used by the property test
