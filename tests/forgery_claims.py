@@ -621,4 +621,50 @@ def _(doc: Doc) -> Doc:
     return finish(doc)
 
 
+@forgery("rate without its growth constant, T(0) one step early", "interval",
+         "T(0) = 6 claimed, w_6 < 1 (the rate claim's 3 eta c removed, so no bound can be read from it)")
+def _(doc: Doc) -> Doc:
+    data(doc, "rate").pop("3_eta_c")
+    return _t_early(doc, "pointwise:x=0", "interval")
+
+
+@forgery("full batch declared divergent", "interval",
+         "'not certified: pointwise convergence fails' for full-batch GD on the interval, where T(x) <= 257 "
+         "at every requested point (every claim marked failed, so nothing is left to check)")
+def _(doc: Doc) -> Doc:
+    for c in doc["claims"]:
+        c["status"] = "failed"
+    claim(doc, "rate")["statement"] = "w_t stays bounded: w_t <= 2 for all t"
+    doc["rests_on"] = []
+    doc["verdict"] = "not certified"
+    doc["reason"] = "pointwise convergence fails: w_t <= 2 for all t, so f(w_t, 3/8) != f°(3/8) for ever"
+    return doc
+
+
+@forgery("cyclic monotonicity slab list", "cyclic", "cyclic:4 has 4 slabs; the monotonicity data lists 3")
+def _(doc: Doc) -> Doc:
+    data(doc, "monotonicity")["slabs"] = data(doc, "monotonicity")["slabs"][:3]
+    return finish(doc)
+
+
+@forgery("exact ball -L'(w*) above the truth by 2^-250", "ball",
+         "-L'(2) = pi/192 exactly; the claimed lower bound pi/192 (1 + 2^-250) exceeds it")
+def _(doc: Doc) -> Doc:
+    data(doc, "entry")["minus_dL_at_w_star"] = "pi/192 + pi/(192*2**250)"
+    return finish(doc)
+
+
+@forgery("exact ball rate gain above the truth by 2^-250", "ball",
+         "3 eta c = pi/16 is the growth lemma's gain; the rate's pi/16 (1 + 2^-250) is not proved by it")
+def _(doc: Doc) -> Doc:
+    data(doc, "rate")["3_eta_c"] = "pi/16 + pi/(16*2**250)"
+    return finish(doc)
+
+
+@forgery("threshold at a g = 0 point", "interval", "g(-1/2) = 0: there is no threshold 1/(2|g|); the data say 1")
+def _(doc: Doc) -> Doc:
+    data(doc, "pointwise:x=-1/2")["threshold"] = "1"
+    return finish(doc)
+
+
 _ = (negative_t0, theta_of, MARGIN)        # re-exported helpers used by the property test
