@@ -325,15 +325,19 @@ def _t_early(doc: Doc, cid: str, name: str, by: int = 1) -> Doc:
 
 @forgery("statement says T(0) = 3", "interval", "the statement of x = 0 says T(x) = 3; T(0) = 7")
 def _(doc: Doc) -> Doc:
+    finish(doc)
     replace_text(doc, "pointwise:x=0", "T(x) = 7", "T(x) = 3")
-    return finish(doc)
+    if "T(x) = 3" not in claim(doc, "pointwise:x=0")["statement"]:
+        claim(doc, "pointwise:x=0")["statement"] += "; T(x) = 3"
+    return doc
 
 
 @forgery("scope claims every x", "interval",
          "the scope says T(x) <= 7 for every x in the domain; near x = 1/2, T(x) is unbounded")
 def _(doc: Doc) -> Doc:
+    finish(doc)
     doc["scope"] = "every x in [-1, 1]: f(w_t, x) = f°(x) for all t >= 7"
-    return finish(doc)
+    return doc
 
 
 @forgery("reason claims w_t >= 1 from step 0", "interval", "w_0 = 0 < 1")

@@ -24,6 +24,7 @@ from forgery_lib import (
     replace_text,
     set_growth_constant,
     set_T,
+    update_present,
 )
 from gmpy2 import mpq
 
@@ -56,16 +57,20 @@ def _(doc: Doc) -> Doc:
 @forgery("monotonicity w-piece moved", "interval",
          "L(w) has its only kink at w = 1/(2 u_1) = 1, not at w = 2 (the w-pieces [0, 2], [2, oo))")
 def _(doc: Doc) -> Doc:
-    wp = data(doc, "monotonicity")["w_pieces"]
-    wp[0]["w_hi"] = wp[1]["w_lo"] = "2"
+    m = data(doc, "monotonicity")
+    if "w_pieces" not in m:          # a field schema v3 dropped: the false list is an extra key
+        m["w_pieces"] = [{"w_lo": "0", "w_hi": "1"}, {"w_lo": "1", "w_hi": "oo"}]
+    m["w_pieces"][0]["w_hi"] = m["w_pieces"][1]["w_lo"] = "2"
     return finish(doc)
 
 
 @forgery("monotonicity density piece moved", "union",
          "the density of |g| breaks at u = 1/8 and 1/4; the data say 1/16")
 def _(doc: Doc) -> Doc:
-    dp = data(doc, "monotonicity")["density_pieces"]
-    dp[0]["u_hi"] = dp[1]["u_lo"] = "1/16"
+    m = data(doc, "monotonicity")
+    if "density_pieces" not in m:    # dropped in schema v3: the false list is an extra key
+        m["density_pieces"] = [{"u_lo": "0", "u_hi": "1/8"}, {"u_lo": "1/8", "u_hi": "1/4"}]
+    m["density_pieces"][0]["u_hi"] = m["density_pieces"][1]["u_lo"] = "1/16"
     return finish(doc)
 
 
@@ -86,10 +91,10 @@ def _(doc: Doc) -> Doc:
          "L(w) = 1/(12 w) for w >= 1; the closed form 1/(11 w) (and C, coeffs, c, Cbar) is false")
 def _(doc: Doc) -> Doc:
     a = data(doc, "asymptotic")
-    a.update(L_asymptotic="1/(11*w)", coeffs=["1/11"], C="1/11")
+    a["L_asymptotic"] = "1/(11*w)"
+    update_present(a, coeffs=["1/11"], C="1/11")
     replace_text(doc, "asymptotic", "1/(12*w)", "1/(11*w)")
-    g = data(doc, "growth")
-    g.update(C="1/11", A_poly_v=["1/11"], B_poly_v=["1/11"])
+    update_present(data(doc, "growth"), C="1/11", A_poly_v=["1/11"], B_poly_v=["1/11"])
     set_growth_constant(doc, "c", "1/11")
     set_growth_constant(doc, "Cbar", "1/11")
     return finish(doc)
@@ -239,7 +244,7 @@ def _(doc: Doc) -> Doc:
 
 @forgery("rate checked steps", "interval", "checked_steps lists step -1, which does not exist")
 def _(doc: Doc) -> Doc:
-    data(doc, "rate")["checked_steps"] = ["-1"] + data(doc, "rate")["checked_steps"]
+    data(doc, "rate")["checked_steps"] = ["-1"] + data(doc, "rate").get("checked_steps", ["8"])
     return finish(doc)
 
 
@@ -520,8 +525,9 @@ def _(doc: Doc) -> Doc:
 @forgery("sampled scope beyond the horizon", "sampled",
          "the sampled certificate proves nothing beyond step 30, the scope says every t >= 0 with T(x) <= 6")
 def _(doc: Doc) -> Doc:
+    finish(doc)
     doc["scope"] = "every t >= 0 of sampled:8 gradient descent: f(w_t, x) = f°(x) for all t >= 6"
-    return finish(doc)
+    return doc
 
 
 @forgery("dataset verdict flipped", "dataset",
@@ -613,9 +619,10 @@ def _(doc: Doc) -> Doc:
     a = data(doc, "asymptotic")
     text = str(sympy.together(L)).replace(" ", "")
     replace_text(doc, "asymptotic", a["L_asymptotic"], text)
-    a.update(L_asymptotic=text, coeffs=[str(x) for x in coeffs], C=str(coeffs[0]))
-    g = data(doc, "growth")
-    g.update(C=str(coeffs[0]), A_poly_v=[str(x) for x in coeffs], B_poly_v=[str(x) for x in B.all_coeffs()[::-1]])
+    a["L_asymptotic"] = text
+    update_present(a, coeffs=[str(x) for x in coeffs], C=str(coeffs[0]))
+    update_present(data(doc, "growth"), C=str(coeffs[0]), A_poly_v=[str(x) for x in coeffs],
+                   B_poly_v=[str(x) for x in B.all_coeffs()[::-1]])
     set_growth_constant(doc, "c", str(c))
     set_growth_constant(doc, "Cbar", str(Cbar))
     return finish(doc)
@@ -643,7 +650,8 @@ def _(doc: Doc) -> Doc:
 
 @forgery("cyclic monotonicity slab list", "cyclic", "cyclic:4 has 4 slabs; the monotonicity data lists 3")
 def _(doc: Doc) -> Doc:
-    data(doc, "monotonicity")["slabs"] = data(doc, "monotonicity")["slabs"][:3]
+    m = data(doc, "monotonicity")
+    m["slabs"] = m.get("slabs", [{"slab": str(k), "status": "proved", "w_pieces": "2"} for k in range(4)])[:3]
     return finish(doc)
 
 

@@ -141,12 +141,36 @@ def drop_claims(doc: Doc, keep: Callable[[dict[str, Any]], bool]) -> None:
 
 
 def finish(doc: Doc, verdict: str = "certified") -> Doc:
-    """rests_on = every claim marked proved or enclosed; the verdict and its reason recomputed."""
+    """rests_on = every claim marked proved or enclosed; the verdict and its reason recomputed;
+    every text re-rendered from the data where the writer renders texts (schema v3)."""
     doc["rests_on"] = [c["id"] for c in doc["claims"] if c["status"] in ("proved", "enclosed")]
     doc["verdict"] = verdict
     if verdict == "certified":
         doc["reason"] = f"all {len(doc['rests_on'])} claims it rests on are proved or enclosed"
+    return rerender(doc)
+
+
+def rerender(doc: Doc) -> Doc:
+    """Statements, scope and reason as the writer renders them from the data (schema v3:
+    ``proofs.certificate.render_texts``), so that only the mathematics can refuse a forgery;
+    a no-op for a writer that does not render (v2). Forgeries whose point is text that
+    contradicts the data edit the text after this."""
+    try:
+        from relu_pointwise.proofs.certificate import render_texts  # type: ignore[attr-defined]
+    except ImportError:
+        return doc
+    try:
+        render_texts(doc)
+    except (KeyError, TypeError, ValueError):    # data the templates cannot render: the text stays
+        pass
     return doc
+
+
+def update_present(d: dict[str, Any], **values: Any) -> None:
+    """Set only the keys the data already has (fields a schema version dropped stay absent)."""
+    for k, v in values.items():
+        if k in d:
+            d[k] = v
 
 
 def writer_version() -> int:
