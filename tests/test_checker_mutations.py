@@ -344,7 +344,7 @@ MUTATIONS: list[tuple[str, Callable[[pytest.MonkeyPatch], None], str, str]] = [
     ("target value flipped", _level_sign, INTERVAL, "pointwise:x=0"),
     ("-L'(w*) 10% too large", _entry_gstar, INTERVAL, "entry"),
     ("deep-ball table rows dropped", _deep_rows_dropped, DEEP, "deep_ball_depth"),
-    ("T(x) claims for other points than requested", _claims_for_other_points, INTERVAL, "pointwise:"),
+    ("T(x) claims for other points than requested", _claims_for_other_points, INTERVAL, "pointwise:|claims"),
 ]
 
 
@@ -356,11 +356,13 @@ def test_checker_catches_injected_prover_bug(monkeypatch: pytest.MonkeyPatch, na
         inject(mp)
         cert = _certify(target)
     claimed = {c["id"] for c in cert["claims"] if c["status"] in ("proved", "enclosed")}
-    assert any(i.startswith(claim) for i in claimed), f"{name}: the mutated prover did not claim {claim}"
+    assert any(i.startswith(tuple(claim.split("|"))) for i in claimed), f"{name}: the prover did not claim {claim}"
     report = check_certificate(cert)
     assert not report.ok
-    named = [c.id for c in report.checks if c.status == "failed"]
-    assert any(i.startswith(claim) for i in named), f"{name}: checker failed {named}, expected {claim}"
+    # named: failed, or undecided when the mutated claim happens to be true but does not follow
+    # (e.g. an entry bound one short that still exceeds the real t*); "a|b": either name
+    named = [c.id for c in report.checks if c.status in ("failed", "undecided")]
+    assert any(i.startswith(tuple(claim.split("|"))) for i in named), f"{name}: checker named {named}, expected {claim}"
 
 
 def test_unmutated_prover_passes_the_checker() -> None:
