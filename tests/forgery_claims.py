@@ -642,7 +642,7 @@ def _(doc: Doc) -> Doc:
     for c in doc["claims"]:
         c["status"] = "failed"
     claim(doc, "rate")["statement"] = "w_t stays bounded: w_t <= 2 for all t"
-    doc["rests_on"] = []
+    doc["rests_on"] = [c["id"] for c in doc["claims"]]
     doc["verdict"] = "not certified"
     doc["reason"] = "pointwise convergence fails: w_t <= 2 for all t, so f(w_t, 3/8) != f°(3/8) for ever"
     return doc

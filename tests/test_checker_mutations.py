@@ -327,7 +327,7 @@ MUTATIONS: list[tuple[str, Callable[[pytest.MonkeyPatch], None], str, str]] = [
     ("weight moves the zero set by 1/64", _moved_zero_set, INTERVAL, "construction"),
     ("wrong c in the growth lemma", _wrong_c, INTERVAL, "growth"),
     ("T(x) one step early", _T_early, INTERVAL, "pointwise:"),
-    ("entry bound one too small", _ceil_one_short, INTERVAL, "entry"),
+    ("entry bound one too small", _ceil_one_short, INTERVAL, "entry|pointwise:"),
     ("rate anchor above the enclosure", _w_t0_above, INTERVAL, "rate"),
     ("rate constant 10% too large", _gain_10pct, INTERVAL, "rate"),
     ("Cbar 10% too small", _Cbar_small, POLYTOPE, "growth"),
