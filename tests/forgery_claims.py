@@ -675,4 +675,39 @@ def _(doc: Doc) -> Doc:
     return finish(doc)
 
 
+@forgery("closed form off by 2^-400 (Arb, r = 3/2)", "interval_r3/2",
+         "L(w) = sqrt(2)/(10 w) on w >= 1 (r = 3/2); C' = sqrt(2)/10 + 2^-400 is not it, and -L'(w) >= C'/w^2 "
+         "(growth c, rate, entry -L'(1)) is false")
+def _(doc: Doc) -> Doc:
+    from relu_pointwise.symbolic.exprio import to_text
+
+    w = sympy.Symbol("w", positive=True)
+    C = sympy.sqrt(2) / 10 + sympy.Rational(1, 2 ** 400)
+    a = data(doc, "asymptotic")
+    a["L_asymptotic"] = to_text(C / w)
+    update_present(a, coeffs=[to_text(C)], C=to_text(C))
+    update_present(data(doc, "growth"), C=to_text(C), A_poly_v=[to_text(C)], B_poly_v=[to_text(C)])
+    for k in ("growth", "rate"):
+        update_present(data(doc, k), c=to_text(C), Cbar=to_text(C), **{"3_eta_c": to_text(3 * C)})
+    data(doc, "entry")["minus_dL_at_w_star"] = to_text(C)
+    return finish(doc)
+
+
+@forgery("exact ball closed form off by 2^-400", "ball",
+         "L(w) = pi/(48 w) on w >= 2; C' = pi/48 + 2^-400 is not it, and -L'(w) >= C'/w^2 (c, rate, entry) is false")
+def _(doc: Doc) -> Doc:
+    from relu_pointwise.symbolic.exprio import to_text
+
+    w = sympy.Symbol("w", positive=True)
+    C = sympy.pi / 48 + sympy.Rational(1, 2 ** 400)
+    a = data(doc, "asymptotic")
+    a["L_asymptotic"] = to_text(C / w)
+    update_present(a, coeffs=[to_text(C)], C=to_text(C))
+    update_present(data(doc, "growth"), C=to_text(C), A_poly_v=[to_text(C)], B_poly_v=[to_text(C)])
+    for k in ("growth", "rate"):
+        update_present(data(doc, k), c=to_text(C), Cbar=to_text(C), **{"3_eta_c": to_text(3 * C)})
+    data(doc, "entry")["minus_dL_at_w_star"] = to_text(C / 4)
+    return finish(doc)
+
+
 _ = (negative_t0, theta_of, MARGIN)        # re-exported helpers used by the property test
