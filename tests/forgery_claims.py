@@ -710,4 +710,20 @@ def _(doc: Doc) -> Doc:
     return finish(doc)
 
 
+@forgery("cyclic slab constant off by 2^-400 (r = 3/2)", "cyclic_r3/2",
+         "each slab's -w^2 L_k'(w) = sqrt(2)/10 for w >= 1: c_k = sqrt(2)/10 + 2^-400 is false (and the gain from it)")
+def _(doc: Doc) -> Doc:
+    from relu_pointwise.symbolic.exprio import to_text
+
+    c = sympy.sqrt(2) / 10 + sympy.Rational(1, 2 ** 400)
+    g = data(doc, "cyclic_growth")
+    for sl in g["slabs"]:
+        sl["c"] = to_text(c)
+    g["sum_c"] = to_text(4 * c)
+    g["gain_per_cycle"] = data(doc, "rate")["3_eta_c"] = to_text(12 * c)
+    update_present(data(doc, "rate"), c=to_text(c))
+    data(doc, "entry")["cycle_increment_lower"] = to_text(4 * c)
+    return finish(doc)
+
+
 _ = (negative_t0, theta_of, MARGIN)        # re-exported helpers used by the property test
