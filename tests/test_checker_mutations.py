@@ -370,3 +370,26 @@ def test_unmutated_prover_passes_the_checker() -> None:
     for target in (INTERVAL, UNION, POLYTOPE, CYCLIC, DEEP):
         report = check_certificate(_certify(target))
         assert report.ok, report.lines()
+
+
+def test_a_parser_bug_shared_by_both_sides_is_caught_by_the_statement_reader() -> None:
+    """The target grammar's parser (symbolic.targets, shared by prover and checker) reads
+    "interval:-1/2,1/2" as the interval (-1/2, 5/8) but keeps the text: with the bug active
+    while certifying AND checking, both sides agree on the wrong interval; only the checker's
+    own reading of the statement (read twice, issue 16) can refuse it, naming "statement"."""
+    orig = targets.parse_target
+
+    def misread(text: str) -> Any:
+        if text.replace(" ", "") == INTERVAL:
+            wrong = orig("interval:-1/2,5/8")
+            return dataclasses.replace(wrong, text=orig(text).text)
+        return orig(text)
+
+    with pytest.MonkeyPatch.context() as mp:
+        _everywhere(mp, targets, "parse_target", misread)
+        cert = _certify(INTERVAL)
+        assert cert["inputs"]["spec"]["target"] == INTERVAL
+        report = check_certificate(cert)
+    assert not report.ok, "a wrong interval passed: the statement was read only by the shared parser"
+    named = [c.id for c in report.checks if c.status in ("failed", "undecided")]
+    assert "statement" in named, named
