@@ -551,6 +551,36 @@ def _(doc: Doc) -> Doc:
     return finish(doc, "not certified")
 
 
+@forgery("sampled tail maximum below the last loss", "sampled",
+         "the tail maximum of the batch losses is at least the last one; tail_max_hi = loss_n_lo / 2 is false")
+def _(doc: Doc) -> Doc:
+    b = data(doc, "batch_losses")
+    b["tail_max_hi"] = ex(q(b["loss_n_lo"]) / 2)
+    return finish(doc)
+
+
+@forgery("sampled batch size in the monotonicity claim", "sampled", "the run draws 8 points per step, not 9")
+def _(doc: Doc) -> Doc:
+    data(doc, "minibatch_monotonicity")["batch"] = "sampled:9"
+    return finish(doc)
+
+
+@forgery("dataset stall bound below the path", "dataset",
+         "w_t <= W for all t is false for W = (a lower bound of w_30) / 2: w_30 exceeds it")
+def _(doc: Doc) -> Doc:
+    s_ = data(doc, "dataset_stall")
+    s_["W"] = ex(q(s_.get("w_n_lo", s_.get("w_inf_lo", "2"))) / 2)
+    return finish(doc, "not certified")
+
+
+@forgery("dataset stall witness moved to x = 0", "dataset",
+         "at x = 0, |g| = 1/2 and w_t passes 1 by step 7: the error there vanishes, the claimed stall is false")
+def _(doc: Doc) -> Doc:
+    s_ = data(doc, "dataset_stall")
+    s_["witness_x"], s_["witness_g"] = ["0"], "1/2"
+    return finish(doc, "not certified")
+
+
 # ====================================================================== verdict and rests_on
 
 @forgery("verdict rests on a failed claim", "interval",
