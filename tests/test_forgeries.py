@@ -1,5 +1,5 @@
 """The forgery suite: consistent forgeries of real certificates (tests/forgery_catalog.py,
-tests/forgery_claims.py) must be refused by ``pointwise verify`` -- exit 1 or 2, one line,
+tests/forgery_claims.py, tests/forgery_families.py) must be refused by ``pointwise verify`` -- exit 1 or 2, one line,
 never a traceback -- while the real certificates they start from verify (the control, so
 a refusal is a catch and not a broken base)."""
 from __future__ import annotations
@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import forgery_claims  # noqa: F401  (registers the claim-by-claim forgeries)
+import forgery_families  # noqa: F401  (and those by family and batch kind)
 import pytest
 from forgery_catalog import FORGERIES
 from forgery_lib import BASES, Forgery, base, verify_exit
