@@ -394,4 +394,23 @@ def _(doc: Doc) -> Doc:
     return finish(doc)
 
 
+@forgery("exact ball d = 3: closed form equal to L only at the sample points", "ball3",
+         "L(w) on w >= 2 is the prover's closed form; adding 10^-8 prod_i (w - w_i)/w^8 (zero exactly at the "
+         "checker's sample points w_i) gives a form that is not L anywhere else")
+def _(doc: Doc) -> Doc:
+    from relu_pointwise.symbolic.exprio import from_text, to_text
+
+    w = sympy.Symbol("w", real=True)
+    a = data(doc, "asymptotic")
+    L = from_text(a["L_asymptotic"], {"w": w})
+    bump = Q(1, 10 ** 8) * sympy.prod([w - Q(int(x.numerator), int(x.denominator))
+                                       for x in _sample_points(q(a["w_star"]))]) / w ** 8
+    a["L_asymptotic"] = to_text(L + bump)
+    if "C" in a:                     # lim w L(w) moves by the bump's 10^-8
+        C = from_text(a["C"], {}) + Q(1, 10 ** 8)
+        a["C"] = to_text(C)
+        update_present(data(doc, "growth"), C=to_text(C))
+    return finish(doc)
+
+
 _ = (negative_t0, theta_of, MARGIN)        # re-exported helpers used by the property test

@@ -54,6 +54,7 @@ BASES: dict[str, BaseSpec] = {
     "deep": BaseSpec("ball:d=2,R=1/2,N=1", {},
                      {"points": _pts((-1, -1), (0, 0), ("1/4", "1/4"), (1, 0)), "steps": 100}),
     "interval_r3/2": BaseSpec("interval:-1/2,1/2", {}, {"grid": 5, "steps": 300, "r": "3/2"}),
+    "ball3": BaseSpec("ball:d=3,R=1/2", {}, {"points": _pts((0, 0, 0), ("1/4", 0, 0), (1, 1, 1)), "steps": 200}),
     "cyclic_r3/2": BaseSpec("interval:-1/2,1/2", {"batch": "cyclic:4"}, {"grid": 5, "steps": 100, "r": "3/2"}),
     "cyclic": BaseSpec("interval:-1/2,1/2", {"batch": "cyclic:4"}, {"grid": 5, "steps": 100}),
     "cyclic3": BaseSpec("interval:-1/2,1/2", {"batch": "cyclic:3"}, {"grid": 9, "steps": 200}),
