@@ -394,23 +394,48 @@ def _(doc: Doc) -> Doc:
     return finish(doc)
 
 
-@forgery("exact ball d = 3: closed form equal to L only at the sample points", "ball3",
-         "L(w) on w >= 2 is the prover's closed form; adding 10^-8 prod_i (w - w_i)/w^8 (zero exactly at the "
-         "checker's sample points w_i) gives a form that is not L anywhere else")
-def _(doc: Doc) -> Doc:
+def bump_at_samples(doc: Doc) -> Doc:
+    """The prover's closed form plus 10^-8 prod_i (w - w_i)/w^8, zero exactly at the checker's
+    sample points w_i (and nowhere else on [w*, oo)); C and the coefficients moved with it."""
     from relu_pointwise.symbolic.exprio import from_text, to_text
 
     w = sympy.Symbol("w", real=True)
+    v = sympy.Symbol("v", positive=True)
     a = data(doc, "asymptotic")
     L = from_text(a["L_asymptotic"], {"w": w})
     bump = Q(1, 10 ** 8) * sympy.prod([w - Q(int(x.numerator), int(x.denominator))
                                        for x in _sample_points(q(a["w_star"]))]) / w ** 8
     a["L_asymptotic"] = to_text(L + bump)
+    if "coeffs" in a:                # a power sum: the coefficients of w L(w) in v = 1/w
+        A = sympy.Poly(sympy.expand((w * (L + bump)).subs(w, 1 / v)), v)
+        a["coeffs"] = [to_text(c) for c in A.all_coeffs()[::-1]]
+        # growth for the forged form: c = min B, Cbar = max A on [0, 1/w*] (A = w L, B = -w^2 L'),
+        # the bump's part bounded on a grid with a margin (the true part is the constant C)
+        Ab = sympy.Poly(sympy.expand((w * bump).subs(w, 1 / v)), v)
+        Bb = sympy.Poly(sympy.expand((-w ** 2 * sympy.diff(bump, w)).subs(w, 1 / v)), v)
+        V = 1 / Q(a["w_star"])
+        grid = [V * Q(k, 2000) for k in range(2001)]
+        m = Q(math.floor(min(Bb.eval(x) for x in grid) * 10 ** 12) - 10 ** 3, 10 ** 12)
+        M = Q(math.ceil(max(Ab.eval(x) for x in grid) * 10 ** 12) + 10 ** 3, 10 ** 12)
+        C0 = from_text(data(doc, "growth")["C"] if "C" in data(doc, "growth") else a["C"], {})
+        set_growth_constant(doc, "c", to_text(C0 + m))
+        set_growth_constant(doc, "Cbar", to_text(C0 + M))
+        eta = Q(doc["inputs"]["eta"])
+        for k in ("growth", "rate"):
+            data(doc, k)["3_eta_c"] = to_text(3 * eta * (C0 + m))
     if "C" in a:                     # lim w L(w) moves by the bump's 10^-8
         C = from_text(a["C"], {}) + Q(1, 10 ** 8)
         a["C"] = to_text(C)
         update_present(data(doc, "growth"), C=to_text(C))
     return finish(doc)
+
+
+forgery("exact ball d = 3: closed form equal to L only at the sample points", "ball3",
+        "L(w) on w >= 2 is the prover's closed form; adding 10^-8 prod_i (w - w_i)/w^8 (zero exactly at the "
+        "checker's sample points w_i) gives a form that is not L anywhere else")(bump_at_samples)
+forgery("exact ball d = 2: closed form equal to L only at the sample points", "ball",
+        "L(w) = pi/(48 w) on w >= 2; pi/(48 w) + 10^-8 prod_i (w - w_i)/w^8 (zero exactly at the checker's "
+        "sample points w_i) is not L anywhere else")(bump_at_samples)
 
 
 _ = (negative_t0, theta_of, MARGIN)        # re-exported helpers used by the property test

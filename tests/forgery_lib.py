@@ -201,7 +201,7 @@ def set_growth_constant(doc: Doc, key: str, value: str, eta: Any = None) -> None
     replace_text(doc, "growth", f"{key} = {old}", f"{key} = {value}")
     r = data(doc, "rate")
     r[key] = value
-    if key == "c":
+    if key == "c" and re.fullmatch(r"-?[0-9]+(/[0-9]+)?", value):   # rational c: 3 eta c here
         new3 = ex(3 * eta * q(value))
         replace_text(doc, "rate", r["3_eta_c"], new3)
         g["3_eta_c"] = r["3_eta_c"] = new3
