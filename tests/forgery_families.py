@@ -433,6 +433,9 @@ def bump_at_samples(doc: Doc) -> Doc:
 forgery("exact ball d = 3: closed form equal to L only at the sample points", "ball3",
         "L(w) on w >= 2 is the prover's closed form; adding 10^-8 prod_i (w - w_i)/w^8 (zero exactly at the "
         "checker's sample points w_i) gives a form that is not L anywhere else")(bump_at_samples)
+forgery("r = 3/2: closed form equal to L only at the sample points", "interval_r3/2",
+        "L(w) = sqrt(2)/(10 w) on w >= 1 (r = 3/2); adding 10^-8 prod_i (w - w_i)/w^8 (zero exactly at the "
+        "checker's sample points) gives a form that is not L anywhere else")(bump_at_samples)
 forgery("exact ball d = 2: closed form equal to L only at the sample points", "ball",
         "L(w) = pi/(48 w) on w >= 2; pi/(48 w) + 10^-8 prod_i (w - w_i)/w^8 (zero exactly at the checker's "
         "sample points w_i) is not L anywhere else")(bump_at_samples)
