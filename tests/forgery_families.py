@@ -394,17 +394,45 @@ def _(doc: Doc) -> Doc:
     return finish(doc)
 
 
+def queried_points(doc: Doc) -> list[mpq]:
+    """The w at which the checker evaluates its own L(w) while checking the honest certificate
+    (an adaptive forger watches the checker; ``Checker.L`` is the checker's loss at one w)."""
+    import copy as _copy
+
+    from relu_pointwise.proofs.check import check_certificate
+    from relu_pointwise.proofs.check import claims as checker_claims
+
+    seen: list[mpq] = []
+    orig = checker_claims.Checker.L
+
+    def spy(self: Any, w: Any) -> Any:
+        if not hasattr(w, "mid"):            # exact rational w only (not an Arb ball)
+            seen.append(mpq(w))
+        return orig(self, w)
+
+    checker_claims.Checker.L = spy           # type: ignore[method-assign]
+    try:
+        check_certificate(_copy.deepcopy(doc))
+    finally:
+        checker_claims.Checker.L = orig      # type: ignore[method-assign]
+    return sorted(set(seen))
+
+
 def bump_at_samples(doc: Doc) -> Doc:
-    """The prover's closed form plus 10^-8 prod_i (w - w_i)/w^8, zero exactly at the checker's
-    sample points w_i (and nowhere else on [w*, oo)); C and the coefficients moved with it."""
+    """The prover's closed form plus 10^-8 prod_i (w - w_i)/w^(n+1), zero exactly at the n points
+    w_i >= w* where the checker evaluates L on the honest certificate (else its 7 documented
+    sample points), and nowhere else on [w*, oo); C, the coefficients and c, Cbar moved with it.
+    A checker that proves the identity (enough points for the form's degree, chosen after
+    reading it) refuses it; one that only samples accepts it."""
     from relu_pointwise.symbolic.exprio import from_text, to_text
 
     w = sympy.Symbol("w", real=True)
     v = sympy.Symbol("v", positive=True)
     a = data(doc, "asymptotic")
     L = from_text(a["L_asymptotic"], {"w": w})
+    pts = [x for x in queried_points(doc) if x >= q(a["w_star"])] or _sample_points(q(a["w_star"]))
     bump = Q(1, 10 ** 8) * sympy.prod([w - Q(int(x.numerator), int(x.denominator))
-                                       for x in _sample_points(q(a["w_star"]))]) / w ** 8
+                                       for x in pts]) / w ** (len(pts) + 1)
     a["L_asymptotic"] = to_text(L + bump)
     if "coeffs" in a:                # a power sum: the coefficients of w L(w) in v = 1/w
         A = sympy.Poly(sympy.expand((w * (L + bump)).subs(w, 1 / v)), v)
@@ -424,7 +452,7 @@ def bump_at_samples(doc: Doc) -> Doc:
         for k in ("growth", "rate"):
             data(doc, k)["3_eta_c"] = to_text(3 * eta * (C0 + m))
     if "C" in a:                     # lim w L(w) moves by the bump's 10^-8
-        C = from_text(a["C"], {}) + Q(1, 10 ** 8)
+        C = from_text(a["C"], {}) + Q(1, 10 ** 8)     # the bump's leading term: 10^-8 w^n / w^(n+1)
         a["C"] = to_text(C)
         update_present(data(doc, "growth"), C=to_text(C))
     return finish(doc)
