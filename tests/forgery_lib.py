@@ -259,17 +259,3 @@ def verify_exit(path: Path) -> tuple[int, str]:
         except Exception as exc:             # noqa: BLE001  (a traceback: reported, not raised)
             return -1, f"TRACEBACK {type(exc).__name__}: {exc}"
     return rc, out.getvalue() + err.getvalue()
-
-
-def checker_enclosure(doc: Doc, t: int) -> tuple[mpq, mpq]:
-    """The checker's own enclosure of w_t for this certificate (its path, as a forger would
-    compute it to make the forged numbers agree with it); needs the checker's internals."""
-    from relu_pointwise.proofs.check.base import CHECKED, ClaimCheck
-    from relu_pointwise.proofs.check.claims import Checker
-    from relu_pointwise.proofs.check.read import read_certificate
-
-    ck = Checker(read_certificate(doc))
-    for k in ("construction", "monotonicity", "cyclic_growth"):
-        ck.done[k] = ClaimCheck(k, CHECKED, "assumed by the forger")
-    lo, hi = ck.enclosure(t)
-    return mpq(lo), mpq(hi)
