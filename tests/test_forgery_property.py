@@ -275,3 +275,58 @@ def test_the_truth_decision_itself(change: tuple[Any, ...], expect: bool) -> Non
     """The oracle of the property on hand-decided cases (so the property cannot pass vacuously)."""
     forged = apply_change(copy.deepcopy(base_cert()), change)
     assert still_true(forged, certify_inputs(forged["inputs"])) is expect
+
+
+# ====================================================================== garbage in any field
+
+GARBAGE = ["", "x", "1/0", "1e400", "oo", "nan", [], {}]
+STEP_KEYS = {"T_lo", "T_hi", "T_bound_proved", "t0", "t_star", "t_star_bound"}   # step indices: never < 0
+
+
+def garbage_for(key: str) -> list[Any]:
+    """Values no correct certificate has in this field: not a number (or not of the field's type),
+    and -1 where the field is a step index."""
+    return GARBAGE + (["-1"] if key in STEP_KEYS else [])
+
+
+@st.composite
+def garbage_edits(draw: Any) -> tuple[str, str, Any]:
+    """(claim id, data key, garbage value) for any field of any claim's data."""
+    doc = base_cert()
+    c = draw(st.sampled_from(doc["claims"]))
+    key = draw(st.sampled_from(sorted(c["data"])))
+    return c["id"], key, draw(st.sampled_from(garbage_for(key)))
+
+
+def check_garbage(edit: tuple[str, str, Any], tmp: Path) -> None:
+    cid, key, junk = edit
+    doc = copy.deepcopy(base_cert())
+    old = data(doc, cid)[key]
+    data(doc, cid)[key] = junk
+    path = tmp / "certificate.json"
+    path.write_text(json.dumps(finish(doc)))
+    rc, out = verify_exit(path)
+    assert rc != -1, f"{cid}.{key} = {junk!r}: a traceback ({out[-300:]})"
+    assert rc in (1, 2), f"{cid}.{key} = {junk!r} (was {str(old)[:40]}) was accepted\n{out[-400:]}"
+
+
+@settings(max_examples=25)
+@given(edit=garbage_edits())
+def test_garbage_in_any_field_is_refused_without_a_traceback(edit: tuple[str, str, Any],
+                                                             tmp_path_factory: Any) -> None:
+    check_garbage(edit, tmp_path_factory.mktemp("junk"))
+
+
+@pytest.mark.slow
+def test_garbage_in_every_field_is_refused_without_a_traceback(tmp_path: Path) -> None:
+    """Exhaustively: every field of every claim, every garbage value (about 700 edits)."""
+    doc = base_cert()
+    bad = []
+    for c in doc["claims"]:
+        for key in sorted(c["data"]):
+            for junk in garbage_for(key):
+                try:
+                    check_garbage((c["id"], key, junk), tmp_path)
+                except AssertionError as exc:
+                    bad.append(str(exc).splitlines()[0])
+    assert not bad, f"{len(bad)} edits accepted or crashed, e.g. " + "; ".join(bad[:8])
