@@ -188,6 +188,18 @@ def counts_by(route: str, d: int, N: int, a: Sequence[int], q: int) -> np.ndarra
     raise InputError(f"route: must be one of {', '.join(ROUTES)}, got {route!r}")
 
 
+def check_point_cost(d: int, x: Sequence[object], P: object) -> str:
+    """The route :func:`point_curve` would take for S_P(x) up to P; InputError (before any
+    work) when the point's denominator or the cost exceeds the caps."""
+    xs = [as_fmpq(v, "x") for v in x]
+    if len(xs) != d:
+        raise InputError(f"x: has {len(xs)} coordinates, the ball has dimension {d}", field="x")
+    q = denominator_of(xs)
+    if q > MAX_DENOMINATOR:
+        raise InputError(f"x: common denominator {q} exceeds {MAX_DENOMINATOR}", field="x")
+    return route_for(d, shells_of(P), [int(v.p) * (q // int(v.q)) for v in xs], q)
+
+
 @dataclass(frozen=True)
 class PointSums:
     """S_P(x) at the requested radii (increasing), Arb balls, for one point x."""
