@@ -42,13 +42,13 @@ from relu_pointwise.numeric.fourier_coeffs import (
     fourier_integral_centre,
     resolve_method,
 )
+from relu_pointwise.numeric.fourier_points import check_point_cost, point_curve
 from relu_pointwise.numeric.fourier_sums import (
     DEFAULT_PREC,
     CentreSums,
     centre_sums,
     integer_radii,
 )
-from relu_pointwise.numeric.fourier_points import check_point_cost, point_curve
 from relu_pointwise.symbolic.errors import InputError
 from relu_pointwise.symbolic.spec import Spec, Training, make_training
 from relu_pointwise.symbolic.targets import ExactBall
