@@ -42,7 +42,9 @@ class InputError(PointwiseError, ValueError):
 
 
 class NotExactError(PointwiseError):
-    """The question has no exact answer in this regime (e.g. the exact ball below w*)."""
+    """The exact answer is not derived in this regime (it exists; the toolkit has no closed form
+    for it): e.g. the exact ball below w* on a box that is not a cube, or in d = 3 below the
+    cube's edge threshold, or in d >= 4 (symbolic.ball_full derives d = 2 for every w > 0)."""
 
 
 class EnclosureError(PointwiseError, ArithmeticError):
