@@ -100,7 +100,7 @@ def test_check_a_written_document(tmp_path, capsys):
     data["above"], data["within"] = data["above"][1:], data["within"] + data["above"][:1]
     f.write_text(json.dumps(doc))
     code, out, err = run(["fourier", "--check", str(f)], capsys)
-    assert code == 1 and "FAILED: the set 'above'" in out and "FAILED: the set 'within'" in out
+    assert code == 1 and "FAILED: centre: the set 'above'" in out and "FAILED: centre: the set 'within'" in out
     f.write_text("{not json")
     code, out, err = run(["fourier", "--check", str(f)], capsys)
     assert code == 2 and err.startswith("pointwise: error: --check")
