@@ -73,30 +73,34 @@ def _exact_ball_of(spec) -> tuple[float, float, float]:
     return float(net.readout_bias), -float(net.readout[k]), float(R) ** 2
 
 
-def run_radial(spec, training, steps: int, cells: int = CELLS) -> tuple[np.ndarray, np.ndarray]:
-    """(w_0..w_steps, L(w_0)..L(w_steps)) of full-batch GD, float64 (module docstring)."""
+def run_radial(spec, training, steps: int, cells: int = CELLS, stop_at: float | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """(w_0..w_n, L(w_0)..L(w_n)) of full-batch GD, float64 (module docstring); n = ``steps``, or
+    the first step with w_n >= ``stop_at`` when that comes earlier."""
     c, alpha, R2 = _exact_ball_of(spec)
     lo = [float(v) for v in spec.domain.lo]
     hi = [float(v) for v in spec.domain.hi]
     vol = float(np.prod([b - a for a, b in zip(lo, hi)]))
     total = 1.0 if spec.measure == "probability" else vol
     law = radial_law(lo, hi, total, cells)
-    g = c - alpha * law.s
-    fo = np.where(law.s < R2, 1.0, np.where(law.s > R2, 0.0, 0.5))
+    keep = law.mass > 0
+    mass, svals = law.mass[keep], law.s[keep]
+    g = c - alpha * svals
+    fo = np.where(svals < R2, 1.0, np.where(svals > R2, 0.0, 0.5))
     r = float(spec.r)
     eta = float(training.eta)
     w = float(training.w0)
     ws, losses = [w], []
-    for _ in range(steps + 1):
+    while True:
         pre = w * g + 0.5
         f = np.clip(pre, 0.0, 1.0)
         e = f - fo
         ae = np.abs(e)
-        losses.append(float(np.dot(law.mass, ae ** r)))
-        if len(ws) > steps:
+        losses.append(float(np.dot(mass, ae ** r)))
+        if len(ws) > steps or (stop_at is not None and w >= stop_at):
             break
         active = (pre > 0) & (pre < 1)
-        grad = float(np.dot(law.mass, np.where(active, r * ae ** (r - 1) * np.sign(e) * g, 0.0)))
+        grad = float(np.dot(mass[active], r * ae[active] ** (r - 1) * np.sign(e[active]) * g[active]))
         w = w - eta * grad
         ws.append(w)
     return np.array(ws), np.array(losses)

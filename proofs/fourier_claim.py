@@ -402,7 +402,12 @@ def _old_files(out) -> dict[str, str]:
     return {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)}
 
 
-def check_fourier_outputs(out_dir: Any, plots: bool = True, force: bool = False) -> None:
+def point_plot_name(i: int) -> str:
+    """The figure of the i-th point (0-based): S_P(x) against P beside f(w_t, x) against t."""
+    return f"fourier_point{i + 1}.png"
+
+
+def check_fourier_outputs(out_dir: Any, plots: bool = True, force: bool = False, n_points: int = 0) -> None:
     """Before any work: ``out`` must be a directory (or absent), and no file of ours' names in
     it may be one this tool did not write (the JSON by its schema line, the plots by the
     SHA-256 a previous fourier.json lists), unless ``force``."""
@@ -417,7 +422,8 @@ def check_fourier_outputs(out_dir: Any, plots: bool = True, force: bool = False)
         return
     manifest = _old_files(out)
     check_overwrite(out / FOURIER_JSON, what="out", force=force, signatures=_JSON_SIGNATURE)
-    for name in FOURIER_PLOTS if plots else ():
+    names = [*FOURIER_PLOTS, *(point_plot_name(i) for i in range(n_points))] if plots else []
+    for name in names:
         check_overwrite(out / name, what="out", force=force, manifest=manifest)
 
 
@@ -431,18 +437,23 @@ def write_fourier_outputs(report: FourierReport, out_dir: Any, plots: bool = Tru
     from relu_pointwise.symbolic.fileout import oserror_line, sha256_of, staged, write_atomic
 
     out = Path(out_dir)
-    check_fourier_outputs(out, plots, force)
+    check_fourier_outputs(out, plots, force, len(report.point_values))
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise oserror_line("out", "create", out, exc) from None
     written = []
     if plots:
-        from .fourier_plots import contrast_plot, ray_plot
+        from .fourier_plots import contrast_plot, point_plot, ray_plot
 
         for name, draw in zip(FOURIER_PLOTS, (contrast_plot, ray_plot)):
             with staged(out / name, what="out") as tmp:
                 draw(report, tmp)
+            written.append(out / name)
+        for i in range(len(report.point_values)):
+            name = point_plot_name(i)
+            with staged(out / name, what="out") as tmp:
+                point_plot(report, i, tmp)
             written.append(out / name)
     doc = dict(report.doc)
     doc["files"] = {p.name: sha256_of(p) for p in written}

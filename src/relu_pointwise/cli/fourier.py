@@ -128,7 +128,8 @@ def fourier_main(args: argparse.Namespace) -> int:
     rho = args.rho if args.rho is not None else (DEFAULT_RHO if args.rho_max is None else None)
     points = parse_points(args.points, spec) if args.points is not None else []
     if args.out is not None:   # before the work, not after
-        _mapped(check_fourier_outputs, rho_flag, args.out, plots=not args.no_plots, force=args.force)
+        _mapped(check_fourier_outputs, rho_flag, args.out, plots=not args.no_plots, force=args.force,
+                n_points=len(points))
     training = make_training(args.eta if args.eta is not None else "1", args.w0 if args.w0 is not None else "0")
     try:
         report = fourier_report(spec, rho=rho, rho_max=args.rho_max, points=points,
