@@ -49,10 +49,9 @@ Closed forms, by substitution (never sympy.integrate on a Piecewise):
 
 For w < w* the band leaves the inscribed ball (it meets the box's faces, and only
 for smaller w the edges or corners) or reaches the centre.  For the cube [-m, m]^d in
-d = 2 (every w > 0) and d = 3 (down to the edges) with integer r, the loss there is
-derived in closed form by :mod:`symbolic.ball_full` (atan and square roots), and
-``exact_from`` is 0 (d = 2) or the edge threshold (d = 3); otherwise the derivation
-covers w >= w* only (``exact_from = w*``).
+d = 2 and 3 with integer r, the loss there is derived in closed form for every w > 0 by
+:mod:`symbolic.ball_full` (atan and square roots), and ``exact_from`` is 0; otherwise
+the derivation covers w >= w* only (``exact_from = w*``).
 
 Targets mixing an exact ball with other pieces (unions, intersections) have a
 level function that is neither piecewise linear nor radial: not supported
@@ -195,7 +194,8 @@ def derive_exact_ball(spec):
         f"L(w) exact for w >= w* = {rational_text(w_star)}, where the band |g| < 1/(2w) lies inside "
         f"the inscribed ball (radius {rational_text(rho0)}) and away from the centre",
         "for w < w* the band leaves the inscribed ball (it meets the box's faces) or reaches the centre; "
-        "exact there only for the cube in d = 2 and 3 (symbolic.ball_full), derived for w >= w* otherwise",
+        "exact there for the cube in d = 2 and 3 with integer r (symbolic.ball_full); derived for w >= w* only "
+        "otherwise",
     ]
     if p.is_integer:
         e = _even_part_coeffs(c, int(p))

@@ -43,8 +43,8 @@ class InputError(PointwiseError, ValueError):
 
 class NotExactError(PointwiseError):
     """The exact answer is not derived in this regime (it exists; the toolkit has no closed form
-    for it): e.g. the exact ball below w* on a box that is not a cube, or in d = 3 below the
-    cube's edge threshold, or in d >= 4 (symbolic.ball_full derives d = 2 for every w > 0)."""
+    for it here): e.g. the exact ball below w* on a box that is not a centred cube, with
+    non-integer r, or in d >= 4 (symbolic.ball_full derives d = 2, 3 for every w > 0)."""
 
 
 class EnclosureError(PointwiseError, ArithmeticError):

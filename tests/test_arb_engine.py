@@ -180,11 +180,12 @@ def test_r1_batch_kink_is_enclosed():
         assert contains_rational(wide, mpq(1, 2)) and contains_rational(wide, mpq(3, 4) - mpq(1, 10**20))
 
 
-@pytest.mark.parametrize("target,start", [("ball:d=2,R=1/2", Q(0)), ("ball:d=3,R=1/2", Q(2, 7))])
+@pytest.mark.parametrize("target,start", [("ball:d=2,R=1/2", Q(0)), ("ball:d=3,R=1/2", Q(0)),
+                                          ("ball:d=4,R=1/2", Q(2))])
 def test_exact_ball_enclosures_from_w_star(target, start):
     """The exact ball: L(w) has pi (and, in d = 3, square roots of 1/4 -+ 1/(2w), whose
     derivative is singular AT w* = 2 as written: the exact one-sided limit is used there).
-    Exact from 0 in d = 2 and from the edge threshold 2/7 in d = 3 (symbolic.ball_full)."""
+    Exact from 0 in d = 2, 3 (symbolic.ball_full), from w* in d = 4."""
     d = derived(target)
     assert d.exact_from == start
     balls = arb_trajectory(d, Q(1), Q(2), 150)

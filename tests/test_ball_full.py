@@ -45,7 +45,8 @@ def test_pinned_values_d2():
 
 @pytest.mark.parametrize("target,at", [("ball:d=2,R=1/2", [Q(1, 10), Q(1, 4), Q(1, 2), Q(1), Q(3, 2)]),
                                        ("ball:d=2,R=2/3", [Q(1, 5), Q(1, 2), Q(1)]),
-                                       ("ball:d=3,R=1/2", [Q(1, 3), Q(1, 2), Q(1)])])
+                                       ("ball:d=3,R=1/2", [Q(1, 10), Q(1, 5), Q(1, 4), Q(1, 3), Q(1, 2), Q(1)]),
+                                       ("ball:d=3,R=3/4", [Q(1, 10), Q(1, 4), Q(1, 2)])])
 def test_against_the_radial_law(target, at):
     """L(w) against an independent float route: the law of |x|^2 by FFT convolution of exact
     per-coordinate cell masses (numeric.np_radial), error O(cell width)."""
@@ -72,13 +73,30 @@ def test_pieces_are_continuous(target):
         assert abs(va - vb) < sympy.Float(10) ** -30
 
 
-def test_engines_from_zero():
-    """mp and arb iterate GD from w0 = 0 in d = 2 and agree."""
+def test_d3_every_w():
+    """ball:d=3,R=1/2 on [-1,1]^3: cuts at 2/11 (the band covers the cube: 1/4 + h >= 3),
+    2/7 (edges), 2/3 (faces), 2 (centre / w*); L(0) = (1/2)^2 = 1/4; the corner density
+    6 pi - 24 atan(u) - 4 pi t + 8 t (atan(t u) + atan(u/t)) vanishes at sigma = 3 and equals
+    6 pi - 4 pi sqrt 2 at sigma = 2."""
+    der = derive(make_spec("ball:d=3,R=1/2"))
+    assert der.exact_from == 0
+    assert [p.w_lo for p in der.pieces] == [0, Q(2, 11), Q(2, 7), Q(2, 3), 2]
+    assert der.loss(0) == Q(1, 4)
+    sig = sympy.Symbol("sigma", positive=True)
+    t, u = sympy.sqrt(sig), sympy.sqrt(sig - 2)
+    rho = 6 * sympy.pi - 24 * sympy.atan(u) - 4 * sympy.pi * t + 8 * t * (sympy.atan(t * u) + sympy.atan(u / t))
+    assert sympy.simplify(rho.subs(sig, 3)) == 0
+    assert sympy.simplify(rho.subs(sig, 2) - (6 * sympy.pi - 4 * sympy.pi * sympy.sqrt(2))) == 0
+
+
+@pytest.mark.parametrize("target", ["ball:d=2,R=1/2", "ball:d=3,R=1/2"])
+def test_engines_from_zero(target):
+    """mp and arb iterate GD from w0 = 0 in d = 2, 3 and agree."""
     from relu_pointwise.numeric.arb_engine import run_arb
     from relu_pointwise.numeric.mp_engine import run_mp
     from relu_pointwise.symbolic.spec import make_training
 
-    spec = make_spec("ball:d=2,R=1/2")
+    spec = make_spec(target)
     tr = make_training("1", "0")
     a = run_arb(spec, tr, 8)
     m = run_mp(spec, tr, 8)
@@ -87,4 +105,4 @@ def test_engines_from_zero():
         for b, v in zip(a.ws, m.ws):
             diff = b - arb(mpmath.nstr(v, 45))
             assert abs(float(diff.mid())) <= float(diff.rad()) + 1e-40
-    assert float(a.ws[-1].mid()) > 0.4
+    assert float(a.ws[-1].mid()) > float(a.ws[1].mid()) > 0
