@@ -32,6 +32,7 @@ from relu_pointwise.symbolic.iterate import (
     digits,
     exact_eta,
     iterate_exact,
+    piece_forms,
     require_rational,
     select_piece,
     to_mpq,
@@ -97,6 +98,14 @@ def run_exact(spec: Spec, training: Training, steps: int, *, data: Any = None,
     meta: dict[str, Any] = {"max_digits": max_digits, "steps_requested": steps}
     if kind == "full":
         d = src.full_derivation()
+        if not all(f.rational for f in piece_forms(d)) and d.spec.r.is_integer:
+            # pi, atan, square roots (the exact ball): exact closed forms instead of rationals
+            from .exact_symbolic import SymbolicFormat, iterate_symbolic
+
+            ws_s, losses_s, meta_s = iterate_symbolic(d, training.eta, training.w0, steps)
+            meta.update(meta_s)
+            return Trajectory("exact", spec, training, list(range(len(ws_s))), ws_s, losses_s, meta,
+                              SymbolicFormat())
         it = iterate_exact(d, eta, training.w0, steps, max_digits=max_digits, progress=progress)
         forms = require_rational(d)
         ws = it.ws

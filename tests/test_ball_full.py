@@ -106,3 +106,22 @@ def test_engines_from_zero(target):
             diff = b - arb(mpmath.nstr(v, 45))
             assert abs(float(diff.mid())) <= float(diff.rad()) + 1e-40
     assert float(a.ws[-1].mid()) > float(a.ws[1].mid()) > 0
+
+
+def test_exact_engine_closed_forms_from_zero():
+    """The exact engine runs the exact ball from w0 = 0 in closed forms: on [0, 2/7) in d = 2,
+    L(w) = 253 w^2/720 - 5w/12 - pi w/64 + 1/4, so w_1 = 0 - L'(0) = 5/12 + pi/64 exactly; the
+    later iterates agree with the mp engine to 40 digits; the run stops at its size cap and says so."""
+    from relu_pointwise.numeric.exact_engine import run_exact
+    from relu_pointwise.numeric.mp_engine import run_mp
+    from relu_pointwise.symbolic.spec import make_training
+
+    spec = make_spec("ball:d=2,R=1/2")
+    tr = make_training("1", "0")
+    ex = run_exact(spec, tr, 4)
+    assert sympy.simplify(ex.ws[1] - (Q(5, 12) + sympy.pi / 64)) == 0
+    assert len(ex.ws) >= 3
+    assert ex.meta["complete"] or "max_ops" in ex.meta["reason"]
+    mp = run_mp(spec, tr, len(ex.ws) - 1, dps=60)
+    for a, b in zip(ex.ws, mp.ws):
+        assert abs(sympy.N(a, 50) - sympy.Float(mpmath.nstr(b, 55), 55)) < sympy.Float(10) ** -40
