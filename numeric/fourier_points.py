@@ -34,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from math import gcd, isqrt
+from typing import Any
 
 import numpy as np
 from flint import arb, ctx, fmpq
@@ -198,6 +199,16 @@ def check_point_cost(d: int, x: Sequence[object], P: object) -> str:
     if q > MAX_DENOMINATOR:
         raise InputError(f"x: common denominator {q} exceeds {MAX_DENOMINATOR}", field="x")
     return route_for(d, shells_of(P), [int(v.p) * (q // int(v.q)) for v in xs], q)
+
+
+def target_at(x: Sequence[Any], R: Any) -> Any:
+    """f°(x) for the ball |x| < R: 1 inside, 1/2 on the sphere, 0 outside (exact: sympy Rationals in,
+    a sympy Rational out)."""
+    import sympy
+
+    inside = sum(sympy.Rational(c) ** 2 for c in x)
+    R2 = sympy.Rational(R) ** 2
+    return sympy.Rational(1) if inside < R2 else sympy.Rational(0) if inside > R2 else sympy.Rational(1, 2)
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ from relu_pointwise.numeric.fourier_coeffs import (
     fourier_integral_centre,
     resolve_method,
 )
-from relu_pointwise.numeric.fourier_points import check_point_cost, point_curve
+from relu_pointwise.numeric.fourier_points import check_point_cost, point_curve, target_at
 from relu_pointwise.numeric.fourier_sums import (
     DEFAULT_PREC,
     CentreSums,
@@ -369,12 +369,6 @@ def _number(value: object, name: str) -> sympy.Rational:
         return number_from_value(value, name)
     except InputError as exc:
         raise InputError(str(exc), field=name) from None
-
-
-def target_at(x: Sequence[sympy.Rational], R: sympy.Rational) -> sympy.Rational:
-    """f°(x): 1 inside the ball, 1/2 on the sphere, 0 outside."""
-    inside = sum(c * c for c in x)
-    return Q(1) if inside < R * R else Q(0) if inside > R * R else Q(1, 2)
 
 
 # ====================================================================== files

@@ -222,7 +222,7 @@ def point_plot(report, index: int, path: Path) -> Path:
     """``fourier_point<i>.png``: left S_P(x) against P (midpoints of the Arb balls) with f°(x)
     and the band f°(x) +- delta; right f(w_t, x) against t for the same x (float64 w_t curve)
     with the certificate's proved T(x) bound."""
-    from relu_pointwise.proofs.fourier_claim import target_at
+    from relu_pointwise.numeric.fourier_points import target_at
     from relu_pointwise.proofs.lemmas import point_text
 
     x, pc = report.point_values[index]

@@ -200,7 +200,7 @@ def table_text(report) -> str:
         lines.append(f"({len(rows)} of {P_top} integer radii shown; all in fourier.json 'curve' (--out) "
                      f"or --format json)")
     for x, pc in report.point_values:
-        from relu_pointwise.proofs.fourier_claim import target_at
+        from relu_pointwise.numeric.fourier_points import target_at
 
         t = target_at(x, R)
         pv = {int(p.p): v for p, v in pc.pairs() if p.q == 1}
