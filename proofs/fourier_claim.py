@@ -163,12 +163,12 @@ def windows(curve: Sequence[tuple[int, mpq, mpq]], target: mpq) -> list[dict[str
 
 THEOREMS = (
     "Theorems illustrated (stated, not proved here): Pinsky, Stanton and Trapa (1993): for d >= 3 the "
-    "spherical partial sums of the ball's indicator diverge at the centre; Kuratsubo (2010) and "
-    "Kuratsubo-Nakai (arXiv 2011.06178): for the periodized ball the Gibbs-Wilbraham and Pinsky "
-    "phenomena and a third phenomenon, tied to lattice-point counts, which prevents pointwise "
-    "convergence of the spherical partial sums for d >= 5; Kawasumi-Yoneda (arXiv 2304.08172 v3+) set "
-    "the constructed network against it. The numbers below are what the enclosures show at the "
-    "computed radii only.")
+    "spherical partial sums of the Fourier series of the ball's indicator diverge at the centre; Kuratsubo "
+    "(2010) and Kuratsubo-Nakai (arXiv 2011.06178): for the periodized ball, besides the Gibbs-Wilbraham and "
+    "Pinsky phenomena, a third phenomenon, tied to lattice-point problems, which prevents pointwise convergence "
+    "for d >= 5 (as the abstracts of 2011.06178 and of Kawasumi-Yoneda, arXiv 2304.08172 v3+, summarize it; the "
+    "precise hypotheses are in those papers, not restated here). The numbers above are what the enclosures "
+    "show at the computed radii only.")
 
 
 def curve_claim(sums: Any, delta: sympy.Rational, target: sympy.Rational | None = None,
