@@ -163,7 +163,7 @@ MAX_CURVE_STEPS = 2_000_000
 
 
 RADIAL_STEPS_MAX = 20_000
-PLOT_CELLS = 1 << 13
+PLOT_CELLS = 1 << 12
 
 
 def w_curve(report, t_max: int) -> tuple[np.ndarray, np.ndarray, str]:
@@ -204,6 +204,12 @@ def network_at(report, x, t_max: int) -> tuple[np.ndarray, np.ndarray, str]:
     """(t, f(w_t, x)) with f = clamp(w_t g(x) + 1/2, 0, 1), g = R^2 - |x|^2 (float64, evidence).
     One w_t curve per report, to the largest horizon asked so far (cached on the report)."""
     cache = report.__dict__.setdefault("_w_curve", {})
+    if not cache:       # one run for every figure: to the largest horizon any network claim needs
+        for c in report.doc["claims"]:
+            if c["id"].startswith("network_"):
+                lo, hi = _T_bounds(c)
+                t_max = max(t_max, 2 * (hi if hi is not None else lo))
+    t_max = min(t_max, MAX_CURVE_STEPS)
     if cache.get("t_max", -1) < t_max:
         cache.update(zip(("t", "w", "label"), w_curve(report, t_max)), t_max=t_max)
     t, ws, label = cache["t"][: t_max + 1], cache["w"][: t_max + 1], cache["label"]
