@@ -126,7 +126,10 @@ def fourier_main(args: argparse.Namespace) -> int:
     spec = spec_from_args(args)
     rho_flag = "--rho-max" if args.rho_max is not None else "--rho"
     rho = args.rho if args.rho is not None else (DEFAULT_RHO if args.rho_max is None else None)
-    points = parse_points(args.points, spec) if args.points is not None else []
+    try:
+        points = parse_points(args.points, spec) if args.points is not None else []
+    except InputError as exc:   # the certificate's parser names --points; here the flag is --at
+        raise InputError(re.sub(r"^--points:", "--at:", str(exc)), field="--at") from None
     if args.out is not None:   # before the work, not after
         _mapped(check_fourier_outputs, rho_flag, args.out, plots=not args.no_plots, force=args.force,
                 n_points=len(points))
