@@ -71,6 +71,7 @@ def test_points_add_claims(capsys):
     (["--target", "ball:d=2,R=1/2", "--rho", "x"], "--rho"),
     (["--target", "ball:d=3,R=1/2", "--rho", "2000", "--at", "1/7,1/11,1/13"], "--rho"),
     (["--target", "ball:d=3,R=1/2", "--rho", "20", "--at", "1/10007,0,0"], "--at"),
+    (["--target", "ball:d=3,R=1/2", "--rho", "20", "--at", "1/3"], "--at"),
     (["--target", "ball:d=2,R=1/2", "--delta", "0"], "--delta"),
     (["--target", "ball:d=2,R=1/2", "--method", "closed"], "--method"),
     (["--target", "ball:d=2,R=1/2", "--prec", "2"], "--prec"),

@@ -129,7 +129,7 @@ def fourier_main(args: argparse.Namespace) -> int:
     try:
         points = parse_points(args.points, spec) if args.points is not None else []
     except InputError as exc:   # the certificate's parser names --points; here the flag is --at
-        raise InputError(re.sub(r"^--points:", "--at:", str(exc)), field="--at") from None
+        raise InputError(re.sub(r"^(--)?points:", "--at:", str(exc)), field="--at") from None
     if args.out is not None:   # before the work, not after
         _mapped(check_fourier_outputs, rho_flag, args.out, plots=not args.no_plots, force=args.force,
                 n_points=len(points))
