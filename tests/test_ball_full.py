@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relu_pointwise.numeric.np_radial import radial_law
-from relu_pointwise.symbolic.derivation import w
+from relu_pointwise.symbolic.derivation import eta, w
 from relu_pointwise.symbolic.loss import derive
 from relu_pointwise.symbolic.spec import make_spec
 
@@ -125,3 +125,21 @@ def test_exact_engine_closed_forms_from_zero():
     mp = run_mp(spec, tr, len(ex.ws) - 1, dps=60)
     for a, b in zip(ex.ws, mp.ws):
         assert abs(sympy.N(a, 50) - sympy.Float(mpmath.nstr(b, 55), 55)) < sympy.Float(10) ** -40
+
+
+@pytest.mark.parametrize("target", ["ball:d=2,R=1/3", "ball:d=3,R=1/2", "ball:d=3,R=3/4"])
+def test_the_pieces_below_w_star_round_trip_through_json(target):
+    """derive --format json writes every piece (L, L', Phi with atan and square roots) so that the
+    bounded reader reads it back to the same expressions."""
+    import json
+
+    from relu_pointwise.symbolic.export_json import dumps, read_derivation_json
+
+    der = derive(make_spec(target))
+    back = read_derivation_json(json.loads(dumps(der)))
+    assert len(back["pieces"]) == len(der.pieces) and back["exact_from"] == 0
+    for p, q, (_, _, phi) in zip(der.pieces, back["pieces"], der.gd_map(eta)):
+        hi = p.w_hi if p.w_hi != sympy.oo else p.w_lo + 3
+        for x in (p.w_lo + (hi - p.w_lo) * k / 4 for k in (1, 2, 3)):     # inside the piece
+            for mine, theirs in ((p.expr, q["L"]), (p.derivative, q["dL"]), (phi, q["Phi"])):
+                assert abs(sympy.N((mine - theirs).subs({w: x, eta: Q(1, 3)}), 50)) < sympy.Float(10) ** -40
