@@ -89,8 +89,9 @@ def test_d3_every_w():
     assert sympy.simplify(rho.subs(sig, 2) - (6 * sympy.pi - 4 * sympy.pi * sympy.sqrt(2))) == 0
 
 
-@pytest.mark.parametrize("target", ["ball:d=2,R=1/2", "ball:d=3,R=1/2"])
-def test_engines_from_zero(target):
+@pytest.mark.parametrize("target,steps", [("ball:d=2,R=1/2", 8),
+                                          pytest.param("ball:d=3,R=1/2", 3, marks=pytest.mark.slow)])
+def test_engines_from_zero(target, steps):
     """mp and arb iterate GD from w0 = 0 in d = 2, 3 and agree."""
     from relu_pointwise.numeric.arb_engine import run_arb
     from relu_pointwise.numeric.mp_engine import run_mp
@@ -98,9 +99,10 @@ def test_engines_from_zero(target):
 
     spec = make_spec(target)
     tr = make_training("1", "0")
-    a = run_arb(spec, tr, 8)
-    m = run_mp(spec, tr, 8)
-    assert len(a.ws) == 9
+    der = derive(spec)
+    a = run_arb(spec, tr, steps, derivation=der)
+    m = run_mp(spec, tr, steps, derivation=der)
+    assert len(a.ws) == steps + 1
     with ctx.workprec(200):
         for b, v in zip(a.ws, m.ws):
             diff = b - arb(mpmath.nstr(v, 45))
