@@ -31,6 +31,7 @@ from relu_pointwise.symbolic.iterate import (
     RationalFunction,
     digits,
     exact_eta,
+    piece_forms,
     require_rational,
     select_piece,
     to_mpq,
@@ -106,6 +107,17 @@ def run_exact(spec: Spec, training: Training, steps: int, *, data: Any = None,
     eta = exact_eta(training.eta)
     src = source if source is not None else StepSource(spec, training, steps, data=data, derivation=derivation)
     meta: dict[str, Any] = {"max_digits": max_digits, "steps_requested": steps}
+    if training.batch.kind == "full":
+        d = src.full_derivation()
+        if not all(f.rational for f in piece_forms(d)) and d.spec.r.is_integer:
+            # pi, atan, square roots (the exact ball): exact closed forms instead of rationals
+            from .exact_symbolic import SymbolicFormat, iterate_symbolic
+
+            ws_s, losses_s, meta_s = iterate_symbolic(d, training.eta, training.w0, steps)
+            meta.update(meta_s)
+            rows = [t for t in range(len(ws_s)) if t % every == 0 or t == len(ws_s) - 1]
+            return Trajectory("exact", spec, training, rows, [ws_s[t] for t in rows], [losses_s[t] for t in rows],
+                              meta, SymbolicFormat())
     x = to_mpq(training.w0)
     ts: list[int] = []
     ws: list[mpq] = []

@@ -54,7 +54,7 @@ from relu_pointwise.symbolic.loss import Derivation, derive
 from relu_pointwise.symbolic.numbers import parse_number, rational_text
 from relu_pointwise.symbolic.progress import report, step_counter
 from relu_pointwise.symbolic.spec import Spec, Training
-from relu_pointwise.symbolic.targets import DeepBall
+from relu_pointwise.symbolic.targets import DeepBall, ExactBall
 
 from . import lemmas as L
 from .lemmas import Claim, ex
@@ -153,11 +153,20 @@ class Build:
     entry: L.Entry | None = None
 
 
+def _path_from(derivation: Derivation) -> Any:
+    """Where the certificate's enclosed path may start: exact_from, except for the exact ball,
+    whose path starts at w* (the checker's radial route, proofs/check/radial.py, covers the band
+    inside the box only; the exact pieces below w* of symbolic.ball_full are for the engines)."""
+    if isinstance(derivation.spec.target.level, ExactBall):
+        return max(derivation.exact_from, derivation.w_star)
+    return derivation.exact_from
+
+
 def _exact_prefix(derivation: Derivation, training: Training, steps: int) -> list | None:
     """w_0..w_k by exact rational iteration (symbolic.iterate), when Phi is rational."""
     from relu_pointwise.symbolic.iterate import iterate_exact
 
-    if training.w0 < derivation.exact_from:
+    if training.w0 < _path_from(derivation):
         return None
     try:
         run = iterate_exact(derivation, training.eta, training.w0, min(steps, EXACT_ITER_STEPS),
@@ -172,7 +181,7 @@ def _arb_path(spec: Spec, derivation: Derivation, training: Training, steps: int
     """Arb enclosures of w_0..w_steps and of L(w_0)..L(w_steps) (numeric.arb_engine.run_arb)."""
     from relu_pointwise.numeric.arb_engine import EnclosureError, ball_bounds, run_arb
 
-    if training.w0 < derivation.exact_from:
+    if training.w0 < _path_from(derivation):
         return None, None
     try:
         traj = run_arb(spec, training, steps, prec=prec, derivation=derivation,

@@ -25,9 +25,13 @@ HALF = Q(1, 2)
 
 
 def _tidy(expr: sympy.Expr, r: sympy.Rational) -> sympy.Expr:
-    """Canonical form: one fraction for rational functions of w, else expanded."""
-    expr = sympy.expand(expr)
-    return sympy.cancel(expr) if r.is_integer and expr.is_rational_function(w) else expr
+    """Canonical form: one fraction for rational functions of w, else expanded, unless the
+    expansion is more than twice as long (closed forms with atan and square roots, the exact
+    ball below w*): then the compact form as given."""
+    e = sympy.expand(expr)
+    if r.is_integer and e.is_rational_function(w):
+        return sympy.cancel(e)
+    return expr if sympy.count_ops(e) > 2 * sympy.count_ops(expr) else e
 
 
 def _w_arg(value: Any) -> sympy.Expr:

@@ -40,7 +40,7 @@ from .numbers import parse_number, rational_text
 
 Q = sympy.Rational
 
-MAX_DIM = 4
+MAX_DIM = 8
 MAX_DEPTH_N = 8
 
 

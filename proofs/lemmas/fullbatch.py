@@ -11,6 +11,7 @@ import sympy
 from flint import fmpq, fmpq_poly
 from gmpy2 import mpq
 
+from relu_pointwise.symbolic.ball import BallDensity
 from relu_pointwise.symbolic.errors import EnclosureError
 from relu_pointwise.symbolic.loss import Derivation, w
 from relu_pointwise.symbolic.spec import Spec
@@ -216,7 +217,13 @@ def monotonicity_claim(derivation: Derivation) -> Claim:
     ident_ok = True
     sign_ok = True
     cache: dict = {}
+    # the exact ball's pieces below w* (symbolic.ball_full: the band cut by the box) use the
+    # density of |x|^2 on the whole box, not the inscribed-ball window of abs_density: (*) is
+    # not re-checked on them (the certificate's path starts at w*, proofs/certificate._path_from)
+    radial_below = isinstance(derivation.abs_density, BallDensity)
     for p in derivation.pieces:
+        if radial_below and p.w_lo < derivation.w_star:
+            continue
         entry = {"w_lo": ex(p.w_lo), "w_hi": "oo" if p.w_hi == sympy.oo else ex(p.w_hi)}
         # integer r: the piece is N/D in Q(w); L' = (N'D - ND')/D^2 exactly in flint (no SymPy diff)
         lq = rational_function(p.expr, w) if r.is_integer else None
