@@ -107,6 +107,7 @@ __all__ = [
     "run_np",
     "simplex_rule",
     "split_simplices",
+    "trajectory_params",
 ]
 
 
@@ -271,7 +272,9 @@ class RunResult:
     extra: dict = field(default_factory=dict)
 
 
-def _trajectory_params(training, w0, eta):
+def trajectory_params(training, w0, eta):
+    """(base training, w0 (T,), eta (T,)) for T trajectories stepping together on one batch plan:
+    one Training, or a list sharing batch and seed; ``w0`` / ``eta`` override (float64, broadcast)."""
     if isinstance(training, (list, tuple)):
         trs = list(training)
         if not trs:
@@ -316,7 +319,7 @@ def run_np(spec, training, steps: int, *, w0=None, eta=None, record_every: int =
     caching g and f° per point; each step then runs only the head's forward and
     backward pass on its M cached g values (:class:`BatchHead`, preallocated buffers).
     """
-    base, w, etaa = _trajectory_params(training, w0, eta)
+    base, w, etaa = trajectory_params(training, w0, eta)
     steps = int(steps)
     record_every = max(1, int(record_every))
     eng = engine_for(spec, method)
@@ -373,7 +376,7 @@ def run_np(spec, training, steps: int, *, w0=None, eta=None, record_every: int =
                 Lr[rows] = lv.reshape(len(rows), T)
     else:
         ri = _run_points(eng, sched, steps, w, etaa, rec_t, W, Lr, losses)
-    return RunResult(np.array(rec_t), W, Lr, sched.batch.text(), etaa, _trajectory_params(training, w0, eta)[1])
+    return RunResult(np.array(rec_t), W, Lr, sched.batch.text(), etaa, trajectory_params(training, w0, eta)[1])
 
 
 def _run_points(eng: NpEngine, sched: BatchSchedule, steps: int, w: np.ndarray, etaa: np.ndarray,

@@ -250,13 +250,23 @@ def _t_text(d: Mapping[str, Any]) -> str:
 
 # ---------------------------------------------------------------------- the page
 
+def package_version() -> str:
+    """The installed distribution's version (the package root is above this layer: not imported)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("relu-pointwise")
+    except PackageNotFoundError:      # run from a source tree that is not installed
+        return "unknown (not installed)"
+
+
 def report_html(source: str | Path | Mapping[str, Any], *, now: _dt.datetime | None = None) -> PageResult:
     """The report page for a certificate (a path to certificate.json, or the document as a dict).
 
     The checker runs here; its date (``now``, default the current UTC time) and the package
     version are printed on the page.
     """
-    from relu_pointwise import __version__
+    __version__ = package_version()
     from relu_pointwise.proofs.check import check_certificate
     from relu_pointwise.symbolic.jsonio import loads_json, read_bytes
     from relu_pointwise.symbolic.limits import CERT_BYTES
