@@ -29,6 +29,7 @@ import sympy
 from gmpy2 import mpq
 
 from . import algebra, cyclic
+from .activation import TooLarge
 from .base import (
     CHECKED,
     FAILED,
@@ -50,10 +51,7 @@ from .base import (
     value,
 )
 from .cells import (
-    Cell,
     Net,
-    TooLarge,
-    centroid,
     decompose,
     geometric_level,
     interp_square,
@@ -61,6 +59,8 @@ from .cells import (
     loss_integral,
     target_value,
 )
+from .density import ClosedForm, closed_forms
+from .partition import Cell, Partition, partition
 from .radial import OutsideRegime, density_bounds, radial
 from .read import Certificate, W, expr, q_of, rational
 
@@ -101,19 +101,50 @@ class Checker:
         return (a.features, [lay.width for lay in a.hidden]) == (b.features, [lay.width for lay in b.hidden])
 
     def cells(self) -> list[Cell]:
+        """The checker's own cells: activation regions cut by g = 0 and the target's faces."""
         if not self.same_shape():
             raise Undecided("the certificate's network does not have the shape symbolic.network builds")
-        if self._cells is None:
+        return self._partition().cells
+
+    def _partition(self) -> Partition:
+        """The partition and the pushforward of |g| (:mod:`.partition`), computed once."""
+        part = self.__dict__.get("_part")
+        if part is None:
             try:
-                self._cells = decompose(self.net, self.level, self.cert.spec.domain.lo, self.cert.spec.domain.hi)
+                est = self.data.get("construction", {}).get("regions")
+                estimate = int(est) if isinstance(est, str) and est.isdigit() and len(est) < 9 else None
+                dom = self.cert.spec.domain
+                part = partition(self.net, self.level, dom.lo, dom.hi, estimate)
             except TooLarge as exc:
-                self._cells = str(exc)
-        if isinstance(self._cells, str):
-            raise Undecided(f"the checker's cell decomposition is not available: {self._cells}")
+                part = str(exc)
+            self.__dict__["_part"] = part
+        if isinstance(part, str):
+            raise Undecided(f"the checker's cell decomposition is not available: {part}")
+        return part
+
+    def _forms(self) -> tuple[ClosedForm, ClosedForm]:
+        """(L, -L'/r) in closed form from the density of |g| (integer r; :mod:`.density`)."""
+        forms = self.__dict__.get("_closed")
+        if forms is None:
+            if not self.same_shape():
+                raise Undecided("the certificate's network does not have the shape symbolic.network builds")
+            forms = self.__dict__["_closed"] = closed_forms(self._partition().push, int(self.r), self.density)
+        return forms
+
+    def _simplices_1d(self) -> list[Any]:
+        """Non-integer r (1-D only): the per-w simplex integral in Arb over the old cells."""
         if self.r.denominator != 1 and self.cert.spec.dim > 1:
             raise Undecided("non-integer r in d > 1: the checker integrates e^r exactly only for integer r "
                             "(and in 1-D by Arb)")
-        return self._cells
+        cells = self.__dict__.get("_kuhn")
+        if cells is None:
+            self.cells()            # the same shape and caps first
+            dom = self.cert.spec.domain
+            try:
+                cells = self.__dict__["_kuhn"] = decompose(self.net, self.level, dom.lo, dom.hi)
+            except TooLarge as exc:
+                raise Undecided(f"the checker's cell decomposition is not available: {exc}") from None
+        return cells
 
     def needs(self, cid: str) -> dict[str, Any]:
         """The data of claim ``cid`` if the checker has checked it, else Undecided."""
@@ -142,13 +173,23 @@ class Checker:
             raise Undecided(str(exc)) from None
 
     def L(self, w: Any) -> Any:
-        """L(w) by the checker's own integral (cells, or the radial formula for the exact ball)."""
+        """L(w) by the checker's own route: the closed form from its density of |g| (integer r),
+        the per-w simplex integral in Arb (non-integer r, 1-D), or the radial formula (exact ball)."""
         out = self._radial(w, False)
-        return out if out is not None else loss_integral(self.cells(), w, self.r, self.density)
+        if out is not None:
+            return out
+        if self.r.denominator == 1:
+            return self._forms()[0](w)
+        return loss_integral(self._simplices_1d(), w, self.r, self.density)
 
     def dL(self, w: Any) -> Any:
+        """L'(w) = -r integral_0^(1/(2w)) (1/2 - w u)^(r-1) u rho(u) du (see :meth:`L`)."""
         out = self._radial(w, True)
-        return out if out is not None else loss_derivative(self.cells(), w, self.r, self.density)
+        if out is not None:
+            return out
+        if self.r.denominator == 1:
+            return -self.r * self._forms()[1](w)
+        return loss_derivative(self._simplices_1d(), w, self.r, self.density)
 
     def step_dL(self, w: Any, t: int) -> Any:
         """The derivative step t uses: L' (full batch) or L_k', k = t mod K (cyclic:K)."""
@@ -231,7 +272,7 @@ class Checker:
             return self._exact_ball_construction(len(pts))
         cells = self.cells()
         for c in cells:
-            for x in (*c.simplex, centroid(c.simplex)):
+            for x in c.points:
                 bad = self.sign_mismatch(x)
                 if bad:
                     raise Fail(bad)
@@ -241,9 +282,10 @@ class Checker:
         if not identical:
             raise Fail("the certificate's network agrees with the target but is not the one "
                        "symbolic.network builds for it")
-        return (f"sign(g) equals the target's geometric membership at every vertex and interior point of "
-                f"the checker's {len(cells)} cells (Kuhn simplices cut by every neuron, by g = 0 and by "
-                f"the target's faces) and at {len(pts)} points ({RANDOM_POINTS} seeded random); "
+        return (f"sign(g) equals the target's geometric membership at an interior point of each of "
+                f"the checker's {len(cells)} cells (activation regions cut by g = 0 and by the target's "
+                f"faces: both signs are constant on each open cell) and at {len(pts)} points "
+                f"({RANDOM_POINTS} seeded random); "
                 + ("weights read from the certificate" if self.cert.version >= 2 else
                    "schema 1: weights rebuilt by symbolic.network"))
 
