@@ -60,7 +60,7 @@ from .cells import (
     target_value,
 )
 from .density import ClosedForm, closed_forms
-from .partition import Cell, Partition, partition
+from .partition import Cell, Partition, partition, report_progress
 from .radial import OutsideRegime, density_bounds, radial
 from .read import Certificate, W, expr, q_of, rational
 
@@ -212,6 +212,8 @@ class Checker:
                 return
             lo, hi = self.path[-1]
             step = len(self.path) - 1
+            if step % 256 == 0:
+                report_progress("steps", step, n)
             if lo == hi:
                 d = self.step_dL(lo, step)
                 if not isinstance(d, flint.arb):
@@ -588,7 +590,8 @@ def _run(cert: Certificate) -> list[ClaimCheck]:
         "dataset_stall": ck.undecided(BATCHES)}
     order = list(table)
     claims = sorted(cert.claims, key=lambda c: order.index(c["id"]) if c["id"] in order else len(order))
-    for c in claims:
+    for done, c in enumerate(claims):
+        report_progress("claims", done, len(claims))
         cid, status = c["id"], c["status"]
         if status not in ("proved", "enclosed"):
             ck.done[cid] = ClaimCheck(cid, NOT_CLAIMED, f"the certificate marks it {status}")

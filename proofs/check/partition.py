@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .activation import TooLarge, activation_regions, evaluate, interior, refine
+from .activation import MAX_REGIONS, TooLarge, activation_regions, evaluate, interior, refine
 from .cells import Net, q, target_faces, target_value
 from .density import Pushforward
 
@@ -85,6 +85,8 @@ def partition(net: Net, level: Any, lo: Sequence[Any], hi: Sequence[Any], estima
     faces = target_faces(level, lo_q, hi_q)
     if faces is None:
         raise TooLarge("the target's boundary is curved (exact ball)")
+    if estimate is not None and estimate > MAX_REGIONS:
+        raise TooLarge(f"the certificate counts {estimate} linear regions, over the checker's cap of {MAX_REGIONS}")
     d = len(lo_q)
     first = 2 * d + sum(len(b) for _, b in net.layers)
     push = Pushforward()

@@ -182,3 +182,4 @@ class Progress:
         if self.drawn:
             sys.stderr.write("\n")
             sys.stderr.flush()
+

@@ -82,8 +82,10 @@ def certify_main(args: argparse.Namespace) -> int:
 
 def verify_main(args: argparse.Namespace) -> int:
     from relu_pointwise.proofs.check import check_certificate
+    from relu_pointwise.verify_progress import announce_check
 
-    report = check_certificate(args.file)          # CertificateError(malformed) -> exit 2
+    with announce_check():
+        report = check_certificate(args.file)      # CertificateError(malformed) -> exit 2
     for line, c in zip(report.lines(), report.checks):
         if not args.quiet or c.status in ("failed", "undecided"):
             print(line)
