@@ -12,7 +12,7 @@
       M_(i,j) = k/((k - 1)(t_j - t_i)) ((s - t_i) M_(i,j-1) + (t_j - s) M_(i+1,j)),  k = j - i,
   with M_(i,j) = 0 where t_i = t_j (a point mass, always multiplied by a factor vanishing
   there). So the density of g under Lebesgue on S is vol(S) M_t; a region where g is constant
-  gives an atom. Cells are cut at g = 0, so no piece straddles 0 and |g| folds s -> -s.
+  gives an atom. The density of |g| folds s -> -s (a piece across 0 split there first).
 * With rho the density of |g| under mu (piecewise polynomial on 0 = b_0 < ... < b_n, plus
   atoms), for w > 0 and U = 1/(2w) (the band |g| < U):
       L(w)  = integral_0^U (1/2 - w u)^r rho(u) du,
@@ -35,7 +35,7 @@ from gmpy2 import mpq
 from .activation import Region, TooLarge
 
 ZERO = mpq(0)
-MAX_SIMPLICES = 2_000_000
+MAX_SIMPLICES = 6_000_000
 
 
 def _members(s: int) -> list[int]:
@@ -176,6 +176,20 @@ def bspline(t: Sequence[Any]) -> list[tuple[Any, Any, list[Any]]]:
     return [(br[iv], br[iv + 1], co) for iv, co in sorted(level[0].items())]
 
 
+def _fold(pieces: list[tuple[Any, Any, list[Any]]]) -> list[tuple[Any, Any, list[Any]]]:
+    """Density pieces of g -> of |g|: a piece on s <= 0 moves to u = -s (coefficient k times
+    (-1)^k); a piece across 0 is split there first."""
+    out = []
+    for lo, hi, co in pieces:
+        if lo < 0 < hi:
+            out += [(ZERO, hi, co), (ZERO, -lo, [c if k % 2 == 0 else -c for k, c in enumerate(co)])]
+        elif hi <= 0:
+            out.append((-hi, -lo, [c if k % 2 == 0 else -c for k, c in enumerate(co)]))
+        else:
+            out.append((lo, hi, co))
+    return out
+
+
 class Pushforward:
     """Accumulates the density of |g| (Lebesgue measure) region by region."""
 
@@ -186,7 +200,7 @@ class Pushforward:
         self.volume = ZERO
 
     def add(self, reg: Region, gvals: Sequence[Any]) -> None:
-        """Region ``reg`` with g's values at its vertices (g affine on it, one weak sign)."""
+        """Region ``reg`` with g's values at its vertices (g affine on it)."""
         d = len(reg.verts[0])
         constant = all(v == gvals[0] for v in gvals)
         total = ZERO
@@ -196,7 +210,7 @@ class Pushforward:
                 raise TooLarge(f"more than {MAX_SIMPLICES} simplices in the triangulated regions")
             total += vol
             if not constant:
-                key = tuple(sorted(abs(gvals[i]) for i in s))
+                key = tuple(sorted(gvals[i] for i in s))
                 self.masses[key] = self.masses.get(key, ZERO) + vol
         if constant:
             u = abs(gvals[0])
@@ -211,7 +225,7 @@ class Pushforward:
         for u in self.atoms:
             delta.setdefault(u, [])
         for key, vol in self.masses.items():
-            for lo, hi, co in bspline(key):
+            for lo, hi, co in _fold(bspline(key)):
                 for sign, at in ((1, lo), (-1, hi)):
                     acc = delta.setdefault(at, [])
                     if len(acc) < len(co):

@@ -1,6 +1,7 @@
 """The checker's partition of the domain: its own activation regions (:mod:`.activation`) cut by
 g = 0 and by the target's faces, each cell with g's affine map, f° and one interior point,
-and the pushforward of Lebesgue measure under |g| accumulated on the way (:mod:`.density`).
+and the pushforward of Lebesgue measure under |g| accumulated on the way from the (uncut)
+activation regions (:mod:`.density`).
 
 On each open cell g is affine with one strict sign (or identically 0) and f° is constant, so
 sign(g) = sign(target) at the cell's interior point decides the whole open cell; the cells
@@ -99,10 +100,10 @@ def partition(net: Net, level: Any, lo: Sequence[Any], hi: Sequence[Any], estima
 
     for reg, g in activation_regions(net, lo_q, hi_q, tick):
         regions += 1
+        push.add(reg, evaluate(g, reg.verts))
         for piece in refine(reg, [g, *faces], first):
             gv = evaluate(g, piece.verts)
             x = interior(piece)
-            push.add(piece, gv)
             keep = d <= 2
             cells.append(Cell(g, target_value(level, x), x, len(piece.verts),
                               tuple(piece.verts) if keep else (), tuple(gv) if keep else ()))
