@@ -108,11 +108,13 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="small targets, one round")
     ap.add_argument("--rounds", type=int, default=None)
     ap.add_argument("--only", default=None, help="targets containing this text")
+    ap.add_argument("--skip", action="append", default=[], help="leave out targets containing this text")
     ap.add_argument("--timeout", type=float, default=1800.0)
     ap.add_argument("--out", default=str(HERE / "verify_results.json"))
     args = ap.parse_args()
     rounds = args.rounds or (1 if args.quick else 3)
-    cases = [(t, f) for t, f, quick in TARGETS if (quick or not args.quick) and (args.only is None or args.only in t)]
+    cases = [(t, f) for t, f, quick in TARGETS if (quick or not args.quick) and (args.only is None or args.only in t)
+             and not any(k in t for k in args.skip)]
     rows = []
     for target, flags in cases:
         row = measure(target, flags, rounds, args.timeout)
