@@ -112,7 +112,30 @@ def simplices(reg: Region) -> list[tuple[tuple[int, ...], Any]]:
         facets = memo.get(face)
         if facets is None:
             facets = memo[face] = _facets(face, planes, dim)
+        v0 = verts[chosen[0]] if chosen else verts[apex]
         chosen = (*chosen, apex)
+        if dim == 2:
+            # a polygon: the fan from the apex over its edges; each vertex's row is reduced once
+            # and each triangle's determinant is the basis pivots times a 2 x 2 minor
+            free = [c for c in range(d) if c not in {col for col, _ in basis}]
+            rows: dict[int, list[Any]] = {}
+            for f in facets:
+                if f >> apex & 1:
+                    continue
+                a, b = _members(f)
+                for i in (a, b):
+                    if i not in rows:
+                        row = [x - y for x, y in zip(verts[i], v0)]
+                        for col, bb in basis:
+                            if row[col]:
+                                k = row[col] / bb[col]
+                                row = [x - k * y for x, y in zip(row, bb)]
+                        rows[i] = row
+                ra, rb = rows[a], rows[b]
+                minor = ra[free[0]] * rb[free[1]] - ra[free[1]] * rb[free[0]]
+                if minor:
+                    out.append(((*chosen, a, b), abs(det * minor) * scale))
+            return
         for f in facets:
             if not f >> apex & 1:
                 rec(f, dim - 1, chosen, basis, det)
