@@ -70,10 +70,11 @@ def _reduce(basis: list[tuple[int, list[Any]]], row: list[Any]) -> tuple[int, li
     return None if col < 0 else (col, row)
 
 
-def simplices(reg: Region) -> list[tuple[tuple[int, ...], Any]]:
+def simplices(reg: Region, budget: int = MAX_SIMPLICES) -> list[tuple[tuple[int, ...], Any]]:
     """A triangulation of the region, [(vertex indices, volume)] (module docstring). The volume
     |det(v_1 - v_0, ..., v_d - v_0)| / d! is eliminated row by row along the recursion (each
-    apex adds one row v - v_0), so siblings share the elimination of their common rows."""
+    apex adds one row v - v_0), so siblings share the elimination of their common rows.
+    Raises :class:`TooLarge` past ``budget`` simplices (memory stays bounded)."""
     d = len(reg.verts[0])
     verts = reg.verts
     bits = 0
@@ -102,6 +103,8 @@ def simplices(reg: Region) -> list[tuple[tuple[int, ...], Any]]:
                     return
                 b, dt = [*b, red], dt * red[1][red[0]]
             out.append(((*chosen, *ids), abs(dt) * scale))
+            if len(out) > budget:
+                raise TooLarge(f"more than {MAX_SIMPLICES} simplices in the triangulated regions")
             return
         apex = face.bit_length() - 1
         if chosen:
@@ -135,6 +138,8 @@ def simplices(reg: Region) -> list[tuple[tuple[int, ...], Any]]:
                 minor = ra[free[0]] * rb[free[1]] - ra[free[1]] * rb[free[0]]
                 if minor:
                     out.append(((*chosen, a, b), abs(det * minor) * scale))
+            if len(out) > budget:
+                raise TooLarge(f"more than {MAX_SIMPLICES} simplices in the triangulated regions")
             return
         for f in facets:
             if not f >> apex & 1:
@@ -227,10 +232,8 @@ class Pushforward:
         d = len(reg.verts[0])
         constant = all(v == gvals[0] for v in gvals)
         total = ZERO
-        for s, vol in simplices(reg):
+        for s, vol in simplices(reg, MAX_SIMPLICES - self.n_simplices):
             self.n_simplices += 1
-            if self.n_simplices > MAX_SIMPLICES:
-                raise TooLarge(f"more than {MAX_SIMPLICES} simplices in the triangulated regions")
             total += vol
             if not constant:
                 key = tuple(sorted(gvals[i] for i in s))
