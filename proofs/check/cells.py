@@ -190,7 +190,10 @@ def target_faces(level: Any, lo: Sequence[Any], hi: Sequence[Any]) -> list[Any] 
 # ------------------------------------------------------------------ simplices
 
 def kuhn(lo: Sequence[Any], hi: Sequence[Any]) -> list[Simplex]:
-    """The d! Kuhn simplices of the box prod [lo_i, hi_i]."""
+    """The d! Kuhn simplices of the box prod [lo_i, hi_i] (refused before building when d! alone
+    passes the cell cap)."""
+    if factorial(len(lo)) > MAX_CELLS:
+        raise TooLarge(f"{len(lo)}! = {factorial(len(lo))} Kuhn simplices exceed the cap of {MAX_CELLS} cells")
     out = []
     for perm in permutations(range(len(lo))):
         v = list(lo)
