@@ -125,8 +125,8 @@ def simplices(reg: Region, budget: int = MAX_SIMPLICES) -> list[tuple[tuple[int,
             for f in facets:
                 if f >> apex & 1:
                     continue
-                a, b = _members(f)
-                for i in (a, b):
+                ea, eb = _members(f)
+                for i in (ea, eb):
                     if i not in rows:
                         row = [x - y for x, y in zip(verts[i], v0)]
                         for col, bb in basis:
@@ -134,10 +134,10 @@ def simplices(reg: Region, budget: int = MAX_SIMPLICES) -> list[tuple[tuple[int,
                                 k = row[col] / bb[col]
                                 row = [x - k * y for x, y in zip(row, bb)]
                         rows[i] = row
-                ra, rb = rows[a], rows[b]
+                ra, rb = rows[ea], rows[eb]
                 minor = ra[free[0]] * rb[free[1]] - ra[free[1]] * rb[free[0]]
                 if minor:
-                    out.append(((*chosen, a, b), abs(det * minor) * scale))
+                    out.append(((*chosen, ea, eb), abs(det * minor) * scale))
             if len(out) > budget:
                 raise TooLarge(f"more than {MAX_SIMPLICES} simplices in the triangulated regions")
             return
