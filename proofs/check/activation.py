@@ -189,13 +189,28 @@ Face = Affine | Callable[[Point], Affine]
 def refine(reg: Region, faces: Sequence[Face], first_bit: int) -> list[Region]:
     """``reg`` cut by each face in turn; a face is an affine map, or a function giving its affine
     map on a piece from an interior point of the piece (piecewise affine faces, affine on every
-    piece once the earlier faces are cut)."""
-    pieces = [reg]
+    piece once the earlier faces are cut). An axis-aligned face x_i = t cuts a piece iff t lies
+    strictly between the piece's least and greatest x_i (read off the vertices, once per piece);
+    otherwise it is skipped (a valid inequality left out of the description: allowed)."""
+    d = len(reg.verts[0])
+    axis: list[tuple[int, Any] | None] = []
+    for face in faces:
+        nz = [] if callable(face) else [i for i in range(d) if face[i]]
+        axis.append((nz[0], -face[d] / face[nz[0]]) if len(nz) == 1 and not callable(face) else None)
+    pieces = [(reg, None)]
     for k, face in enumerate(faces):
-        out = []
-        for p in pieces:
+        out: list[tuple[Region, Any]] = []
+        for p, bounds in pieces:
+            ax = axis[k]
+            if ax is not None:
+                if bounds is None:
+                    bounds = [(min(v[i] for v in p.verts), max(v[i] for v in p.verts)) for i in range(d)]
+                lo, hi = bounds[ax[0]]
+                if not lo < ax[1] < hi:
+                    out.append((p, bounds))
+                    continue
             aff = face(interior(p)) if callable(face) else face
             parts = cut(p, evaluate(aff, p.verts), first_bit + k)
-            out += [p] if parts is None else list(parts)
+            out += [(p, bounds)] if parts is None else [(parts[0], None), (parts[1], None)]
         pieces = out
-    return pieces
+    return [p for p, _ in pieces]
