@@ -92,6 +92,9 @@ def interp_square(u: Any, N: int) -> Any:
     return a * a + (2 * a + step) * (u - a)
 
 
+_AFFINE: dict[int, tuple[Any, list[Any], Any]] = {}   # a face's coefficients as mpq, converted once
+
+
 def geometric_level(level: Any, x: Point) -> Any:
     """A value whose sign is the target's membership at x, from its geometric definition:
     the half-spaces a . x + c > 0 (interval ends, box faces, polytope faces), min / max for
@@ -99,7 +102,10 @@ def geometric_level(level: Any, x: Point) -> Any:
     (I_N the interpolant of u^2 at k/2^N)."""
     kind = type(level).__name__
     if kind == "Affine":
-        return sum((q(a) * v for a, v in zip(level.coeffs, x)), mpq(0)) + q(level.const)
+        a = _AFFINE.get(id(level))
+        if a is None or a[0] is not level:
+            a = _AFFINE[id(level)] = (level, [q(c) for c in level.coeffs], q(level.const))
+        return sum((c * v for c, v in zip(a[1], x)), a[2])
     if kind == "Min":
         return min(geometric_level(c, x) for c in level.args)
     if kind == "Max":

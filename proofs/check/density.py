@@ -92,7 +92,8 @@ def simplices(reg: Region, budget: int = MAX_SIMPLICES) -> list[tuple[tuple[int,
 
     out: list[tuple[tuple[int, ...], Any]] = []
 
-    def rec(face: int, dim: int, chosen: tuple[int, ...], basis: list[tuple[int, list[Any]]], det: Any) -> None:
+    def rec(face: int, dim: int, chosen: tuple[int, ...], basis: list[tuple[int, list[Any]]], det: Any,
+            around: Sequence[int]) -> None:
         if face.bit_count() == dim + 1:
             ids = _members(face)
             v0 = verts[chosen[0] if chosen else ids[0]]
@@ -114,7 +115,9 @@ def simplices(reg: Region, budget: int = MAX_SIMPLICES) -> list[tuple[tuple[int,
             basis, det = [*basis, red], det * red[1][red[0]]
         facets = memo.get(face)
         if facets is None:
-            facets = memo[face] = _facets(face, planes, dim)
+            # a facet of this face (a ridge of its parent) is its intersection with another of the
+            # parent's facets (``around``): fewer candidates than every hyperplane
+            facets = memo[face] = _facets(face, around, dim)
         v0 = verts[chosen[0]] if chosen else verts[apex]
         chosen = (*chosen, apex)
         if dim == 2:
@@ -143,9 +146,9 @@ def simplices(reg: Region, budget: int = MAX_SIMPLICES) -> list[tuple[tuple[int,
             return
         for f in facets:
             if not f >> apex & 1:
-                rec(f, dim - 1, chosen, basis, det)
+                rec(f, dim - 1, chosen, basis, det, facets)
 
-    rec((1 << len(verts)) - 1, d, (), [], mpq(1))
+    rec((1 << len(verts)) - 1, d, (), [], mpq(1), planes)
     return out
 
 
