@@ -1,19 +1,20 @@
 """One check per claim, each by the checker's own route (see the package README section).
 
 * construction: the network, forward in exact rationals, against the target's geometric
-  definition: at every vertex and interior point of the checker's own cells (Kuhn
-  simplices cut by every neuron, by g = 0 and by the target's faces: on each open cell
+  definition: at an interior point of each of the checker's own cells (its activation
+  regions, :mod:`.activation`, cut by g = 0 and by the target's faces: on each open cell
   both signs are constant, so this is complete on the interiors), at the certificate's
   points and at seeded random rational points;
 * monotonicity: from the construction check, sign(g) = sign of the target everywhere, so
   each point's error is (1/2 - w|g(x)|)_+, nonincreasing in w >= 0: L' <= 0 and -L' is
   nonincreasing (the integrand r (1/2 - w u)_+^(r-1) u is, for every u >= 0);
-* asymptotic: the closed form against the checker's exact integral of |f(w,x) - f°(x)|^r
-  at several rational w >= w* (exact for integer r; Arb, 1-D, otherwise);
+* asymptotic: the closed form against the checker's own L(w) at several rational w >= w*
+  (exact for integer r, from its density of |g|, :mod:`.density`; Arb, 1-D, otherwise);
 * growth: B(v) - c >= 0 and Cbar - A(v) >= 0 on [0, 1/w*] by real-root isolation;
 * entry, rate, T(x): the checker's own enclosure of w_t (exact while small, then
   dyadic intervals with lo' = lo - eta L'(hi), hi' = hi - eta L'(lo), valid because -L' is
-  nonincreasing), its own L'(w) from its own integral, and the growth-lemma bounds;
+  nonincreasing), its own L'(w) in closed form (one Laurent polynomial in w per w-piece),
+  and the growth-lemma bounds;
 * deep_ball_depth: N(x) from 0 <= q_N(u) - u^2 <= 4^(-N-1) in exact arithmetic.
 """
 from __future__ import annotations
