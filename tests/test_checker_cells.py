@@ -184,7 +184,7 @@ FAST = ["interval:-1/2,1/2", _box(2), _box(3), "ball:d=2,R=1/2,N=1", "ball:d=2,R
         "ball:d=3,R=1/2,N=1", "union:-3/4,-1/4;1/8,5/8", "polytope:1,1,1/2;-1,1,1/2;0,-1,1/2",
         "ball:d=2,R=1/2"]
 SLOW = [_box(4), _box(5), "ball:d=2,R=1/2,N=3", "ball:d=2,R=1/2,N=4", "ball:d=2,R=1/2,N=5",
-        "ball:d=3,R=1/2,N=2", "ball:d=3,R=1/2,N=3", "ball:d=3,R=1/2", "ball:d=4,R=1/2", "ball:d=5,R=1/2"]
+        "ball:d=3,R=1/2,N=2", "ball:d=3,R=1/2,N=3", "ball:d=3,R=1/2", "ball:d=4,R=1/2"]
 
 
 def _certified_and_verified(target: str) -> None:
