@@ -129,6 +129,23 @@ def test_closed_form_L_equals_the_old_per_w_integral(target, r, measure, ws):
             assert L(w) == C.loss_integral(old, w, mpq(r), density)
 
 
+@settings(max_examples=10)
+@given(targets(), st.integers(1, 3), st.fractions(min_value=0, max_value=6, max_denominator=9))
+def test_w_pieces_are_the_closed_form(target, r, w):
+    """The Laurent pieces cover [w_lo, oo) without gaps and each evaluates to L inside it."""
+    from relu_pointwise.proofs.check.density import w_pieces
+    spec = _spec(target)
+    part = partition(C.Net.of(spec.network), spec.target.level, spec.domain.lo, spec.domain.hi)
+    L, _ = closed_forms(part.push, r, C.q(spec.density))
+    w_lo = mpq(w.numerator, w.denominator) + mpq(1, 7)
+    pieces = w_pieces(L, w_lo)
+    assert pieces[0][1] is None and pieces[-1][0] == w_lo          # they cover [w_lo, oo) ...
+    assert all(p[0] == q[1] for p, q in zip(pieces, pieces[1:]))   # ... without gaps
+    for a, b, lau in pieces:
+        x = (a + b) / 2 if b is not None else a + 1
+        assert sum((c * x ** p for p, c in lau.items()), mpq(0)) == L(x)
+
+
 def test_bspline_and_volume_reference():
     """Hand-derived: on the triangle (0,0), (1,0), (0,1) (area 1/2) with g = x + y, the values are
     (0, 1, 1): g(X) has density 2s on [0, 1] (the level set {x + y = s} has length s sqrt 2, the

@@ -60,7 +60,7 @@ from .cells import (
     loss_integral,
     target_value,
 )
-from .density import ClosedForm, closed_forms
+from .density import ClosedForm, closed_forms, w_pieces
 from .partition import Cell, Partition, partition, report_progress
 from .radial import OutsideRegime, density_bounds, radial
 from .read import Certificate, W, expr, q_of, rational
@@ -131,6 +131,14 @@ class Checker:
                 raise Undecided("the certificate's network does not have the shape symbolic.network builds")
             forms = self.__dict__["_closed"] = closed_forms(self._partition().push, int(self.r), self.density)
         return forms
+
+    def L_pieces(self, w_lo: Any) -> list[tuple[Any, Any, dict[int, Any]]] | None:
+        """L on [w_lo, oo) exactly, as Laurent polynomials in w per w-piece (integer r, piecewise-
+        linear g), for comparing a claimed closed form as a function, not at sample points; None
+        for the exact ball or non-integer r."""
+        if self._ball() is not None or self.r.denominator != 1:
+            return None
+        return w_pieces(self._forms()[0], w_lo)
 
     def _simplices_1d(self) -> list[Any]:
         """Non-integer r (1-D only): the per-w simplex integral in Arb over the old cells."""

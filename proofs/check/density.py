@@ -328,6 +328,20 @@ class ClosedForm:
         return total
 
 
+def w_pieces(form: ClosedForm, w_lo: Any) -> list[tuple[Any, Any, Laurent]]:
+    """The closed form on [w_lo, oo) as [(w_a, w_b, {power: coefficient})], w_b = None for oo:
+    piece m holds for U = 1/(2w) in (b_m, b_(m+1)], i.e. w in [1/(2 b_(m+1)), 1/(2 b_m))."""
+    out = []
+    n = len(form.breaks) - 1
+    for m, lau in enumerate(form.pieces):
+        a = 1 / (2 * form.breaks[m + 1]) if m < n else mpq(0)
+        b = None if m == 0 else 1 / (2 * form.breaks[m])
+        if b is not None and b <= w_lo:
+            continue
+        out.append((max(a, w_lo), b, {p: c for p, c in lau.items() if c}))
+    return out
+
+
 def closed_forms(push: Pushforward, r: int, density: Any) -> tuple[ClosedForm, ClosedForm]:
     """(L, -L'/r) for integer r >= 1 under mu = density * Lebesgue."""
     breaks, coeffs, atoms = push.density()
