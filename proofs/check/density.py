@@ -55,7 +55,11 @@ def _facets(face: int, planes: Sequence[int], dim: int) -> list[int]:
         s = face & on
         if s != face and s.bit_count() >= dim:
             cands.add(s)
-    return [s for s in cands if not any(t != s and s & t == s for t in cands)]
+    kept: list[int] = []        # larger sets first: a non-maximal set lies in a kept one
+    for s in sorted(cands, key=int.bit_count, reverse=True):
+        if not any(s & t == s for t in kept):
+            kept.append(s)
+    return kept
 
 
 def _reduce(basis: list[tuple[int, list[Any]]], row: list[Any]) -> tuple[int, list[Any]] | None:
