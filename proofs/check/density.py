@@ -93,56 +93,78 @@ def simplices(reg: Region, budget: int = MAX_SIMPLICES) -> list[tuple[tuple[int,
         planes.append(on)
     memo: dict[int, list[int]] = {}
     scale = mpq(1, factorial(d))
-
     out: list[tuple[tuple[int, ...], Any]] = []
 
-    def rec(face: int, dim: int, chosen: tuple[int, ...], basis: list[tuple[int, list[Any]]], det: Any,
-            around: Sequence[int]) -> None:
+    class Rows:
+        """Rows v_i - v_0 reduced against the apex rows chosen so far; each level reduces a
+        parent's (cached) row by its own apex row once, shared by all its descendants."""
+
+        __slots__ = ("cache", "parent", "piv", "v0")
+
+        def __init__(self, parent: Rows | None, piv: tuple[int, list[Any]] | None, v0: Any) -> None:
+            self.parent, self.piv, self.v0 = parent, piv, v0
+            self.cache: dict[int, list[Any]] = {}
+
+        def get(self, i: int) -> list[Any]:
+            row = self.cache.get(i)
+            if row is None:
+                if self.parent is None:
+                    row = [x - y for x, y in zip(verts[i], self.v0)]
+                else:
+                    row = self.parent.get(i)
+                    col, b = self.piv  # type: ignore[misc]
+                    if row[col]:
+                        k = row[col] / b[col]
+                        row = [x - k * y for x, y in zip(row, b)]
+                self.cache[i] = row
+            return row
+
+    def leaf(ids: list[int], chosen: tuple[int, ...], rows: Rows, det: Any) -> None:
+        local: list[tuple[int, list[Any]]] = []
+        for i in ids:
+            if not chosen and i == ids[0]:
+                continue
+            red = _reduce(local, list(rows.get(i)))
+            if red is None:
+                return
+            local.append(red)
+            det = det * red[1][red[0]]
+        out.append(((*chosen, *ids), abs(det) * scale))
+
+    def rec(face: int, dim: int, chosen: tuple[int, ...], rows: Rows | None, pivots: frozenset[int],
+            det: Any, around: Sequence[int]) -> None:
         if face.bit_count() == dim + 1:
             ids = _members(face)
-            v0 = verts[chosen[0] if chosen else ids[0]]
-            b, dt = basis, det
-            for i in (ids if chosen else ids[1:]):
-                red = _reduce(b, [x - y for x, y in zip(verts[i], v0)])
-                if red is None:
-                    return
-                b, dt = [*b, red], dt * red[1][red[0]]
-            out.append(((*chosen, *ids), abs(dt) * scale))
+            leaf(ids, chosen, rows if rows is not None else Rows(None, None, verts[ids[0]]), det)
             if len(out) > budget:
                 raise TooLarge(f"more than {MAX_SIMPLICES} simplices in the triangulated regions")
             return
         apex = face.bit_length() - 1
-        if chosen:
-            red = _reduce(basis, [x - y for x, y in zip(verts[apex], verts[chosen[0]])])
-            if red is None:
+        if rows is None:                      # the region's own apex is v_0: no row
+            rows = Rows(None, None, verts[apex])
+        else:
+            r = rows.get(apex)
+            col = next((c for c, x in enumerate(r) if x), -1)
+            if col < 0:
                 return
-            basis, det = [*basis, red], det * red[1][red[0]]
+            det = det * r[col]
+            rows, pivots = Rows(rows, (col, r), None), pivots | {col}
         facets = memo.get(face)
         if facets is None:
             # a facet of this face (a ridge of its parent) is its intersection with another of the
             # parent's facets (``around``): fewer candidates than every hyperplane
             facets = memo[face] = _facets(face, around, dim)
-        v0 = verts[chosen[0]] if chosen else verts[apex]
         chosen = (*chosen, apex)
         if dim == 2:
-            # a polygon: the fan from the apex over its edges; each vertex's row is reduced once
-            # and each triangle's determinant is the basis pivots times a 2 x 2 minor
-            free = [c for c in range(d) if c not in {col for col, _ in basis}]
-            rows: dict[int, list[Any]] = {}
+            # a polygon: the fan from the apex over its edges; each triangle's determinant is
+            # the pivots so far times a 2 x 2 minor of two reduced rows
+            c1, c2 = (c for c in range(d) if c not in pivots)
             for f in facets:
                 if f >> apex & 1:
                     continue
                 ea, eb = _members(f)
-                for i in (ea, eb):
-                    if i not in rows:
-                        row = [x - y for x, y in zip(verts[i], v0)]
-                        for col, bb in basis:
-                            if row[col]:
-                                k = row[col] / bb[col]
-                                row = [x - k * y for x, y in zip(row, bb)]
-                        rows[i] = row
-                ra, rb = rows[ea], rows[eb]
-                minor = ra[free[0]] * rb[free[1]] - ra[free[1]] * rb[free[0]]
+                ra, rb = rows.get(ea), rows.get(eb)
+                minor = ra[c1] * rb[c2] - ra[c2] * rb[c1]
                 if minor:
                     out.append(((*chosen, ea, eb), abs(det * minor) * scale))
             if len(out) > budget:
@@ -150,9 +172,9 @@ def simplices(reg: Region, budget: int = MAX_SIMPLICES) -> list[tuple[tuple[int,
             return
         for f in facets:
             if not f >> apex & 1:
-                rec(f, dim - 1, chosen, basis, det, facets)
+                rec(f, dim - 1, chosen, rows, pivots, det, facets)
 
-    rec((1 << len(verts)) - 1, d, (), [], mpq(1), planes)
+    rec((1 << len(verts)) - 1, d, (), None, frozenset(), mpq(1), planes)
     return out
 
 
