@@ -66,6 +66,7 @@ from gmpy2 import mpq
 
 from relu_pointwise.symbolic.errors import EnclosureError, InputError
 from relu_pointwise.symbolic.iterate import PieceForms, piece_forms, to_mpq
+from relu_pointwise.symbolic.limits import PREC_MAX, check_int
 from relu_pointwise.symbolic.loss import Derivation
 from relu_pointwise.symbolic.spec import Spec, Training
 
@@ -365,7 +366,7 @@ class ArbPieces:
         self._prev, self._prev_bits = y, yb
         return fs.loss(x), y
 
-    def run(self, x: arb, eta: arb, n: int, ws: list, losses: list | None, t0: int = 0) -> arb:
+    def run(self, x: arb, eta: arb, n: int, ws: list | _Last, losses: list | None, t0: int = 0) -> arb:
         """n steps of :meth:`loss_step` from x = w_t0: appends scale L(w_t) to ``losses`` (unless
         None: then no loss is computed) and w_(t+1) to ``ws`` for t = t0 .. t0+n-1; returns
         the last ball.
@@ -562,21 +563,35 @@ def batch_step_arb(a: Sequence[arb], x: arb, eta: arb, r: sympy.Rational) -> arb
 
 # ====================================================================== runs
 
+class _Last:
+    """A stand-in for the list :meth:`ArbPieces.run` appends to: keeps only the last ball."""
+
+    __slots__ = ("last",)
+
+    def __init__(self, x: arb) -> None:
+        self.last = x
+
+    def append(self, y: arb) -> None:
+        self.last = y
+
+
 def run_arb(spec: Spec, training: Training, steps: int, *, prec: int = DEFAULT_PREC, data: Any = None,
             derivation: Derivation | None = None, source: StepSource | None = None,
-            progress: Callable[[int], None] | None = None) -> Trajectory:
-    """Rigorous enclosures of w_t and L(w_t) for every batch variant; rows (t, ball, ball)."""
+            progress: Callable[[int], None] | None = None, record_every: int = 1) -> Trajectory:
+    """Rigorous enclosures of w_t and L(w_t) for every batch variant; rows (t, ball, ball) at
+    t = 0, record_every, ..., and ``steps`` (the loss is enclosed at those rows only)."""
     if steps < 0:
         raise InputError(f"steps: must be >= 0, got {steps}")
-    if prec < 16 or prec > 1_000_000:
-        raise InputError(f"prec: must be between 16 and 1000000 bits, got {prec}")
+    check_int(prec, "prec", 16, PREC_MAX)
+    every = max(1, int(record_every))
     src = source if source is not None else StepSource(spec, training, steps, data=data, derivation=derivation)
     compiled: dict[Any, ArbPieces] = {}
+    ts: list[int] = []
+    ws: list[arb] = []
+    losses: list[arb] = []
     with ctx.workprec(prec):
         e = arb_from_rational(to_mpq(training.eta))
         x = arb_from_rational(to_mpq(training.w0))
-        ws: list[arb] = [x]
-        losses: list[arb] = []
         r = spec.r
         if src.kind == "full":
             # one derivation for every step: the loop runs inside ArbPieces.run, in chunks (progress)
@@ -584,39 +599,66 @@ def run_arb(spec: Spec, training: Training, steps: int, *, prec: int = DEFAULT_P
             if not isinstance(step0, CellStep):   # a full batch is one cell step: a bug otherwise
                 raise TypeError("arb engine: a full-batch source gave a point step")
             P = compiled[step0.key] = ArbPieces(step0.forms, step0.scale)
-            t, chunk = 0, (steps if progress is None else 1000)
-            while t < steps:
-                n = min(chunk, steps - t)
-                x = P.run(x, e, n, ws, losses, t)
-                t += n
-                if progress is not None:
-                    progress(t)
-            losses.append(_check(steps, P.loss(x), "L"))
+            chunk = steps if progress is None else 1000
+            if every == 1:     # every row kept: the losses come out of the same loop
+                ws.append(x)
+                t = 0
+                while t < steps:
+                    n = min(chunk, steps - t)
+                    x = P.run(x, e, n, ws, losses, t)
+                    t += n
+                    if progress is not None:
+                        progress(t)
+                losses.append(_check(steps, P.loss(x), "L"))
+                ts = list(range(steps + 1))
+            else:              # kept rows only: the steps between them compute no loss
+                t = 0
+                while True:
+                    ts.append(t)
+                    ws.append(x)
+                    losses.append(_check(t, P.loss(x), "L"))
+                    if t == steps:
+                        break
+                    stop = min(steps, t + every - t % every)
+                    while t < stop:
+                        n = min(max(1, chunk), stop - t)
+                        x = P.run(x, e, n, _Last(x), None, t)
+                        t += n
+                        if progress is not None:
+                            progress(t)
         else:
             for t in range(steps + 1):
+                keep = t % every == 0 or t == steps
                 step = src.step(t)
                 if isinstance(step, CellStep):
                     found = compiled.get(step.key)
                     if found is None:
                         found = compiled[step.key] = ArbPieces(step.forms, step.scale)
                     P = found
+                    if keep:
+                        ts.append(t)
+                        ws.append(x)
                     if t == steps:
                         losses.append(_check(t, P.loss(x), "L"))
                         break
-                    lv, x = P.loss_step(x, e)
-                    losses.append(_check(t, lv, "L"))
+                    if keep:
+                        lv, x = P.loss_step(x, e)
+                        losses.append(_check(t, lv, "L"))
+                    else:      # the step alone, as in the full-batch loop (no loss)
+                        x = P.run(x, e, 1, _Last(x), None, t)
                     _check(t + 1, x)
                 else:
                     a = [arb_from_rational(v) for v in step.a]
-                    losses.append(_check(t, batch_loss_arb(a, x, r), "L"))
+                    if keep:
+                        ts.append(t)
+                        ws.append(x)
+                        losses.append(_check(t, batch_loss_arb(a, x, r), "L"))
                     if t == steps:
                         break
                     x = _check(t + 1, batch_step_arb(a, x, e, r))
-                ws.append(x)
                 if progress is not None:
                     progress(t + 1)
         meta: dict[str, Any] = {"prec": prec, "digits": max(5, int(prec * 0.30103)),
                 "straddles": sum(P.straddles for P in compiled.values()),
                 "max_rad": str(max(b.rad() for b in ws).str(3))}     # radii are exact: comparisons decided
-    return Trajectory("arb", spec, training, list(range(len(ws))), ws, losses, meta,
-                      ArbFormat(int(meta["digits"])))
+    return Trajectory("arb", spec, training, ts, ws, losses, meta, ArbFormat(int(meta["digits"])))

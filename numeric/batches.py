@@ -14,26 +14,33 @@ and answers, for every step ``t = 0, 1, 2, ...``:
 
 A step's mini-batch loss is the mean over its points of |f(w,x) - f°(x)|^r.
 
-The random points (the contract every engine relies on)
--------------------------------------------------------
-Let ``U_0, U_1, ...`` be the doubles of ``numpy.random.default_rng(seed).random()``
-in order (one 64-bit PCG64 output per double).  Point ``j`` of the stream has
-coordinates ``x_i = clip(lo_i + (hi_i - lo_i) * U_{j d + i}, lo_i, hi_i)`` computed
-in float64, where ``lo_i``/``hi_i`` are the domain bounds rounded to the nearest
-double *inside* the domain.  These float64 values ARE the points: every point lies
-in the closed domain exactly, and the exact engines read them as
-``fractions.Fraction(x)`` (no rounding anywhere).
+The random points (the contract every engine relies on; docs/mathematics.md, section 4.1)
+--------------------------------------------------------------------------------------
+A counter-based stream, so that any batch can be regenerated anywhere from (seed, step,
+index) alone (the checker does, in pure Python: :mod:`proofs.check.stream`):
 
-* ``sampled:M``: step t uses stream points ``t M, ..., t M + M - 1``.  Steps are
-  produced lazily in chunks (random access with ``PCG64.advance``), and cached.
-* ``dataset:N,M``: the dataset is stream points ``0 .. N-1`` (the same points as
-  step 0 of ``sampled:N``), or the rows of the user's file (``data``: a ``.npy`` or
-  ``.csv`` file of shape (N, d), or an array).  Epoch ``e`` visits the dataset in the
-  order ``numpy.random.default_rng([seed, 1, e]).permutation(N)``; batch ``b`` of
-  the epoch is positions ``b M .. b M + M - 1`` of that order.  **The last partial
-  batch of an epoch is dropped** (every step has exactly M points; an epoch has
-  ``N // M`` steps; the dropped points are different every epoch, so every point is
-  still visited).  Step t is batch ``t mod (N // M)`` of epoch ``t // (N // M)``.
+* **Words.**  Stream ``s`` (0: points, 1: epoch shuffles) of a seed is the sequence of 64-bit
+  words ``Z_0, Z_1, ...`` with ``Z_n`` = lane ``n mod 4`` of Philox4x64-10 (Salmon et al.,
+  Random123; ``numpy.random.Philox``) at counter ``floor(n / 4)`` (a 256-bit integer, four
+  little-endian 64-bit words) and key ``(seed, s)`` (two 64-bit words; seed < 2^63).
+* **Uniforms.**  ``U_n = (Z_n >> 11) / 2^53``: an exact dyadic rational in [0, 1) (what
+  ``Generator.random`` returns).
+* **Points.**  Point ``j`` of the stream has coordinates ``x_i = clip(fl(lo_i + fl(s_i U_{j d + i})),
+  lo_i, hi_i)``, ``i = 0..d-1``, where ``lo_i``/``hi_i`` are the domain ends rounded to the
+  nearest double *inside* the domain, ``s_i = fl(hi_i - lo_i)``, and fl is IEEE 754 binary64
+  round-to-nearest-even.  These doubles ARE the points (exact dyadic rationals in the closed
+  domain); the exact engines read them as ``fractions.Fraction(x)``.  When the span is a
+  power of two and lo_i a multiple of 2^-52 s_i (e.g. [-1, 1], [0, 1]) both roundings are
+  exact: x_i = lo_i + (hi_i - lo_i) U exactly.
+* ``sampled:M``: step t uses stream points ``t M, ..., t M + M - 1`` (random access: the
+  counter is set directly).
+* ``dataset:N,M``: the dataset is stream points ``0 .. N-1`` (the same points as step 0 of
+  ``sampled:N``), or the rows of the user's file (``data``).  Epoch ``e`` visits the dataset
+  in the order of the keys ``K_i = Z_{e N + i}`` of stream 1, ascending, ties by the row index
+  (``numpy.argsort(kind="stable")``).  Batch ``b`` of the epoch is positions ``b M .. b M + M - 1``
+  of that order.  **The last partial batch of an epoch is dropped** (every step has exactly
+  M points; an epoch has ``N // M`` steps).  Step t is batch ``t mod (N // M)`` of epoch
+  ``t // (N // M)``.
 """
 from __future__ import annotations
 
@@ -48,8 +55,12 @@ import sympy
 
 from relu_pointwise.symbolic.errors import InputError
 from relu_pointwise.symbolic.limits import FILE_BYTES
+from relu_pointwise.symbolic.numbers import as_float
 
-__all__ = ["BatchSchedule", "inner_float_bounds", "load_points"]
+__all__ = ["BatchSchedule", "inner_float_bounds", "load_points", "philox", "shuffle_keys"]
+
+STREAM_POINTS, STREAM_SHUFFLE = 0, 1
+_MASK64 = (1 << 64) - 1
 
 _CHUNK_DOUBLES = 1 << 20      # about 8 MB of doubles per generated chunk
 _CACHE_CHUNKS = 4
@@ -65,7 +76,7 @@ def inner_float_bounds(lo, hi) -> tuple[np.ndarray, np.ndarray]:
     lo_f, hi_f = [], []
     for a, b in zip(lo, hi):
         fa, fb = _frac(a), _frac(b)
-        xa, xb = float(fa), float(fb)
+        xa, xb = as_float(fa, "domain"), as_float(fb, "domain")
         if Fraction(xa) < fa:
             xa = math.nextafter(xa, math.inf)
         if Fraction(xb) > fb:
@@ -96,14 +107,35 @@ def _fill_points(gen: np.random.Generator, out: np.ndarray, lo_f: np.ndarray, hi
         np.clip(out, lo_f, hi_f, out=out)
 
 
+def philox(seed: int, stream: int, n0: int) -> np.random.Philox:
+    """A numpy Philox4x64-10 whose next output is word ``n0`` of stream ``(seed, stream)``.
+
+    numpy increments the counter before each block, so the counter is set to
+    ``floor(n0 / 4) - 1`` (mod 2^256), the buffer emptied, and ``n0 mod 4`` words skipped.
+    """
+    bg = np.random.Philox(key=np.array([seed, stream], dtype=np.uint64))
+    block, lane = divmod(int(n0), 4)
+    c = (block - 1) % (1 << 256)
+    st = bg.state
+    st["state"]["counter"] = np.array([(c >> (64 * i)) & _MASK64 for i in range(4)], dtype=np.uint64)
+    st["buffer_pos"] = 4
+    bg.state = st
+    if lane:
+        bg.random_raw(lane)
+    return bg
+
+
+def shuffle_keys(seed: int, epoch: int, N: int) -> np.ndarray:
+    """The keys K_i = Z_{e N + i} (stream 1) that order epoch ``epoch`` of a dataset of N rows."""
+    return philox(seed, STREAM_SHUFFLE, int(epoch) * N).random_raw(N)
+
+
 def _stream_points(seed: int, start: int, count: int, lo_f: np.ndarray, hi_f: np.ndarray) -> np.ndarray:
     """Stream points start .. start+count-1 (see the module docstring), shape (count, d)."""
     d = lo_f.shape[0]
-    bg = np.random.PCG64(seed)
-    if start:
-        bg.advance(start * d)
     x = np.empty((count, d))
-    _fill_points(np.random.Generator(bg), x, lo_f, hi_f, _needs_clip(lo_f, hi_f))
+    _fill_points(np.random.Generator(philox(seed, STREAM_POINTS, start * d)), x, lo_f, hi_f,
+                 _needs_clip(lo_f, hi_f))
     return x
 
 
@@ -117,6 +149,10 @@ def load_points(data: Any, spec) -> np.ndarray:
         p = Path(data)
         name = p.name
         suffix = p.suffix.lower()
+        if p.is_dir():   # named as given: str(data) keeps a trailing slash that Path drops
+            raise InputError(f"data file {str(data)!r}: is a folder, not a file (give a .npy or .csv file)")
+        elif p.exists() and not p.is_file():   # a FIFO or device would block or never end
+            raise InputError(f"data file {name!r}: not a regular file")
         if p.is_file() and p.stat().st_size > FILE_BYTES.value:   # before reading it (limits.py)
             raise InputError(f"data file {name!r}: {p.stat().st_size} bytes exceed the limit {FILE_BYTES.value} bytes")
         if suffix == ".npy":
@@ -246,7 +282,7 @@ class BatchSchedule:
         """The visiting order of the dataset in epoch ``epoch`` (dataset only)."""
         perm = self._perms.get(epoch)
         if perm is None:
-            perm = np.random.default_rng([self.seed, 1, int(epoch)]).permutation(self.N)
+            perm = np.argsort(shuffle_keys(self.seed, epoch, self.N), kind="stable")
             perm.setflags(write=False)
             self._perms[epoch] = perm
             while len(self._perms) > 8:
@@ -297,10 +333,7 @@ class BatchSchedule:
             raise ValueError(f"draw_block(): batch kind {self.kind} does not draw points")
         start = int(t0) * self.M * self.dim
         if self._gen is None or self._gen_pos != start:
-            bg = np.random.PCG64(self.seed)
-            if start:
-                bg.advance(start)
-            self._gen = np.random.Generator(bg)
+            self._gen = np.random.Generator(philox(self.seed, STREAM_POINTS, start))
         _fill_points(self._gen, out, self.lo_f, self.hi_f, self._clip)
         self._gen_pos = start + out.size
         return out
@@ -341,10 +374,6 @@ class BatchSchedule:
             a, b = self.slab(t)
             return (a,) + tuple(dom.lo[1:]), (b,) + tuple(dom.hi[1:])
         raise ValueError(f"cell(): batch kind {self.kind} uses points (use points(t))")
-
-    def cell_weight(self) -> sympy.Rational:
-        """Factor in front of the integral over the cell: 1 (full) or K (cyclic)."""
-        return sympy.Integer(self.K if self.kind == "cyclic" else 1)
 
     @staticmethod
     def _check_t(t) -> int:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from relu_pointwise.symbolic.errors import InputError
+from relu_pointwise.symbolic.limits import CROSSCHECK_STEPS_MAX, DPS_MAX, RECORD_BYTES, check_at_most, check_int
 from relu_pointwise.symbolic.spec import Spec, Training
 
 from .crosscheck_pairs import (
@@ -66,7 +67,7 @@ class CachingSource(StepSource):
 
 def default_np_runner(spec: Spec, training: Training, steps: int, source: StepSource) -> Sequence[float]:
     """The np engine's trajectory w_0..w_T on the shared batch plan (``source.schedule``)."""
-    return get_engine("np").run(spec, training, steps, source=source, population=False).ws
+    return get_engine("np").run(spec, training, steps, source=source, population=False, record_every=1).ws
 
 
 def crosscheck(spec: Spec, training: Training, steps: int, dps: int = 50, *, prec: int = 128,
@@ -88,8 +89,15 @@ def crosscheck(spec: Spec, training: Training, steps: int, dps: int = 50, *, pre
     """
     if steps < 1:
         raise InputError(f"steps: the cross-check needs at least 1 step, got {steps}")
-    if dps < 10 or dps > 100_000:
-        raise InputError(f"dps: must be between 10 and 100000, got {dps}")
+    check_int(dps, "dps", 10, DPS_MAX)
+    check_at_most("steps", steps, CROSSCHECK_STEPS_MAX)
+    # every step of every engine is kept and compared: refuse, before any step, what would not fit
+    per_step = sum(get_engine(n, **o).row_bytes() for n, o in (("mp", {"dps": dps}), ("arb", {"prec": prec}),
+                                                                ("np", {})))
+    if (steps + 1) * per_step > RECORD_BYTES.value:
+        raise InputError(f"steps: the cross-check keeps every step of every engine, about {(steps + 1) * per_step} "
+                         f"bytes for {steps} steps at dps {dps} and prec {prec}, over the limit "
+                         f"{RECORD_BYTES.value} bytes (fewer --steps, or a lower --dps/--prec)", field="steps")
     prog = progress if progress is not None else (lambda label: None)
     t_all = time.perf_counter()
     source = CachingSource(spec, training, steps, data=data)
@@ -105,7 +113,7 @@ def crosscheck(spec: Spec, training: Training, steps: int, dps: int = 50, *, pre
     exact, note = None, ""
     try:
         exact = get_engine("exact", max_digits=max_digits).run(
-            spec, training, n_exact, source=source, progress=prog("exact"), population=False)
+            spec, training, n_exact, source=source, progress=prog("exact"), population=False, record_every=1)
         note = (f"exact engine did {exact.steps_done} of {n_exact} requested steps"
                 + (f" ({exact.meta.get('reason')})" if exact.meta.get("reason") else ""))
         engines["exact"] = {"steps": exact.steps_done, "requested": n_exact, "max_digits": max_digits,
@@ -118,12 +126,13 @@ def crosscheck(spec: Spec, training: Training, steps: int, dps: int = 50, *, pre
 
     # ---- mp, arb
     t0 = time.perf_counter()
-    mp = get_engine("mp", dps=dps).run(spec, training, steps, source=source, progress=prog("mp"), population=False)
+    mp = get_engine("mp", dps=dps).run(spec, training, steps, source=source, progress=prog("mp"), population=False,
+                                       record_every=1)
     timings["mp"] = time.perf_counter() - t0
     engines["mp"] = {"steps": mp.steps_done, "dps": dps, "backend": mp.meta.get("backend")}
     t0 = time.perf_counter()
     arb = get_engine("arb", prec=prec).run(spec, training, steps, source=source, progress=prog("arb"),
-                                           population=False)
+                                           population=False, record_every=1)
     timings["arb"] = time.perf_counter() - t0
     engines["arb"] = {"steps": arb.steps_done, "prec": prec, "max_rad": arb.meta.get("max_rad")}
 

@@ -20,81 +20,18 @@ interface and never branches on an engine's name.
 """
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
-from relu_pointwise.symbolic.errors import InputError, PointwiseError
+from relu_pointwise.symbolic.errors import InputError
+from relu_pointwise.symbolic.limits import DPS_MAX, EXACT_DIGITS_MAX, PREC_MAX
 from relu_pointwise.symbolic.spec import Spec, Training
 
+from .engine_base import Engine, Progress, _int_option
 from .trajectory import StepSource, Trajectory
 
 __all__ = ["Engine", "ExactEngine", "MpEngine", "ArbEngine", "NumpyEngine", "get_engine",
            "engine_names", "register_engine"]
-
-Progress = Callable[[int], None]
-
-
-def _int_option(value: Any, name: str, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InputError(f"{name}: must be an integer, got {value!r}", field=name)
-    if not lo <= value <= hi:
-        raise InputError(f"{name}: must be between {lo} and {hi}, got {value}", field=name)
-    return value
-
-
-def _check_steps(steps: Any) -> int:
-    return _int_option(steps, "steps", 0, 10**9)
-
-
-class Engine(ABC):
-    """An engine of gradient descent on the constructed network's slope w.
-
-    ``run`` iterates w_{t+1} = w_t - eta * (step t's batch gradient at w_t) for
-    ``steps`` steps and records rows t = 0, record_every, 2 record_every, ..., T.
-    ``rigorous`` says whether its values enclose the true trajectory.
-    """
-
-    name: str = ""
-    rigorous: bool = False
-
-    def run(self, spec: Spec, training: Training, steps: int, *, record_every: int = 1,
-            data: Any = None, progress: Progress | None = None, population: bool = True,
-            source: StepSource | None = None) -> Trajectory:
-        """Run ``steps`` steps; ``population`` adds L(w_t) at the recorded rows of a mini-batch run.
-
-        ``source`` is shared INPUT: a :class:`~relu_pointwise.numeric.trajectory.StepSource`
-        (the batch plan and each step's exact levels |g(x_i)|) that several engines may read,
-        so that a cross-check compares them on the very same batches. It holds no engine's
-        result. Without it each engine builds its own from ``spec``, ``training`` and ``data``.
-        """
-        steps = _check_steps(steps)
-        every = _int_option(record_every, "record_every", 1, 10**9)
-        shared = {} if source is None else {"source": source}   # engines without the keyword still run alone
-        traj = self._run(spec, training, steps, data=data, progress=progress, **shared).subsample(every)
-        if population and traj.minibatch:
-            try:
-                traj.population = self.population_loss(spec, traj.ws)
-            except PointwiseError as exc:     # e.g. no exact L below w* for the exact ball
-                traj.meta["population_note"] = str(exc)
-        return traj
-
-    @abstractmethod
-    def _run(self, spec: Spec, training: Training, steps: int, *, data: Any,
-             progress: Progress | None, source: StepSource | None = None) -> Trajectory:
-        """Every step's row (the engine's own loop), reading ``source`` when given."""
-
-    @abstractmethod
-    def population_loss(self, spec: Spec, ws: list[Any]) -> list[Any]:
-        """L(w) = integral phi(|f(w,x) - f°(x)|) dmu at each w, in the engine's number type."""
-
-    def options(self) -> dict[str, Any]:
-        return {}
-
-    def __repr__(self) -> str:
-        opts = ", ".join(f"{k}={v!r}" for k, v in self.options().items())
-        return f"{type(self).__name__}({opts})"
-
 
 class ExactEngine(Engine):
     """Exact rationals (gmpy2 mpq); stops early when digits exceed ``max_digits``."""
@@ -106,17 +43,17 @@ class ExactEngine(Engine):
         from relu_pointwise.symbolic.iterate import DEFAULT_MAX_DIGITS
 
         self.max_digits = DEFAULT_MAX_DIGITS if max_digits is None else _int_option(
-            max_digits, "max_digits", 1, 10**8)
+            max_digits, "max_digits", 1, EXACT_DIGITS_MAX)
 
     def options(self) -> dict[str, Any]:
         return {"max_digits": self.max_digits}
 
     def _run(self, spec: Spec, training: Training, steps: int, *, data: Any,
-             progress: Progress | None, source: StepSource | None = None) -> Trajectory:
+             progress: Progress | None, record_every: int = 1, source: StepSource | None = None) -> Trajectory:
         from .exact_engine import run_exact
 
         return run_exact(spec, training, steps, data=data, max_digits=self.max_digits, progress=progress,
-                         source=source)
+                         source=source, record_every=record_every)
 
     def population_loss(self, spec: Spec, ws: list[Any]) -> list[Any]:
         from relu_pointwise.symbolic.iterate import require_rational, select_piece
@@ -132,16 +69,21 @@ class MpEngine(Engine):
     name = "mp"
 
     def __init__(self, dps: int = 50) -> None:
-        self.dps = _int_option(dps, "dps", 5, 100_000)
+        self.dps = _int_option(dps, "dps", 5, DPS_MAX)
 
     def options(self) -> dict[str, Any]:
         return {"dps": self.dps}
 
     def _run(self, spec: Spec, training: Training, steps: int, *, data: Any,
-             progress: Progress | None, source: StepSource | None = None) -> Trajectory:
+             progress: Progress | None, record_every: int = 1, source: StepSource | None = None) -> Trajectory:
         from .mp_engine import run_mp
 
-        return run_mp(spec, training, steps, dps=self.dps, data=data, progress=progress, source=source)
+        return run_mp(spec, training, steps, dps=self.dps, data=data, progress=progress, source=source,
+                      record_every=record_every)
+
+    def row_bytes(self) -> int:
+        # three mpf values: about dps digits each as text, dps * 0.42 bytes of mantissa in memory
+        return 3 * (2 * self.dps + 100)
 
     def population_loss(self, spec: Spec, ws: list[Any]) -> list[Any]:
         import mpmath
@@ -164,16 +106,22 @@ class ArbEngine(Engine):
     rigorous = True
 
     def __init__(self, prec: int = 128) -> None:
-        self.prec = _int_option(prec, "prec", 16, 1_000_000)
+        self.prec = _int_option(prec, "prec", 16, PREC_MAX)
 
     def options(self) -> dict[str, Any]:
         return {"prec": self.prec}
 
     def _run(self, spec: Spec, training: Training, steps: int, *, data: Any,
-             progress: Progress | None, source: StepSource | None = None) -> Trajectory:
+             progress: Progress | None, record_every: int = 1, source: StepSource | None = None) -> Trajectory:
         from .arb_engine import run_arb
 
-        return run_arb(spec, training, steps, prec=self.prec, data=data, progress=progress, source=source)
+        return run_arb(spec, training, steps, prec=self.prec, data=data, progress=progress, source=source,
+                       record_every=record_every)
+
+    def row_bytes(self) -> int:
+        # three balls, each printed at 0.3 prec digits and bounded by two exact dyadic
+        # rationals (numerator and denominator of about 0.3 prec digits each)
+        return 3 * (2 * self.prec + 200)
 
     def population_loss(self, spec: Spec, ws: list[Any]) -> list[Any]:
         from flint import ctx
@@ -194,20 +142,26 @@ class NumpyEngine(Engine):
 
     name = "np"
 
+    #: the quadrature routes of the full-batch gradient (numeric.np_engine.NpEngine)
+    METHODS = ("auto", "lines", "simplices", "iterated")
+
     def __init__(self, method: str = "auto") -> None:
+        if method not in self.METHODS:     # checked when the engine is made, not at its first run
+            raise InputError(f"method: must be one of {', '.join(self.METHODS)}, got {method!r}", field="method")
         self.method = method
 
     def options(self) -> dict[str, Any]:
         return {"method": self.method}
 
     def _run(self, spec: Spec, training: Training, steps: int, *, data: Any,
-             progress: Progress | None, source: StepSource | None = None) -> Trajectory:
+             progress: Progress | None, record_every: int = 1, source: StepSource | None = None) -> Trajectory:
         from .np_engine import run_np
         from .values import FloatFormat
 
         # the float engine reads the shared batch plan only (its levels come from its own forward pass)
         schedule = None if source is None else source.schedule
-        res = run_np(spec, training, steps, data=data, method=self.method, schedule=schedule)
+        res = run_np(spec, training, steps, data=data, method=self.method, schedule=schedule,
+                     record_every=record_every)
         if progress is not None:
             progress(steps)
         return Trajectory("np", spec, training, [int(t) for t in res.t], [float(v) for v in res.w[:, 0]],

@@ -31,16 +31,17 @@ from relu_pointwise.symbolic.iterate import (
     RationalFunction,
     digits,
     exact_eta,
-    iterate_exact,
+    piece_forms,
     require_rational,
     select_piece,
     to_mpq,
 )
+from relu_pointwise.symbolic.limits import RECORD_BYTES
 from relu_pointwise.symbolic.loss import Derivation
 from relu_pointwise.symbolic.numbers import rational_text
 from relu_pointwise.symbolic.spec import Spec, Training
 
-from .trajectory import CellStep, StepSource, Trajectory
+from .trajectory import CellStep, PointStep, StepSource, Trajectory
 from .values import ExactFormat
 
 HALF = mpq(1, 2)
@@ -84,59 +85,92 @@ def _rational(fn: RationalFunction | None) -> RationalFunction:
     return fn
 
 
+def _step_loss(step: CellStep | PointStep, piece: Any, x: mpq, r: int | None) -> mpq:
+    """Step t's loss at x: the cell's scale times its piece's L, or the batch mean."""
+    if isinstance(step, CellStep):
+        return step.scale * _rational(piece.loss_q)(x)
+    return batch_loss_exact(step.a, x, int(r or 0))
+
+
 def run_exact(spec: Spec, training: Training, steps: int, *, data: Any = None,
               max_digits: int = DEFAULT_MAX_DIGITS, derivation: Derivation | None = None,
               source: StepSource | None = None,
-              progress: Callable[[int], None] | None = None) -> Trajectory:
-    """Exact gradient descent for up to ``steps`` steps (fewer if the numbers outgrow ``max_digits``)."""
+              progress: Callable[[int], None] | None = None, record_every: int = 1) -> Trajectory:
+    """Exact gradient descent for up to ``steps`` steps (fewer if the numbers outgrow ``max_digits``,
+    or the kept rows outgrow :data:`~relu_pointwise.symbolic.limits.RECORD_BYTES`).
+
+    Rows t = 0, record_every, ..., and the last step done; the loss is computed at those rows only.
+    """
     if steps < 0:
         raise InputError(f"steps: must be >= 0, got {steps}")
+    every = max(1, int(record_every))
     eta = exact_eta(training.eta)
-    kind = training.batch.kind
     src = source if source is not None else StepSource(spec, training, steps, data=data, derivation=derivation)
     meta: dict[str, Any] = {"max_digits": max_digits, "steps_requested": steps}
-    if kind == "full":
+    if training.batch.kind == "full":
         d = src.full_derivation()
-        it = iterate_exact(d, eta, training.w0, steps, max_digits=max_digits, progress=progress)
-        forms = require_rational(d)
-        ws = it.ws
-        losses: list[mpq] = [_rational(forms[select_piece(forms, x)].loss_q)(x) for x in ws]
-        meta.update(complete=it.complete, reason=it.reason, num_digits=it.num_digits,
-                    den_digits=it.den_digits, pieces=it.pieces)
-        return Trajectory("exact", spec, training, list(range(len(ws))), ws, losses, meta, ExactFormat())
+        if not all(f.rational for f in piece_forms(d)) and d.spec.r.is_integer:
+            # pi, atan, square roots (the exact ball): exact closed forms instead of rationals
+            from .exact_symbolic import SymbolicFormat, iterate_symbolic
 
+            ws_s, losses_s, meta_s = iterate_symbolic(d, training.eta, training.w0, steps)
+            meta.update(meta_s)
+            rows = [t for t in range(len(ws_s)) if t % every == 0 or t == len(ws_s) - 1]
+            return Trajectory("exact", spec, training, rows, [ws_s[t] for t in rows], [losses_s[t] for t in rows],
+                              meta, SymbolicFormat())
     x = to_mpq(training.w0)
-    ws = [x]
-    losses = []
-    nd_list, dd_list = [digits(x.numerator)], [digits(x.denominator)]
+    ts: list[int] = []
+    ws: list[mpq] = []
+    losses: list[mpq] = []
+    nd_list: list[int] = []
+    dd_list: list[int] = []
+    nd, dd = digits(x.numerator), digits(x.denominator)
+    kept_bytes = 0
+    forms_of: dict[Any, Any] = {}
     r_int = _integer_r(spec) if src.points else None
     complete, reason = True, ""
+    piece: Any = None
     for t in range(steps + 1):
         step = src.step(t)
         if isinstance(step, CellStep):
-            forms = require_rational(step.derivation, step.forms)
+            forms = forms_of.get(step.key)
+            if forms is None:
+                forms = forms_of[step.key] = require_rational(step.derivation, step.forms)
             piece = forms[select_piece(forms, x)]
-            losses.append(step.scale * _rational(piece.loss_q)(x))
-            if t == steps:
+        elif r_int is None:   # a point batch from a source that announced none: a bug
+            raise TypeError("exact engine: a point batch without integer r")
+        keep = t % every == 0 or t == steps
+        if keep:
+            lv = _step_loss(step, piece, x, r_int)
+            ts.append(t)
+            ws.append(x)
+            losses.append(lv)
+            nd_list.append(nd)
+            dd_list.append(dd)
+            kept_bytes += 2 * (nd + dd) + digits(lv.numerator) + digits(lv.denominator) + 200
+            if kept_bytes > RECORD_BYTES.value and t < steps:
+                complete = False
+                reason = f"the kept rows reached {kept_bytes} bytes, over the limit {RECORD_BYTES.value} bytes"
                 break
+        if t == steps:
+            break
+        if isinstance(step, CellStep):
             y = x - eta * step.scale * _rational(piece.grad_q)(x)
         else:
-            if r_int is None:   # a point batch from a source that announced none: a bug
-                raise TypeError("exact engine: a point batch without integer r")
-            losses.append(batch_loss_exact(step.a, x, r_int))
-            if t == steps:
-                break
-            y = x - eta * batch_gradient_exact(step.a, x, r_int)
-        nd, dd = digits(y.numerator), digits(y.denominator)
-        if nd > max_digits or dd > max_digits:
+            y = x - eta * batch_gradient_exact(step.a, x, int(r_int or 0))
+        ynd, ydd = digits(y.numerator), digits(y.denominator)
+        if ynd > max_digits or ydd > max_digits:
             complete = False
-            reason = f"w_{t + 1} would have {nd} / {dd} digits, over max_digits = {max_digits}"
+            reason = f"w_{t + 1} would have {ynd} / {ydd} digits, over max_digits = {max_digits}"
+            if not keep:     # the last step done is always a row
+                ts.append(t)
+                ws.append(x)
+                losses.append(_step_loss(step, piece, x, r_int))
+                nd_list.append(nd)
+                dd_list.append(dd)
             break
-        ws.append(y)
-        nd_list.append(nd)
-        dd_list.append(dd)
-        x = y
+        x, nd, dd = y, ynd, ydd
         if progress is not None:
             progress(t + 1)
     meta.update(complete=complete, reason=reason, num_digits=nd_list, den_digits=dd_list)
-    return Trajectory("exact", spec, training, list(range(len(ws))), ws, losses, meta, ExactFormat())
+    return Trajectory("exact", spec, training, ts, ws, losses, meta, ExactFormat())

@@ -35,9 +35,9 @@ from relu_pointwise.symbolic.errors import InputError, NotExactError
 from relu_pointwise.symbolic.numbers import as_float
 
 from .batches import BatchSchedule
-from .engines import Engine, Progress
+from .engine_base import Engine, Progress
 from .labels import labels
-from .np_engine import RunResult, _trajectory_params
+from .np_engine import RunResult, trajectory_params
 from .trajectory import StepSource, Trajectory
 from .values import FloatFormat
 
@@ -161,7 +161,7 @@ def run_jax(spec: Any, training: Any, steps: int, *, w0: Any = None, eta: Any = 
     batch loss at w_t that ``value_and_grad`` computes anyway (``losses`` is accepted for
     the same signature; the column is always filled).
     """
-    base, w, etaa = _trajectory_params(training, w0, eta)
+    base, w, etaa = trajectory_params(training, w0, eta)
     steps = int(steps)
     record_every = max(1, int(record_every))
     sched = schedule if schedule is not None else BatchSchedule(spec, base, steps + 1, data=data)
@@ -207,7 +207,7 @@ def run_jax(spec: Any, training: Any, steps: int, *, w0: Any = None, eta: Any = 
         Lr[sel] = ls[rec[sel] - t]
         wj = w_end
         t += n
-    return RunResult(np.array(rec_t), W, Lr, sched.batch.text(), etaa, _trajectory_params(training, w0, eta)[1])
+    return RunResult(np.array(rec_t), W, Lr, sched.batch.text(), etaa, trajectory_params(training, w0, eta)[1])
 
 
 class JaxEngine(Engine):
@@ -216,10 +216,10 @@ class JaxEngine(Engine):
     name = "jax"
 
     def _run(self, spec: Any, training: Any, steps: int, *, data: Any,
-             progress: Progress | None, source: StepSource | None = None) -> Trajectory:
+             progress: Progress | None, record_every: int = 1, source: StepSource | None = None) -> Trajectory:
         # a shared source is INPUT: the float engines read its batch plan only
         schedule = None if source is None else source.schedule
-        res = run_jax(spec, training, steps, data=data, schedule=schedule)
+        res = run_jax(spec, training, steps, data=data, schedule=schedule, record_every=record_every)
         if progress is not None:
             progress(steps)
         return Trajectory("jax", spec, training, [int(t) for t in res.t], [float(v) for v in res.w[:, 0]],

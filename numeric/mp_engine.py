@@ -48,6 +48,7 @@ from mpmath import mpf
 
 from relu_pointwise.symbolic.errors import InputError, NotExactError
 from relu_pointwise.symbolic.iterate import PieceForms, piece_forms, to_mpq
+from relu_pointwise.symbolic.limits import DPS_MAX, check_int
 from relu_pointwise.symbolic.loss import Derivation
 from relu_pointwise.symbolic.spec import Spec, Training
 
@@ -301,12 +302,13 @@ def batch_loss_mp(a: Sequence[mpf], x: mpf, r: sympy.Rational) -> mpf:
 
 def run_mp(spec: Spec, training: Training, steps: int, *, dps: int = DEFAULT_DPS, data: Any = None,
            derivation: Derivation | None = None, source: StepSource | None = None,
-           progress: Callable[[int], None] | None = None) -> Trajectory:
-    """Gradient descent at ``dps`` digits for every batch variant; rows (t, w_t, L(w_t))."""
+           progress: Callable[[int], None] | None = None, record_every: int = 1) -> Trajectory:
+    """Gradient descent at ``dps`` digits for every batch variant; rows (t, w_t, L(w_t)) at
+    t = 0, record_every, ..., and ``steps`` (the loss is computed at those rows only)."""
     if steps < 0:
         raise InputError(f"steps: must be >= 0, got {steps}")
-    if dps < 5 or dps > 100_000:
-        raise InputError(f"dps: must be between 5 and 100000, got {dps}")
+    check_int(dps, "dps", 5, DPS_MAX)
+    every = max(1, int(record_every))
     src = source if source is not None else StepSource(spec, training, steps, data=data, derivation=derivation)
     kind = training.batch.kind
     if kind == "full":
@@ -316,33 +318,41 @@ def run_mp(spec: Spec, training: Training, steps: int, *, dps: int = DEFAULT_DPS
     else:
         wdps = dps
     meta = {"dps": dps, "working_dps": wdps, "backend": mpmath.libmp.BACKEND}
+    ts: list[int] = []
+    ws: list[mpf] = []
+    losses: list[mpf] = []
     with mpmath.workdps(wdps):
         e = _to_mpf(training.eta)
         x = _to_mpf(training.w0)
         compiled: dict[Any, MpPieces] = {}
-        ws, losses = [x], []
         r = spec.r
         for t in range(steps + 1):
+            keep = t % every == 0 or t == steps
             step = src.step(t)
             if isinstance(step, CellStep):
                 P = compiled.get(step.key)
                 if P is None:
                     P = compiled[step.key] = MpPieces(step.forms)
                     P.scale = _to_mpf(step.scale)
-                losses.append(P.scale * P.loss(x))
+                if keep:
+                    ts.append(t)
+                    ws.append(x)
+                    losses.append(P.scale * P.loss(x))
                 if t == steps:
                     break
                 x = x - e * P.scale * P.grad(x)
             else:
                 a = [_mpq_to_mpf(v) for v in step.a]
-                losses.append(batch_loss_mp(a, x, r))
+                if keep:
+                    ts.append(t)
+                    ws.append(x)
+                    losses.append(batch_loss_mp(a, x, r))
                 if t == steps:
                     break
                 x = x - e * batch_gradient_mp(a, x, r)
-            ws.append(x)
             if progress is not None:
                 progress(t + 1)
-    return Trajectory("mp", spec, training, list(range(len(ws))), ws, losses, meta, MpFormat(dps))
+    return Trajectory("mp", spec, training, ts, ws, losses, meta, MpFormat(dps))
 
 
 # ====================================================================== quadrature route

@@ -107,6 +107,7 @@ __all__ = [
     "run_np",
     "simplex_rule",
     "split_simplices",
+    "trajectory_params",
 ]
 
 
@@ -271,7 +272,9 @@ class RunResult:
     extra: dict = field(default_factory=dict)
 
 
-def _trajectory_params(training, w0, eta):
+def trajectory_params(training, w0, eta):
+    """(base training, w0 (T,), eta (T,)) for T trajectories stepping together on one batch plan:
+    one Training, or a list sharing batch and seed; ``w0`` / ``eta`` override (float64, broadcast)."""
     if isinstance(training, (list, tuple)):
         trs = list(training)
         if not trs:
@@ -280,13 +283,13 @@ def _trajectory_params(training, w0, eta):
         for tr in trs[1:]:
             if tr.batch != first.batch or tr.seed != first.seed:
                 raise ValueError("run_np: trajectories stepping together must share batch and seed")
-        w0a = np.array([_f(tr.w0) for tr in trs])
-        etaa = np.array([_f(tr.eta) for tr in trs])
+        w0a = np.array([_f(tr.w0, "w0") for tr in trs])
+        etaa = np.array([_f(tr.eta, "eta") for tr in trs])
         base = first
     else:
         base = training
-        w0a = np.atleast_1d(np.asarray(_f(training.w0) if w0 is None else w0, dtype=np.float64))
-        etaa = np.atleast_1d(np.asarray(_f(training.eta) if eta is None else eta, dtype=np.float64))
+        w0a = np.atleast_1d(np.asarray(_f(training.w0, "w0") if w0 is None else w0, dtype=np.float64))
+        etaa = np.atleast_1d(np.asarray(_f(training.eta, "eta") if eta is None else eta, dtype=np.float64))
     if w0 is not None and isinstance(training, (list, tuple)):
         w0a = np.atleast_1d(np.asarray(w0, dtype=np.float64))
     if eta is not None and isinstance(training, (list, tuple)):
@@ -316,7 +319,7 @@ def run_np(spec, training, steps: int, *, w0=None, eta=None, record_every: int =
     caching g and f° per point; each step then runs only the head's forward and
     backward pass on its M cached g values (:class:`BatchHead`, preallocated buffers).
     """
-    base, w, etaa = _trajectory_params(training, w0, eta)
+    base, w, etaa = trajectory_params(training, w0, eta)
     steps = int(steps)
     record_every = max(1, int(record_every))
     eng = engine_for(spec, method)
@@ -373,7 +376,7 @@ def run_np(spec, training, steps: int, *, w0=None, eta=None, record_every: int =
                 Lr[rows] = lv.reshape(len(rows), T)
     else:
         ri = _run_points(eng, sched, steps, w, etaa, rec_t, W, Lr, losses)
-    return RunResult(np.array(rec_t), W, Lr, sched.batch.text(), etaa, _trajectory_params(training, w0, eta)[1])
+    return RunResult(np.array(rec_t), W, Lr, sched.batch.text(), etaa, trajectory_params(training, w0, eta)[1])
 
 
 def _run_points(eng: NpEngine, sched: BatchSchedule, steps: int, w: np.ndarray, etaa: np.ndarray,

@@ -44,6 +44,31 @@ def _bisect_to_level(net, x_in, x_out, target: sympy.Rational, iters: int = 200)
     return None, None
 
 
+EXACT_ALL = 2000
+"""Datasets up to this size are read exactly point by point; larger ones are screened in float64."""
+
+
+def _candidates(spec, pts: np.ndarray) -> np.ndarray:
+    """Indices of the data points whose exact |g| the stall needs: all of a small dataset; of a
+    large one (up to 10^6 points, exact levels at ~0.1 ms each would take minutes), the points
+    whose float64 |g| is within a generous margin of the smallest (the exact minimum is among
+    them: the float forward pass errs by far less than the margin) and the 16 of each sign
+    farthest from the boundary (partners for the bisection towards a witness)."""
+    n = pts.shape[0]
+    if n <= EXACT_ALL:
+        return np.arange(n)
+    from .np_net import FloatNet
+
+    g = FloatNet(spec.network).forward_g(pts)
+    a = np.abs(g)
+    margin = 1e-6 * max(1.0, float(a.max()))
+    pos = a[a > 2 * margin]
+    cut = (float(pos.min()) if pos.size else 0.0) + 2 * margin
+    near = np.flatnonzero(a <= cut)[:EXACT_ALL]
+    far = np.concatenate([np.argsort(g)[:16], np.argsort(-g)[:16]])
+    return np.unique(np.concatenate([near, far]))
+
+
 def dataset_stall(spec, points: np.ndarray, w_last: float) -> dict:
     """The stall of a fixed dataset: theta, the data errors at w_last, and a witness.
 
@@ -52,7 +77,9 @@ def dataset_stall(spec, points: np.ndarray, w_last: float) -> dict:
     1/2 - theta |g(x)| >= 1/4.
     """
     net = spec.network
-    xs = [[_exact(v) for v in row] for row in np.asarray(points, dtype=float)]
+    pts = np.asarray(points, dtype=float)
+    keep = _candidates(spec, pts)
+    xs = [[_exact(v) for v in row] for row in pts[keep]]
     gs = [net.level(x) for x in xs]
     pos = [abs(g) for g in gs if g != 0]
     if not pos:
@@ -75,7 +102,7 @@ def dataset_stall(spec, points: np.ndarray, w_last: float) -> dict:
             break
     wl = _exact(w_last)
     data_err = max(max(HALF - wl * abs(g), 0) if g != 0 else 0 for g in gs)
-    out = {"N": len(xs), "min_abs_g": m, "theta": theta, "w_last": wl,
+    out = {"N": int(pts.shape[0]), "min_abs_g": m, "theta": theta, "w_last": wl,
            "below_theta": wl < theta, "max_data_error": data_err}
     if witness is not None and gw is not None:
         out.update({"witness": witness, "witness_g": gw,

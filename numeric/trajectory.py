@@ -150,6 +150,33 @@ class StepSource:
         return self.batch(t) if self.points else self.cell(t)
 
 
+# ====================================================================== which rows are kept
+
+DEFAULT_RECORD_ROWS = 10_000
+"""Rows a run keeps by default: ``record_every`` is then the smallest of 1, 2, 5, 10, 20, ...
+with at most this many rows (plus the last), so the output stays small at any step count."""
+
+
+def default_record_every(steps: int) -> int:
+    """The smallest k in 1, 2, 5, 10, 20, 50, ... with steps / k <= :data:`DEFAULT_RECORD_ROWS`."""
+    scale = 1
+    while True:
+        for k in (scale, 2 * scale, 5 * scale):
+            if steps <= DEFAULT_RECORD_ROWS * k:
+                return k
+        scale *= 10
+
+
+def recorded_rows(steps: int, every: int) -> int:
+    """How many rows t = 0, every, 2 every, ... and the last step T = ``steps`` make."""
+    return steps // every + 1 + (1 if steps % every else 0)
+
+
+def is_recorded(t: int, steps: int, every: int) -> bool:
+    """Whether row t is kept: t a multiple of ``every``, or the last step."""
+    return t % every == 0 or t == steps
+
+
 # ====================================================================== exact rational bounds
 
 def mpf_to_mpq(x) -> mpq:
@@ -178,7 +205,7 @@ class Trajectory:
     * ``losses[i]``: the loss of step t's batch at w_t (module docstring): the
       population loss for full batch, the slab's normalized loss (cyclic), the batch
       mean (sampled, dataset);
-    * ``L``: the population loss L(w_t) = integral phi(|f(w_t,x) - f°(x)|) dmu at every
+    * ``L``: the population loss ``L(w_t) = integral phi(|f(w_t,x) - f°(x)|) dmu`` at every
       row (``population``; ``None`` at a row where the engine has no answer, such as
       the exact ball below w*); for a full batch it is ``losses`` itself;
     * ``batch_loss``: ``losses`` for a mini-batch run, ``None`` for a full batch.
@@ -310,10 +337,11 @@ class Trajectory:
 
     def plot(self, ax: Any = None) -> Any:
         """L(w_t) against t on log-log axes (t >= 1; ball midpoints for rigorous engines) with the
-        reference slope t^(-1/3). Draws on ``ax`` if given; returns the matplotlib Figure."""
-        from matplotlib.figure import Figure
+        reference slope t^(-1/3). Draws on ``ax`` if given; returns the matplotlib Figure (without
+        ``ax``: a :class:`~relu_pointwise.numeric.figure.PlotFigure`, which Jupyter shows as a PNG by itself)."""
+        from .figure import PlotFigure
 
-        fig = Figure(figsize=(4.8, 3.2), dpi=90) if ax is None else ax.figure
+        fig = PlotFigure(figsize=(4.8, 3.2), dpi=90) if ax is None else ax.figure
         ax = fig.subplots() if ax is None else ax
         t = self.t_array.astype(np.float64)
         lv = np.array([np.nan if v is None else self.fmt.to_float(v) for v in self.L], dtype=np.float64)
@@ -333,9 +361,10 @@ class Trajectory:
         rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>" for k, v in self._summary())
         out = f"<table>{rows}</table>"
         if len(self.ts) >= 3:
-            buf = io.BytesIO()
-            self.plot().savefig(buf, format="png")
-            out += f'<img src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}"/>'
+            from .figure import png_bytes
+
+            png = png_bytes(self.plot())
+            out += f'<img src="data:image/png;base64,{base64.b64encode(png).decode()}"/>'
         return out
 
     def write_csv(self, path: str | Path) -> None:
@@ -348,9 +377,15 @@ class Trajectory:
                 wr.writerow(self.row(i))
 
     def write_json(self, path: str | Path) -> None:
+        """The document of :meth:`to_json`, written row by row (no second copy of the rows in memory)."""
+        head = self.header()
+        head["columns"] = self.columns()
+        text = json.dumps(head, indent=1)
         with open(path, "w", encoding="utf-8") as fh:
-            json.dump(self.to_json(), fh, indent=1)
-            fh.write("\n")
+            fh.write(text[:text.rstrip().rindex("}")].rstrip() + ',\n "rows": [')
+            for i in range(len(self.ts)):
+                fh.write(("\n  " if i == 0 else ",\n  ") + json.dumps(self.row(i)))
+            fh.write("\n ]\n}\n")
 
     def write(self, path: str | Path) -> None:
         """CSV or JSON by the file's suffix."""

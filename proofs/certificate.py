@@ -1,45 +1,38 @@
 """The certificate of pointwise convergence: build it, write it.
 
-Schema ``relu-pointwise/certificate``, version 2 (a JSON object)::
+Schema ``relu-pointwise/certificate``, version 3: published as a JSON Schema file shipped in
+the package, ``proofs/schema/certificate-v3.schema.json`` (draft 2020-12), which fixes every
+field, its type and range and the canonical text of every number (counts as canonical
+decimals, rationals reduced ``p/q``, closed forms in :mod:`symbolic.exprio`'s canonical
+printing), allows no unknown key, and holds the templates of every claim's statement, the
+scope and the reason (``x-statements``, ``x-scope``, ``x-reason``)::
 
     {
       "schema":  "relu-pointwise/certificate",
-      "version": 2,
-      "inputs": {                       every value a string (exact numbers as p/q)
-        "spec":   {"target", "domain", "r", "measure"},
-        "eta", "w0", "batch",
-        "seed":   the sampling seed ("none" for full and cyclic batches, which use none),
-        "steps":  horizon of the enclosed path,
-        "prec":   Arb working precision in bits,
-        "points": [[x_1, ..., x_d], ...]   the points whose T(x) is certified
-      },
-      "claims": [                       in a fixed order
-        {"id": str, "statement": str, "status": "proved" | "enclosed" | "numerical" | "failed",
-         "data": {key: exact string | list | object}}
-      ],
+      "version": 3,
+      "inputs": {"spec": {"target", "domain", "r", "measure"}, "eta", "w0", "batch",
+                 "seed" ("none" for full and cyclic batches), "steps", "prec",
+                 "points": [[x_1, ..., x_d], ...]},
+      "claims": [{"id", "statement", "status": "proved" | "enclosed" | "numerical" | "failed",
+                  "data": {...}}],             in a fixed order; data by claim kind (the schema)
       "rests_on": [claim ids the verdict rests on],
       "verdict":  "certified" | "not certified",
-      "scope":    what the verdict covers (all t, or the realized path up to step n),
-      "reason":   one line: why (or why not) certified,
-      "files":    {name: "sha256:<hex>"}  optional: the files written beside it (plots,
-                  derivation.tex) with their hashes; verify checks those present
+      "scope", "reason":                      renderings of the schema's templates
+      "files":    {name: "sha256:<hex>"}      optional: the files written beside it
     }
 
-Version 2 adds the network's exact weights to the ``construction`` claim's data
-(``data.network``: features, hidden layers' weight and bias, readout, readout_bias,
-head_bias, head_out; as written by ``symbolic.network.Network.to_json``), so the
-checker (:mod:`proofs.check`) checks the network the prover used, from the file alone.
+Text is not trusted: a statement, the scope and the reason are renderings of the published
+templates from the data (:func:`proofs.lemmas.text.statement_of`), and the checker renders
+them again by its own code and refuses any difference.  The construction claim's data
+carries the network's exact weights (``data.network``, ``symbolic.network.Network.to_json``).
 
 Claim ids: ``construction``, ``monotonicity``, ``asymptotic``, ``growth``, ``entry``,
-``rate``, ``pointwise:x=...`` (one per point), ``deep_ball_depth`` (deep-ball
-targets: the N -> infinity claim of :mod:`proofs.deep`), and for mini-batches
-``minibatch_monotonicity``, ``path``, ``batch_losses``, ``dataset_stall``; for
-``cyclic:K`` ``cyclic_growth`` replaces ``growth``/``asymptotic`` of the cells.
-The mathematics of each is in :mod:`proofs.lemmas`.  The verdict is ``certified``
-only when every claim in ``rests_on`` is proved or enclosed; the default
-certificate rests on no "numerical" claim.  Every number in ``data`` is an exact
-string (a rational ``p/q`` or an expression in :mod:`symbolic.exprio`'s grammar);
-nothing in the file is ever evaluated (:mod:`proofs.verify`).
+``rate``, ``pointwise:x=...`` (one per point, the point as in :func:`proofs.lemmas.point_text`),
+``deep_ball_depth`` (deep-ball targets), and for mini-batches ``minibatch_monotonicity``,
+``path``, ``batch_losses``, ``dataset_stall``; for ``cyclic:K`` ``cyclic_growth`` replaces
+``growth``/``asymptotic`` and ``monotonicity``/``entry``/``rate`` take their cyclic forms.
+The mathematics of each is in :mod:`proofs.lemmas`.  The verdict is ``certified`` only when
+every claim in ``rests_on`` is proved or enclosed.  Nothing in the file is ever evaluated.
 """
 from __future__ import annotations
 
@@ -56,25 +49,31 @@ import sympy
 
 from relu_pointwise.symbolic.errors import InputError
 from relu_pointwise.symbolic.fileout import TMP_MARK, check_overwrite, is_ours, oserror_line, sha256_of
-from relu_pointwise.symbolic.limits import POINTS_MAX, PREC_MAX, STEPS_MAX, exceeded
+from relu_pointwise.symbolic.limits import DOMAIN_CHARS, NUMBER_CHARS, POINTS_MAX, PREC_MAX, STEPS_MAX, exceeded
 from relu_pointwise.symbolic.loss import Derivation, derive
 from relu_pointwise.symbolic.numbers import parse_number, rational_text
+from relu_pointwise.symbolic.progress import report, step_counter
 from relu_pointwise.symbolic.spec import Spec, Training
-from relu_pointwise.symbolic.targets import DeepBall
+from relu_pointwise.symbolic.targets import DeepBall, ExactBall
 
 from . import lemmas as L
 from .lemmas import Claim, ex
+from .lemmas.text import published_schema, render, statement_of
 
 Q = sympy.Rational
 
 SCHEMA = "relu-pointwise/certificate"
-VERSION = 2
+VERSION = 3
+# Free-text fields the prover computes but does not publish (the checker could not check them):
+# the engine description of an enclosure, and the decimal summary of a dataset stall.
+UNPUBLISHED = {"entry": ("source",), "path": ("source",), "dataset_stall": ("summary",)}
 DEFAULT_STEPS_FULL = 20000
 DEFAULT_STEPS_BATCH = 1000
 DEFAULT_PREC = 128
 EXACT_ITER_STEPS = 64
 EXACT_ITER_DIGITS = 3000
 MAX_POINTS = POINTS_MAX.value
+DEPTH_ROW = ("x", "norm2", "side", "ball_target", "deep_target_at_spec_N", "N", "N_exact")
 
 
 # ====================================================================== points
@@ -154,11 +153,20 @@ class Build:
     entry: L.Entry | None = None
 
 
+def _path_from(derivation: Derivation) -> Any:
+    """Where the certificate's enclosed path may start: exact_from, except for the exact ball,
+    whose path starts at w* (the checker's radial route, proofs/check/radial.py, covers the band
+    inside the box only; the exact pieces below w* of symbolic.ball_full are for the engines)."""
+    if isinstance(derivation.spec.target.level, ExactBall):
+        return max(derivation.exact_from, derivation.w_star)
+    return derivation.exact_from
+
+
 def _exact_prefix(derivation: Derivation, training: Training, steps: int) -> list | None:
     """w_0..w_k by exact rational iteration (symbolic.iterate), when Phi is rational."""
     from relu_pointwise.symbolic.iterate import iterate_exact
 
-    if training.w0 < derivation.exact_from:
+    if training.w0 < _path_from(derivation):
         return None
     try:
         run = iterate_exact(derivation, training.eta, training.w0, min(steps, EXACT_ITER_STEPS),
@@ -173,10 +181,11 @@ def _arb_path(spec: Spec, derivation: Derivation, training: Training, steps: int
     """Arb enclosures of w_0..w_steps and of L(w_0)..L(w_steps) (numeric.arb_engine.run_arb)."""
     from relu_pointwise.numeric.arb_engine import EnclosureError, ball_bounds, run_arb
 
-    if training.w0 < derivation.exact_from:
+    if training.w0 < _path_from(derivation):
         return None, None
     try:
-        traj = run_arb(spec, training, steps, prec=prec, derivation=derivation)
+        traj = run_arb(spec, training, steps, prec=prec, derivation=derivation,
+                       progress=step_counter("enclosing the path", steps))
     except EnclosureError:
         return None, None
     lo, hi = zip(*(ball_bounds(b) for b in traj.ws))
@@ -184,20 +193,47 @@ def _arb_path(spec: Spec, derivation: Derivation, training: Training, steps: int
     return L.PathBounds(list(lo), list(hi), f"arb ball arithmetic at {prec} bits (numeric.arb_engine)"), losses
 
 
-def _verdict(claims: list[Claim], rests_on: list[str], scope: str, fail_reason: str | None = None
-             ) -> dict[str, Any]:
+def _verdict(claims: list[Claim], rests_on: list[str], fail_reason: str | None = None) -> dict[str, Any]:
+    """rests_on and the verdict (the scope and reason texts are rendered by :func:`_finish`)."""
     by_id = {c.id: c for c in claims}
     weak = [i for i in rests_on if not by_id[i].holds]
-    if fail_reason is None and not weak:
-        return {"rests_on": rests_on, "verdict": "certified", "scope": scope,
-                "reason": f"all {len(rests_on)} claims it rests on are proved or enclosed"}
-    reasons = []
-    if fail_reason:
-        reasons.append(fail_reason)
-    if weak:
-        reasons.append("claims not proved or enclosed: " + ", ".join(
-            f"{i} ({by_id[i].status})" for i in weak))
-    return {"rests_on": rests_on, "verdict": "not certified", "scope": scope, "reason": "; ".join(reasons)}
+    ok = fail_reason is None and not weak
+    return {"rests_on": rests_on, "verdict": "certified" if ok else "not certified"}
+
+
+def _finish(cert: dict[str, Any]) -> None:
+    """Version 3: the free-text fields dropped (UNPUBLISHED), then every text rendered."""
+    for c in cert["claims"]:
+        for k in UNPUBLISHED.get(c["id"], ()):
+            c["data"].pop(k, None)
+    render_texts(cert)
+
+
+def render_texts(cert: dict[str, Any]) -> dict[str, Any]:
+    """Render every statement, the scope and the reason of ``cert`` (in place, and returned) from
+    the published templates (the schema's x-statements, x-scope, x-reason) and the data.  The
+    certificate's text is then what the checker renders again; tests that edit a certificate's
+    data call this to keep the text consistent."""
+    schema = published_schema()
+    by_id = {}
+    for c in cert["claims"]:
+        c["statement"] = statement_of(c["id"], c["data"])
+        by_id[c["id"]] = c
+    inputs = cert["inputs"]
+    kind = inputs["batch"].partition(":")[0]
+    weak = [f"{i} ({by_id[i]['status']})" for i in cert["rests_on"]
+            if i in by_id and by_id[i]["status"] not in (L.PROVED, L.ENCLOSED)]
+    if cert["verdict"] == "certified":
+        case = "certified"
+    else:
+        case = ("dataset" if kind == "dataset" else "") + ("_weak" if weak else "")
+        case = case.lstrip("_") or "weak"
+    stall = by_id.get("dataset_stall")
+    values = {"n": str(len(cert["rests_on"])), "weak": ", ".join(weak),
+              "stall": stall["statement"] if stall else ""}
+    cert["scope"] = render(schema["x-scope"][kind], inputs)
+    cert["reason"] = render(schema["x-reason"][case], values)
+    return cert
 
 
 def _deep_claim(spec: Spec, points) -> Claim | None:
@@ -208,7 +244,10 @@ def _deep_claim(spec: Spec, points) -> Claim | None:
     except ModuleNotFoundError:
         return None
     res = depth_claim(spec, points)
-    data = {k: _plain(v) for k, v in res.items() if k not in ("claim", "statement", "status")}
+    # the fields the checker compares (proofs/check/points.py); the prover's own self-checks
+    # (identities, chord form, network checks) stay in its statement, not in the data
+    data = {k: _plain(res[k]) for k in ("R2", "d", "N", "inner_radius2_at_N")}
+    data["table"] = [{k: _plain(row[k]) for k in DEPTH_ROW} for row in res["table"]]
     return Claim(str(res.get("claim", "deep_ball_depth")), str(res["statement"]),
                  str(res["status"]) if res["status"] in L.STATUSES else L.FAILED, data)
 
@@ -238,8 +277,9 @@ def inputs_of(spec: Spec, training: Training, steps: int, prec: int, points) -> 
             "prec": ex(prec), "points": [[ex(v) for v in p] for p in points]}
 
 
-def check_run_limits(steps: object, prec: object, what: str = "--") -> None:
-    """steps in 1..STEPS_MAX and --prec in 16..PREC_MAX (symbolic.limits), before any work."""
+def check_run_limits(steps: object, prec: object, what: str = "") -> None:
+    """steps in 1..STEPS_MAX and prec in 16..PREC_MAX (symbolic.limits), before any work; errors name
+    the Python parameters (the CLI shows them as its flags)."""
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise InputError(f"{what}steps: must be an integer >= 1, got {steps!r}")
     if steps > STEPS_MAX.value:
@@ -248,6 +288,21 @@ def check_run_limits(steps: object, prec: object, what: str = "--") -> None:
         raise InputError(f"{what}prec: must be an integer >= 16 bits, got {prec!r}")
     if prec > PREC_MAX.value:
         raise exceeded(f"{what}prec", prec, PREC_MAX)
+
+
+def check_input_numbers(spec: Spec, training: Training) -> None:
+    """eta and w0 as the certificate stores them (p/q) within NUMBER_CHARS, and the domain's
+    text within DOMAIN_CHARS, the checker's limits too: a decimal of 4000 characters may be a
+    p/q of twice that, which no verify would read."""
+    dom = spec.domain.text()
+    if len(dom) > DOMAIN_CHARS.value:
+        raise InputError(f"domain: as a certificate stores it, {len(dom)} characters, over the limit "
+                         f"{DOMAIN_CHARS.value} characters", field="domain")
+    for name, v in (("eta", training.eta), ("w0", training.w0)):
+        n = len(ex(v))
+        if n > NUMBER_CHARS.value:
+            raise InputError(f"{name}: as p/q it has {n} characters, over the limit {NUMBER_CHARS.value} characters "
+                             f"of a certificate's numbers (give it as a shorter p/q or decimal)", field=name)
 
 
 def build(spec: Spec, training: Training, points=None, grid: int | None = None,
@@ -262,6 +317,7 @@ def build(spec: Spec, training: Training, points=None, grid: int | None = None,
     if steps is None:
         steps = DEFAULT_STEPS_FULL if kind == "full" else DEFAULT_STEPS_BATCH
     check_run_limits(steps, prec)
+    check_input_numbers(spec, training)
     if kind == "full":
         b = _build_full(spec, training, points, steps, prec)
     elif kind == "cyclic":
@@ -269,10 +325,11 @@ def build(spec: Spec, training: Training, points=None, grid: int | None = None,
     else:
         b = _build_points(spec, training, points, steps, prec)
     for c in b.cert["claims"]:
-        if c["id"] == "construction":       # schema 2: the weights, for the independent checker
+        if c["id"] == "construction":       # the weights, for the independent checker
             c["data"]["network"] = spec.network.to_json()
     b.cert = {"schema": SCHEMA, "version": VERSION,
               "inputs": inputs_of(spec, training, steps, prec, points), **b.cert}
+    _finish(b.cert)
     return b
 
 
@@ -286,7 +343,8 @@ def _point_claims(claims: list[Claim], spec: Spec, points, training: Training, g
                   realized_only: bool = False) -> list[dict]:
     """Append the T(x) claims of every point (and the deep-ball N -> infinity claim); the summaries."""
     summaries = []
-    for x in points:
+    for i, x in enumerate(points):
+        report("T(x)", i + 1, len(points))
         c, s = L.pointwise_claim(spec, x, training, growth, entry, path, realized_only=realized_only)
         claims.append(c)
         summaries.append(s)
@@ -299,7 +357,9 @@ def _point_claims(claims: list[Claim], spec: Spec, points, training: Training, g
 # ---------------------------------------------------------------------- full batch
 
 def _build_full(spec: Spec, training: Training, points, steps: int, prec: int) -> Build:
+    report("deriving the exact loss")
     d = derive(spec)
+    report("proving the lemmas")
     claims: list[Claim] = [L.construction_claim(spec, d, points), L.monotonicity_claim(d), L.asymptotic_claim(d)]
     g_claim, growth = L.growth_claim(d, training.eta)
     claims.append(g_claim)
@@ -314,9 +374,7 @@ def _build_full(spec: Spec, training: Training, points, steps: int, prec: int) -
     claims.append(L.rate_claim(d, training, growth, entry, losses))
     summaries = _point_claims(claims, spec, points, training, growth, entry, path)
     rests = [c.id for c in claims]
-    scope = ("every t >= 0 of full-batch gradient descent w_{t+1} = w_t - eta L'(w_t) from w0, "
-             "and every requested point")
-    v = _verdict(claims, rests, scope)
+    v = _verdict(claims, rests)
     cert = {"claims": [c.to_json() for c in claims], **v}
     return Build(cert, spec, training, d, path, losses, summaries, growth, entry)
 
@@ -328,6 +386,7 @@ def _build_points(spec: Spec, training: Training, points, steps: int, prec: int)
     from relu_pointwise.numeric.trajectory import StepSource
 
     kind = training.batch.kind
+    report("deriving the exact loss")
     try:
         d = derive(spec)
     except (InputError, ValueError):
@@ -335,7 +394,8 @@ def _build_points(spec: Spec, training: Training, points, steps: int, prec: int)
     claims: list[Claim] = [L.construction_claim(spec, d, points), L.minibatch_monotonicity_claim(spec, training)]
     src = StepSource(spec, training, steps)
     try:
-        traj = run_arb(spec, training, steps, prec=prec, source=src)
+        traj = run_arb(spec, training, steps, prec=prec, source=src,
+                       progress=step_counter("enclosing the path", steps))
     except EnclosureError as exc:
         raise InputError(f"arb engine: {exc}") from None
     lo, hi = zip(*(ball_bounds(b) for b in traj.ws))
@@ -348,19 +408,34 @@ def _build_points(spec: Spec, training: Training, points, steps: int, prec: int)
     claims.append(L.batch_losses_claim(losses, training))
     summaries = _point_claims(claims, spec, points, training, None, None, path, realized_only=True)
     if kind == "sampled":
-        rests = [c.id for c in claims]
-        scope = (f"the realized sampled path t = 0..{steps} (sampled:{training.batch.M}, seed {training.seed}): "
-                 f"monotone, enclosed, T(x) where reached; nothing is claimed beyond step {steps}")
-        v = _verdict(claims, rests, scope)
+        extra = _random_claims(spec, training, d, points)
+        claims.extend(extra)
+        # a target without a proved growth lemma gets no tail bound (said in the claim): the
+        # verdict then covers the realized path only
+        rests = [c.id for c in claims if c.holds or c not in extra]
+        v = _verdict(claims, rests)
     else:
-        stall = L.dataset_stall_claim(spec, training, src, path)
+        stall = L.dataset_stall_claim(spec, training, src, path, points)
         claims.append(stall)
         rests = [c.id for c in claims]
-        scope = f"all t >= 0 of dataset:{training.batch.N},{training.batch.M} gradient descent (seed {training.seed})"
-        v = _verdict(claims, rests, scope, fail_reason=(
-            "pointwise convergence fails: " + stall.data.get("summary", "the fixed dataset stalls the slope")))
+        v = _verdict(claims, rests, fail_reason="the fixed dataset stalls the slope")
     cert = {"claims": [c.to_json() for c in claims], **v}
     return Build(cert, spec, training, d, path, losses, summaries)
+
+
+def _random_claims(spec: Spec, training: Training, d: Derivation | None, points) -> list[Claim]:
+    """For sampled:M: the population loss's lemmas (asymptotic, growth) and the probabilistic
+    claims built on them (:mod:`proofs.lemmas.tails`)."""
+    from .lemmas.tails import tails_claims
+
+    out: list[Claim] = []
+    growth = None
+    if d is not None:
+        out.append(L.asymptotic_claim(d))
+        g_claim, growth = L.growth_claim(d, training.eta)
+        out.append(g_claim)
+    out.extend(tails_claims(spec, training, growth, points))
+    return out
 
 
 # ---------------------------------------------------------------------- cyclic slabs
@@ -375,6 +450,7 @@ def _build_cyclic(spec: Spec, training: Training, points, steps: int, prec: int)
     K = training.batch.K
     if K > MAX_CYCLIC_K:
         raise InputError(f"batch cyclic:K: certification derives every slab; at most K = {MAX_CYCLIC_K}, got {K}")
+    report("deriving the exact loss")
     d = derive(spec)
     src = StepSource(spec, training, steps)
     cells = [src.cell(k) for k in range(K)]
@@ -386,23 +462,25 @@ def _build_cyclic(spec: Spec, training: Training, points, steps: int, prec: int)
         "monotonicity",
         f"for each of the {K} slabs (their normalized losses L_k) and so for every step: " + mons[0].statement,
         L.weakest(*(m.status for m in mons)),
-        {"slabs": [{"slab": ex(k), "status": m.status, "w_pieces": ex(len(m.data["w_pieces"]))}
-                   for k, m in enumerate(mons)]}))
+        {"r": ex(spec.r)}))
     g_claim, growth = L.cyclic_growth_claim(slabs, scales, training.eta, d)
     claims.append(g_claim)
     try:
-        traj = run_arb(spec, training, steps, prec=prec, source=src)
+        traj = run_arb(spec, training, steps, prec=prec, source=src,
+                       progress=step_counter("enclosing the path", steps))
         lo, hi = zip(*(ball_bounds(b) for b in traj.ws))
         path = L.PathBounds(list(lo), list(hi), f"arb ball arithmetic at {prec} bits (numeric.arb_engine)").tightened()
     except EnclosureError:
         path = None
     e_claim, entry = L.cyclic_entry_claim(slabs, scales, training, growth, path)
     claims.append(e_claim)
-    claims.append(L.rate_claim(d, training, growth, entry, None))
+    r_claim = L.rate_claim(d, training, growth, entry, None)
+    r_claim.data["period"] = ex(K)      # the cyclic form names its period (also K = 1); the gain is per
+    r_claim.data.pop("c", None)         # cycle, the population loss's c plays no part in it
+    claims.append(r_claim)
     summaries = _point_claims(claims, spec, points, training, growth, entry, path)
     rests = [c.id for c in claims]
-    scope = f"every t >= 0 of cyclic:{K} gradient descent (slab t mod {K} at step t) from w0, and every requested point"
-    cert = {"claims": [c.to_json() for c in claims], **_verdict(claims, rests, scope)}
+    cert = {"claims": [c.to_json() for c in claims], **_verdict(claims, rests)}
     return Build(cert, spec, training, d, path, None, summaries, growth, entry)
 
 
@@ -439,15 +517,27 @@ def _old_manifest(out: Path) -> tuple[bool, dict[str, str]]:
 def check_outputs(out_dir: str | Path, plots: bool = True, force: bool = False) -> None:
     """Before any work: refuse an ``--out`` that is not a directory, or that holds a file of
     ours' names which this tool did not write (unless ``force``)."""
+    if not str(out_dir).strip():
+        raise InputError("out: an empty path (name the folder, e.g. --out .)", field="out")
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError(f"out: {str(out)!r} exists and is not a directory")
     if not out.exists():
         return
+    _refuse_folders_in_the_way(out, plots)
     _, manifest = _old_manifest(out)
     for name in ("certificate.json", "derivation.tex", *(PLOT_NAMES if plots else ())):
         check_overwrite(out / name, what="out", force=force, signatures=_SIGNATURES.get(name, ()),
                         manifest=manifest)
+
+
+def _refuse_folders_in_the_way(out: Path, plots: bool) -> None:
+    """A folder where an output goes is never replaced (not even with --force): refuse before any
+    file is written, so that the outputs are all written or none."""
+    for name in ("certificate.json", "derivation.tex", *(PLOT_NAMES if plots else ())):
+        p = out / name
+        if p.is_dir() and not p.is_symlink():
+            raise InputError(f"out: {str(p)!r} is a folder, not a file; not replacing it", field="out")
 
 
 def write_outputs(b: Build, out_dir: str | Path, plots: bool = True, force: bool = False) -> list[Path]:
@@ -469,6 +559,7 @@ def write_outputs(b: Build, out_dir: str | Path, plots: bool = True, force: bool
     except OSError as exc:
         raise oserror_line("out", "create", out, exc) from None
     _, old = _old_manifest(out)
+    report("writing the derivation and plots")
     stage = out / f".certificate{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
     current = "certificate"
     try:
@@ -488,6 +579,7 @@ def write_outputs(b: Build, out_dir: str | Path, plots: bool = True, force: bool
         b.cert["files"] = {name: sha256_of(stage / name) for name in names}
         current = "certificate.json"
         (stage / current).write_text(dumps(b.cert), encoding="utf-8")
+        _refuse_folders_in_the_way(out, plots)           # again: one may have appeared meanwhile
         for name in [*names, "certificate.json"]:        # the certificate last
             current = name
             os.replace(stage / name, out / name)

@@ -42,12 +42,12 @@ from relu_pointwise.numeric.fourier_coeffs import (
     fourier_integral_centre,
     resolve_method,
 )
+from relu_pointwise.numeric.fourier_points import check_point_cost, point_curve, target_at
 from relu_pointwise.numeric.fourier_sums import (
     DEFAULT_PREC,
     CentreSums,
     centre_sums,
     integer_radii,
-    point_sums,
 )
 from relu_pointwise.symbolic.errors import InputError
 from relu_pointwise.symbolic.spec import Spec, Training, make_training
@@ -143,9 +143,38 @@ def classify(curve: Sequence[tuple[int, mpq, mpq]], target: mpq, delta: mpq) -> 
     return out
 
 
-def centre_claim(sums: CentreSums, delta: sympy.Rational, target: sympy.Rational | None = None) -> Claim:
-    """``fourier_centre``: what the enclosures of S_P(0), P = 1..P_max (integers), show
-    (``target`` = f°(0), 1 by default: the centre lies inside the ball)."""
+def windows(curve: Sequence[tuple[int, mpq, mpq]], target: mpq) -> list[dict[str, Any]]:
+    """The dyadic windows P in [2^j, 2^(j+1) - 1] (cut at P_max) and what the balls prove in each:
+    ``osc`` = max lo - min hi (if > 0, S_P takes two values at least osc apart in the window: a
+    proved lower bound of its oscillation there), ``dev`` = max over the window of the proved
+    lower bound max(lo - f°, f° - hi, 0) of |S_P - f°(x)|, at ``dev_P``."""
+    out = []
+    P_max = curve[-1][0]
+    j = 0
+    while 2 ** j <= P_max:
+        win = [c for c in curve if 2 ** j <= c[0] < 2 ** (j + 1)]
+        if win:
+            osc = max(c[1] for c in win) - min(c[2] for c in win)
+            dev, dev_P = max((max(c[1] - target, target - c[2], mpq(0)), c[0]) for c in win)
+            out.append({"from": win[0][0], "to": win[-1][0], "osc": osc, "dev": dev, "dev_P": dev_P})
+        j += 1
+    return out
+
+
+THEOREMS = (
+    "Theorems illustrated (stated, not proved here): Pinsky, Stanton and Trapa (1993): for d >= 3 the "
+    "spherical partial sums of the Fourier series of the ball's indicator diverge at the centre; Kuratsubo "
+    "(2010) and Kuratsubo-Nakai (arXiv 2011.06178): for the periodized ball, besides the Gibbs-Wilbraham and "
+    "Pinsky phenomena, a third phenomenon, tied to lattice-point problems, which prevents pointwise convergence "
+    "for d >= 5 (as the abstracts of 2011.06178 and of Kawasumi-Yoneda, arXiv 2304.08172 v3+, summarize it; the "
+    "precise hypotheses are in those papers, not restated here). The numbers above are what the enclosures "
+    "show at the computed radii only.")
+
+
+def curve_claim(sums: Any, delta: sympy.Rational, target: sympy.Rational | None = None,
+                x: Sequence[Any] | None = None) -> Claim:
+    """``fourier_centre`` (``x`` None) or ``fourier_point:x=...``: what the enclosures of S_P(x),
+    P = 1..P_max (integers), show against f°(x) (``target``, 1 at the centre)."""
     target = Q(1) if target is None else target
     ints = [(int(p.p), v) for p, v in sums.pairs() if p.q == 1 and p >= 1]
     if not ints:
@@ -154,35 +183,59 @@ def centre_claim(sums: CentreSums, delta: sympy.Rational, target: sympy.Rational
     t, dl = mpq(int(target.p), int(target.q)), mpq(int(delta.p), int(delta.q))
     cl = classify(curve, t, dl)
     P_max = curve[-1][0]
-    # the largest proved lower bound of |S_P(0)|
     abs_lo = [(max(lo, -hi, mpq(0)), P) for P, lo, hi in curve]
     best, P_star = max(abs_lo, key=lambda a: (a[0], -a[1]))
     half = [c for c in curve if c[0] >= (P_max + 1) // 2]
     tail_lo, tail_hi = min(c[1] for c in half), max(c[2] for c in half)
+    wins = windows(curve, t)
     how = ("the elementary closed form of J_{d/2}" if sums.method == "closed" else "Arb's Bessel J_{d/2}")
-    parts = [(f"S_P(0) = c_0 + sum_(n <= P^2) r_{sums.d}(n) c(sqrt n) for the indicator of |x| < {ex(_rat(sums.R))} "
-              f"on the period cell [-1,1)^{sums.d} (f°(0) = {ex(target)}), enclosed in Arb at {sums.prec} bits "
-              f"({how}; r_d(n) exact) at every integer P = 1..{P_max}:")]
-    parts.append(f"S_P(0) > f°(0) + delta = {ex(target + delta)} at P in {_ranges(cl.above)} ({len(cl.above)} radii)")
-    parts.append(f"S_P(0) < f°(0) - delta = {ex(target - delta)} at P in {_ranges(cl.below)} ({len(cl.below)} radii)")
-    parts.append(f"|S_P(0) - f°(0)| <= delta = {ex(delta)} at P in {_ranges(cl.within)} ({len(cl.within)} radii)")
+    at = "0" if x is None else point_text(tuple(Q(int(v.p), int(v.q)) for v in x))
+    S = f"S_P({'0' if x is None else 'x'})"
+    fo = f"f°({'0' if x is None else 'x'})"
+    counts = (f"r_{sums.d}(n) exact" if x is None
+              else "the lattice points of every shell counted exactly by their phase k.x mod 2")
+    parts = [(f"{S} = sum_(|k|^2 <= P^2) c(|k|) cos(pi k.x) at x = {at} for the indicator of |x| < "
+              f"{ex(_rat(sums.R))} on the period cell [-1,1)^{sums.d} ({fo} = {ex(target)}), enclosed in Arb at "
+              f"{sums.prec} bits ({how}; {counts}) at every integer P = 1..{P_max}:")]
+    parts.append(f"{S} > {fo} + delta = {ex(target + delta)} at P in {_ranges(cl.above)} ({len(cl.above)} radii)")
+    parts.append(f"{S} < {fo} - delta = {ex(target - delta)} at P in {_ranges(cl.below)} ({len(cl.below)} radii)")
+    parts.append(f"|{S} - {fo}| <= delta = {ex(delta)} at P in {_ranges(cl.within)} ({len(cl.within)} radii)")
     if cl.undecided:
-        parts.append(f"undecided against f°(0) +- delta at P in {_ranges(cl.undecided)}")
+        parts.append(f"undecided against {fo} +- delta at P in {_ranges(cl.undecided)}")
     M = None
     if best > 0:
         M = _below_decimal(best)
-        parts.append(f"|S_P(0)| > M = {ex(M)} at P = {P_star} (the largest proved lower bound of |S_P(0)|)")
-    parts.append(f"for P = {half[0][0]}..{P_max}, S_P(0) lies in [{_short(tail_lo, 'down')}, {_short(tail_hi, 'up')}]")
-    parts.append(f"nothing is claimed for P > {P_max}: a finite computation shows neither convergence nor divergence")
+        parts.append(f"|{S}| > M = {ex(M)} at P = {P_star} (the largest proved lower bound of |{S}|)")
+    parts.append(f"for P = {half[0][0]}..{P_max}, {S} lies in [{_short(tail_lo, 'down')}, {_short(tail_hi, 'up')}]")
+    osc = [w for w in wins if w["osc"] > 0]
+    if osc:
+        parts.append("proved oscillation in the dyadic windows of P (max lower end - min upper end): "
+                     + ", ".join(f"P {w['from']}-{w['to']}: > {_short(w['osc'], 'down')}" for w in wins
+                                 if w["osc"] > 0))
+    dev = [w for w in wins if w["dev"] > 0]
+    if dev:
+        parts.append(f"proved |{S} - {fo}| lower bounds per window: "
+                     + ", ".join(f"> {_short(w['dev'], 'down')} at P = {w['dev_P']}" for w in dev))
+    parts.append(f"nothing is claimed for P > {P_max}: a finite computation shows neither convergence nor "
+                 "divergence. " + THEOREMS)
     data: dict[str, Any] = {
         "P_max": ex(P_max), "delta": ex(delta), "target_value": ex(target),
         "above": [ex(p) for p in cl.above], "below": [ex(p) for p in cl.below],
         "within": [ex(p) for p in cl.within], "undecided": [ex(p) for p in cl.undecided],
         "M": "none" if M is None else ex(M), "P_star": ex(P_star),
         "tail_from": ex(half[0][0]), "tail_lo": ex(tail_lo), "tail_hi": ex(tail_hi),
+        "windows": [{k: ex(v) for k, v in w.items()} for w in wins],
         "shells": ex(sums.shells), "prec": ex(sums.prec), "method": sums.method,
     }
-    return Claim("fourier_centre", "; ".join(parts[:1]) + " " + "; ".join(parts[1:]), ENCLOSED, data)
+    if x is not None:
+        data["x"] = [ex(_rat(v)) for v in x]
+    cid = "fourier_centre" if x is None else f"fourier_point:x={at}"
+    return Claim(cid, "; ".join(parts[:1]) + " " + "; ".join(parts[1:]), ENCLOSED, data)
+
+
+def centre_claim(sums: CentreSums, delta: sympy.Rational, target: sympy.Rational | None = None) -> Claim:
+    """``fourier_centre``: :func:`curve_claim` at x = 0."""
+    return curve_claim(sums, delta, target)
 
 
 def _rat(f: fmpq) -> sympy.Rational:
@@ -232,7 +285,7 @@ class FourierReport:
     curve: CentreSums
     asked: list[tuple[fmpq, arb]]
     integral: list[tuple[fmpq, arb]]
-    point_values: list[tuple[tuple, arb]]
+    point_values: list[tuple[tuple, Any]]      # (x, numeric.fourier_points.PointSums)
     network: Any                         # proofs.certificate.Build (growth, entry for the plots)
     delta: sympy.Rational
     prec: int
@@ -264,6 +317,9 @@ def fourier_report(spec: Spec, rho: object | None = None, rho_max: object | None
     training = training if training is not None else make_training()
     fP = _fq(P_max)
     radii = integer_radii(fP)
+    others = [tuple(Q(v) for v in x) for x in points if any(Q(v) != 0 for v in x)]
+    for x in others:      # every point's cost is checked before any work
+        check_point_cost(d, [_fq(v) for v in x], fP)
     sums = centre_sums(d, _fq(R), radii, prec=prec, method=how)
     values = dict(zip(sums.radii, sums.values))
     asked_radii = [fP] if rho is not None else radii[1:]
@@ -275,13 +331,11 @@ def fourier_report(spec: Spec, rho: object | None = None, rho_max: object | None
         with ctx.workprec(prec):
             integral = [(p, fourier_integral_centre(d, _fq(R), p)) for p in asked_radii]
     claims = [centre_claim(sums, dl)]
-    others = [tuple(Q(v) for v in x) for x in points if any(Q(v) != 0 for v in x)]
     point_values = []
-    if others:
-        vals = point_sums(d, _fq(R), [[_fq(v) for v in x] for x in others], fP, prec=prec, method=how)
-        for x, v in zip(others, vals):
-            point_values.append((x, v))
-            claims.append(_point_claim(x, v, fP, R, prec))
+    for x in others:
+        pc = point_curve(d, _fq(R), [_fq(v) for v in x], radii, prec=prec, method=how)
+        point_values.append((x, pc))
+        claims.append(curve_claim(pc, dl, target_at(x, R), x=pc.x))
     zero = tuple(Q(0) for _ in range(d))
     net, build = network_claims(spec, [zero] + others, training)
     claims += net
@@ -294,6 +348,8 @@ def fourier_report(spec: Spec, rho: object | None = None, rho_max: object | None
                    "points": [[ex(v) for v in x] for x in others]},
         "pairs": [[ex(_rat(p)), arb_text(v, digits_for(prec))] for p, v in asked],
         "curve": [[ex(_rat(p)), *(ex(b) for b in ball_bounds(v))] for p, v in sums.pairs()],
+        "point_curves": [[[ex(_rat(p)), *(ex(b) for b in ball_bounds(v))] for p, v in pc.pairs()]
+                         for _, pc in point_values],
         "integral": [[ex(_rat(p)), arb_text(v, digits_for(prec))] for p, v in integral],
         "claims": [c.to_json() for c in claims],
         "scope": (f"the Fourier side: the spherical partial sums at the listed radii P <= {ex(P_max)} only; "
@@ -313,18 +369,6 @@ def _number(value: object, name: str) -> sympy.Rational:
         return number_from_value(value, name)
     except InputError as exc:
         raise InputError(str(exc), field=name) from None
-
-
-def _point_claim(x: tuple, v: arb, P: fmpq, R: sympy.Rational, prec: int) -> Claim:
-    lo, hi = ball_bounds(v)
-    inside = sum(c * c for c in x)
-    fo = Q(1) if inside < R * R else Q(0) if inside > R * R else Q(1, 2)
-    st = (f"S_P(x) at x = {point_text(x)}, P = {ex(_rat(P))}: the sum of c(|k|) cos(pi k.x) over the "
-          f"lattice points |k| <= P (grouped by |k|^2 and k.x mod 2), enclosed in Arb at {prec} bits: "
-          f"S_P(x) in [{_short(lo, 'down')}, {_short(hi, 'up')}]; f°(x) = {ex(fo)}")
-    data = {"x": [ex(c) for c in x], "P": ex(_rat(P)), "lo": ex(lo), "hi": ex(hi),
-            "ball": arb_text(v, digits_for(prec)), "target_value": ex(fo)}
-    return Claim(f"fourier_point:x={point_text(x)}", st, ENCLOSED, data)
 
 
 # ====================================================================== files
@@ -352,7 +396,12 @@ def _old_files(out) -> dict[str, str]:
     return {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)}
 
 
-def check_fourier_outputs(out_dir: Any, plots: bool = True, force: bool = False) -> None:
+def point_plot_name(i: int) -> str:
+    """The figure of the i-th point (0-based): S_P(x) against P beside f(w_t, x) against t."""
+    return f"fourier_point{i + 1}.png"
+
+
+def check_fourier_outputs(out_dir: Any, plots: bool = True, force: bool = False, n_points: int = 0) -> None:
     """Before any work: ``out`` must be a directory (or absent), and no file of ours' names in
     it may be one this tool did not write (the JSON by its schema line, the plots by the
     SHA-256 a previous fourier.json lists), unless ``force``."""
@@ -367,7 +416,8 @@ def check_fourier_outputs(out_dir: Any, plots: bool = True, force: bool = False)
         return
     manifest = _old_files(out)
     check_overwrite(out / FOURIER_JSON, what="out", force=force, signatures=_JSON_SIGNATURE)
-    for name in FOURIER_PLOTS if plots else ():
+    names = [*FOURIER_PLOTS, *(point_plot_name(i) for i in range(n_points))] if plots else []
+    for name in names:
         check_overwrite(out / name, what="out", force=force, manifest=manifest)
 
 
@@ -381,18 +431,23 @@ def write_fourier_outputs(report: FourierReport, out_dir: Any, plots: bool = Tru
     from relu_pointwise.symbolic.fileout import oserror_line, sha256_of, staged, write_atomic
 
     out = Path(out_dir)
-    check_fourier_outputs(out, plots, force)
+    check_fourier_outputs(out, plots, force, len(report.point_values))
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise oserror_line("out", "create", out, exc) from None
     written = []
     if plots:
-        from .fourier_plots import contrast_plot, ray_plot
+        from .fourier_plots import contrast_plot, point_plot, ray_plot
 
         for name, draw in zip(FOURIER_PLOTS, (contrast_plot, ray_plot)):
             with staged(out / name, what="out") as tmp:
                 draw(report, tmp)
+            written.append(out / name)
+        for i in range(len(report.point_values)):
+            name = point_plot_name(i)
+            with staged(out / name, what="out") as tmp:
+                point_plot(report, i, tmp)
             written.append(out / name)
     doc = dict(report.doc)
     doc["files"] = {p.name: sha256_of(p) for p in written}

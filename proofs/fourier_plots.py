@@ -89,6 +89,9 @@ def contrast_plot(report, path: Path) -> Path:
         t = np.arange(n + 1)
         lo = np.array([min(1.0, float(b.path.lo[i]) * g0 + 0.5) for i in t])
         bx.plot(t, lo, color="C3", lw=1.2, label="f(w_t, 0) at the enclosed lower end of w_t")
+    if b.path is None:
+        tc, fc, label = network_at(report, [0] * d, horizon)
+        bx.plot(tc, fc, color="C3", lw=1.2, label=f"f(w_t, 0) ({label})")
     end = T_hi if T_hi is not None else T_lo
     bx.fill_between([0, end], [f0, f0], [1, 1], color="C3", alpha=0.18,
                     label=f"proved: f(w_t,0) in [{f0:g}, 1] before T(0)")
@@ -148,6 +151,110 @@ def ray_plot(report, path: Path) -> Path:
     bx.plot(s, target, "k", lw=1.2, label="f°")
     bx.set_xlabel("s")
     bx.legend(fontsize=8, loc="upper right")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+# ---------------------------------------------------------------------- the w_t curve
+
+MAX_CURVE_STEPS = 2_000_000
+
+
+RADIAL_STEPS_MAX = 20_000
+PLOT_CELLS = 1 << 12
+
+
+def w_curve(report, t_max: int) -> tuple[np.ndarray, np.ndarray, str]:
+    """(t, w_t) for t = 0..t_end, t_end >= t_max when the run gets there (float64, evidence).
+
+    The first steps: the certificate's Arb path when it has one, else the radial float64 route
+    (numeric.np_radial), run until w_t >= w_lo of the last derived piece (the asymptotic regime,
+    at most RADIAL_STEPS_MAX steps).  From there Phi(w) = w - eta L'(w) is iterated in float64
+    with L' from the derived closed form of that piece (exact for w >= w*): nothing per step."""
+    import sympy
+
+    from relu_pointwise.numeric.np_radial import run_radial
+    from relu_pointwise.symbolic.derivation import w as W
+
+    b = report.network
+    der = b.derivation
+    piece = der.pieces[-1] if der is not None else None
+    lo = float(piece.w_lo) if piece is not None else float("inf")
+    if b.path is not None and b.path.horizon >= 1:
+        ws = [float(v) for v in b.path.lo]
+        label = "Arb enclosure (lower ends)"
+    else:
+        more, _ = run_radial(b.spec, b.training, min(t_max, RADIAL_STEPS_MAX), cells=PLOT_CELLS, stop_at=lo)
+        ws = [float(v) for v in more]
+        label = "float64 radial quadrature, evidence"
+    if piece is not None and len(ws) <= t_max and ws[-1] >= lo:
+        dL = sympy.lambdify(W, sympy.diff(piece.expr, W), "math")
+        eta = float(b.training.eta)
+        wv = ws[-1]
+        for _ in range(max(0, min(t_max, MAX_CURVE_STEPS) - len(ws) + 1)):
+            wv = wv - eta * float(dL(wv))
+            ws.append(wv)
+        label += f"; from w >= {piece.w_lo}: Phi in float64 from the closed form"
+    return np.arange(len(ws)), np.array(ws), label
+
+
+def network_at(report, x, t_max: int) -> tuple[np.ndarray, np.ndarray, str]:
+    """(t, f(w_t, x)) with f = clamp(w_t g(x) + 1/2, 0, 1), g = R^2 - |x|^2 (float64, evidence).
+    One w_t curve per report, to the largest horizon asked so far (cached on the report)."""
+    cache = report.__dict__.setdefault("_w_curve", {})
+    if not cache:       # one run for every figure: to the largest horizon any network claim needs
+        for c in report.doc["claims"]:
+            if c["id"].startswith("network_"):
+                lo, hi = _T_bounds(c)
+                t_max = max(t_max, 2 * (hi if hi is not None else lo))
+    t_max = min(t_max, MAX_CURVE_STEPS)
+    if cache.get("t_max", -1) < t_max:
+        cache.update(zip(("t", "w", "label"), w_curve(report, t_max)), t_max=t_max)
+    t, ws, label = cache["t"][: t_max + 1], cache["w"][: t_max + 1], cache["label"]
+    g = float(report.R) ** 2 - sum(float(v) ** 2 for v in x)
+    return t, np.clip(ws * g + 0.5, 0.0, 1.0), label
+
+
+def _claim(report, cid: str) -> dict:
+    for c in report.doc["claims"]:
+        if c["id"] == cid:
+            return c
+    raise KeyError(cid)
+
+
+def point_plot(report, index: int, path: Path) -> Path:
+    """``fourier_point<i>.png``: left S_P(x) against P (midpoints of the Arb balls) with f°(x)
+    and the band f°(x) +- delta; right f(w_t, x) against t for the same x (float64 w_t curve)
+    with the certificate's proved T(x) bound."""
+    from relu_pointwise.numeric.fourier_points import target_at
+    from relu_pointwise.proofs.lemmas import point_text
+
+    x, pc = report.point_values[index]
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(12, 4.6), dpi=_DPI)
+    pairs = [(int(p.p), v) for p, v in pc.pairs() if p.q == 1]
+    fo = float(target_at(x, report.R))
+    dl = float(report.delta)
+    ax.plot([p for p, _ in pairs], [_mid(v) for _, v in pairs], ".-", ms=3, lw=0.8, color="C0",
+            label="S_P(x), periodic series (Arb balls)")
+    ax.axhline(fo, color="k", lw=1, label=f"f°(x) = {fo:g}")
+    ax.axhspan(fo - dl, fo + dl, color="0.85", zorder=0, label=f"f°(x) ± delta = ± {report.delta}")
+    ax.set_xlabel("P (partial sum over |k| <= P)")
+    ax.set_title(f"Fourier: ball d={report.d}, R={report.R}, x = {point_text(x)}")
+    ax.legend(fontsize=8, loc="best")
+    c = _claim(report, f"network_point:x={point_text(x)}")
+    T_lo, T_hi = _T_bounds(c)
+    horizon = max(10, 2 * (T_hi if T_hi is not None else T_lo))
+    t, f, label = network_at(report, x, horizon)
+    bx.semilogx(t[1:], f[1:], color="C3", lw=1.3, label=f"f(w_t, x) ({label})")
+    if T_hi is not None:
+        bx.axvline(T_hi, color="C3", ls=":", lw=1, label=f"proved: f(w_t, x) = f°(x) for t >= {T_hi}")
+    bx.axhline(fo, color="k", lw=1)
+    bx.set_ylim(-0.05, 1.1)
+    bx.set_xlabel("gradient-descent step t (log scale)")
+    bx.set_title("network at the same x")
+    bx.legend(fontsize=7, loc="best")
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)

@@ -32,7 +32,11 @@ _DPI = 110
 
 
 def _f(q) -> float:
-    return float(q)
+    """A float for drawing: +-inf beyond a double's range (a user's eta or w0 may be 10^300 or more)."""
+    try:
+        return float(q)
+    except OverflowError:
+        return math.inf if q > 0 else -math.inf
 
 
 def _mid(lo, hi) -> float:
@@ -75,11 +79,19 @@ def series_of(b) -> Series | None:
         w = np.array([_mid(lo, hi) for lo, hi in zip(b.path.lo, b.path.hi)])
         loss = None if b.losses is None else np.array([_mid(lo, hi) for lo, hi in b.losses])
         return Series(w, loss, np.array([_f(v) for v in b.path.lo]), "Arb enclosure", True)
+    n = min(int(b.cert["inputs"]["steps"]), FALLBACK_STEPS)
+    net = b.spec.network
+    if "sqnorm" in net.features and not net.hidden and b.training.batch.kind == "full":
+        # the exact ball's loss is radial: one 1-D law of |x|^2 instead of a d-dimensional
+        # cubature, whose cost grows exponentially in d (minutes for d >= 4)
+        from relu_pointwise.numeric.np_radial import run_radial
+
+        w, loss = run_radial(b.spec, b.training, n, cells=1 << 13)   # plot accuracy (~1e-4 in s)
+        return Series(w, loss, w, f"float64 radial quadrature, {n} steps (evidence only)", False)
     try:
         from relu_pointwise.numeric.np_engine import run_np
     except ModuleNotFoundError:
         return None
-    n = min(int(b.cert["inputs"]["steps"]), FALLBACK_STEPS)
     run = run_np(b.spec, b.training, n)
     w = run.w[:, 0]
     return Series(w, run.loss[:, 0], w, f"float64 engine, {n} steps (evidence only)", False)
@@ -130,12 +142,14 @@ def loss_plot(b, path: Path, ser: Series | None = None) -> Path | None:
         ref = 0.5 * Lv[-1] * (t / t[-1]) ** (-1 / 3)
         ax.loglog(t, ref, color="0.45", ls="--", lw=1.0, label=r"reference line $\propto t^{-1/3}$ (shifted down)")
     if b.growth is not None and b.entry is not None and b.growth.ok and b.entry.ok and full:
-        eta = float(b.training.eta)
-        c, Cb = float(b.growth.c), float(b.growth.Cbar)
-        t0, W0 = b.entry.t0, _f(b.entry.w_lower)
+        eta = np.float64(_f(b.training.eta))
+        c, Cb = np.float64(_f(b.growth.c)), np.float64(_f(b.growth.Cbar))
+        t0, W0 = b.entry.t0, np.float64(_f(b.entry.w_lower))
         tt = t[t >= max(t0, 1)]
-        if len(tt):
-            ax.loglog(tt, Cb * (W0 ** 3 + 3 * eta * c * (tt - t0)) ** (-1 / 3), color="C2", lw=5, alpha=0.35,
+        with np.errstate(all="ignore"):       # beyond a double's range: inf/0, not drawn
+            curve = Cb * (W0 ** 3 + 3 * eta * c * (tt - t0)) ** (-1 / 3)
+        if len(tt) and np.isfinite(curve).all() and (curve > 0).any():
+            ax.loglog(tt, curve, color="C2", lw=5, alpha=0.35,
                       zorder=1, label=r"proved bound $\bar C\,(w_{t_0}^3 + 3\eta c\,(t - t_0))^{-1/3}$, $t \geq t_0$")
     ax.set_xlabel("step t")
     ax.set_ylabel("loss")
@@ -160,7 +174,7 @@ def output_plot(b, path: Path, ser: Series | None = None) -> Path | None:
     steps = sorted(set(steps))
     if len(steps) > 6:
         steps = steps[:5] + [n]
-    ws = [float(ser.w[t]) for t in steps]
+    ws = [_f(ser.w[t]) for t in steps]
     spec = b.spec
     if spec.dim == 2:
         from .plots2d import output_images
@@ -204,9 +218,10 @@ def _T_curve(b, ser: Series, x: np.ndarray) -> np.ndarray:
     idx = np.searchsorted(lo, theta, side="left").astype(float)
     beyond = idx > ser.horizon
     if beyond.any() and b.growth is not None and b.entry is not None and b.growth.ok and b.entry.ok:
-        G, K = float(b.growth.gain_for(b.training.eta)), b.growth.period
-        t0, W0 = b.entry.t0, _f(b.entry.w_lower)
-        idx[beyond] = t0 + K * np.ceil(np.maximum(theta[beyond] ** 3 - W0 ** 3, 0) / G)
+        G, K = np.float64(_f(b.growth.gain_for(b.training.eta))), b.growth.period
+        t0, W0 = b.entry.t0, np.float64(_f(b.entry.w_lower))
+        with np.errstate(all="ignore"):       # beyond a double's range: inf / nan, not drawn
+            idx[beyond] = t0 + K * np.ceil(np.maximum(theta[beyond] ** 3 - W0 ** 3, 0) / G)
     elif beyond.any():
         idx[beyond] = np.nan
     idx[g == 0] = np.nan

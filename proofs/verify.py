@@ -8,8 +8,11 @@ comparison is the optional extra.
 Reading a certificate evaluates nothing.  The file is parsed by ``json.loads``;
 then, before anything is recomputed:
 
-1. schema and version must be ``relu-pointwise/certificate`` / 1 (a clear error
-   otherwise);
+1. schema and version must be ``relu-pointwise/certificate`` / 3 (a clear error
+   otherwise; versions 1 and 2: re-certify), and the file must validate against the
+   published schema (``proofs/schema/certificate-v3.schema.json``, by the checker's
+   reader :func:`proofs.check.read.check_shape`: types, ranges, canonical numbers, no
+   unknown keys, every text the rendering of the published templates);
 2. the structure is checked: the top-level keys, ``inputs`` (every value a string),
    each claim ``{id, statement, status, data}`` with a known status, the verdict;
 3. every string leaf of a claim's ``data`` that is not free text (the keys in
@@ -42,8 +45,9 @@ from relu_pointwise.symbolic.limits import CERT_BYTES, CERT_VALUES, exceeded
 
 from .lemmas import STATUSES
 
-PROSE_KEYS = frozenset({"source", "note", "regime", "summary", "how", "side", "mismatches", "features",
-                        "batch", "nonnegative", "form", "identities"})
+PROSE_KEYS = frozenset({"note", "regime", "how", "side", "mismatches", "features",
+                        "batch", "nonnegative", "form", "identities",
+                        "verdict", "rests_on", "reason"})      # batches (issue 17): dataset_stall points, tails
 WORDS = frozenset({"yes", "no", "none", "oo", "unknown", "proved", "failed", "enclosed"})
 TOP_KEYS = ("schema", "version", "inputs", "claims", "rests_on", "verdict", "scope", "reason")
 OPTIONAL_KEYS = ("files",)      # {name: "sha256:<hex>"} of the files written beside the certificate
@@ -75,6 +79,9 @@ def _check_schema(cert: dict) -> None:
     if schema != SCHEMA:
         raise MalformedCertificate(f"schema mismatch: expected {SCHEMA!r}, got {schema!r}")
     if isinstance(version, bool) or not isinstance(version, int) or version != VERSION:
+        if version in (1, 2):
+            raise MalformedCertificate(f"schema version {version} is no longer read (this toolkit reads version "
+                                       f"{VERSION}); re-certify with pointwise certify")
         raise MalformedCertificate(f"schema version mismatch: this toolkit reads version {VERSION}, got {version!r}")
     missing = [k for k in TOP_KEYS if k not in cert]
     extra = [k for k in cert if k not in TOP_KEYS and k not in OPTIONAL_KEYS]
@@ -271,6 +278,16 @@ def _limits_first(cert: dict) -> None:
     check_region_estimate(make_spec(s["target"], s["domain"], s["r"], s["measure"]))
 
 
+def _published(cert: dict) -> None:
+    """The published schema (version 3), by the checker's reader."""
+    from .check.read import check_shape
+
+    try:
+        check_shape(cert)
+    except CertificateError as exc:
+        raise MalformedCertificate(str(exc).removeprefix("malformed certificate: ")) from None
+
+
 def verify(source: str | Path | Mapping) -> tuple[bool, list[str]]:
     """(ok, messages): ok only if the certificate is well formed and every field matches
     its re-derivation from the certificate's inputs (module docstring)."""
@@ -279,6 +296,7 @@ def verify(source: str | Path | Mapping) -> tuple[bool, list[str]]:
         _check_schema(cert)
         _limits_first(cert)            # cheapest first: the input limits before any claim is parsed
         _check_structure(cert)
+        _published(cert)
         key = _inputs(cert["inputs"])
     except MalformedCertificate as exc:
         return False, [f"malformed certificate: {exc}"]

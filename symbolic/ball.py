@@ -47,9 +47,11 @@ Closed forms, by substitution (never sympy.integrate on a Piecewise):
   [2F1(-p, 1; r+2; h/c) + 2F1(-p, 1; r+2; -h/c)], an incomplete Beta function;
   not derived here (a InputError says so).
 
-For w < w* the band reaches beyond the inscribed ball (towards the cube's corners)
-or the centre; that pre-asymptotic loss has no closed form here, so the
-derivation covers w >= w* only (``exact_from = w*``).
+For w < w* the band leaves the inscribed ball (it meets the box's faces, and only
+for smaller w the edges or corners) or reaches the centre.  For the cube [-m, m]^d in
+d = 2 and 3 with integer r, the loss there is derived in closed form for every w > 0 by
+:mod:`symbolic.ball_full` (atan and square roots), and ``exact_from`` is 0; otherwise
+the derivation covers w >= w* only (``exact_from = w*``).
 
 Targets mixing an exact ball with other pieces (unions, intersections) have a
 level function that is neither piecewise linear nor radial: not supported
@@ -191,8 +193,9 @@ def derive_exact_ball(spec):
         f"exact ball g = {rational_text(c)} - {rational_text(alpha)}*|x|^2 (from the network); "
         f"L(w) exact for w >= w* = {rational_text(w_star)}, where the band |g| < 1/(2w) lies inside "
         f"the inscribed ball (radius {rational_text(rho0)}) and away from the centre",
-        "the pre-asymptotic loss (w < w*: the band reaches the cube's corners or the centre) "
-        "has no closed form here",
+        "for w < w* the band leaves the inscribed ball (it meets the box's faces) or reaches the centre; "
+        "exact there for the cube in d = 2 and 3 with integer r (symbolic.ball_full); derived for w >= w* only "
+        "otherwise",
     ]
     if p.is_integer:
         e = _even_part_coeffs(c, int(p))
@@ -227,5 +230,14 @@ def derive_exact_ball(spec):
     window = (-hstar, hstar)
     signed = BallDensity(K, c, p, window, folded=False)
     folded = BallDensity(K, c, p, (Q(0), hstar), folded=True)
-    return Derivation(spec, [], signed, folded, [LossPiece(w_star, sympy.oo, expr)], w_star,
-                      coeffs, exact_from=w_star, notes=tuple(notes))
+    pieces = [LossPiece(w_star, sympy.oo, expr)]
+    exact_from = w_star
+    m = dom.hi[0]
+    if d in (2, 3) and r.is_integer and all(lo == -m for lo in dom.lo) and all(hi == m for hi in dom.hi):
+        from .ball_full import full_pieces
+
+        below, exact_from, note = full_pieces(d, c, alpha, m, int(r), spec.density, w_star, w)
+        pieces = [LossPiece(lo, hi, e) for lo, hi, e in below] + pieces
+        notes[1] = note
+    return Derivation(spec, [], signed, folded, pieces, w_star,
+                      coeffs, exact_from=exact_from, notes=tuple(notes))

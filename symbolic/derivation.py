@@ -12,7 +12,7 @@ from typing import Any, Protocol
 import sympy
 from flint import fmpq_poly
 
-from .errors import NotExactError
+from .errors import InputError, NotExactError
 from .qfield import derivative_qw, rational_function, to_sympy
 from .regions import Cell
 from .spec import Spec
@@ -25,9 +25,23 @@ HALF = Q(1, 2)
 
 
 def _tidy(expr: sympy.Expr, r: sympy.Rational) -> sympy.Expr:
-    """Canonical form: one fraction for rational functions of w, else expanded."""
-    expr = sympy.expand(expr)
-    return sympy.cancel(expr) if r.is_integer and expr.is_rational_function(w) else expr
+    """Canonical form: one fraction for rational functions of w, else expanded, unless the
+    expansion is more than twice as long (closed forms with atan and square roots, the exact
+    ball below w*): then the compact form as given."""
+    e = sympy.expand(expr)
+    if r.is_integer and e.is_rational_function(w):
+        return sympy.cancel(e)
+    return expr if sympy.count_ops(e) > 2 * sympy.count_ops(expr) else e
+
+
+def _w_arg(value: Any) -> sympy.Expr:
+    """The API's w: one rule for numbers (numbers.api_number), w >= 0."""
+    from .numbers import api_number
+
+    wv = api_number(value, "w")
+    if wv.is_negative:
+        raise InputError(f"w: must be >= 0, got {wv}", field="w")
+    return wv
 
 
 _W_PLAIN = sympy.Symbol("w")     # w without assumptions (see LossPiece.derivative)
@@ -115,8 +129,9 @@ class Derivation:
         raise NotExactError(f"w: the exact loss is derived only for w >= {self.exact_from}, got {wv}")
 
     def loss(self, wv) -> sympy.Expr:
-        """Exact L(wv) for wv >= 0."""
-        wv = sympy.Rational(wv) if not isinstance(wv, sympy.Basic) else wv
+        """Exact L(wv) for wv >= 0 (numbers by :func:`~relu_pointwise.symbolic.numbers.api_number`:
+        a float is its shortest decimal, ``L(0.1)`` is L(1/10))."""
+        wv = _w_arg(wv)
         p = self.piece_at(wv)
         if wv == 0:
             return sympy.simplify(sympy.limit(p.expr, w, 0, "+"))
@@ -124,7 +139,7 @@ class Derivation:
 
     def gradient(self, wv) -> sympy.Expr:
         """Exact L'(wv), wv >= 0 (one-sided at 0)."""
-        wv = sympy.Rational(wv) if not isinstance(wv, sympy.Basic) else wv
+        wv = _w_arg(wv)
         p = self.piece_at(wv)
         if wv == 0:
             return sympy.simplify(sympy.limit(p.derivative, w, 0, "+"))
@@ -145,8 +160,24 @@ class Derivation:
 
     def Phi(self, wv, eta_value=1) -> sympy.Expr:
         """Exact Phi(w) = w - eta L'(w)."""
-        wv = sympy.Rational(wv) if not isinstance(wv, sympy.Basic) else wv
-        return sympy.simplify(wv - sympy.Rational(eta_value) * self.gradient(wv))
+        from .numbers import api_number
+
+        wv = _w_arg(wv)
+        e = api_number(eta_value, "eta")
+        if not e > 0:
+            raise InputError(f"eta: must be > 0, got {e}", field="eta")
+        return sympy.simplify(wv - e * self.gradient(wv))
+
+    def __repr__(self) -> str:
+        """Short and readable (the whole derivation: ``summary()``, ``_repr_latex_`` in Jupyter)."""
+        from .exprio import as_basic, to_text
+
+        def short(e: Any) -> str:
+            t = to_text(as_basic(e))
+            return t if len(t) <= 60 else t[:57] + "..."
+
+        return (f"<Derivation {self.spec.target.text}: L(w) in {len(self.pieces)} piece(s) on {len(self.cells)} "
+                f"linear region(s); w* = {short(self.w_star)}; L(w) = {short(self.asymptotic)} for w >= w*>")
 
     def _repr_latex_(self) -> str:
         rows = r" \\ ".join(

@@ -1,4 +1,4 @@
-"""The toolkit's one exception hierarchy.
+"""The toolkit's one exception hierarchy::
 
     PointwiseError                 every error the library raises on purpose
       InputError                   bad input; ``.field`` names the Python parameter (or file key)
@@ -42,7 +42,9 @@ class InputError(PointwiseError, ValueError):
 
 
 class NotExactError(PointwiseError):
-    """The question has no exact answer in this regime (e.g. the exact ball below w*)."""
+    """The exact answer is not derived in this regime (it exists; the toolkit has no closed form
+    for it here): e.g. the exact ball below w* on a box that is not a centred cube, with
+    non-integer r, or in d >= 4 (symbolic.ball_full derives d = 2, 3 for every w > 0)."""
 
 
 class EnclosureError(PointwiseError, ArithmeticError):

@@ -176,6 +176,19 @@ def _regions(derivation: Derivation) -> list[str]:
     return out
 
 
+def power_sum(coeffs) -> str:
+    """``sum_k c_k w^-(k+1)`` typeset with each sign once (``a\\, w^{-1} - b\\, w^{-2}``, never ``+ -``);
+    zero coefficients are left out (``0`` if all are zero)."""
+    out = ""
+    for i, c in enumerate(coeffs):
+        if c == 0:
+            continue
+        neg = bool(c.could_extract_minus_sign()) if isinstance(c, sympy.Basic) else c < 0
+        term = rf"{_l(-c if neg else c)}\, w^{{-{i + 1}}}"
+        out += (("- " if neg else "") + term) if not out else ((" - " if neg else " + ") + term)
+    return out or "0"
+
+
 def derivation_to_latex(derivation: Derivation) -> str:
     """The complete LaTeX document (text) for ``derivation``."""
     spec = derivation.spec
@@ -209,8 +222,7 @@ def derivation_to_latex(derivation: Derivation) -> str:
               f"\\[ L(w) = {_l(derivation.asymptotic)}, \\qquad "
               f"C = \\lim_{{w\\to\\infty}} w L(w) = {_l(derivation.leading_constant)}. \\]"]
     if derivation.asymptotic_coeffs:
-        terms = " + ".join(rf"{_l(c)}\, w^{{-{i + 1}}}" for i, c in enumerate(derivation.asymptotic_coeffs))
-        lines.append(f"As a power sum: \\[ L(w) = {terms}. \\]")
+        lines.append(f"As a power sum: \\[ L(w) = {power_sum(derivation.asymptotic_coeffs)}. \\]")
     if derivation.notes:
         lines += ["\\section*{Notes}", "\\begin{itemize}"]
         lines += [f"\\item {escape(n)}" for n in derivation.notes]

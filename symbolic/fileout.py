@@ -21,13 +21,34 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import InputError
+from .jsonio import open_regular
 
-__all__ = ["TMP_MARK", "check_overwrite", "is_ours", "oserror_line", "sha256_of", "staged", "write_atomic"]
+__all__ = ["TMP_MARK", "check_overwrite", "file_mode", "is_ours", "oserror_line", "sha256_of", "staged",
+           "write_atomic"]
 
 TMP_MARK = ".pointwise-tmp-"
 """Part of every temporary name this module makes (``.NAME.pointwise-tmp-PID-XXXX``)."""
 
 _HEAD = 4096
+
+
+def file_mode() -> int:
+    """The mode ``open(path, "w")`` gives a new file: 0o666 less the process's umask.
+
+    ``tempfile.mkstemp`` creates 0600 files whatever the umask; a file renamed into place from
+    one gets this mode first (``os.fchmod``), so outputs are as readable as the user's other files.
+    Read from /proc/self/status (no change of process state); elsewhere by setting and restoring it.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def oserror_line(what: str, action: str, path: str | os.PathLike[str], exc: OSError) -> InputError:
@@ -39,7 +60,7 @@ def oserror_line(what: str, action: str, path: str | os.PathLike[str], exc: OSEr
 def sha256_of(path: str | os.PathLike[str]) -> str:
     """``"sha256:<hex>"`` of a file's bytes, read in blocks."""
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with open_regular(path) as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return "sha256:" + h.hexdigest()
@@ -52,7 +73,7 @@ def is_ours(path: Path, signatures: tuple[bytes, ...] = (), manifest: dict[str, 
         if manifest and manifest.get(path.name) == sha256_of(path):
             return True
         if signatures:
-            with open(path, "rb") as fh:
+            with open_regular(path) as fh:       # a FIFO of an output's name must not block
                 head = fh.read(_HEAD)
             return any(sig in head for sig in signatures)
     except OSError:
@@ -66,8 +87,8 @@ def check_overwrite(path: str | os.PathLike[str], *, what: str, force: bool, sig
     p = Path(path)
     if force or not os.path.lexists(p):
         return
-    if p.is_dir():
-        raise InputError(f"{what}: {str(p)!r} is a directory, not a file", field=what)
+    if p.is_dir():      # named as given (str(path) keeps a trailing slash that Path drops)
+        raise InputError(f"{what}: {str(path)!r} is a folder, not a file", field=what)
     if not is_ours(p, signatures, manifest):
         raise InputError(f"{what}: {str(p)!r} exists and was not written by pointwise; not overwriting it "
                          "(use --force to overwrite)", field=what)

@@ -53,16 +53,6 @@ DEFAULT_MAX_DIGITS = 100_000
 to_mpq = as_mpq    # the one converter: symbolic.numbers.as_mpq
 
 
-def to_rational(x) -> sympy.Rational:
-    """gmpy2.mpq / Fraction / int as a sympy Rational (no gcd recomputation for mpq)."""
-    if isinstance(x, sympy.Rational):
-        return x
-    x = mpq(x)
-    if x.denominator == 1:
-        return sympy.Integer(int(x.numerator))
-    return Q(int(x.numerator), int(x.denominator), 1)
-
-
 def digits(n) -> int:
     """Exact number of decimal digits of |n| (1 for 0)."""
     n = abs(mpz(n))
@@ -346,11 +336,3 @@ def iterate_exact(derivation: Derivation, eta, w0, steps: int,
             progress(t + 1)
     return out
 
-
-def exact_loss(derivation: Derivation, x, forms: Sequence[PieceForms] | None = None) -> mpq:
-    """L(x) exactly at a rational x >= exact_from (rational pieces only)."""
-    forms = require_rational(derivation, forms)
-    loss_q = forms[select_piece(forms, x)].loss_q
-    if loss_q is None:
-        raise InputError("exact loss: the piece is not rational")
-    return loss_q(mpq(x))

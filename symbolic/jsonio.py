@@ -23,10 +23,12 @@ Stable API: :func:`read_bytes`, :func:`loads_json`, :func:`read_json`,
 """
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
 import re
+import stat
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -34,8 +36,8 @@ from typing import Any
 from .errors import InputError, PointwiseError
 from .limits import FILE_BYTES, JSON_DEPTH, NUMBER_CHARS, Limit
 
-__all__ = ["check_depth", "count_leaves", "loads_json", "loads_toml", "plain_copy", "read_bytes", "read_json",
-           "read_toml"]
+__all__ = ["check_depth", "count_leaves", "loads_json", "loads_toml", "open_regular", "plain_copy", "read_bytes",
+           "read_json", "read_toml"]
 
 ErrorType = Callable[..., PointwiseError]
 
@@ -52,6 +54,25 @@ def _name(path: str | os.PathLike[str]) -> str:
     return repr(str(path))
 
 
+def open_regular(path: str | os.PathLike[str]) -> Any:
+    """``open(path, "rb")`` for a regular file only; anything else (a FIFO, a device, a socket, a
+    folder) raises ``OSError`` at once.  Opened non-blocking first, so a FIFO without a writer
+    cannot block the open, then switched back to blocking reads."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "Is a directory", str(path))
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file (only regular files are read)", str(path))
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def read_bytes(path: str | os.PathLike[str], *, what: str, max_bytes: Limit | int = FILE_BYTES,
                error: ErrorType = InputError, flag: str | None = None) -> bytes:
     """The bytes of ``path``, refused before reading when larger than ``max_bytes``.
@@ -60,7 +81,7 @@ def read_bytes(path: str | os.PathLike[str], *, what: str, max_bytes: Limit | in
     """
     cap = _bound(max_bytes)
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:
             size = os.fstat(fh.fileno()).st_size
             if size > cap:
                 raise _Refused(f"file {_name(path)} has {size} bytes, over the limit {cap} bytes")

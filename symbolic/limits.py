@@ -24,9 +24,14 @@ from dataclasses import dataclass
 from .errors import InputError, PointwiseError
 
 __all__ = [
+    "BATCH_POINTS",
     "CERT_BYTES",
     "CERT_VALUES",
+    "CROSSCHECK_STEPS_MAX",
+    "DIM_MAX",
+    "DOMAIN_CHARS",
     "DPS_MAX",
+    "EXACT_DIGITS_MAX",
     "EXPR_DEPTH",
     "EXPR_DIGITS",
     "EXPR_LENGTH",
@@ -40,6 +45,7 @@ __all__ = [
     "POINTS_MAX",
     "POW_BITS",
     "PREC_MAX",
+    "RECORD_BYTES",
     "REGIONS_MAX",
     "RUN_STEPS_MAX",
     "R_DEN_MAX",
@@ -50,6 +56,7 @@ __all__ = [
     "TARGET_LENGTH",
     "Limit",
     "check_at_most",
+    "check_int",
     "check_regions",
     "exceeded",
     "markdown_table",
@@ -81,6 +88,7 @@ EXPR_LENGTH = Limit("length of one expression", 100_000, "characters")
 EXPR_DEPTH = Limit("nesting depth of one expression", 200, "levels")
 EXPR_OPERATIONS = Limit("operations plus their arguments one expression builds (SymPy, ~1 ms each)", 2_000)
 EXPR_DIGITS = Limit("digits of one numeric literal in an expression", 10_000, "digits")
+DOMAIN_CHARS = Limit("length of a domain's text as a certificate stores it (p/q ends)", 2000, "characters")
 NUMBER_CHARS = Limit("length of one number (r, eta, w0, domain ends, ...)", 4000, "characters")
 EXP_HEIGHT = Limit("height of nested exp/log/powers in one numeric expression", 3, "levels")
 POW_BITS = Limit("size of an exact number an expression may compute", 40_000, "bits")
@@ -90,7 +98,16 @@ R_DEN_MAX = Limit("denominator of the loss exponent r", 64, "")
 DPS_MAX = Limit("mpmath decimal digits --dps", 10_000, "digits")
 PREC_MAX = Limit("Arb precision --prec (at 20000 bits certify takes about 20 s)", 20_000, "bits")
 STEPS_MAX = Limit("enclosed steps of certify/verify (--steps; memory grows ~1 KB a step)", 10**6, "steps")
-RUN_STEPS_MAX = Limit("steps of run/crosscheck (--steps)", 10**9, "steps")
+RUN_STEPS_MAX = Limit("steps of run (--steps; memory is bounded by the rows recorded, not the steps)", 10**9,
+                      "steps")
+RECORD_BYTES = Limit("estimated size of a run's recorded rows (rows = steps / --record-every, times the bytes "
+                     "of one row at the engine's precision)", 256 * 2**20, "bytes")
+CROSSCHECK_STEPS_MAX = Limit("steps of crosscheck (it keeps and compares every step of four engines)", 10**5,
+                             "steps")
+BATCH_POINTS = Limit("points of one batch or dataset (M of sampled:M, N of dataset:N,M; held in memory)", 10**6,
+                     "points")
+DIM_MAX = Limit("dimension of the domain (its box has 2^d vertices, each computed exactly)", 12, "dimensions")
+EXACT_DIGITS_MAX = Limit("digits of the exact engine's numbers (--max-digits)", 10**8, "digits")
 POINTS_MAX = Limit("evaluation points", 400, "points")
 TARGET_DEPTH = Limit("nesting depth of parentheses in a target", 32, "levels")
 TARGET_LENGTH = Limit("length of a target text", 20_000, "characters")
@@ -108,6 +125,7 @@ LIMITS: tuple[Limit, ...] = (
     EXPR_OPERATIONS,
     EXPR_DIGITS,
     NUMBER_CHARS,
+    DOMAIN_CHARS,
     EXP_HEIGHT,
     POW_BITS,
     FLOOR_PREC_BITS,
@@ -117,6 +135,11 @@ LIMITS: tuple[Limit, ...] = (
     PREC_MAX,
     STEPS_MAX,
     RUN_STEPS_MAX,
+    EXACT_DIGITS_MAX,
+    RECORD_BYTES,
+    CROSSCHECK_STEPS_MAX,
+    BATCH_POINTS,
+    DIM_MAX,
     POINTS_MAX,
     TARGET_DEPTH,
     TARGET_LENGTH,
@@ -143,6 +166,19 @@ def check_at_most(field: str, value: int, limit: Limit | int, *, flag: str | Non
     bound = limit.value if isinstance(limit, Limit) else int(limit)
     if value > bound:
         raise exceeded(field, value, limit, flag=flag, error=error)
+
+
+def check_int(value: object, field: str, lo: int, limit: Limit | int) -> int:
+    """``value`` as an int in ``lo..limit`` or InputError naming ``field`` (the Python parameter; the CLI
+    shows it as its flag). The one range check of integer settings, for the Python API and the CLI alike."""
+    bound = limit.value if isinstance(limit, Limit) else int(limit)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputError(f"{field}: must be an integer, got {value!r}", field=field)
+    if value < lo:
+        raise InputError(f"{field}: must be between {lo} and {bound}, got {value}", field=field)
+    if value > bound:
+        raise exceeded(field, value, limit)
+    return value
 
 
 def markdown_table() -> str:

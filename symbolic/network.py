@@ -101,11 +101,32 @@ class Network:
         return (sum(l.nonzero_weights() for l in self.hidden)
                 + sum(1 for v in self.readout if v != 0))
 
+    def table_rows(self) -> list[tuple[str, str, str, str, str]]:
+        """The architecture, one row per layer: (layer, kind, width, nonzero weights, nonzero biases)."""
+        rows = [("input", "features " + ", ".join(self.features), str(len(self.features)), "-", "-")]
+        prev = len(self.features)
+        for k, layer in enumerate(self.hidden, start=1):
+            rows.append((f"layer {k}", "ReLU, fixed exact weights", str(layer.width),
+                         f"{layer.nonzero_weights()} of {layer.width * prev}",
+                         str(sum(1 for b in layer.bias if b != 0))))
+            prev = layer.width
+        rows.append(("readout", "level g (linear, fixed)", "1", f"{sum(1 for v in self.readout if v != 0)} of {prev}",
+                     "1" if self.readout_bias != 0 else "0"))
+        rows.append(("head", "f = sigma(w g + 1/2) - sigma(w g - 1/2); w trained", "2 -> 1", "w (shared, trainable)",
+                     "2 (+1/2, -1/2)"))
+        return rows
+
     def _repr_html_(self) -> str:
-        """Jupyter: :meth:`describe` as preformatted text."""
+        """Jupyter: the architecture as an HTML table (:meth:`table_rows`) with the totals as its caption."""
         import html
 
-        return f"<pre>{html.escape(self.describe())}</pre>"
+        head = "".join(f"<th>{h}</th>" for h in ("layer", "kind", "width", "nonzero weights", "nonzero biases"))
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
+                       for row in self.table_rows())
+        caption = (f"{self.depth} ReLU layers ({len(self.hidden)} fixed + head), "
+                   f"{self.nonzero_fixed_weights()} nonzero fixed weights, 1 trainable parameter")
+        return (f"<table><caption>{html.escape(caption)}</caption><thead><tr>{head}</tr></thead>"
+                f"<tbody>{body}</tbody></table>")
 
     def describe(self) -> str:
         """Human-readable architecture: layers, widths, nonzero weights, where w enters."""

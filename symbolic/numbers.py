@@ -22,37 +22,34 @@ from gmpy2 import mpq
 from .errors import InputError
 from .limits import NUMBER_CHARS
 
-# [0-9], never \d: \d also matches Arabic-Indic, full-width and other Unicode digits
-_INT = re.compile(r"[+-]?[0-9]+")
-_FRAC = re.compile(r"([+-]?[0-9]+)/([0-9]+)")
-_DEC = re.compile(r"([+-]?)([0-9]*)\.([0-9]*)")
+# [0-9], never \d: \d also matches Arabic-Indic, full-width and other Unicode digits. The same
+# shapes as exprio's reader (which decides); checked here first only to name the error plainly.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+/[0-9]+|[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _MAX_DIGITS = NUMBER_CHARS.value
 
 
 def parse_number(text: str, what: str) -> sympy.Rational:
-    """Read ``text`` as an exact rational; ``what`` names the field in errors."""
+    """Read ``text`` as an exact rational; ``what`` names the field in errors.
+
+    The one grammar of plain numbers is :func:`symbolic.exprio.rational_from_text` (the
+    certificate reader uses it too, so whatever a command accepts, verify reads); here its
+    syntax errors become :class:`InputError` naming the field, after the length limit for
+    user-supplied numbers."""
+    from .exprio import ExprSyntaxError, rational_from_text
+
     if not isinstance(text, str):
         raise InputError(f"{what}: expected a number as text, got {type(text).__name__}")
-    s = text.strip()
+    s = text.strip(" \t\r\n")
     if len(s) > _MAX_DIGITS:
         raise InputError(f"{what}: a number of {len(s)} characters exceeds the limit {_MAX_DIGITS} characters")
-    if _INT.fullmatch(s):
-        return sympy.Integer(int(s))
-    m = _FRAC.fullmatch(s)
-    if m:
-        den = int(m.group(2))
-        if den == 0:
-            raise InputError(f"{what}: zero denominator in {text!r}")
-        return sympy.Rational(int(m.group(1)), den)
-    m = _DEC.fullmatch(s)
-    if m and (m.group(2) or m.group(3)):
-        sign = -1 if m.group(1) == "-" else 1
-        whole = int(m.group(2) or "0")
-        frac = m.group(3)
-        value = Fraction(whole) + (Fraction(int(frac), 10 ** len(frac)) if frac else 0)
-        value *= sign
-        return sympy.Rational(value.numerator, value.denominator)
-    raise InputError(f"{what}: malformed number {text!r} (use an integer, p/q or a decimal)")
+    if not s or not _NUMBER.fullmatch(s):
+        raise InputError(f"{what}: malformed number {text!r} (use an integer, p/q or a decimal)")
+    try:
+        return rational_from_text(s)
+    except ExprSyntaxError as exc:
+        detail = str(exc).split(": ", 1)[-1]
+        raise InputError(f"{what}: {detail}" if "zero denominator" in detail
+                         else f"{what}: malformed number {text!r} ({detail})") from None
 
 
 def number_from_value(value: object, what: str) -> sympy.Rational:
@@ -77,6 +74,32 @@ def number_from_value(value: object, what: str) -> sympy.Rational:
     if isinstance(value, str):
         return parse_number(value, what)
     raise InputError(f"{what}: expected a number, got {type(value).__name__}")
+
+
+def api_number(value: object, what: str) -> sympy.Expr:
+    """The Python API's one rule for numbers (``Problem(eta=...)``, ``d.L(w)``, ``d.Phi(w, eta)``, points).
+
+    Exact values stay exact: ``int``, ``fractions.Fraction``, ``numbers.Rational`` (gmpy2 ``mpq``),
+    SymPy rationals and exact real SymPy numbers (``sympy.pi / 4``); text is read by
+    :func:`parse_number` (``"1/4"``, ``"0.25"``). A ``float`` is read as the shortest decimal that
+    round-trips to it (its ``repr``): ``0.1`` is exactly 1/10, never the binary double
+    3602879701896397/36028797018963968. Anything else (``"abc"``, ``None``, a complex, NaN, a
+    boolean) raises :class:`InputError` naming ``what``.
+    """
+    if isinstance(value, sympy.Basic):
+        if value.is_Rational:
+            return value
+        if value.is_number and value.is_real and not value.atoms(sympy.Float):
+            return value
+        raise InputError(f"{what}: expected an exact real number, got {value}", field=what)
+    if isinstance(value, Fraction):
+        return sympy.Rational(value.numerator, value.denominator)
+    if isinstance(value, numbers.Rational) and not isinstance(value, (bool, int)):
+        return sympy.Rational(int(value.numerator), int(value.denominator))
+    if isinstance(value, (bool, int, float, str)):
+        return number_from_value(value, what)
+    raise InputError(f"{what}: expected a number (int, Fraction, text such as '1/4', or a float read as its "
+                     f"shortest decimal), got {type(value).__name__}", field=what)
 
 
 def rational_text(q: sympy.Rational) -> str:
@@ -121,10 +144,23 @@ def as_rational(x: Any) -> sympy.Rational:
     return sympy.Rational(int(q.numerator), int(q.denominator))
 
 
-def as_float(x: Any) -> float:
-    """The float64 nearest to an exact rational (correctly rounded, via Fraction)."""
+def as_float(x: Any, what: str = "number") -> float:
+    """The float64 nearest to an exact rational (correctly rounded, via Fraction).
+
+    A rational beyond float64's range (|x| >= 2^1024) is bad input for whatever wants a double
+    (the float engines, the batch points): one :class:`InputError` naming ``what``.
+    """
     q = as_mpq(x) if not isinstance(x, sympy.Basic) or x.is_Rational else None
-    if q is None:
-        return float(x)
-    return float(Fraction(int(q.numerator), int(q.denominator)))
+    try:
+        if q is None:
+            return float(x)
+        return float(Fraction(int(q.numerator), int(q.denominator)))
+    except OverflowError:
+        raise InputError(f"{what}: {_short_text(q if q is not None else x)} is beyond float64's range "
+                         f"(about 1.8e308); the float engines and batch points cannot hold it", field=what) from None
+
+
+def _short_text(x: Any) -> str:
+    s = str(x)
+    return s if len(s) <= 40 else f"{s[:20]}...({len(s)} characters)"
 

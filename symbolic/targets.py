@@ -40,7 +40,7 @@ from .numbers import parse_number, rational_text
 
 Q = sympy.Rational
 
-MAX_DIM = 4
+MAX_DIM = 8
 MAX_DEPTH_N = 8
 
 
@@ -225,11 +225,6 @@ def uses_exact_ball(level: Level) -> bool:
     if isinstance(level, (Min, Max)):
         return any(uses_exact_ball(c) for c in level.args)
     return False
-
-
-def is_piecewise_linear(level: Level) -> bool:
-    """True when g is piecewise linear in x (no exact-ball feature)."""
-    return not uses_exact_ball(level)
 
 
 # ---------------------------------------------------------------- parsing

@@ -180,16 +180,19 @@ def test_r1_batch_kink_is_enclosed():
         assert contains_rational(wide, mpq(1, 2)) and contains_rational(wide, mpq(3, 4) - mpq(1, 10**20))
 
 
-@pytest.mark.parametrize("target", ["ball:d=2,R=1/2", "ball:d=3,R=1/2"])
-def test_exact_ball_enclosures_from_w_star(target):
+@pytest.mark.parametrize("target,start", [("ball:d=2,R=1/2", Q(0)), ("ball:d=3,R=1/2", Q(0)),
+                                          ("ball:d=4,R=1/2", Q(2))])
+def test_exact_ball_enclosures_from_w_star(target, start):
     """The exact ball: L(w) has pi (and, in d = 3, square roots of 1/4 -+ 1/(2w), whose
-    derivative is singular AT w* = 2 as written: the exact one-sided limit is used there)."""
+    derivative is singular AT w* = 2 as written: the exact one-sided limit is used there).
+    Exact from 0 in d = 2, 3 (symbolic.ball_full), from w* in d = 4."""
     d = derived(target)
-    assert d.exact_from == 2
+    assert d.exact_from == start
     balls = arb_trajectory(d, Q(1), Q(2), 150)
     ms = mp_trajectory(d, Q(1), Q(2), 150, dps=50)
     for b, m in zip(balls, ms):
         assert contains_rational(b, mpf_to_mpq(m))
     assert ms[-1] > ms[0]
-    with pytest.raises(EnclosureError, match="below"):
-        arb_trajectory(d, Q(1), Q(1), 3)
+    if start > 0:
+        with pytest.raises(EnclosureError, match="below"):
+            arb_trajectory(d, Q(1), start / 2, 3)

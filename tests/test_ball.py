@@ -85,11 +85,11 @@ def test_pin_pi_over_144():
     """
     der = derive(make_spec("ball:d=2,R=1/2"))
     assert der.loss(3) == sympy.pi / 144
-    assert der.w_star == 2 and der.exact_from == 2
+    assert der.w_star == 2 and der.exact_from == 0      # below w*: symbolic.ball_full
     assert sympy.simplify(der.asymptotic - sympy.pi / (48 * w)) == 0
     assert der.asymptotic_coeffs == (sympy.pi / 48,)
     assert der.cells == []
-    assert any("no closed form" in n for n in der.notes)
+    assert any("corners for w < 2/7" in n for n in der.notes)
 
 
 def test_cli_prints_pi_over_144():
@@ -180,8 +180,9 @@ def test_density_window():
     assert der.density(0) == sympy.pi / 4 and der.abs_density(Q(1, 8)) == sympy.pi / 2
     with pytest.raises(ValueError):
         der.density(Q(1, 2))
+    off = derive(make_spec("ball:d=2,R=1/2", domain="-3/4,1"))   # not a cube: derived from w* on
     with pytest.raises(NotExactError, match="w >= 2"):
-        der.loss(1)   # below exact_from = w*: no exact answer there, not bad input
+        off.loss(1)   # below exact_from = w*: not derived there, not bad input
 
 
 @pytest.mark.parametrize("target,domain,r,msg", [

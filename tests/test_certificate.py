@@ -15,7 +15,7 @@ import pytest
 import sympy
 from hypothesis import given, settings
 
-from relu_pointwise.proofs.certificate import SCHEMA, VERSION, build, certify
+from relu_pointwise.proofs.certificate import SCHEMA, VERSION, build, certify, render_texts
 from relu_pointwise.proofs.verify import verify
 from relu_pointwise.symbolic.exprio import rational_from_text
 from relu_pointwise.symbolic.spec import make_spec, make_training
@@ -101,8 +101,8 @@ def test_every_numeric_field_edit_fails(default_cert):
         ok, msgs = verify(doc)
         assert not ok, f"edit at {path} went unnoticed"
         if path[0] == "claims":
-            cid = default_cert["claims"][path[1]]["id"]
-            assert any(cid in m for m in msgs), (path, msgs[:3])
+            cid = default_cert["claims"][path[1]]["id"]      # named by id, or by the schema's JSON pointer
+            assert any(cid in m or f"/claims/{path[1]}/" in m for m in msgs), (path, msgs[:3])
 
 
 def test_status_statement_and_verdict_edits_fail(default_cert):
@@ -112,15 +112,16 @@ def test_status_statement_and_verdict_edits_fail(default_cert):
             doc = copy.deepcopy(default_cert)
             doc["claims"][k][field] = value
             ok, msgs = verify(doc)
-            assert not ok and any(f"claim {c['id']}: {field}" in m for m in msgs), msgs
+            assert not ok and any(f"claim {c['id']}: {field}" in m or f"/claims/{k}/{field}" in m
+                                  for m in msgs), msgs
     doc = copy.deepcopy(default_cert)
     doc["verdict"] = "not certified"
     ok, msgs = verify(doc)
-    assert not ok and any(m.startswith("verdict") for m in msgs)
+    assert not ok and any(m.startswith("verdict") or "/reason" in m for m in msgs)
     doc = copy.deepcopy(default_cert)
     del doc["claims"][3]
     ok, msgs = verify(doc)
-    assert not ok and any("missing" in m for m in msgs)
+    assert not ok and any("missing" in m or "/rests_on" in m for m in msgs)
 
 
 PWNED = "/tmp/relu_pointwise_pwned_test"
@@ -136,7 +137,7 @@ def test_code_in_a_field_is_rejected_without_running(default_cert, where, tmp_pa
     if where == "data_number":
         growth["data"]["c"] = CODE
     elif where == "data_list":
-        growth["data"]["A_poly_v"][0] = CODE
+        next(c for c in doc["claims"] if c["id"] == "asymptotic")["data"]["coeffs"][0] = CODE
     elif where == "statement":
         growth["statement"] = CODE
     elif where == "eta":
@@ -214,9 +215,9 @@ def test_T_against_the_np_trajectory(text, training):
 def test_sampled_certifies_the_realized_path():
     cert = certify(make_spec(), make_training(batch="sampled:8", seed=5), grid=5, steps=150)
     assert cert["verdict"] == "certified"
-    assert "realized sampled path" in cert["scope"] and "150" in cert["scope"]
+    assert "REALIZED PATH" in cert["scope"] and "0..150" in cert["scope"]
     ids = [c["id"] for c in cert["claims"]]
-    assert {"minibatch_monotonicity", "path", "batch_losses"} <= set(ids)
+    assert {"minibatch_monotonicity", "path", "batch_losses", "sampled_tails", "almost_sure"} <= set(ids)
     assert verify(cert)[0]
 
 
@@ -258,6 +259,7 @@ def test_cli_default_certify_and_verify(tmp_path):
     assert r.returncode == 0 and "all claims check" in r.stdout, r.stdout + r.stderr
     doc = json.loads((out / "certificate.json").read_text())
     next(c for c in doc["claims"] if c["id"] == "rate")["data"]["Cbar"] = "1/13"
+    render_texts(doc)       # a consistent forgery: its texts re-rendered, so only the mathematics can catch it
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(doc))
     r = _cli("verify", str(bad), cwd=tmp_path)

@@ -10,7 +10,7 @@ from relu_pointwise.cli import build_parser
 from relu_pointwise.proofs.certificate import default_grid
 from relu_pointwise.symbolic.spec import make_spec
 
-SUBCOMMANDS = ["network", "derive", "run", "crosscheck", "certify", "verify", "sweep", "fourier"]
+SUBCOMMANDS = ["network", "derive", "run", "crosscheck", "certify", "verify", "report", "sweep", "fourier"]
 
 
 def _helps() -> dict[str, str]:

@@ -354,7 +354,7 @@ def test_region_map_exact_ball_and_polytope(tmp_path):
     ("halfspace:1,0,2", "contains the whole domain"),
     ("polytope:1,1,1,5;-1,0,0,2", "contains the whole domain"),
     ("ball:d=2,R=1", "0 < R < 1"),
-    ("ball:d=5,R=1/2", "from 1 to 4"),
+    ("ball:d=9,R=1/2", "from 1 to 8"),
     ("ball:d=2,R=1/2,N=0", "from 1 to 8"),
 ])
 def test_target_validation_errors(target, msg):

@@ -84,3 +84,19 @@ def test_problem_keywords_and_errors():
     with pytest.raises(PointwiseError) as exc:
         rp.Problem(INTERVAL, eta=0)
     assert exc.value.field == "eta"
+
+
+def test_engine_options_are_checked_when_the_engine_is_made():
+    """get_engine('np', method='bogus') fails at once with InputError naming the option,
+    not later with a plain ValueError inside the first run."""
+    import pytest
+
+    from relu_pointwise.numeric.engines import get_engine
+    from relu_pointwise.symbolic.errors import InputError
+
+    with pytest.raises(InputError, match="method: must be one of") as info:
+        get_engine("np", method="bogus")
+    assert info.value.field == "method"
+    with pytest.raises(InputError, match="dps"):
+        get_engine("mp", dps=2)
+    assert get_engine("np", method="lines").method == "lines"

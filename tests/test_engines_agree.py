@@ -57,9 +57,11 @@ def test_fixed_dataset_stalls_and_fails_pointwise():
     theta = 1/(2 min_i |g(x_i)|) and stays below it; the data errors go to 0, but at
     a point nearer the boundary than every data point the error stays >= 1/4
     (eta = 20 keeps each step below theta: the contraction factor near theta is
-    1 - 2 eta m^2 / N > 0 with m = min |g(x_i)|)."""
+    1 - 2 eta m^2 / N > 0 with m = min |g(x_i)|).  Seed 0's data have m ~ 0.017 (the
+    Philox stream), so the factor 1 - 2 eta m^2/N ~ 1 - 1/1000 makes 40000 steps close theta
+    to 1e-3 (a seed with m ~ 0.002 would need 100 times more steps)."""
     spec = make_spec("interval:-1/2,1/2")
-    training = make_training(eta="20", batch="dataset:12,12", seed=5)
+    training = make_training(eta="20", batch="dataset:12,12", seed=0)
     steps = 40000
     res = run_np(spec, training, steps, record_every=100)
     ws = res.w[:, 0]

@@ -66,7 +66,7 @@ def test_irrational_maps_are_refused_with_the_reason():
     # a rational loss known only from w = 2 on: w0 = 1 is refused
     part = Derivation(spec, [], None, None, [LossPiece(Q(2), sympy.oo, 1 / (12 * w))], Q(2), (), exact_from=Q(2))
     assert iterate_exact(part, Q(1), Q(3), 1).ws[1] == mpq(3) + mpq(1, 108)
-    with pytest.raises(NotExactError, match="below 2"):     # no exact answer there, not bad input
+    with pytest.raises(NotExactError, match="below 2"):     # not derived there, not bad input
         iterate_exact(part, Q(1), Q(1), 2)
 
 

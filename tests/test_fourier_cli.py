@@ -41,6 +41,23 @@ def test_json_format_has_every_pair(capsys):
     assert {c["id"] for c in doc["claims"]} == {"fourier_centre", "network_centre"}
 
 
+def test_d5_at_points_writes_one_figure_per_point(tmp_path, capsys):
+    """Issue 19: d = 5, --at two points; every integer P up to --rho at each point, its claim,
+    the network's claim at the same point, one figure per point; the document re-checks."""
+    code, out, err = run(["fourier", "--target", "ball:d=5,R=1/2", "--rho", "8", "--at", "1/8,0,1/8,0,1/3;3/4,0,0,0,0",
+                          "--out", str(tmp_path)], capsys)
+    assert code == 0, err
+    assert ARB_FORM.match(out.strip().splitlines()[-1])
+    doc = json.loads((tmp_path / "fourier.json").read_text())
+    ids = {c["id"] for c in doc["claims"]}
+    assert {"fourier_point:x=(1/8,0,1/8,0,1/3)", "network_point:x=(3/4,0,0,0,0)"} <= ids
+    assert [len(c) for c in doc["point_curves"]] == [9, 9]           # P = 0..8
+    for name in ("fourier_point1.png", "fourier_point2.png"):
+        assert (tmp_path / name).stat().st_size > 1000 and name in doc["files"]
+    code, out, err = run(["fourier", "--check", str(tmp_path / "fourier.json")], capsys)
+    assert code == 0 and out.strip().endswith("all checks pass"), out + err
+
+
 def test_points_add_claims(capsys):
     code, out, err = run(["fourier", "--target", "ball:d=2,R=1/2", "--rho", "8", "--points", "1/4,0;1/2,0"], capsys)
     assert code == 0, err
@@ -52,7 +69,9 @@ def test_points_add_claims(capsys):
     (["--target", "ball:d=2,R=1/2", "--rho", "0"], "--rho"),
     (["--target", "ball:d=2,R=1/2", "--rho-max", "5000"], "--rho-max"),
     (["--target", "ball:d=2,R=1/2", "--rho", "x"], "--rho"),
-    (["--target", "ball:d=3,R=1/2", "--rho", "300", "--points", "1/3,0,0"], "--rho"),
+    (["--target", "ball:d=3,R=1/2", "--rho", "2000", "--at", "1/7,1/11,1/13"], "--rho"),
+    (["--target", "ball:d=3,R=1/2", "--rho", "20", "--at", "1/10007,0,0"], "--at"),
+    (["--target", "ball:d=3,R=1/2", "--rho", "20", "--at", "1/3"], "--at"),
     (["--target", "ball:d=2,R=1/2", "--delta", "0"], "--delta"),
     (["--target", "ball:d=2,R=1/2", "--method", "closed"], "--method"),
     (["--target", "ball:d=2,R=1/2", "--prec", "2"], "--prec"),
@@ -99,7 +118,7 @@ def test_check_a_written_document(tmp_path, capsys):
     data["above"], data["within"] = data["above"][1:], data["within"] + data["above"][:1]
     f.write_text(json.dumps(doc))
     code, out, err = run(["fourier", "--check", str(f)], capsys)
-    assert code == 1 and "FAILED: the set 'above'" in out and "FAILED: the set 'within'" in out
+    assert code == 1 and "FAILED: centre: the set 'above'" in out and "FAILED: centre: the set 'within'" in out
     f.write_text("{not json")
     code, out, err = run(["fourier", "--check", str(f)], capsys)
     assert code == 2 and err.startswith("pointwise: error: --check")

@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from relu_pointwise.cli import main
+from relu_pointwise.proofs.certificate import render_texts
 from relu_pointwise.symbolic import jsonio
 from relu_pointwise.symbolic.errors import InputError
 from relu_pointwise.symbolic.exprio import ExprSyntaxError, UndecidableError, from_text
@@ -211,7 +212,7 @@ def test_hostile_spec_files_are_one_line(name, text, needles, tmp_path, capsys):
 def test_spec_file_is_a_directory_or_missing(tmp_path, capsys):
     d = tmp_path / "d.toml"
     d.mkdir()
-    one_line_error(*cli(["derive", "--spec", str(d)], capsys)[::2], "Is a directory")
+    one_line_error(*cli(["derive", "--spec", str(d)], capsys)[::2], "is a folder, not a file")
     one_line_error(*cli(["derive", "--spec", str(tmp_path / "none.json")], capsys)[::2], "No such file")
 
 
@@ -244,7 +245,7 @@ def test_readme_limits_table_is_current():
 # ----------------------------------------------------------------- forged certificates
 
 def _forged(**changes) -> dict:
-    cert = {"schema": "relu-pointwise/certificate", "version": 1,
+    cert = {"schema": "relu-pointwise/certificate", "version": 3,
             "inputs": {"spec": {"target": "interval:-1/2,1/2", "domain": "-1,1", "r": "2",
                                 "measure": "probability"},
                        "eta": "1", "w0": "0", "batch": "full", "seed": "none", "steps": "20000",
@@ -256,12 +257,12 @@ def _forged(**changes) -> dict:
         for k in keys[:-1]:
             node = node[k]
         node[keys[-1]] = value
-    return cert
+    return render_texts(cert)
 
 
 @pytest.mark.parametrize("changes,needle", [
-    ({"inputs__steps": "10000000"}, "inputs.steps"),
-    ({"inputs__prec": "100000"}, "inputs.prec"),
+    ({"inputs__steps": "10000000"}, "/inputs/steps"),
+    ({"inputs__prec": "100000"}, "/inputs/prec"),
     ({"inputs__spec__r": "1000000"}, "1000000 exceeds the limit 64"),
     ({"inputs__spec__target": "ball:d=4,R=1/2,N=8", "inputs__spec__domain": "-1,1",
       "inputs__points": [["0", "0", "0", "0"]]}, "--max-regions"),

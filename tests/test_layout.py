@@ -3,9 +3,11 @@
 * The wheel installs exactly one top-level import name, ``relu_pointwise`` (the folders
   ``symbolic/``, ``numeric/``, ``proofs/`` are mapped under it; a top-level
   ``symbolic`` would clash with other distributions).
-* The import graph, read from the source with ``ast`` (function-level imports
-  included), has no circles, and no edge symbolic -> numeric/proofs/cli,
-  numeric -> proofs/cli, proofs -> cli; nothing in the library imports the CLI.
+* The import graph, read from the source with ``ast`` (function-level imports and lazy
+  imports included: a string constant naming a project module, as in ``importlib.import_module``
+  or a lazy-name table, counts as an import), covers every module and has no circles, and no
+  edge goes upward in symbolic (0) -> numeric (1) -> proofs (2) -> the API (problem, sweeps,
+  testing: 3) -> cli (4); nothing in the library imports the CLI.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # module-name prefix -> source folder (the package-dir mapping of pyproject.toml)
 FOLDERS = {"relu_pointwise": ROOT / "src" / "relu_pointwise", "relu_pointwise.symbolic": ROOT / "symbolic",
            "relu_pointwise.numeric": ROOT / "numeric", "relu_pointwise.proofs": ROOT / "proofs"}
-LAYER = {"symbolic": 0, "numeric": 1, "proofs": 2, "cli": 3}
+LAYER = {"symbolic": 0, "numeric": 1, "proofs": 2, "problem": 3, "sweeps": 3, "testing": 3, "cli": 4}
 
 
 def _modules() -> dict[str, Path]:
@@ -54,6 +56,8 @@ def _imports(name: str, path: Path, mods: dict[str, Path]) -> set[str]:
             else:
                 module = node.module or ""
             targets = [module] + [f"{module}.{a.name}" for a in node.names]
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in mods:
+            targets = [node.value]      # a lazy import by name (import_module, a _LAZY table)
         for t in targets:
             # the deepest project module the name refers to (a from-import names a module or an attribute)
             while t and t not in mods:
@@ -64,14 +68,25 @@ def _imports(name: str, path: Path, mods: dict[str, Path]) -> set[str]:
 
 
 def _layer(module: str) -> int | None:
+    """The module's layer; the root package (lazy names of the API) sits at the API's layer."""
     parts = module.split(".")
-    return LAYER.get(parts[1]) if len(parts) > 1 else None
+    return LAYER.get(parts[1]) if len(parts) > 1 else 3
 
 
 @functools.cache
 def _graph() -> dict[str, set[str]]:
     mods = _modules()
     return {name: _imports(name, path, mods) for name, path in mods.items()}
+
+
+def test_every_module_has_a_layer():
+    assert not [m for m in _graph() if _layer(m) is None]
+
+
+def test_lazy_imports_are_edges():
+    g = _graph()
+    assert "relu_pointwise.problem" in g["relu_pointwise"]           # the root's lazy-name table
+    assert "relu_pointwise.proofs.check.report" in g["relu_pointwise.proofs.check"]
 
 
 def test_the_graph_is_read():
@@ -86,7 +101,7 @@ def test_no_upward_edges_and_nothing_imports_the_cli():
     for a, targets in _graph().items():
         for b in targets:
             la, lb = _layer(a), _layer(b)
-            if lb == 3 and la != 3:
+            if lb == 4 and la != 4:
                 bad.append((a, b))          # only the CLI imports the CLI
             elif la is not None and lb is not None and lb > la:
                 bad.append((a, b))
@@ -165,6 +180,7 @@ def test_the_wheel_installs_only_relu_pointwise(tmp_path):
         assert tops == {"relu_pointwise"}, tops
         for sub in ("symbolic", "numeric", "proofs", "cli", "testing"):
             assert f"relu_pointwise/{sub}/__init__.py" in names
+        assert "relu_pointwise/proofs/schema/certificate-v3.schema.json" in names    # the published schema
         info = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
         entry = z.read(info).decode()
     assert "pointwise = relu_pointwise.cli:main" in entry

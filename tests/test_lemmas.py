@@ -59,7 +59,7 @@ def test_growth_identity():
     assert sympy.expand((w + b / w ** 2) ** 3 - w ** 3 - 3 * b - 3 * b ** 2 / w ** 3 - b ** 3 / w ** 6) == 0
     d = derive(make_spec("interval:-1/2,1/2"))
     claim, _ = L.growth_claim(d, Q(1))
-    assert claim.data["cube_identity"] == "proved"
+    assert claim.status == L.PROVED and "3b^2/w^3 + b^3/w^6" in claim.statement
 
 
 SPECS_GROWTH = ["interval:-1/3,1/5", "ball:d=2,R=1/2,N=2", "union:-1,-1/2;0,1/3"]
@@ -157,15 +157,13 @@ def test_monotonicity_detects_a_tampered_derivation():
     bad = dataclasses.replace(d, pieces=pieces)
     claim = L.monotonicity_claim(bad)
     assert claim.status == L.FAILED
-    assert claim.data["w_pieces"][0]["identity"] == "failed"
 
 
 def test_monotonicity_for_non_integer_r():
     for text in ("interval:-1/2,1/4", "union:-1,-1/2;0,1/3"):
         d = derive(make_spec(text, r="3/2"))
         claim = L.monotonicity_claim(d)
-        assert claim.status == L.PROVED, claim.data
-        assert all(p["identity"] == "proved" for p in claim.data["w_pieces"])
+        assert claim.status == L.PROVED, claim.data     # every w-piece's identity included
 
 
 def test_exact_ball_d3_growth_from_density_bounds():

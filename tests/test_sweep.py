@@ -81,16 +81,16 @@ def test_seed_sweep_dataset_and_resume(client, tmp_path):
 
 
 def test_failing_task_recorded_and_sweep_goes_on(client, tmp_path):
-    """The exact engine has no rational GD map for the exact ball (its loss involves pi):
-    those tasks record the engine's error, the np tasks of the same sweep finish."""
-    sweep = {"task": "run", "base": {"target": "ball:d=2,R=1/2", "steps": 5},
+    """The exact engine has no rational map for a mini-batch step with r = 3/2 ((1/2 - w|g|)^(3/2)
+    is not rational in w): those tasks record the engine's error, the np tasks of the same sweep finish."""
+    sweep = {"task": "run", "base": {"target": "interval:-1/2,1/2", "r": "3/2", "batch": "sampled:4", "steps": 5},
              "axes": {"engine": ["exact", "np"], "eta": ["1", "2"]}}
     res = run_sweep(sweep, tmp_path / "o", client=client, plots=False)
     assert res.line() == "4 tasks: 2 ok, 0 not certified, 2 failed, 0 skipped"
     df = load_results(tmp_path / "o")
     bad = df.xs("exact", level="engine")
     assert (bad["outcome"] == "error").all()
-    assert bad["message"].str.contains("not a rational function").all()
+    assert bad["message"].str.contains("is not rational in w").all()
     good = df.xs("np", level="engine")
     assert (good["outcome"] == "ok").all() and (good["w_T"] > 0).all()
     # a rerun keeps recorded errors (finished), unless asked to retry them

@@ -1,8 +1,10 @@
 """The certificate checker: re-establishes each claim of certificate.json by its own route.
 
-Its trusted base is this package plus ``relu_pointwise.symbolic`` modules ``spec``,
-``targets``, ``network``, ``numbers``, ``exprio``, ``errors`` and the field libraries
-(python-flint, gmpy2, SymPy's Poly). It imports nothing of the prover. Names are
+Its trusted base is this package, the published schema file (proofs/schema/, validated by
+the ``jsonschema`` library), ``relu_pointwise.symbolic`` modules ``spec``, ``targets``,
+``network``, ``numbers``, ``exprio``, ``errors``, ``jsonio``, ``limits`` and the field
+libraries (python-flint, gmpy2, SymPy's Poly). It imports nothing of the prover.  The
+statement is read twice: by the shared parser and by :mod:`.statement`, compared. Names are
 imported lazily, so ``import relu_pointwise.proofs.check`` is cheap.
 """
 from __future__ import annotations

@@ -29,7 +29,7 @@ import flint
 import sympy
 from gmpy2 import mpq
 
-from . import algebra, cyclic
+from . import algebra, cyclic, exact1d, exactball, plan, points, sampled
 from .activation import TooLarge
 from .base import (
     CHECKED,
@@ -40,14 +40,18 @@ from .base import (
     ClaimCheck,
     Fail,
     Undecided,
-    at_most,
+    agree,
+    agree_expr,
+    at_most_expr,
     bounded,
-    integer,
+    exactly_equal,
+    fields,
     le,
     lower,
     point_text,
     same,
     show,
+    step,
     upper,
     value,
 )
@@ -55,13 +59,12 @@ from .cells import (
     Net,
     decompose,
     geometric_level,
-    interp_square,
     loss_derivative,
     loss_integral,
-    target_value,
 )
 from .density import ClosedForm, closed_forms, w_pieces
 from .partition import Cell, Partition, partition, report_progress
+from .points import not_reached, reached
 from .radial import OutsideRegime, density_bounds, radial
 from .read import Certificate, W, expr, q_of, rational
 
@@ -70,6 +73,7 @@ DYADIC_BITS = 256
 EXACT_BITS = 4000
 # The enclosed path is bounded by a deterministic step budget, so a verdict never depends on
 # how loaded the machine is; the wall-clock cap only bounds a hostile file's cost.
+IDENTITY_BUDGET = 400_000     # cell evaluations for the asymptotic identity (more: samples only, said so)
 PATH_STEPS = 50_000
 PATH_SECONDS = 900.0
 
@@ -239,6 +243,8 @@ class Checker:
                               mpq(int((new_hi * grid).__ceil__()), 1) / grid))
 
     def enclosure(self, t: int) -> tuple[Any, Any]:
+        if t < 0:       # there is no step -1 (a negative index would read the path from its end)
+            raise Fail(f"step {t}: step indices are >= 0")
         if t > self.cert.steps + 1:
             raise Undecided(f"step {t} is beyond the certificate's horizon of {self.cert.steps} steps")
         if t >= len(self.path):
@@ -247,25 +253,22 @@ class Checker:
             raise Undecided(self.path_note or f"step {t} is beyond the checker's enclosure")
         return self.path[t]
 
-    def sign_mismatch(self, x: tuple[Any, ...]) -> str | None:
-        g = self.net.level(x)
-        s = geometric_level(self.level, x)
-        if (g > 0) - (g < 0) != (s > 0) - (s < 0):
-            where = "inside" if s > 0 else "outside" if s < 0 else "on the boundary of"
-            return (f"at x = {point_text(x)} the network gives g = {show(g)}, but x is {where} the target "
-                    "(its geometric definition)")
-        return None
-
     # -------------------------------------------------------------- claims
     def construction(self, d: dict[str, Any]) -> str:
-        net = self.network
-        expect = {"depth": str(net.depth), "hidden_widths": [str(lay.width) for lay in net.hidden],
-                  "nonzero_fixed_weights": str(net.nonzero_fixed_weights()), "features": list(net.features)}
+        """The weights are exactly those symbolic.network builds for the spec, and the network's
+        g equals the checker's own evaluation of the level function (cells.geometric_level)."""
+        fields(d, ("depth", "hidden_widths", "nonzero_fixed_weights", "features", "points_checked")
+               + (("network",) if self.cert.version >= 2 else ()))
+        net, built = self.network, self.cert.spec.network
+        if net != built:
+            raise Fail("the certificate's weights are not those symbolic.network builds for the spec: "
+                       + _first_difference(net, built))
+        expect = {"depth": str(built.depth), "hidden_widths": [str(lay.width) for lay in built.hidden],
+                  "nonzero_fixed_weights": str(built.nonzero_fixed_weights()), "features": list(built.features),
+                  "points_checked": str(len(self.cert.points))}
         for k, v in expect.items():
-            if d.get(k) != v:
-                raise Fail(f"{k}: the certificate says {str(d.get(k))[:40]}, the network has {v}")
-        if not self.same_shape():       # before any geometry: keeps the cost that of the real network
-            raise Fail("the certificate's network does not have the layer widths symbolic.network builds")
+            if d[k] != v:
+                raise Fail(f"{k}: the certificate says {str(d[k])[:40]}, the checker finds {v}")
         if (self.net.head_bias, self.net.head_out) != ((mpq(1, 2), mpq(-1, 2)), (mpq(1), mpq(-1))):
             raise Fail("the head is not sigma(w g + 1/2) - sigma(w g - 1/2)")
         dom = self.cert.spec.domain
@@ -276,104 +279,218 @@ class Checker:
             den = rng.choice((2 ** 10, rng.randrange(3, 10 ** 6)))
             pts.append(tuple(a + (b - a) * mpq(rng.randrange(den + 1), den) for a, b in zip(lo, hi)))
         for x in pts:
-            bad = self.sign_mismatch(x)
-            if bad:
-                raise Fail(bad)
+            self.level_mismatch(x)
         if type(self.level).__name__ == "ExactBall" and not net.hidden:
             return self._exact_ball_construction(len(pts))
         cells = self.cells()
+        seen: set[tuple[Any, ...]] = set()
         for c in cells:
-            for x in c.points:
-                bad = self.sign_mismatch(x)
-                if bad:
-                    raise Fail(bad)
-        built = self.cert.spec.network
-        identical = (built.features, built.hidden, built.readout, built.readout_bias) == (
-            net.features, net.hidden, net.readout, net.readout_bias)
-        if not identical:
-            raise Fail("the certificate's network agrees with the target but is not the one "
-                       "symbolic.network builds for it")
-        return (f"sign(g) equals the target's geometric membership at an interior point of each of "
-                f"the checker's {len(cells)} cells (activation regions cut by g = 0 and by the target's "
-                f"faces: both signs are constant on each open cell) and at {len(pts)} points "
-                f"({RANDOM_POINTS} seeded random); "
-                + ("weights read from the certificate" if self.cert.version >= 2 else
-                   "schema 1: weights rebuilt by symbolic.network"))
+            for x in c.points:             # an interior point decides the open cell
+                if x not in seen:
+                    seen.add(x)
+                    self.level_mismatch(x)
+        return (f"the weights are exactly those symbolic.network builds; g(x) equals the level function "
+                f"(the checker's own evaluation) at an interior point of each of the checker's {len(cells)} "
+                f"cells (its activation regions cut by g = 0 and by the target's faces, on which sign(g) and "
+                f"the target's sign are constant) and at {len(pts)} points ({RANDOM_POINTS} seeded random)"
+                + ("" if self.cert.version >= 2 else "; schema 1: weights rebuilt by symbolic.network"))
+
+    def level_mismatch(self, x: tuple[Any, ...]) -> None:
+        g, s = self.net.level(x), geometric_level(self.level, x)
+        if g != s:
+            raise Fail(f"at x = {point_text(x)} the network gives g = {show(g)}, the level function {show(s)}")
 
     def _exact_ball_construction(self, n_points: int) -> str:
         dim = self.cert.spec.dim
         ro, b = self.net.readout, self.net.readout_bias
-        lam = -ro[dim]
-        if any(v != 0 for v in ro[:dim]) or not lam > 0 or b != lam * q_of(self.level.R2):
-            raise Fail("the network's readout is not a positive multiple of R^2 - |x|^2")
-        return (f"g = {show(lam)} (R^2 - |x|^2) exactly (no hidden layer; readout read off the weights), "
-                f"so {{g > 0}} is the ball; and at {n_points} points")
+        if self.network.features[dim:] != ("sqnorm",) or any(v != 0 for v in ro[:dim]) or ro[dim] != -1 \
+                or b != q_of(self.level.R2):
+            raise Fail("the network's readout is not R^2 - |x|^2")
+        return (f"the weights are exactly those symbolic.network builds; g = R^2 - |x|^2 identically (no hidden "
+                f"layer; readout -1 on the feature |x|^2, bias R^2), and equal to it at {n_points} points")
 
     def monotonicity(self, d: dict[str, Any]) -> str:
+        fields(d, ("r",))
         self.needs("construction")
-        if "r" in d and rational(d["r"], "monotonicity r") != self.cert.spec.r:
+        if rational(d["r"], "monotonicity r") != self.cert.spec.r:
             raise Fail(f"r = {d['r']} differs from the spec's r")
-        return ("by the construction check sign(g) = sign of the target, so each point's error is "
-                "(1/2 - w|g(x)|)_+, nonincreasing in w >= 0; hence L' <= 0 and -L' is nonincreasing")
+        return ("by the construction check g equals the level function, so each point's error is "
+                "(1/2 - w|g(x)|)_+, nonincreasing in w >= 0; hence L' <= 0 (every slab's too) and -L' is "
+                "nonincreasing")
 
-    minibatch_monotonicity = monotonicity
+    def minibatch_monotonicity(self, d: dict[str, Any]) -> str:
+        fields(d, ("r", "batch"))
+        if d["batch"] != self.cert.training.batch.text():
+            raise Fail(f"batch = {str(d['batch'])[:40]} differs from the inputs' {self.cert.training.batch.text()}")
+        return self.monotonicity({"r": d["r"]}).replace("every slab's", "every batch loss's")
 
     def asymptotic(self, d: dict[str, Any]) -> str:
-        w_star = q_of(rational(d.get("w_star", ""), "asymptotic w_star"))
-        if len(str(d.get("L_asymptotic"))) > MAX_FORM:
+        fields(d, ("w_star", "L_asymptotic"), ("coeffs", "C", "u_1"))
+        w_star = q_of(rational(d["w_star"], "asymptotic w_star"))
+        if len(str(d["L_asymptotic"])) > MAX_FORM:
             raise Undecided(f"the closed form is longer than {MAX_FORM} characters")
-        L = expr(d.get("L_asymptotic"), "asymptotic L_asymptotic")
+        L = expr(d["L_asymptotic"], "asymptotic L_asymptotic")
         bounded(L)
-        if w_star < 0:
-            raise Fail("w* < 0")
-        ws = sorted({w for w in (w_star, w_star + mpq(1, 16), w_star + mpq(1, 2), 3 * w_star / 2 + mpq(1, 3),
-                                 2 * w_star + 1, 5 * w_star + mpq(7, 3), 100 * w_star + 1) if w > 0})
-        numeric = False
-        for w in ws:
-            mine = self.L(w)
-            theirs = value(L, w)
-            agree = same(mine, theirs)
-            if agree is False:
-                raise Fail(f"L({w}) = {show(mine)} by the checker's integral of |f(w,x) - f°(x)|^r, "
-                           f"the closed form gives {show(theirs)}")
-            if agree is None:
-                raise Undecided(f"L({w}): the enclosures overlap but are too wide to decide")
-            numeric = numeric or isinstance(mine, flint.arb) or isinstance(theirs, flint.arb)
+        if w_star <= 0:
+            raise Fail("w* <= 0")
         A, _ = algebra.in_v(L, W)
         try:
             mine_coeffs = sympy.Poly(A, algebra.V).all_coeffs()[::-1]
         except sympy.PolynomialError:
             mine_coeffs = None
-        if mine_coeffs is None and ("coeffs" in d or "A_poly_v" in d):
-            raise Fail("coeffs given, but the closed form is not a power sum in 1/w")
-        if "coeffs" in d and mine_coeffs is not None:
+        ball = self._ball()
+        if ball is not None:
+            return self._ball_asymptotic(d, L, w_star, ball, mine_coeffs)
+        pieces = self._identity_points(w_star, mine_coeffs)
+        ws = sorted({w_star, w_star + mpq(1, 16), w_star + mpq(1, 2), 3 * w_star / 2 + mpq(1, 3),
+                     2 * w_star + 1, 5 * w_star + mpq(7, 3), 100 * w_star + 1} | set(pieces or ()))
+        numeric = False
+        for w in ws:
+            exact = self.exact_L(w, False)
+            if exact is not None and exactly_equal(exact, L.subs(W, sympy.Rational(int(w.numerator),
+                                                                                   int(w.denominator)))):
+                continue          # equal as exact radicals (1-D, non-integer r)
+            mine = self.L(w)
+            theirs = value(L, w)
+            agree_ = same(mine, theirs)
+            if agree_ is False:
+                raise Fail(f"L({w}) = {show(mine)} by the checker's integral of |f(w,x) - f°(x)|^r, "
+                           f"the closed form gives {show(theirs)}")
+            if agree_ is None:
+                raise Undecided(f"L({w}): the enclosures overlap but are too wide to decide")
+        if mine_coeffs is None and ("coeffs" in d or "C" in d):
+            raise Fail("coeffs or C given, but the closed form is not a power sum in 1/w")
+        if "coeffs" in d:
             if not isinstance(d["coeffs"], list):
                 raise Fail("coeffs is not a list")
             theirs_c = [expr(c, "asymptotic coeffs") for c in d["coeffs"]]
-            if len(theirs_c) != len(mine_coeffs) or any(same(value(a), value(b)) is not True
-                                                         for a, b in zip(theirs_c, mine_coeffs)):
+            if len(theirs_c) != len(mine_coeffs):
                 raise Fail("coeffs: not the coefficients of w L(w) in 1/w")
-        if "C" in d and mine_coeffs is not None and \
-                same(value(expr(d["C"], "asymptotic C")), value(mine_coeffs[0])) is not True:
-            raise Fail("C is not lim w L(w)")
+            for k, (a, b) in enumerate(zip(mine_coeffs, theirs_c)):
+                agree_expr(a, b, f"coeffs[{k}] (of w L(w) in 1/w)")
+        if "C" in d:
+            agree_expr(mine_coeffs[0], expr(d["C"], "asymptotic C"), "C = lim w L(w)")
         if "u_1" in d and w_star * 2 * q_of(rational(d["u_1"], "asymptotic u_1")) != 1:
             raise Fail("w* != 1/(2 u_1)")
-        return (f"the closed form equals the checker's own integral of the network's error at "
-                f"{len(ws)} rational w >= w* = {w_star}" + (" (to 200 bits, Arb)" if numeric else " (exactly)")
-                + ("" if mine_coeffs is not None else "; not a power sum in 1/w: C and coefficients not re-derived"))
+        how = (f"the closed form equals the checker's own integral of the network's error at {len(ws)} rational "
+               f"w >= w* = {w_star} (exactly)")
+        if pieces is not None and not numeric:
+            return how + (": on each piece of [w*, oo) between the knots w = 1/(2u) at the breaks u of the "
+                          "checker's density of |g| both sides are Laurent polynomials of bounded degree, sampled "
+                          "at more points than that degree, so the identity holds on all of [w*, oo)")
+        return how + ("; not a power sum in 1/w" if mine_coeffs is None else "") + (
+            " (samples, not an identity proof: too many knots for the budget)" if mine_coeffs is not None
+            and self._ball() is None else "")
+
+    def _ball_asymptotic(self, d: dict[str, Any], L: sympy.Expr, w_star: Any, ball: tuple[Any, ...],
+                         coeffs: list[Any] | None) -> str:
+        """The exact ball: the claimed form against the checker's own closed form of the radial
+        integral (:func:`.exactball.radial_symbolic`, valid on [w_reg, oo)), decided by expanding
+        their difference; where they differ, a disagreement at a sample point refutes it."""
+        lam, R2, dim, m2 = ball
+        start = exactball.regime_start(lam, R2, m2)
+        if self.r.denominator != 1 or start is None:
+            raise Undecided("the exact ball: the checker's radial integral needs integer r and the band inside the box")
+        if w_star < start:
+            raise Undecided(f"w* = {show(w_star)} is below {show(start)}, where the checker's radial integral starts")
+        mine = exactball.radial_symbolic(lam, R2, dim, self.r, self.density, W)
+        if not exactly_equal(mine, L):
+            for w in (w_star, w_star + 1, 3 * w_star + mpq(1, 3)):
+                if same(self.L(w), value(L, w)) is False:
+                    raise Fail(f"L({w}) = {show(self.L(w))} by the checker's radial integral, the closed form "
+                               f"gives {show(value(L, w))}")
+            raise Undecided("the closed form is not shown identical to the checker's radial integral")
+        if coeffs is not None and "coeffs" in d:
+            theirs = [expr(c, "asymptotic coeffs") for c in d["coeffs"]]
+            if len(theirs) != len(coeffs):
+                raise Fail("coeffs: not the coefficients of w L(w) in 1/w")
+            for k, (a, b) in enumerate(zip(coeffs, theirs)):
+                agree_expr(a, b, f"coeffs[{k}] (of w L(w) in 1/w)")
+        if "C" in d:
+            if coeffs is None:
+                raise Fail("C given, but the closed form is not a power sum in 1/w")
+            agree_expr(coeffs[0], expr(d["C"], "asymptotic C"), "C = lim w L(w)")
+        if "u_1" in d and w_star * 2 * q_of(rational(d["u_1"], "asymptotic u_1")) != 1:
+            raise Fail("w* != 1/(2 u_1)")
+        return (f"the closed form is identical (its difference with the checker's own closed form of the radial "
+                f"integral expands to 0) for every w >= {show(start)}, where the band lies inside the box and "
+                f"off the centre; w* = {show(w_star)}")
+
+    def exact_L(self, w: Any, derivative: bool) -> sympy.Expr | None:
+        """L(w) (or L'(w)) as an exact SymPy value where the checker's own Arb value is not exact:
+        1-D with non-integer r (:mod:`.exact1d`), the exact ball (:mod:`.exactball`, in its regime);
+        None elsewhere (there L, L' are exact rationals)."""
+        ball = self._ball()
+        if ball is not None:
+            lam, R2, d, m2 = ball
+            return exactball.radial_exact(lam, R2, d, m2, w, self.r, self.density, derivative)
+        if self.r.denominator == 1 or self.cert.spec.dim != 1:
+            return None
+        cells = self.__dict__.get("_cells_1d")
+        if cells is None:
+            dom = self.cert.spec.domain
+            cells = self.__dict__["_cells_1d"] = decompose(self.net, self.level, (q_of(dom.lo[0]),),
+                                                           (q_of(dom.hi[0]),))
+        return exact1d.loss_1d(cells, w, self.r, self.density, derivative)
+
+    def knots(self, cells: list[Any]) -> tuple[list[Any], int] | None:
+        """(the w = 1/(2u) at the breaks u of the density of |g|, sorted; the cost of one L(w) in cell
+        evaluations), or None. With the checker's closed form of L (one Laurent polynomial per piece
+        between the density's breaks, when it has one) those breaks; with Kuhn cells the values
+        1/(2|g(v)|) at their vertices (where the volume of {|g| < u} on a simplex changes polynomial)."""
+        forms = getattr(self, "_forms", None)
+        if self._ball() is None and self.exact_L(mpq(1), False) is not None:   # 1-D, non-integer r: Kuhn cells
+            cells = self.__dict__["_cells_1d"]
+        elif forms is not None and self.r.denominator == 1:
+            return sorted({1 / (2 * b) for b in forms()[0].breaks if b > 0}), 1
+        if not cells or not hasattr(cells[0], "simplex"):
+            return None
+        return sorted({1 / (2 * abs(g)) for c in cells for g in c.g if g != 0}), len(cells)
+
+    def _identity_points(self, w_star: Any, coeffs: list[Any] | None) -> list[Any] | None:
+        """Points of [w*, oo) at which agreement of L with the closed form sum_k a_k w^-(k+1) (k < D)
+        proves the identity, or None when that is not affordable (IDENTITY_BUDGET) or not applicable.
+
+        Between consecutive knots 1/(2|g(v)|) (v the vertices of the checker's cells, where the
+        density of |g| has its breaks), the band integral is sum_k p_k w^-(k+1) (k < d) plus, for
+        integer r, a polynomial in w of degree <= r; beyond the last knot only the first part. So
+        w^m (L - closed form), m = max(d, D), is a polynomial of degree <= m + r on an interior
+        piece and of degree <= m - 1 in 1/w on the last: m + r + 1 (resp. m) points decide it."""
+        if coeffs is None or self._ball() is not None:
+            return None          # (the coefficients may be irrational constants: every comparison is exact)
+        found = self.knots(self.cells())
+        if found is None:
+            return None
+        knots = [k for k in found[0] if k > w_star]
+        if knots and self.r.denominator != 1:
+            return None
+        m = max(self.cert.spec.dim, len(coeffs))
+        per = m + int(self.r) + 2
+        if (len(knots) * per + m + 1) * found[1] > IDENTITY_BUDGET:
+            return None
+        ends = [w_star, *knots]
+        out = [a + (b - a) * mpq(j, per + 1) for a, b in zip(ends, ends[1:]) for j in range(1, per + 1)]
+        return out + [ends[-1] + j for j in range(1, m + 2)]
 
     def growth(self, d: dict[str, Any]) -> str:
+        fields(d, ("w_star", "eta", "c", "Cbar", "3_eta_c"))
         asym = self.needs("asymptotic")
-        w_star = rational(d.get("w_star", ""), "growth w_star")
+        w_star = rational(d["w_star"], "growth w_star")
         if w_star != rational(asym["w_star"], "asymptotic w_star"):
             raise Fail("w* differs from the asymptotic claim's")
-        if "eta" in d and rational(d["eta"], "growth eta") != self.cert.training.eta:
+        if rational(d["eta"], "growth eta") != self.cert.training.eta:
             raise Fail("eta differs from the inputs")
         L = expr(asym["L_asymptotic"], "asymptotic L_asymptotic")
         bounded(L)
-        c, Cbar = expr(d.get("c"), "growth c"), expr(d.get("Cbar"), "growth Cbar")
-        if le(value(c), mpq(0)) is not False:
-            raise Fail(f"c = {d.get('c')} is not > 0")
+        c, Cbar = expr(d["c"], "growth c"), expr(d["Cbar"], "growth Cbar")
+        agree_expr(3 * self.cert.training.eta * c, expr(d["3_eta_c"], "growth 3_eta_c"), "3_eta_c (3 eta c)")
+        positive = le(value(c), mpq(0))
+        if positive is True:
+            raise Fail(f"c = {d['c']} is not > 0")
+        if positive is None:
+            raise Undecided(f"c = {d['c']} > 0 is not decided")
+        if not algebra.cube_identity():
+            raise Fail("the cube identity does not expand")
         A, B = algebra.in_v(L, W)
         V = sympy.Integer(1) / w_star
         for what, poly in (("-L'(w) >= c/w^2", B - c), ("L(w) <= Cbar/w", Cbar - A)):
@@ -389,13 +506,8 @@ class Checker:
                 raise Undecided(f"{what}: the sign of {kappa} is undecided")
             if not algebra.nonnegative_on(-P if sign else P, sympy.Integer(0), V):
                 raise Fail(f"{what} is false somewhere on w >= w* = {w_star} (real-root isolation in v = 1/w)")
-        if "3_eta_c" in d and same(value(expr(d["3_eta_c"], "growth 3_eta_c")),
-                                    value(3 * self.cert.training.eta * c)) is not True:
-            raise Fail("3_eta_c is not 3 eta c")
-        if not algebra.cube_identity():
-            raise Fail("the cube identity does not expand")
         return (f"B(v) - c >= 0 and Cbar - A(v) >= 0 on [0, 1/w*] by real-root isolation (SymPy Poly), "
-                f"the cube identity by expansion; c = {d.get('c')}, Cbar = {d.get('Cbar')}")
+                f"the cube identity by expansion; c = {d['c']}, Cbar = {d['Cbar']}")
 
     def _ball_growth(self, d: dict[str, Any], c: sympy.Expr, Cbar: sympy.Expr, w_star: Any) -> str:
         """The exact ball when L is not a power sum (odd d): c and Cbar against the density bounds."""
@@ -404,182 +516,137 @@ class Checker:
             raise Undecided("not the exact ball")
         lam, R2, dim, m2 = ball
         try:
-            low, high = density_bounds(lam, R2, dim, m2, w_star, self.r, self.density)
+            low, high = density_bounds(lam, R2, dim, m2, w_star, self.r, self.density)   # the regime's test
         except OutsideRegime as exc:
             raise Undecided(str(exc)) from None
-        if not at_most(value(c), low) or not at_most(high, value(Cbar)):
-            raise Fail(f"c = {d.get('c')} or Cbar = {d.get('Cbar')} is not within kappa [min rho, max rho] = "
-                       f"[{show(low)}, {show(high)}] (the checker's density of |g| on the band)")
-        if "3_eta_c" in d and same(value(expr(d["3_eta_c"], "growth 3_eta_c")),
-                                   value(3 * self.cert.training.eta * c)) is not True:
-            raise Fail("3_eta_c is not 3 eta c")
+        ends = exactball.density_ends(lam, R2, dim, w_star, self.r, self.density)     # the same, exactly
+        first_lower = exactly_equal(*ends) or le(value(ends[0]), value(ends[1])) is True
+        lo_e, hi_e = ends if first_lower else ends[::-1]
+        if not at_most_expr(c, lo_e) or not at_most_expr(hi_e, Cbar):
+            raise Undecided(f"c = {d['c']} <= kappa min rho and Cbar = {d['Cbar']} >= kappa max rho = "
+                            f"[{show(low)}, {show(high)}] (the checker's density of |g| on the band) are not shown")
         return ("c <= kappa min rho and Cbar >= kappa max rho, rho the density of |g| = lam|R^2 - |x|^2| "
-                "on the band (monotone: its ends), in Arb")
+                "on the band (monotone: its ends), compared exactly")
 
     def entry(self, d: dict[str, Any]) -> str:
-        if "W_star" in d:
-            return cyclic.entry(self, d)
+        """Full batch: t* <= t_star_bound (w_t >= w* from then on), and optionally the enclosed t*."""
+        fields(d, ("w_star", "w0", "eta", "minus_dL_at_w_star", "t_star_bound"), ENCLOSED_ENTRY + ("t_star_exact",))
+        self.same_training(d, "entry")
         asym = self.needs("asymptotic")
-        w_star = q_of(rational(d.get("w_star", ""), "entry w_star"))
+        w_star = q_of(rational(d["w_star"], "entry w_star"))
         if w_star != q_of(rational(asym["w_star"], "asymptotic w_star")):
             raise Fail("w* differs from the asymptotic claim's")
         self.needs("monotonicity")
-        m = -self.dL(w_star) if w_star > 0 else None
-        if m is None or le(m, mpq(0)) is not False:
-            raise Fail("-L'(w*) is not > 0 by the checker's integral")
-        mc = value(expr(d.get("minus_dL_at_w_star"), "entry minus_dL_at_w_star"))
-        if same(mc, m) is not True and le(mc, m) is not True:
-            raise Fail(f"minus_dL_at_w_star = {show(mc)} exceeds -L'(w*) = {show(m)} (the checker's integral)")
-        bound = 0 if self.w0 >= w_star else ceil(upper((w_star - self.w0) / (self.eta * lower(m))))
-        claimed = integer(d.get("t_star_bound"), "entry t_star_bound")
-        if claimed < bound:
-            raise Fail(f"t_star_bound = {claimed} < ceil((w* - w0)/(eta (-L'(w*)))) = {bound}")
+        m = -self.dL(w_star)
+        claimed_m = expr(d["minus_dL_at_w_star"], "entry minus_dL_at_w_star")
+        exact = self.exact_L(w_star, True)
+        if exact is None or not exactly_equal(-exact, claimed_m):
+            agree(m, value(claimed_m), "minus_dL_at_w_star (-L'(w*) by the checker's integral)")
+        positive = le(m, mpq(0))
+        if positive is not False:
+            if positive is True:
+                raise Fail("-L'(w*) is not > 0 by the checker's integral")
+            raise Undecided("-L'(w*) > 0 is not decided")
+        claimed = step(d["t_star_bound"], "entry t_star_bound")
+        proved = 0 if self.w0 >= w_star else ceil(upper((w_star - self.w0) / (self.eta * lower(m))))
+        if claimed < proved:
+            reached(self, claimed, w_star, f"t* <= t_star_bound = {claimed}")
         out = f"t* <= {claimed} from -L'(w*) = {show(m)} (checker's integral) and -L' nonincreasing"
         if "t_star" in d:
-            t = integer(d["t_star"], "entry t_star")
-            lo, hi = self.enclosure(t)
-            if not lo >= w_star:
-                raise Fail(f"w_{t} is not >= w* on the checker's enclosure [{show(lo)}, {show(hi)}]")
-            if d.get("t_star_exact") == "yes" and t > 0 and not self.enclosure(t - 1)[1] < w_star:
-                raise Fail(f"w_{t - 1} is not < w* on the checker's enclosure")
-            clo = q_of(rational(d.get("w_t_star_lo", ""), "entry w_t_star_lo"))
-            chi = q_of(rational(d.get("w_t_star_hi", ""), "entry w_t_star_hi"))
-            if not clo <= lo or not hi <= chi:
-                raise Fail(f"w_{t} in [{show(lo)}, {show(hi)}] (checker) is not inside the claimed "
-                           f"[{show(clo)}, {show(chi)}]")
-            out += f"; t* = {t} on the checker's own enclosure of w_t"
+            if "t_star_exact" not in d or d["t_star_exact"] not in ("yes", "no"):
+                raise Fail("t_star_exact must be yes or no")
+            t = self.enclosed_at(d, w_star, "w*")
+            if d["t_star_exact"] == "yes" and t > 0:
+                not_reached(self, t - 1, w_star, f"t* = {t} (w_{t - 1} < w*)")
+            out += f"; w_{t} >= w* on the checker's own enclosure of w_t"
+        elif "t_star_exact" in d:
+            raise Fail("t_star_exact without t_star")
         return out
 
+    def same_training(self, d: dict[str, Any], cid: str) -> None:
+        """The claim's copies of w0 and eta are the inputs'."""
+        for k, v in (("w0", self.w0), ("eta", self.eta)):
+            if k in d and q_of(rational(d[k], f"{cid} {k}")) != v:
+                raise Fail(f"{k} = {str(d[k])[:30]} differs from the inputs' {show(v)}")
+
+    def enclosed_at(self, d: dict[str, Any], w_star: Any, name: str) -> int:
+        """t_star with w_t_star_lo <= w_{t_star} <= w_t_star_hi and w_{t_star} >= w_star; returns t_star."""
+        fields({k: d.get(k) for k in ENCLOSED_ENTRY if k in d}, ENCLOSED_ENTRY)
+        t = step(d["t_star"], "t_star")
+        clo = q_of(rational(d["w_t_star_lo"], "w_t_star_lo"))
+        chi = q_of(rational(d["w_t_star_hi"], "w_t_star_hi"))
+        if clo > chi:
+            raise Fail("w_t_star_lo > w_t_star_hi")
+        lo, hi = self.enclosure(t)
+        if hi < clo or lo > chi:
+            raise Fail(f"w_{t} in [{show(lo)}, {show(hi)}] (the checker's enclosure) is outside the claimed "
+                       f"[{show(clo)}, {show(chi)}]")
+        if not (clo <= lo and hi <= chi):
+            raise Undecided(f"w_{t} in [{show(lo)}, {show(hi)}] (the checker's enclosure) is not inside the "
+                            f"claimed [{show(clo)}, {show(chi)}]")
+        reached(self, t, w_star, f"w_{t} >= {name} (t_star = {t})", use_rate=False)
+        return t
+
     def rate(self, d: dict[str, Any]) -> str:
-        if "period" in d:
-            return cyclic.rate(self, d)
+        """Full batch: from t0 on (w_t0 >= w_t0_lower >= w*), w_t^3 >= w_t0_lower^3 + 3 eta c (t - t0)."""
+        fields(d, ("t0", "w_t0_lower", "c", "Cbar", "eta", "3_eta_c"))
+        self.same_training(d, "rate")
         g = self.needs("growth")
         ent = self.needs("entry")
         for k in ("c", "Cbar", "3_eta_c"):
-            if k in d and same(value(expr(d[k], f"rate {k}")), value(expr(g.get(k), f"growth {k}"))) is not True:
-                raise Fail(f"{k} differs from the growth claim's")
-        t0 = integer(d.get("t0"), "rate t0")
-        W0 = q_of(rational(d.get("w_t0_lower", ""), "rate w_t0_lower"))
+            agree_expr(expr(g[k], f"growth {k}"), expr(d[k], f"rate {k}"), f"{k} (the growth claim's)")
         w_star = q_of(rational(g["w_star"], "growth w_star"))
+        return self.rate_start(d, w_star, step(ent["t_star_bound"], "entry t_star_bound"), "w*")
+
+    def rate_start(self, d: dict[str, Any], w_star: Any, entry_bound: int, name: str) -> str:
+        t0 = step(d["t0"], "rate t0")
+        W0 = q_of(rational(d["w_t0_lower"], "rate w_t0_lower"))
         if W0 < w_star:
-            raise Fail(f"w_t0_lower = {show(W0)} < w*: the growth lemma does not apply from t0")
-        if W0 == w_star and t0 >= integer(ent["t_star_bound"], "entry t_star_bound"):
-            return f"from t0 = {t0} >= the entry bound, w_t >= w* = w_t0_lower; growth lemma by induction"
-        lo, _ = self.enclosure(t0)
-        if not lo >= W0:
-            raise Fail(f"w_{t0} >= {show(W0)} does not hold on the checker's enclosure (lo = {show(lo)})")
-        return f"w_{t0} >= {show(W0)} >= w* on the checker's enclosure; growth lemma by induction"
+            raise Undecided(f"w_t0_lower = {show(W0)} < {name}: the growth lemma does not apply from t0")
+        if W0 == w_star and t0 >= entry_bound:
+            return f"from t0 = {t0} >= the entry bound, w_t >= {name} = w_t0_lower; the growth lemma by induction"
+        reached(self, t0, W0, f"w_{t0} >= w_t0_lower = {show(W0)}", use_rate=False)
+        return f"w_{t0} >= {show(W0)} >= {name} on the checker's enclosure; the growth lemma by induction"
 
-    def _reached(self, T: int, theta: Any) -> bool | None:
-        """Is w_T >= theta? True by the growth-lemma bound of the checked rate claim, or on the
-        checker's enclosure; False when the enclosure shows w_T < theta; None if neither decides."""
-        if self.done.get("rate", ClaimCheck("", "", "")).status == CHECKED:
-            rd = self.data["rate"]
-            t0, W0 = integer(rd["t0"], "rate t0"), q_of(rational(rd["w_t0_lower"], "rate w_t0_lower"))
-            G = value(expr(rd["3_eta_c"], "rate 3_eta_c"))
-            K = integer(rd.get("period", "1"), "rate period")
-            if T >= t0 + (0 if theta <= W0 else K * ceil(upper((theta ** 3 - W0 ** 3) / lower(G)))):
-                return True
-        if self.done.get("entry", ClaimCheck("", "", "")).status == CHECKED:
-            ed = self.data["entry"]
-            if "W_star" in ed:     # cyclic: below W* every cycle of K steps adds >= the increment
-                w_star, K = q_of(rational(ed["W_star"], "W_star")), self.cert.training.batch.K
-                gain = lower(value(expr(ed["cycle_increment_lower"], "cycle_increment_lower")))
-            else:                  # below w* every step adds >= eta (-L'(w*)) (-L' nonincreasing)
-                w_star, K = q_of(rational(ed["w_star"], "entry w_star")), 1
-                gain = self.eta * lower(value(expr(ed["minus_dL_at_w_star"], "entry minus_dL_at_w_star")))
-            if theta <= w_star and gain > 0 and T >= K * ceil((theta - self.w0) / gain):
-                return True
-        try:
-            lo, hi = self.enclosure(T)
-        except Undecided:
-            return None
-        return True if lo >= theta else False if hi < theta else None
-
-    def pointwise(self, cid: str, d: dict[str, Any]) -> str:
-        try:
-            x = tuple(q_of(rational(v, f"{cid} x")) for v in d["x"])
-        except (KeyError, TypeError):
-            raise Fail("x missing") from None
-        if not self.same_shape():
-            raise Undecided("the certificate's network does not have the shape symbolic.network builds")
-        g = self.net.level(x)
-        if q_of(rational(d.get("g", ""), f"{cid} g")) != g:
-            raise Fail(f"g = {d.get('g')}, the network gives {show(g)}")
-        fo = target_value(self.level, x)
-        if q_of(rational(d.get("target", ""), f"{cid} target")) != fo:
-            raise Fail(f"target = {d.get('target')}, the geometric definition gives {show(fo)}")
-        T_lo = integer(d.get("T_lo"), f"{cid} T_lo")
-        T_hi = None if d.get("T_hi") == "unknown" else integer(d.get("T_hi"), f"{cid} T_hi")
-        if g == 0:
-            if fo != mpq(1, 2) or T_lo != 0:
-                raise Fail("g = 0 off the target's boundary")
-            return "g(x) = 0 on the target's boundary: f = 1/2 = f° for every w"
-        theta = 1 / (2 * abs(g))
-        if "threshold" in d and q_of(rational(d["threshold"], f"{cid} threshold")) != theta:
-            raise Fail(f"threshold = {d['threshold']}, 1/(2|g|) = {show(theta)}")
-        if self.cert.training.batch.kind not in ("full", "cyclic"):
-            raise Undecided(f"g, f° and 1/(2|g|) check; T(x) on a {self.cert.training.batch.kind} path: {BATCHES}")
-        self.needs("monotonicity")
-        if T_lo >= 1:
-            before = self._reached(T_lo - 1, theta) if T_lo - 1 > 0 else (self.w0 >= theta)
-            if before is True:
-                raise Fail(f"T(x) >= {T_lo} is false: w_{T_lo - 1} >= {show(theta)} (checker's enclosure or bound)")
-            if before is None:
-                raise Undecided(f"T(x) >= {T_lo}: w_{T_lo - 1} < {show(theta)} is not decided. {self.path_note}")
-        uppers = ([T_hi] if T_hi is not None else []) + (
-            [integer(d["T_bound_proved"], "T_bound_proved")] if "T_bound_proved" in d else [])
-        for T in uppers:
-            reached = self._reached(T, theta)
-            if reached is False:
-                raise Fail(f"T(x) <= {T} is false: w_{T} < {show(theta)} on the checker's enclosure")
-            if reached is None:
-                raise Undecided(f"T(x) <= {T}: w_{T} >= {show(theta)} is not decided. {self.path_note}")
-        return f"{T_lo} <= T(x) <= {T_hi} with w_t enclosed by the checker and 1/(2|g|) = {show(theta)}"
+    def pointwise(self, x: tuple[Any, ...], d: dict[str, Any]) -> str:
+        return points.pointwise(self, x, d)
 
     def deep_ball_depth(self, d: dict[str, Any]) -> str:
-        lv = self.level
-        if type(lv).__name__ != "DeepBall":
-            raise Fail("not a deep-ball target")
-        R2, dim, N0 = q_of(lv.R2), lv.dim, lv.N
-        if not algebra.chord_bound_identity():
-            raise Fail("the chord bound identity does not expand")
-        if q_of(rational(d.get("inner_radius2_at_N", ""), "inner_radius2_at_N")) != R2 - mpq(dim, 4 ** (N0 + 1)):
-            raise Fail("inner_radius2_at_N != R^2 - d 4^(-N-1)")
-        rows = d.get("table", [])
-        if not isinstance(rows, list):
-            raise Fail("table is not a list")
-        for row in rows:
-            if not isinstance(row, dict) or not isinstance(row.get("x"), list):
-                raise Fail("a table row is not an object with x")
-            x = tuple(q_of(rational(v, "table x")) for v in row.get("x", []))
-            norm2 = sum((v * v for v in x), mpq(0))
-            if q_of(rational(row.get("norm2", ""), "table norm2")) != norm2:
-                raise Fail(f"x = {point_text(x)}: norm2 wrong")
-            deep = R2 - sum((interp_square(abs(v), N0) for v in x), mpq(0))
-            fo_N = mpq(1) if deep > 0 else mpq(0) if deep < 0 else mpq(1, 2)
-            if q_of(rational(row.get("deep_target_at_spec_N", ""), "table")) != fo_N:
-                raise Fail(f"x = {point_text(x)}: the deep target at N = {N0} is {fo_N}")
-            if norm2 == R2:
-                continue
-            N = integer(row.get("N"), "table N")
-            # N(x) valid iff outside (A_N inside the ball for every N) or d 4^(-N-1) < R^2 - |x|^2
-            if N < 1 or not (norm2 > R2 or mpq(dim, 4 ** (N + 1)) < R2 - norm2):
-                raise Fail(f"x = {point_text(x)}: N(x) = {N} does not satisfy d 4^(-N-1) < R^2 - |x|^2")
-        return (f"0 <= q_N(u) - u^2 <= 4^(-N-1) by expansion; N(x) checked exactly at {len(rows)} points; "
-                "the deep targets by interpolation of u^2")
-
-    def undecided(self, why: str) -> Callable[[dict[str, Any]], str]:
-        def f(_: dict[str, Any]) -> str:
-            raise Undecided(why)
-        return f
+        return points.deep_ball_depth(self, d)
 
 
-BATCHES = "the checker does not regenerate mini-batches (the sampler is outside its trusted base)"
+ENCLOSED_ENTRY = ("t_star", "w_t_star_lo", "w_t_star_hi")
+
+
+def _first_difference(a: Any, b: Any) -> str:
+    for k in ("features", "hidden", "readout", "readout_bias", "head_bias", "head_out"):
+        if getattr(a, k) != getattr(b, k):
+            return f"{k} differs"
+    return "the network differs"
+
+
+def handlers(ck: Checker) -> dict[str, Callable[[dict[str, Any]], str]]:
+    """The check of each non-pointwise claim, chosen by the batch kind (never by a claim's keys)."""
+    kind = ck.cert.training.batch.kind
+    table: dict[str, Callable[[dict[str, Any]], str]] = {
+        "construction": ck.construction, "deep_ball_depth": ck.deep_ball_depth}
+    if kind == "full":
+        table.update(monotonicity=ck.monotonicity, asymptotic=ck.asymptotic, growth=ck.growth,
+                     entry=ck.entry, rate=ck.rate)
+    elif kind == "cyclic":
+        table.update(monotonicity=ck.monotonicity, cyclic_growth=lambda d: cyclic.growth(ck, d),
+                     entry=lambda d: cyclic.entry(ck, d), rate=lambda d: cyclic.rate(ck, d))
+    else:       # the realized path (regenerated batches) and, for sampled:M, the probabilistic claims
+        table.update(minibatch_monotonicity=ck.minibatch_monotonicity, path=lambda d: sampled.path(ck, d),
+                     batch_losses=lambda d: sampled.batch_losses(ck, d),
+                     dataset_stall=lambda d: sampled.dataset_stall(ck, d), asymptotic=ck.asymptotic,
+                     growth=ck.growth, sampled_tails=lambda d: sampled.sampled_tails(ck, d),
+                     almost_sure=lambda d: sampled.almost_sure(ck, d))
+    return table
 
 
 def run(cert: Certificate) -> list[ClaimCheck]:
-    """Every claim, in dependency order (construction first), then the verdict's consistency."""
+    """The claims the spec requires (plan.expected), each checked in order, then the verdict."""
     old = flint.ctx.prec
     flint.ctx.prec = 320      # Arb (non-integer r): enclosures far narrower than the prover's 128 bits
     try:
@@ -590,66 +657,28 @@ def run(cert: Certificate) -> list[ClaimCheck]:
 
 def _run(cert: Certificate) -> list[ClaimCheck]:
     ck = Checker(cert)
-    table: dict[str, Callable[[dict[str, Any]], str]] = {
-        "construction": ck.construction, "monotonicity": ck.monotonicity,
-        "minibatch_monotonicity": ck.minibatch_monotonicity, "asymptotic": ck.asymptotic,
-        "growth": ck.growth, "cyclic_growth": lambda d: cyclic.growth(ck, d), "entry": ck.entry,
-        "rate": ck.rate, "deep_ball_depth": ck.deep_ball_depth,
-        "path": ck.undecided(BATCHES), "batch_losses": ck.undecided(BATCHES),
-        "dataset_stall": ck.undecided(BATCHES)}
-    order = list(table)
-    claims = sorted(cert.claims, key=lambda c: order.index(c["id"]) if c["id"] in order else len(order))
-    for done, c in enumerate(claims):
-        report_progress("claims", done, len(claims))
-        cid, status = c["id"], c["status"]
-        if status not in ("proved", "enclosed"):
-            ck.done[cid] = ClaimCheck(cid, NOT_CLAIMED, f"the certificate marks it {status}")
+    table = handlers(ck)
+    by_id = {c["id"]: c for c in cert.claims}
+    out: list[ClaimCheck] = []
+    bad = plan.structure(cert)
+    if bad is not None:
+        out.append(bad)
+    expected = list(plan.expected(cert))
+    for done, (cid, x) in enumerate(expected):
+        report_progress("claims", done, len(expected))
+        c = by_id.get(cid)
+        if c is None:
+            continue
+        if c["status"] not in plan.HOLDS:
+            ck.done[cid] = ClaimCheck(cid, NOT_CLAIMED, f"the certificate marks it {c['status']}; its data is not "
+                                      "checked and the verdict may not rest on it")
             continue
         try:
-            if cid.startswith("pointwise:"):
-                reason = ck.pointwise(cid, c["data"])
-            elif cid in table:
-                reason = table[cid](c["data"])
-            else:
-                raise Fail("unknown claim id")
+            reason = ck.pointwise(x, c["data"]) if x is not None else table[cid](c["data"])
             ck.done[cid] = ClaimCheck(cid, CHECKED, reason)
         except Fail as exc:
             ck.done[cid] = ClaimCheck(cid, FAILED, str(exc))
         except Undecided as exc:
             ck.done[cid] = ClaimCheck(cid, UNDECIDED, str(exc))
-    out = [ck.done[c["id"]] for c in cert.claims]
-    if cert.verdict == "certified":
-        weak = [i for i in cert.rests_on if ck.done[i].status != CHECKED]
-        missing = _missing_for_verdict(cert)
-        if missing:
-            out.append(ClaimCheck("verdict", FAILED, "certified, but it does not rest on what convergence needs: "
-                                  + ", ".join(missing)[:300]))
-        else:
-            out.append(ClaimCheck("verdict", FAILED if weak else CHECKED,
-                                  f"certified, but rests on claims not established: {', '.join(weak)[:300]}" if weak
-                                  else f"certified, and all {len(cert.rests_on)} claims it rests on check"))
-    return out
-
-
-# What a "certified" verdict must rest on, by batch variant (docs/mathematics.md, sections 3, 4 and 6):
-# the construction, monotonicity, the growth of w_t and, for every requested point, T(x).
-_NEEDED = {
-    "full": ("construction", "monotonicity", "asymptotic", "growth", "entry", "rate"),
-    "cyclic": ("construction", "monotonicity", "cyclic_growth", "entry", "rate"),
-    "sampled": ("construction", "minibatch_monotonicity", "path"),
-    "dataset": ("construction", "minibatch_monotonicity", "path"),
-}
-
-
-def _missing_for_verdict(cert: Certificate) -> list[str]:
-    """The claims a certified verdict lacks: a certificate that claims nothing proves nothing."""
-    kind = cert.training.batch.kind
-    need = list(_NEEDED.get(kind, ("construction",)))
-    if type(cert.spec.target.level).__name__ == "DeepBall" and kind == "full":
-        need.append("deep_ball_depth")
-    rests = set(cert.rests_on)
-    missing = [i for i in need if i not in rests]
-    n_points = sum(1 for i in rests if i.startswith("pointwise:"))
-    if n_points != len(cert.points):
-        missing.append(f"T(x) for each of the {len(cert.points)} requested points (found {n_points})")
-    return missing
+    out += [ck.done[c["id"]] for c in cert.claims if c["id"] in ck.done]
+    return out + plan.verdict(cert, ck.done)

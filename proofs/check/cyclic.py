@@ -17,10 +17,25 @@ from math import ceil
 from typing import Any
 
 import flint
+import sympy
 from gmpy2 import mpq
 
-from .base import Fail, Undecided, at_most, integer, lower, same, show, value
+from . import algebra, exact1d
+from .base import (
+    Fail,
+    Undecided,
+    agree_expr,
+    at_most_expr,
+    fields,
+    le,
+    lower,
+    not_above_expr,
+    show,
+    step,
+    value,
+)
 from .cells import Cell, arb_of, decompose, loss_derivative, loss_integral
+from .points import reached
 from .read import expr, q_of, rational
 
 
@@ -53,7 +68,7 @@ def slab_dL(ck: Any, k: int, w: Any) -> Any:
 
 
 def regime(cells: list[Cell], r: Any, density: Any) -> tuple[Any, Any]:
-    """(W, C) of the module docstring; C exact for integer r, else an Arb ball."""
+    """(W, C) of the module docstring; C an mpq for integer r, else an exact SymPy value."""
     W, total = mpq(0), mpq(0)
     for c in cells:
         nonzero = [abs(g) for g in c.g if g != 0]
@@ -62,7 +77,13 @@ def regime(cells: list[Cell], r: Any, density: Any) -> tuple[Any, Any]:
             total += abs(c.simplex[1][0] - c.simplex[0][0]) / max(nonzero)
     if r.denominator == 1:
         return W, density * total / (2 ** (int(r) + 1) * (int(r) + 1))
-    return W, arb_of(density * total) / (flint.arb(2) ** arb_of(r + 1) * arb_of(r + 1))
+    R = _s(r)       # non-integer r: exact, a rational times a rational power of 2 (SymPy)
+    return W, _s(density * total) * sympy.Integer(2) ** (-(R + 1)) / (R + 1)
+
+
+def _s(v: Any) -> Any:
+    """An exact SymPy value of an mpq (SymPy values pass through)."""
+    return v if isinstance(v, sympy.Basic) else sympy.Rational(int(v.numerator), int(v.denominator))
 
 
 def _check_regime(cells: list[Cell], W: Any, C: Any, r: Any, density: Any) -> None:
@@ -71,83 +92,132 @@ def _check_regime(cells: list[Cell], W: Any, C: Any, r: Any, density: Any) -> No
         raise Undecided("the checker's 1/w regime formula disagrees with its own integral")
 
 
+def _below_regime(ck: Any, k: int, cells: list[Cell], a: Any, b: Any, c: Any) -> bool | None:
+    """-w^2 L_k'(w) >= c for all w in [a, b], decided exactly (integer r, rational c), else None.
+
+    Between consecutive knots 1/(2|g(v)|) (v the ends of the slab's cells) the band's ends are
+    either cell ends (fixed) or points where |g| = 1/(2w); integral (1/2 - w(alpha + beta x))^r dx
+    is then a combination of w^-1 .. w^r, so -w^2 L_k'(w) is a polynomial in w of degree <= r + 1
+    on each piece: r + 2 exact values give it (one more confirms), and real-root isolation decides
+    its sign against c on the piece. False only when a value below c was computed."""
+    if ck.r.denominator != 1 or isinstance(c, flint.arb):
+        return None
+    knots = sorted({1 / (2 * abs(g)) for cell in cells for g in cell.g if g != 0 and a < 1 / (2 * abs(g)) < b})
+    ends = [a, *knots, b]
+    n = int(ck.r) + 2
+    ws = sympy.Symbol("w")
+    for lo, hi in zip(ends, ends[1:]):
+        pts = [lo + (hi - lo) * mpq(j, n) for j in range(n + 1)]
+        vals = [-(w * w) * slab_dL(ck, k, w) for w in pts]
+        if any(isinstance(v, flint.arb) for v in vals):
+            return None
+        if any(v < c for v in vals):
+            return False
+        pairs = [(sympy.Rational(int(w.numerator), int(w.denominator)),
+                  sympy.Rational(int(v.numerator), int(v.denominator))) for w, v in zip(pts, vals)]
+        P = sympy.Poly(sympy.interpolate(pairs[:-1], ws), ws, domain="QQ")
+        if P.eval(pairs[-1][0]) != pairs[-1][1]:
+            return None              # not a polynomial of that degree: the checker's premise fails
+        cq = sympy.Rational(int(c.numerator), int(c.denominator))
+        if not algebra.nonnegative_on(P - cq, pairs[0][0], pairs[-1][0]):
+            return None
+    return True
+
+
 def growth(ck: Any, d: dict[str, Any]) -> str:
+    fields(d, ("K", "W_star", "sum_c", "gain_per_cycle", "Cbar_full", "slabs"))
     _supported(ck)
     K, eta = ck.cert.training.batch.K, ck.eta
-    slabs = d.get("slabs")
-    if integer(d.get("K"), "K") != K or not isinstance(slabs, list) or len(slabs) != K:
+    slabs = d["slabs"]
+    if step(d["K"], "K") != K or not isinstance(slabs, list) or len(slabs) != K:
         raise Fail(f"K or the slab list does not match cyclic:{K}")
-    sum_c: Any = mpq(0)
+    sum_c: Any = sympy.Integer(0)
     W_star = mpq(0)
     for k, s in enumerate(slabs):
-        if not isinstance(s, dict) or integer(s.get("slab"), "slab") != k:
-            raise Fail(f"slab {k}: entry missing")
-        w_k, c_k = q_of(rational(s.get("w_star"), "slab w_star")), value(expr(s.get("c"), "slab c"))
+        fields(s, ("slab", "w_star", "c"))
+        if step(s["slab"], "slab") != k:
+            raise Fail(f"slab {k}: entry missing or out of order")
+        w_k, c_k = q_of(rational(s["w_star"], "slab w_star")), expr(s["c"], "slab c")
+        if w_k <= 0:
+            raise Fail(f"slab {k}: w*_k = {show(w_k)} is not > 0")
         cells = _slab(ck, k)
         W, C = regime(cells, ck.r, ck.density * K)
         _check_regime(cells, W, C, ck.r, ck.density * K)
-        if not at_most(c_k, C) or (w_k < W and not at_most(_a(c_k) / _a(w_k * w_k), _a(C) / _a(W * W))):
-            raise Fail(f"slab {k}: -L_k'(w) >= {show(c_k)}/w^2 for w >= {show(w_k)} does not follow: the "
-                       f"checker finds -L_k' = {show(C)}/w^2 from w = {show(W)} on")
-        sum_c = _a(sum_c) + _a(c_k) if isinstance(sum_c, flint.arb) or isinstance(c_k, flint.arb) else sum_c + c_k
+        what = (f"slab {k}: -L_k'(w) >= {show(value(c_k))}/w^2 for w >= {show(w_k)} (the checker finds -L_k' = "
+                f"{show(value(_s(C)))}/w^2 from w = {show(W)} on)")
+        not_above_expr(c_k, _s(C), what)      # c_k > C: false for w >= max(W, w*_k)
+        if w_k < W and not at_most_expr(c_k / _s(w_k * w_k), _s(C) / _s(W * W)):
+            # below W, -L_k' nonincreasing gives -L_k'(w) >= C/W^2 on [w_k, W]; when that does not
+            # show it, decide -w^2 L_k'(w) >= c_k on [w_k, W] exactly, piece by piece
+            shown = _below_regime(ck, k, cells, w_k, W, value(c_k))
+            if shown is False:
+                raise Fail(what + ": -w^2 L_k'(w) < c_k somewhere on [w*_k, W]")
+            if shown is None:
+                raise Undecided(what + ": not shown on [w*_k, W]")
+        sum_c = sum_c + c_k
         W_star = max(W_star, w_k)
-    if q_of(rational(d.get("W_star"), "W_star")) != W_star or \
-            same(value(expr(d.get("sum_c"), "sum_c")), sum_c) is not True:
-        raise Fail("W_star or sum_c is not the max / sum over the slabs")
-    gain = _a(3 * eta) * sum_c if isinstance(sum_c, flint.arb) else 3 * eta * sum_c
-    if same(value(expr(d.get("gain_per_cycle"), "gain_per_cycle")), gain) is not True:
-        raise Fail("gain_per_cycle != 3 eta sum_c")
-    cells = ck.cells()
+    if q_of(rational(d["W_star"], "W_star")) != W_star:
+        raise Fail("W_star is not the max over the slabs' w*_k")
+    agree_expr(sum_c, expr(d["sum_c"], "sum_c"), "sum_c (the sum over the slabs)")
+    gain = 3 * _s(eta) * sum_c
+    agree_expr(gain, expr(d["gain_per_cycle"], "gain_per_cycle"), "gain_per_cycle (3 eta sum_c)")
+    if le(value(gain), mpq(0)) is not False:
+        raise Fail("the gain per cycle is not > 0")
+    dom = ck.cert.spec.domain       # 1-D: the Kuhn cells of the whole interval, cut at every kink
+    cells = decompose(ck.net, ck.level, (q_of(dom.lo[0]),), (q_of(dom.hi[0]),))
     W, C = regime(cells, ck.r, ck.density)
     _check_regime(cells, W, C, ck.r, ck.density)
-    Cbar = value(expr(d.get("Cbar_full"), "Cbar_full"))
-    if not at_most(C, Cbar) or (W_star < W and not at_most(_a(ck.L(W_star)) * _a(W), Cbar)):
-        raise Fail(f"L(w) <= Cbar_full/w for w >= W* does not follow (the checker: L = {show(C)}/w from {show(W)})")
+    Cbar = expr(d["Cbar_full"], "Cbar_full")
+    what = f"L(w) <= Cbar_full/w for w >= W* (the checker: L = {show(value(_s(C)))}/w from {show(W)} on)"
+    not_above_expr(_s(C), Cbar, what)
+    if W_star < W:
+        raise Undecided(what + ": W* is below the checker's 1/w regime")
     return f"every slab's c_k <= its -w^2 L_k' (1/w regime from the checker's cells); W* = {show(W_star)}"
 
 
 def entry(ck: Any, d: dict[str, Any]) -> str:
+    fields(d, ("W_star", "w0", "eta", "cycle_increment_lower", "t_star_bound"), ("t_star", "w_t_star_lo",
+                                                                                  "w_t_star_hi"))
     _supported(ck)
+    ck.same_training(d, "entry")
     g = ck.needs("cyclic_growth")
     K = ck.cert.training.batch.K
-    W_star = q_of(rational(d.get("W_star"), "W_star"))
+    W_star = q_of(rational(d["W_star"], "W_star"))
     if W_star != q_of(rational(g["W_star"], "W_star")):
         raise Fail("W_star differs from the cyclic growth claim's")
-    parts = [-slab_dL(ck, k, W_star) for k in range(K)] if W_star > 0 else [mpq(0)]
-    mixed = any(isinstance(p, flint.arb) for p in parts)
-    gain = sum((_a(p) for p in parts), flint.arb(0)) * _a(ck.eta) if mixed else sum(parts, mpq(0)) * ck.eta
-    incr = value(expr(d.get("cycle_increment_lower"), "cycle_increment_lower"))
-    if not lower(incr) > 0 or not at_most(incr, gain):
-        raise Fail(f"cycle_increment_lower exceeds eta sum_k -L_k'(W*) = {show(gain)}")
-    claimed = integer(d.get("t_star_bound"), "t_star_bound")
+    if ck.r.denominator == 1:
+        gain: Any = _s(sum((-slab_dL(ck, k, W_star) for k in range(K)), mpq(0)) * ck.eta)
+    else:           # exact radicals (1-D, non-integer r)
+        gain = sum((-exact1d.loss_1d(_slab(ck, k), W_star, ck.r, ck.density * K, True) for k in range(K)),
+                   sympy.Integer(0)) * _s(ck.eta)
+    incr_e = expr(d["cycle_increment_lower"], "cycle_increment_lower")
+    incr = value(incr_e)
+    if le(incr, mpq(0)) is not False:
+        raise Undecided("cycle_increment_lower > 0 is not shown")
+    if not at_most_expr(incr_e, gain):      # a larger increment is not shown (nor refuted) by this argument
+        raise Undecided(f"cycle_increment_lower <= eta sum_k -L_k'(W*) = {show(value(gain))} (the checker's integrals) "
+                        "is not shown")
+    claimed = step(d["t_star_bound"], "t_star_bound")
     need = 0 if ck.w0 >= W_star else K * ceil((W_star - ck.w0) / lower(incr))
     if claimed < need:
-        raise Fail(f"t_star_bound = {claimed} < K ceil((W* - w0)/increment) = {need}")
-    out = f"t* <= {claimed}: each cycle below W* adds >= {show(gain)} (checker's integrals)"
+        reached(ck, claimed, W_star, f"entry by t_star_bound = {claimed}")
+    out = f"t* <= {claimed}: each cycle below W* adds >= {show(value(gain))} (checker's integrals)"
     if "t_star" in d:
-        t = integer(d["t_star"], "t_star")
-        lo, hi = ck.enclosure(t)
-        clo, chi = q_of(rational(d.get("w_t_star_lo"), "w_t_star_lo")), q_of(rational(d.get("w_t_star_hi"), "hi"))
-        if not lo >= W_star or not (clo <= lo and hi <= chi):
-            raise Fail(f"w_{t} in [{show(lo)}, {show(hi)}] (checker) is not >= W* inside the claimed enclosure")
+        t = ck.enclosed_at(d, W_star, "W*")
         out += f"; w_{t} >= W* on the checker's cyclic enclosure"
     return out
 
 
 def rate(ck: Any, d: dict[str, Any]) -> str:
+    fields(d, ("t0", "w_t0_lower", "Cbar", "eta", "3_eta_c", "period"))
     _supported(ck)
+    ck.same_training(d, "rate")
     g = ck.needs("cyclic_growth")
     ent = ck.needs("entry")
-    if integer(d.get("period"), "period") != ck.cert.training.batch.K:
-        raise Fail("period != K")
-    if same(value(expr(d.get("3_eta_c"), "3_eta_c")), value(expr(g["gain_per_cycle"], "gain_per_cycle"))) is not True:
-        raise Fail("the per-cycle gain differs from the cyclic growth claim's")
-    if same(value(expr(d.get("Cbar"), "Cbar")), value(expr(g["Cbar_full"], "Cbar_full"))) is not True:
-        raise Fail("Cbar differs from the cyclic growth claim's Cbar_full")
-    t0, W0 = integer(d.get("t0"), "t0"), q_of(rational(d.get("w_t0_lower"), "w_t0_lower"))
+    if step(d["period"], "period") != ck.cert.training.batch.K:
+        raise Fail(f"period = {str(d['period'])[:20]} is not K = {ck.cert.training.batch.K}")
+    agree_expr(expr(g["gain_per_cycle"], "gain_per_cycle"), expr(d["3_eta_c"], "3_eta_c"),
+               "3_eta_c (the cyclic growth claim's gain per cycle)")
+    agree_expr(expr(g["Cbar_full"], "Cbar_full"), expr(d["Cbar"], "Cbar"), "Cbar (the cyclic growth claim's Cbar_full)")
     W_star = q_of(rational(g["W_star"], "W_star"))
-    if W0 == W_star and t0 >= integer(ent["t_star_bound"], "t_star_bound"):
-        return f"from t0 = {t0} >= the entry bound, w_t >= W* = w_t0_lower; the gain per cycle by induction"
-    if W0 < W_star or not ck.enclosure(t0)[0] >= W0:
-        raise Fail(f"w_{t0} >= {show(W0)} >= W* does not hold on the checker's enclosure")
-    return f"w_{t0} >= {show(W0)} >= W* on the checker's enclosure; the gain per cycle by induction"
+    return ck.rate_start(d, W_star, step(ent["t_star_bound"], "t_star_bound"), "W*")

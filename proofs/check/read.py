@@ -1,22 +1,33 @@
 """Reading a certificate for the checker, cheapest first, and its exact values.
 
 Order: the file's size and JSON syntax (``symbolic.jsonio``: size cap before reading,
-duplicate keys, NaN and depth refused); then schema and version; then the shape
-(top-level keys, types, counts); only then the inputs by the toolkit's grammars
-(``symbolic.targets.parse_target``, ``spec.parse_domain``, ``spec.make_training``;
-not ``make_spec``, whose domain checks use the prover's polytope code) and the claims'
-values by ``symbolic.exprio`` (never eval). Every failure is one
-``CertificateError(malformed=True)`` naming the bad part.
+duplicate keys, NaN and depth refused); the schema name and version (1 and 2 refused:
+re-certify); the number of values (at most MAX_VALUES, so validation's cost is bounded);
+then validation against the published schema ``proofs/schema/certificate-v3.schema.json``
+(the ``jsonschema`` library, draft 2020-12; the formats rp-rational and rp-expr checked
+here: a rational reduced, a closed form re-printing to itself); then, in code, what JSON
+Schema cannot say (ids unique and derived from data, bounds ordered, rests_on, and every
+statement / scope / reason equal to :mod:`.render`'s rendering of the published templates);
+only then the inputs by the toolkit's grammars (``symbolic.targets.parse_target``,
+``spec.parse_domain``, ``spec.make_training``; not ``make_spec``, whose domain checks use
+the prover's polytope code; the statement is read a second time by :mod:`.statement`) and
+the claims' values by ``symbolic.exprio`` (never eval). Every failure is one
+``CertificateError(malformed=True)`` naming the bad part by its JSON pointer.
 """
 from __future__ import annotations
 
+import functools
+import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import flint
+import jsonschema
 import sympy
 from gmpy2 import mpq
 
@@ -25,8 +36,10 @@ from relu_pointwise.symbolic.exprio import (
     ExprSyntaxError,
     from_text,
     rational_from_text,
+    rational_to_text,
+    to_text,
 )
-from relu_pointwise.symbolic.jsonio import plain_copy, read_json
+from relu_pointwise.symbolic.jsonio import count_leaves, plain_copy, read_json
 from relu_pointwise.symbolic.limits import CERT_BYTES, PREC_MAX, STEPS_MAX, check_regions
 from relu_pointwise.symbolic.spec import (
     Spec,
@@ -38,19 +51,14 @@ from relu_pointwise.symbolic.spec import (
 )
 from relu_pointwise.symbolic.targets import estimate_regions, parse_target
 
+from . import render
+
 SCHEMA = "relu-pointwise/certificate"
-KNOWN_VERSIONS = (1, 2)          # 1: no weights in the file (rebuilt by symbolic.network); 2: weights
+VERSION = 3                      # proofs/schema/certificate-v3.schema.json
+OLD_VERSIONS = (1, 2)            # refused: re-certify
 MAX_LAYERS = 64
 MAX_WIDTH = 4096
 MAX_WEIGHTS = 400_000
-TOP_KEYS = ("schema", "version", "inputs", "claims", "rests_on", "verdict", "scope", "reason")
-OPTIONAL_KEYS = ("files",)      # {name: "sha256:<64 hex>"}: the files written beside the certificate
-FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")
-SHA256 = re.compile(r"sha256:[0-9a-f]{64}")
-INPUT_KEYS = ("spec", "eta", "w0", "batch", "seed", "steps", "prec", "points")
-STATUSES = ("proved", "enclosed", "numerical", "failed")
-MAX_CLAIMS = 2000
-MAX_POINTS = 400
 MAX_STEPS = STEPS_MAX.value      # symbolic.limits: the prover's limit too
 W = sympy.Symbol("w", real=True)
 
@@ -72,7 +80,8 @@ class Certificate:
     verdict: str
     version: int
     files: dict[str, str]
-    network: Any = None          # symbolic.network.Network: from the file (v2) or rebuilt (v1)
+    network: Any = None          # symbolic.network.Network: the weights in the construction claim
+    inputs: dict[str, Any] | None = None     # the inputs as written (read again by proofs.check.statement)
 
 
 def load_json(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
@@ -104,59 +113,130 @@ def _count(text: str, where: str, hi: int) -> int:
     return int(v)
 
 
+SCHEMA_FILE = "certificate-v3.schema.json"
+RATIONAL = re.compile(r"0|-?[1-9][0-9]*")
+MAX_VALUES = 100_000             # string leaves, counted before validation (certify writes far fewer)
+
+
+@functools.lru_cache(maxsize=1)
+def published_schema() -> dict[str, Any]:
+    """The published schema (proofs/schema/, package data), read by the checker itself."""
+    text = resources.files("relu_pointwise.proofs").joinpath("schema", SCHEMA_FILE).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def _rational_format(text: object) -> bool:
+    """rp-rational: the canonical text of an exact rational (reduced p/q, q written only if > 1).
+    The schema's pattern fixes the shape (-?digits(/digits)?, no leading zeros, no -0); this
+    checks the rest: q > 1 when written, gcd(p, q) = 1."""
+    if not isinstance(text, str):
+        return True            # not a string: the "type" keyword reports it
+    p, slash, q = text.partition("/")
+    if not slash:
+        return bool(RATIONAL.fullmatch(text))
+    if not (RATIONAL.fullmatch(p) and q.isdigit() and q.isascii()):
+        return False
+    return int(q) > 1 and math.gcd(int(p), int(q)) == 1
+
+
+def _expr_format(text: object) -> bool:
+    """rp-expr: a canonical rational, or a closed form whose exprio re-printing is the same text."""
+    if not isinstance(text, str):
+        return True
+    try:
+        return rational_to_text(rational_from_text(text)) == text
+    except ExprSyntaxError:
+        pass
+    try:
+        return to_text(from_text(text, {"w": W})) == text
+    except (ExprSyntaxError, ValueError, TypeError, RecursionError):
+        return False
+
+
+@functools.lru_cache(maxsize=1)
+def _validator() -> Any:
+    formats = jsonschema.FormatChecker(formats=())
+    formats.checks("rp-rational")(_rational_format)
+    formats.checks("rp-expr")(_expr_format)
+    return jsonschema.Draft202012Validator(published_schema(), format_checker=formats)
+
+
+def pointer(path: Any) -> str:
+    """A JSON pointer (RFC 6901) to the part at ``path``."""
+    parts = [str(p).replace("~", "~0").replace("/", "~1") for p in path]
+    return "/" + "/".join(parts) if parts else "(the top level)"
+
+
+def _message(error: Any) -> str:
+    msg = error.message
+    if error.validator == "format":
+        msg = f"{str(error.instance)[:60]!r} is not in the canonical form {error.validator_value}"
+    elif error.validator in ("anyOf", "oneOf"):
+        msg = f"{str(error.instance)[:60]!r} fits none of the allowed forms"
+    return msg if len(msg) <= 200 else msg[:200] + "..."
+
+
 def check_shape(cert: dict[str, Any]) -> int:
-    """Schema, version, keys and types; returns the version. No mathematics yet."""
+    """The published schema (version 3) first, then what JSON Schema cannot say; returns the version.
+
+    Every refusal is one line naming the bad part by its JSON pointer."""
     if cert.get("schema") != SCHEMA:
-        raise malformed(f"schema: expected {SCHEMA!r}, got {str(cert.get('schema'))[:60]!r}")
+        raise malformed(f"/schema: expected {SCHEMA!r}, got {str(cert.get('schema'))[:60]!r}")
     version = cert.get("version")
-    if isinstance(version, bool) or not isinstance(version, int) or version not in KNOWN_VERSIONS:
-        raise malformed(f"version: this checker reads schema version(s) {', '.join(map(str, KNOWN_VERSIONS))}, "
-                        f"not {str(version)[:20]!r}")
-    missing = [k for k in TOP_KEYS if k not in cert]
-    extra = [k for k in cert if k not in TOP_KEYS + OPTIONAL_KEYS]
-    if missing or extra:
-        parts = ([f"missing {', '.join(missing)}"] if missing else []) + (
-            [f"unexpected {', '.join(extra)[:80]}"] if extra else [])
-        raise malformed("top-level keys: " + "; ".join(parts))
-    inputs = cert["inputs"]
-    if not isinstance(inputs, dict) or sorted(inputs) != sorted(INPUT_KEYS):
-        raise malformed(f"inputs: expected exactly the keys {', '.join(INPUT_KEYS)}")
-    if not isinstance(inputs["spec"], dict) or sorted(inputs["spec"]) != ["domain", "measure", "r", "target"]:
-        raise malformed("inputs.spec: expected exactly the keys target, domain, r, measure")
-    for k, v in inputs["spec"].items():
-        _text(v, f"inputs.spec.{k}", 20_000)
-    for k in INPUT_KEYS[1:-1]:
-        _text(inputs[k], f"inputs.{k}", 200)
-    pts = inputs["points"]
-    if not isinstance(pts, list) or len(pts) > MAX_POINTS or not all(isinstance(p, list) and len(p) <= 8 for p in pts):
-        raise malformed(f"inputs.points: expected at most {MAX_POINTS} lists of coordinates")
-    claims = cert["claims"]
-    if not isinstance(claims, list) or len(claims) > MAX_CLAIMS:
-        raise malformed(f"claims: expected a list of at most {MAX_CLAIMS} claims")
+    if version in OLD_VERSIONS and not isinstance(version, bool):
+        raise malformed(f"/version: schema version {version} is no longer read (this checker reads version "
+                        f"{VERSION}); re-certify with pointwise certify")
+    n = count_leaves(cert)     # bounds the validator's work (about 60 microseconds a value)
+    if n > MAX_VALUES:
+        raise malformed(f"(the top level): {n} values, more than the {MAX_VALUES} the checker reads")
+    error = jsonschema.exceptions.best_match(_validator().iter_errors(cert))
+    if error is not None:
+        raise malformed(f"{pointer(error.absolute_path)}: {_message(error)}")
+    _beyond_schema(cert)
+    return VERSION
+
+
+def _le(a: str, b: str) -> bool:
+    return bool(rational_from_text(a) <= rational_from_text(b))
+
+
+# (claim kind, lower field, upper field): enclosures and bounds that must be ordered
+ORDERED = (("entry", "w_t_star_lo", "w_t_star_hi"), ("path", "w_n_lo", "w_n_hi"),
+           ("batch_losses", "loss_0_lo", "loss_0_hi"), ("batch_losses", "loss_n_lo", "loss_n_hi"),
+           ("dataset_stall", "w_n_lo", "w_n_hi"), ("pointwise", "T_lo", "T_hi"))
+
+
+def _beyond_schema(cert: dict[str, Any]) -> None:
+    """What the schema cannot say: ids unique and derived from data, bounds ordered, rests_on
+    naming claims, and every text the rendering of the published templates (proofs.check.render)."""
+    schema = published_schema()
     seen: set[str] = set()
-    for k, c in enumerate(claims):
-        if not isinstance(c, dict) or sorted(c) != ["data", "id", "statement", "status"]:
-            raise malformed(f"claims[{k}]: expected the keys id, statement, status, data")
-        cid = _text(c["id"], f"claims[{k}].id", 400)
+    for k, c in enumerate(cert["claims"]):
+        where, cid, d = f"/claims/{k}", c["id"], c["data"]
         if cid in seen:
-            raise malformed(f"claim {cid}: appears twice")
+            raise malformed(f"{where}/id: the claim {cid[:60]} appears twice")
         seen.add(cid)
-        _text(c["statement"], f"claim {cid}: statement")
-        if c["status"] not in STATUSES:
-            raise malformed(f"claim {cid}: status {str(c['status'])[:20]!r} is not one of {', '.join(STATUSES)}")
-        if not isinstance(c["data"], dict):
-            raise malformed(f"claim {cid}: data must be an object")
-    if not isinstance(cert["rests_on"], list) or not all(isinstance(i, str) and i in seen for i in cert["rests_on"]):
-        raise malformed("rests_on: expected a list of ids of claims in the certificate")
-    if cert["verdict"] not in ("certified", "not certified"):
-        raise malformed(f"verdict: {str(cert['verdict'])[:30]!r} is not 'certified' or 'not certified'")
-    _text(cert["scope"], "scope")
-    _text(cert["reason"], "reason")
-    files = cert.get("files", {})
-    if not isinstance(files, dict) or len(files) > 32 or not all(
-            FILE_NAME.fullmatch(k) and isinstance(v, str) and SHA256.fullmatch(v) for k, v in files.items()):
-        raise malformed("files: expected at most 32 entries {name: 'sha256:<64 hex>'} (plain file names)")
-    return version
+        kind = "pointwise" if cid.startswith("pointwise:") else cid
+        if kind == "pointwise" and cid != "pointwise:x=" + render.point_id(d["x"]):
+            raise malformed(f"{where}/id: {cid[:60]!r} is not the id of its data.x, "
+                            f"'pointwise:x={render.point_id(d['x'])[:60]}'")
+        held = c["status"] in ("proved", "enclosed")      # a failed claim may report a contradiction
+        for kd, lo, hi in ORDERED:
+            if held and kd == kind and lo in d and hi in d and d[hi] != "unknown" and not _le(d[lo], d[hi]):
+                raise malformed(f"{where}/data/{hi}: {d[hi][:40]} is below {lo} = {d[lo][:40]}")
+        try:
+            text = render.statement(schema, cid, d)
+        except render.TemplateError as exc:
+            raise malformed(f"{where}/data: {exc}") from None
+        if c["statement"] != text:
+            raise malformed(f"{where}/statement: differs from the published template rendered from its data")
+    bad = [i for i in cert["rests_on"] if i not in seen]
+    if bad:
+        raise malformed(f"/rests_on: {bad[0][:60]!r} is not a claim of the certificate")
+    if cert["scope"] != render.scope(schema, cert["inputs"]):
+        raise malformed("/scope: differs from the published template rendered from the inputs")
+    if cert["reason"] != render.reason(schema, cert):
+        raise malformed("/reason: differs from the published template rendered from the claims")
 
 
 def read_certificate(source: str | Path | Mapping[str, Any]) -> Certificate:
@@ -173,26 +253,23 @@ def read_certificate(source: str | Path | Mapping[str, Any]) -> Certificate:
         training = make_training(inputs["eta"], inputs["w0"], inputs["batch"],
                                  0 if inputs["seed"] == "none" else inputs["seed"])
     except InputError as exc:
-        raise malformed(f"inputs: {exc}") from None
-    steps = _count(inputs["steps"], "inputs.steps", MAX_STEPS)
-    _count(inputs["prec"], "inputs.prec", PREC_MAX.value)
+        raise malformed(f"/inputs: {exc}") from None
+    steps = _count(inputs["steps"], "/inputs/steps", MAX_STEPS)
+    _count(inputs["prec"], "/inputs/prec", PREC_MAX.value)
     points = []
     for i, p in enumerate(inputs["points"]):
         if len(p) != spec.dim:
-            raise malformed(f"inputs.points[{i}]: {len(p)} coordinates, the target has dimension {spec.dim}")
-        x = tuple(rational(_text(v, f"inputs.points[{i}]", 400), f"inputs.points[{i}]") for v in p)
+            raise malformed(f"/inputs/points/{i}: {len(p)} coordinates, the target has dimension {spec.dim}")
+        x = tuple(rational(_text(v, f"/inputs/points/{i}", 400), f"/inputs/points/{i}") for v in p)
         if not all(spec.domain.lo[k] <= v <= spec.domain.hi[k] for k, v in enumerate(x)):
-            raise malformed(f"inputs.points[{i}]: outside the domain")
+            raise malformed(f"/inputs/points/{i}: outside the domain")
         points.append(tuple(mpq(int(v.p), int(v.q)) for v in x))
     out = Certificate(spec, training, steps, points, cert["claims"], list(cert["rests_on"]), cert["verdict"], version,
-                      dict(cert.get("files", {})))
-    construction = next((c for c in cert["claims"] if c["id"] == "construction"), None)
-    if version >= 2:
-        if construction is None or "network" not in construction["data"]:
-            raise malformed("version 2: the construction claim must carry data.network (the weights)")
-        out.network = network_from_json(construction["data"]["network"], spec)
-    else:
-        out.network = spec.network
+                      dict(cert.get("files", {})), inputs=inputs)
+    index = next((k for k, c in enumerate(cert["claims"]) if c["id"] == "construction"), None)
+    if index is None:
+        raise malformed("/claims: no construction claim (it carries the network's weights)")
+    out.network = network_from_json(cert["claims"][index]["data"]["network"], spec, index)
     return out
 
 
@@ -202,39 +279,39 @@ def _row(v: Any, n: int, where: str) -> tuple[sympy.Rational, ...]:
     return tuple(rational(_text(x, where, 4000), where) for x in v)
 
 
-def network_from_json(d: Any, spec: Spec) -> Any:
+def network_from_json(d: Any, spec: Spec, index: int = 0) -> Any:
     """The network of a version-2 certificate: sizes checked before any number is read."""
     from relu_pointwise.symbolic.network import Layer, Network
 
-    where = "construction data.network"
+    where = f"/claims/{index}/data/network"
     keys = ["features", "head_bias", "head_out", "hidden", "readout", "readout_bias"]
     if not isinstance(d, dict) or sorted(d) != keys:
         raise malformed(f"{where}: expected exactly the keys {', '.join(keys)}")
     feats, hidden = d["features"], d["hidden"]
     expect = [f"x{i + 1}" for i in range(spec.dim)]
     if feats not in (expect, expect + ["sqnorm"]):
-        raise malformed(f"{where}.features: expected {expect} (and optionally sqnorm)")
+        raise malformed(f"{where}/features: expected {expect} (and optionally sqnorm)")
     if not isinstance(hidden, list) or len(hidden) > MAX_LAYERS:
-        raise malformed(f"{where}.hidden: at most {MAX_LAYERS} layers")
+        raise malformed(f"{where}/hidden: at most {MAX_LAYERS} layers")
     width, total = len(feats), 0
     for k, lay in enumerate(hidden):
         if not isinstance(lay, dict) or sorted(lay) != ["bias", "weight"] or not isinstance(lay["bias"], list) \
                 or not isinstance(lay["weight"], list) or not 0 < len(lay["bias"]) <= MAX_WIDTH \
                 or len(lay["weight"]) != len(lay["bias"]):
-            raise malformed(f"{where}.hidden[{k}]: expected weight (rows) and bias of one width <= {MAX_WIDTH}")
+            raise malformed(f"{where}/hidden/{k}: expected weight (rows) and bias of one width <= {MAX_WIDTH}")
         total += len(lay["bias"]) * (width + 1)
         width = len(lay["bias"])
     if total > MAX_WEIGHTS:
         raise malformed(f"{where}: more than {MAX_WEIGHTS} weights")
     layers, width = [], len(feats)
     for k, lay in enumerate(hidden):
-        rows = tuple(_row(r, width, f"{where}.hidden[{k}].weight") for r in lay["weight"])
-        layers.append(Layer(rows, _row(lay["bias"], len(rows), f"{where}.hidden[{k}].bias")))
+        rows = tuple(_row(r, width, f"{where}/hidden/{k}/weight") for r in lay["weight"])
+        layers.append(Layer(rows, _row(lay["bias"], len(rows), f"{where}/hidden/{k}/bias")))
         width = len(rows)
-    head_bias = _row(d["head_bias"], 2, f"{where}.head_bias")
-    head_out = _row(d["head_out"], 2, f"{where}.head_out")
-    return Network(spec.dim, tuple(feats), tuple(layers), _row(d["readout"], width, f"{where}.readout"),
-                   rational(_text(d["readout_bias"], where, 4000), f"{where}.readout_bias"),
+    head_bias = _row(d["head_bias"], 2, f"{where}/head_bias")
+    head_out = _row(d["head_out"], 2, f"{where}/head_out")
+    return Network(spec.dim, tuple(feats), tuple(layers), _row(d["readout"], width, f"{where}/readout"),
+                   rational(_text(d["readout_bias"], where, 4000), f"{where}/readout_bias"),
                    (head_bias[0], head_bias[1]), (head_out[0], head_out[1]))
 
 

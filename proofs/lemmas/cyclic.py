@@ -10,7 +10,7 @@ from relu_pointwise.symbolic.loss import Derivation
 from relu_pointwise.symbolic.spec import Training
 
 from .fullbatch import Growth, growth_claim
-from .path import Entry, PathBounds, _ceil_pos, nice_below
+from .path import Entry, PathBounds, _ceil_pos, bracket, nice_below
 from .text import ENCLOSED, FAILED, PROVED, Claim, Q, ex, short, to_q
 
 # ---------------------------------------------------------------- cyclic:K
@@ -33,12 +33,12 @@ def cyclic_growth_claim(slabs: Sequence[Derivation], scales: Sequence[sympy.Rati
     for k, (d, sc) in enumerate(zip(slabs, scales)):
         W = max(W, Q(d.w_star))
         if not d.asymptotic_coeffs and d.asymptotic == 0:
-            per.append({"slab": ex(k), "w_star": ex(d.w_star), "c": "0", "note": "no boundary: L_k = 0 for w >= w*_k"})
+            per.append({"slab": ex(k), "w_star": ex(d.w_star), "c": "0"})       # no boundary: L_k = 0 there
             continue
         cl, gr = growth_claim(d, eta * sc)
         ok &= cl.holds
         total += sc * gr.c
-        per.append({"slab": ex(k), "w_star": ex(d.w_star), "c": ex(gr.c), "status": cl.status})
+        per.append({"slab": ex(k), "w_star": ex(d.w_star), "c": ex(gr.c)})
     fcl, fgr = growth_claim(full, eta)
     ok &= fcl.holds and W >= full.w_star and bool(total > 0)
     G = 3 * eta * total
@@ -70,9 +70,9 @@ def cyclic_entry_claim(slabs: Sequence[Derivation], scales: Sequence[sympy.Ratio
             f"is nonincreasing, so a cycle below W* adds at least {ex(eta * delta)}")
     if path is not None:
         t_enc = path.first_certain(to_q(W))
-        data["source"] = path.source
         if t_enc is not None and t_enc <= bound:
-            data.update({"t_star": ex(t_enc), "w_t_star_lo": ex(path.lo[t_enc]), "w_t_star_hi": ex(path.hi[t_enc])})
+            lo, hi = bracket(path.lo[t_enc], path.hi[t_enc])
+            data.update({"t_star": ex(t_enc), "w_t_star_lo": ex(lo), "w_t_star_hi": ex(hi)})
             st = (f"the cyclic path from w0 = {ex(w0)} is in w >= W* = {ex(W)} from step {t_enc} on "
                   f"(w_{t_enc} >= {short(path.lo[t_enc], 'down')}, {path.source}); {btxt}")
             return (Claim("entry", st, ENCLOSED, data),

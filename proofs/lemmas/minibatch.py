@@ -11,7 +11,7 @@ from relu_pointwise.symbolic.loss import w
 from relu_pointwise.symbolic.spec import Spec, Training
 
 from .path import PathBounds
-from .text import ENCLOSED, FAILED, HALF, PROVED, Claim, Q, ex, short, to_q
+from .text import ENCLOSED, FAILED, HALF, PROVED, Claim, Q, ex, short, to_q, to_rat
 
 # ---------------------------------------------------------------- mini-batches
 
@@ -24,6 +24,9 @@ def minibatch_monotonicity_claim(spec: Spec, training: Training) -> Claim:
                  "errors e(w, x) = (1/2 - w|g(x)|)_+ (0 on g = 0), each nonincreasing in w (d/dw (1/2 - w u)^r "
                  "= -r u (1/2 - w u)^(r-1) <= 0 for u >= 0, checked by SymPy), so L_B'(w) <= 0 and "
                  "w_{t+1} = w_t - eta L_B'(w_t) >= w_t for every batch, every step, every seed")
+    if not ok:     # SymPy not reducing the identity to 0 proves nothing either way
+        statement = ("monotonicity on every sample path: not established (SymPy did not reduce "
+                     "d/dw (1/2 - w u)^r + r u (1/2 - w u)^(r-1) to 0)")
     return Claim("minibatch_monotonicity", statement, PROVED if ok else FAILED,
                  {"r": ex(r), "batch": training.batch.text()})
 
@@ -47,7 +50,8 @@ def batch_losses_claim(losses: Sequence[tuple], training: Training) -> Claim:
     n = len(losses) - 1
     lo0, hi0 = losses[0]
     lon, hin = losses[n]
-    consistent = all(a <= b and a >= 0 for a, b in losses)
+    # an enclosure of a loss (>= 0) may reach below 0; it contradicts L >= 0 only when its upper end does
+    consistent = all(a <= b and b >= 0 for a, b in losses)
     tail = losses[max(0, n - n // 10):]
     data = {"steps": ex(n), "loss_0_lo": ex(lo0), "loss_0_hi": ex(hi0), "loss_n_lo": ex(lon),
             "loss_n_hi": ex(hin), "tail_max_hi": ex(max(h for _, h in tail))}
@@ -86,16 +90,22 @@ def _witness(spec: Spec, bound: sympy.Expr, pts: Sequence[Sequence[sympy.Rationa
     return None
 
 
-def dataset_stall_claim(spec: Spec, training: Training, source, path: PathBounds | None) -> Claim:
-    """A fixed dataset stalls w_t: bounded for all t, so pointwise convergence fails near the boundary.
+def dataset_stall_claim(spec: Spec, training: Training, source, path: PathBounds | None,
+                        points: Sequence[Sequence[sympy.Rational]] = ()) -> Claim:
+    """A fixed dataset stalls w_t: a proved negative (docs/mathematics.md, section 4.4).
 
-    With a_i = |g(x_i)| over the N data points, m = min over a_i > 0, theta = 1/(2m),
-    a_max = max a_i: once w_t >= theta every data error is 0 and w_t stops; while
-    w_t < theta a step adds eta (r/M) sum_B a_i (1/2 - w_t a_i)_+^(r-1) <= eta r 2^(1-r) a_max.
-    So w_t <= W = max(w0, theta + eta r 2^(1-r) a_max) for all t, and at any x with
-    0 < |g(x)| < 1/(2W) the error stays >= 1/2 - W|g(x)| > 0 for ever.
+    With a_i = |g(x_i)| over the N data points, m = min over a_i > 0, theta = 1/(2m):
+    once w_t >= theta every data error is 0 and w_t stops.  One step from w < theta adds at
+    most eta min(beta_r / w, H a_max) (h(w, a) <= beta_r / w and <= H a, H = r 2^(1-r)).
+    So, with the realized w_n in [lo_n, hi_n]: w_inf = lim w_t exists (monotone, bounded),
+    w_inf = w_n if lo_n >= theta, and always lo_n <= w_inf <= W = max(hi_n, theta + eta
+    min(beta_r/lo_n, H a_max)).  Pointwise convergence fails at every x with
+    0 < |g(x)| < 1/(2W) (error >= 1/2 - W|g(x)| > 0 for every t) and holds at every x with
+    |g(x)| >= 1/(2 lo_n) (T(x) <= n) or g(x) = 0.
     """
     from fractions import Fraction
+
+    from .tails import H_upper, beta_upper
 
     net = spec.network
     rows = source.schedule.data
@@ -105,15 +115,28 @@ def dataset_stall_claim(spec: Spec, training: Training, source, path: PathBounds
         pt = [Q(Fraction(float(v)).numerator, Fraction(float(v)).denominator) for v in row]
         exact_pts.append(pt)
         a.append(abs(net.level(pt)))
-    r, eta, w0 = spec.r, training.eta, training.w0
+    r, eta = spec.r, training.eta
     pos = [v for v in a if v > 0]
     data: dict[str, Any] = {"N": ex(len(a)), "M": ex(training.batch.M)}
     if not pos:
-        return Claim("dataset_stall", "dataset: every data point lies on the boundary g = 0", FAILED, data)
+        return Claim("dataset_stall", "dataset: every data point lies on g = 0", FAILED, data)
+    if path is None:        # no enclosed steps: only w_0 = w0 is known
+        path = PathBounds([to_q(training.w0)], [to_q(training.w0)], "w_0 = w0")
     m, amax = min(pos), max(a)
     theta = 1 / (2 * m)
-    W = sympy.Max(w0, theta + eta * r * Q(2) ** (1 - r) * amax)
-    data.update({"min_abs_g_data": ex(m), "max_abs_g_data": ex(amax), "theta_min": ex(theta), "W": ex(W)})
+    n = path.horizon
+    lo_n, hi_n = to_rat(path.lo[n]), to_rat(path.hi[n])
+    stopped = lo_n >= theta
+    if stopped:
+        W = hi_n
+    else:
+        beta, H = to_rat(beta_upper(r)), to_rat(H_upper(r))
+        inc = H * amax if lo_n == 0 else min(beta / lo_n, H * amax)
+        W = max(hi_n, theta + eta * inc)
+    data.update({"min_abs_g_data": ex(m), "max_abs_g_data": ex(amax), "theta_min": ex(theta), "W": ex(W),
+                 "w_inf_lo": ex(lo_n), "w_inf_hi": ex(W), "stopped": "yes" if stopped else "no",
+                 "steps": ex(n), "fails_below": ex(1 / (2 * W)),
+                 "holds_from": ex(1 / (2 * lo_n)) if lo_n > 0 else "none"})
     wit = _witness(spec, 1 / (2 * W), exact_pts)
     if wit is None:
         data["summary"] = "no witness point found"
@@ -122,23 +145,27 @@ def dataset_stall_claim(spec: Spec, training: Training, source, path: PathBounds
     gx = net.level(list(x))
     err = HALF - W * abs(gx)
     data.update({"witness_x": [ex(v) for v in x], "witness_g": ex(gx), "witness_error_lower": ex(err)})
-    enc = ""
-    if path is not None:
-        n = path.horizon
-        data.update({"w_n_lo": ex(path.lo[n]), "w_n_hi": ex(path.hi[n]), "steps": ex(n)})
-        below = path.hi[n] < to_q(theta)
-        data["below_theta_min_at_n"] = "yes" if below else "no"
-        enc = (f"; enclosed: w_{n} in [{short(path.lo[n], 'down')}, {short(path.hi[n], 'up')}]"
-               + (" < 1/(2 min_i |g(x_i)|)" if below else ""))
-    Wt = short(W, "up") if W.is_Rational else ex(W)
-    et = short(err, "down") if err.is_Rational else ex(err)
+    verdicts = []
+    for y in points:
+        g = abs(net.level(list(y)))
+        v = ("fails" if g > 0 and W * g < HALF else
+             "converges" if g == 0 or 2 * g * lo_n >= 1 else "undetermined")
+        verdicts.append({"x": [ex(c) for c in y], "abs_g": ex(g), "verdict": v})
+    data["points"] = verdicts
+    Wt = short(W, "up")
+    et = short(err, "down")
     xt = "(" + ", ".join(short(v) for v in x) + ")" if len(x) > 1 else short(x[0])
     data["summary"] = (f"w_t <= {Wt} for all t, so at x = {xt} (|g(x)| = {short(abs(gx), 'up')}) the error "
                        f"stays >= {et} > 0 for ever")
-    statement = (f"dataset:{training.batch.N},{training.batch.M}: with m = min_i |g(x_i)| = {short(m)} over the "
-                 f"data (exact in data), once w_t >= 1/(2m) = {short(theta)} every data error vanishes and w_t "
-                 f"stops, and a step below it adds at most eta r 2^(1-r) max_i |g(x_i)|; so w_t <= W = {Wt} for "
-                 f"all t{enc}.  At x = {xt}, 0 < |g(x)| <= {short(abs(gx), 'up')} < 1/(2W): "
-                 f"|f(w_t, x) - f°(x)| >= 1/2 - W|g(x)| >= {et} > 0 for every t -- the network does not "
-                 f"converge pointwise on the domain (it does on the data points)")
+    n_f = sum(1 for v in verdicts if v["verdict"] == "fails")
+    n_c = sum(1 for v in verdicts if v["verdict"] == "converges")
+    lim = (f"w_inf = w_{n} in [{short(lo_n, 'down')}, {short(hi_n, 'up')}] (stopped: w_{n} >= 1/(2m))" if stopped
+           else f"w_inf = lim w_t in [{short(lo_n, 'down')}, {Wt}]")
+    statement = (f"PROVED NEGATIVE (dataset:{training.batch.N},{training.batch.M}, seed {training.seed}, for all t): "
+                 f"with m = min_i |g(x_i)| = {short(m)} over the data, w_t stops once w_t >= 1/(2m) = {short(theta)}, "
+                 f"and one step below it adds at most eta min(beta_r/w, r 2^(1-r) max_i |g(x_i)|); with the realized "
+                 f"w_{n}: {lim}.  Pointwise convergence FAILS at every x with 0 < |g(x)| < 1/(2W) = "
+                 f"{short(1 / (2 * W), 'down')} (|f(w_t, x) - f°(x)| >= 1/2 - W|g(x)| > 0 for every t; e.g. x = {xt}, "
+                 f"error >= {et}) and HOLDS at every x with g(x) = 0 or |g(x)| >= 1/(2 w_{n}) (T(x) <= {n}); of the "
+                 f"{len(verdicts)} requested points it fails at {n_f}, holds at {n_c}")
     return Claim("dataset_stall", statement, PROVED if err > 0 else FAILED, data)

@@ -6,9 +6,12 @@ directed decimals (:func:`short`), the exact value stays in ``data``.
 """
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
+import functools
+import json
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Any
 
 import gmpy2
@@ -84,6 +87,17 @@ def to_q(x) -> mpq:
     return mpq(x)
 
 
+def _decimal_exponent(v: mpq) -> int:
+    """floor(log10 |v|) for a rational v != 0, exactly (no float: v may be beyond a double's range)."""
+    a = abs(mpq(v))
+    e = len(str(a.numerator)) - len(str(a.denominator))
+    while e > 0 and mpq(10) ** e > a or e <= 0 and mpq(1, 10 ** -e) > a:
+        e -= 1
+    while (mpq(10) ** (e + 1) if e + 1 >= 0 else mpq(1, 10 ** -(e + 1))) <= a:
+        e += 1
+    return e
+
+
 def short(q, mode: str = "near", digits: int = 12) -> str:
     """Statement text of an exact rational: exact when short, else a decimal with ``digits``
     significant digits rounded ``down`` / ``up`` (still a valid lower / upper bound) or to
@@ -94,7 +108,7 @@ def short(q, mode: str = "near", digits: int = 12) -> str:
     v = mpq(q) if not isinstance(q, sympy.Rational) else to_q(q)
     if v == 0:
         return "0"
-    e = math.floor(math.log10(abs(float(v)))) if float(v) != 0 else 0
+    e = _decimal_exponent(v)
     scale = mpq(10) ** (digits - 1 - e) if digits - 1 - e >= 0 else mpq(1, 10 ** (e - digits + 1))
     x = v * scale
     n = {"down": gmpy2.floor, "up": gmpy2.ceil}.get(mode, gmpy2.rint)(x)
@@ -114,3 +128,53 @@ def point_text(x: Sequence[sympy.Rational]) -> str:
     """``-1/4`` in 1-D, ``(1/4,-1/2)`` in d-D."""
     parts = [rational_to_text(Q(v)) for v in x]
     return parts[0] if len(parts) == 1 else "(" + ",".join(parts) + ")"
+
+
+# ---------------------------------------------------------------- the published templates
+
+SCHEMA_FILE = "certificate-v3.schema.json"
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{(#?)([A-Za-z0-9_]+)(\|point)?\}")
+
+
+@functools.lru_cache(maxsize=1)
+def published_schema() -> dict[str, Any]:
+    """The certificate schema shipped in the package (proofs/schema/): the templates live there."""
+    text = resources.files("relu_pointwise.proofs").joinpath("schema", SCHEMA_FILE).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def render(template: str, values: Mapping[str, Any]) -> str:
+    """Fill ``template``: ``{f}`` the string (a list of strings as ``[a, b]``), ``{f|point}`` a point
+    as in claim ids, ``{#f}`` a list's length, ``{{``/``}}`` literal braces (the schema's description)."""
+    def one(m: re.Match) -> str:
+        if m.group(0) in ("{{", "}}"):
+            return m.group(0)[0]
+        count, name, point = m.groups()
+        v = values[name]
+        if count:
+            return str(len(v))
+        if point:
+            return v[0] if len(v) == 1 else "(" + ",".join(v) + ")"
+        return v if isinstance(v, str) else "[" + ", ".join(v) + "]"
+    return _PLACEHOLDER.sub(one, template)
+
+
+def _holds(when: Mapping[str, Any], data: Mapping[str, Any]) -> bool:
+    if not all(k in data for k in when.get("has", ())):
+        return False
+    if not all(data.get(k) == v for k, v in when.get("values", {}).items()):
+        return False
+    eq = when.get("equal")
+    return not eq or (eq[0] in data and data.get(eq[0]) == data.get(eq[1]))
+
+
+def claim_kind(cid: str) -> str:
+    return "pointwise" if cid.startswith("pointwise:") else cid
+
+
+def statement_of(cid: str, data: Mapping[str, Any]) -> str:
+    """The statement of claim ``cid``: the first of its kind's templates whose condition holds."""
+    for variant in published_schema()["x-statements"][claim_kind(cid)]:
+        if _holds(variant.get("when", {}), data):
+            return render(variant["text"], data)
+    raise KeyError(f"no statement template fits claim {cid}")

@@ -11,13 +11,31 @@ Names are imported lazily, so ``import relu_pointwise`` stays cheap.
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:   # static tools see the real names and types; at run time they load lazily
+    from relu_pointwise.numeric.engines import Engine, engine_names, get_engine, register_engine
+    from relu_pointwise.numeric.trajectory import Trajectory
+    from relu_pointwise.problem import Certificate, Problem, VerifyReport, verify
+    from relu_pointwise.symbolic.errors import (
+        CertificateError,
+        EnclosureError,
+        InputError,
+        NotExactError,
+        PointwiseError,
+    )
+    from relu_pointwise.symbolic.spec import Spec, Training
 
 __version__ = "0.2.0"
 
 _LAZY = {
     "Problem": "relu_pointwise.problem",
+    "VerifyReport": "relu_pointwise.problem",
+    "Spec": "relu_pointwise.symbolic.spec",
+    "Training": "relu_pointwise.symbolic.spec",
+    "Engine": "relu_pointwise.numeric.engines",
+    "register_engine": "relu_pointwise.numeric.engines",
+    "engine_names": "relu_pointwise.numeric.engines",
     "Certificate": "relu_pointwise.problem",
     "verify": "relu_pointwise.problem",
     "get_engine": "relu_pointwise.numeric.engines",
@@ -29,10 +47,14 @@ _LAZY = {
     "CertificateError": "relu_pointwise.symbolic.errors",
 }
 
-__all__ = ["__version__", *_LAZY]
+__all__ = ["__version__", "Problem", "VerifyReport", "Spec", "Training", "Engine", "register_engine", "engine_names",
+           "Certificate", "verify", "get_engine", "Trajectory", "PointwiseError", "InputError", "NotExactError",
+           "EnclosureError", "CertificateError"]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
+    import importlib
+
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'relu_pointwise' has no attribute {name!r}")
@@ -41,5 +63,9 @@ def __getattr__(name: str) -> Any:
     return value
 
 
+del TYPE_CHECKING
+
+
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    """The public surface only (``__all__``), not the module's machinery."""
+    return sorted(__all__)

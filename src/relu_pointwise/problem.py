@@ -22,6 +22,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the spec module imports SymPy: keep ``import relu_pointwise.problem`` cheap
+    from relu_pointwise.numeric.engines import Engine
+    from relu_pointwise.numeric.trajectory import Trajectory
+    from relu_pointwise.proofs.report_page import PageResult
+    from relu_pointwise.symbolic.derivation import Derivation
+    from relu_pointwise.symbolic.network import Network
     from relu_pointwise.symbolic.spec import Spec, Training
 
 # The same text as ``relu_pointwise.symbolic.spec.DEFAULT_TARGET`` (tests/test_python_api.py checks they agree);
@@ -47,8 +52,8 @@ class Problem:
                  seed: int = 0) -> None:
         from relu_pointwise.symbolic.spec import make_spec, make_training
 
-        self.spec: Spec = make_spec(target, domain, str(r) if not isinstance(r, str) else r, measure)
-        self.training: Training = make_training(_text(eta), _text(w0), batch, seed)
+        self.spec: Spec = make_spec(target, domain, _text(r, "r"), measure)
+        self.training: Training = make_training(_text(eta, "eta"), _text(w0, "w0"), batch, seed)
         self._derivation: Any = None
 
     @classmethod
@@ -75,11 +80,11 @@ class Problem:
         body = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
         return f"<table>{body}</table>"
 
-    def network(self) -> Any:
+    def network(self) -> Network:
         """The constructed network with exact weights (``.describe()`` prints it)."""
         return self.spec.network
 
-    def derive(self) -> Any:
+    def derive(self) -> Derivation:
         """The exact derivation: ``.L(w)``, ``.dL(w)``, ``.Phi(w, eta)``, ``.w_star``, pieces."""
         if self._derivation is None:
             from relu_pointwise.symbolic.loss import derive
@@ -87,8 +92,8 @@ class Problem:
             self._derivation = derive(self.spec)
         return self._derivation
 
-    def run(self, engine: Any = "np", steps: int = 100, *, record_every: int = 1, data: Any = None,
-            **options: Any) -> Any:
+    def run(self, engine: str | Engine = "np", steps: int = 100, *, record_every: int | None = None,
+            data: Any = None, **options: Any) -> Trajectory:
         """Gradient descent with one engine (``exact``, ``mp``, ``arb``, ``np``, ``jax``):
         a :class:`~relu_pointwise.numeric.trajectory.Trajectory`. Engine options are
         keywords: ``dps=`` (mp), ``prec=`` (arb), ``max_digits=`` (exact)."""
@@ -108,13 +113,17 @@ class Problem:
         """The certificate of pointwise convergence; ``points`` are rationals (1-D) or
         tuples of rationals (as numbers or text such as ``"1/4"``)."""
         from relu_pointwise.proofs.certificate import DEFAULT_PREC, build, check_points
-        from relu_pointwise.symbolic.numbers import number_from_value
+        from relu_pointwise.symbolic.numbers import api_number
 
         pts = None
         if points is not None:
-            pts = [tuple(number_from_value(c, "points") for c in (p if isinstance(p, (list, tuple)) else (p,)))
+            pts = [tuple(api_number(c, "points") for c in (p if isinstance(p, (list, tuple)) else (p,)))
                    for p in points]
             pts = check_points(pts, self.spec)
+        if grid is not None:     # the CLI's --grid range (symbolic.limits), named as in Python
+            from relu_pointwise.symbolic.limits import POINTS_MAX, check_int
+
+            grid = check_int(grid, "grid", 2, POINTS_MAX)
         b = build(self.spec, self.training, points=pts, grid=grid, steps=steps,
                   prec=DEFAULT_PREC if prec is None else prec)
         return Certificate(b.cert, b)
@@ -154,6 +163,15 @@ class Certificate:
             (out / "certificate.json").write_text(self.to_json(), encoding="utf-8")
             return [out / "certificate.json"]
         return write_outputs(self._build, out_dir, plots=plots)
+
+    def report(self, path: str | Path | None = None) -> PageResult:
+        """The self-contained HTML report page (:mod:`relu_pointwise.proofs.report_page`), checked by the
+        independent checker: written to ``path`` when given, and returned as a ``PageResult``
+        (``.html``, ``.verified``). Plots appear when the page is made from a saved certificate
+        (``pointwise report DIR/certificate.json``); from memory it has everything else."""
+        from relu_pointwise.proofs.report_page import report_html, write_report
+
+        return report_html(self.data) if path is None else write_report(self.data, path)
 
     def __repr__(self) -> str:
         return f"<Certificate {self.verdict}: {len(self.claims)} claims>"
@@ -208,6 +226,15 @@ def verify(cert: Certificate | Mapping[str, Any] | str | Path, *, rederive: bool
     return VerifyReport(ok, msgs)
 
 
-def _text(v: Any) -> str:
-    """An exact number as text for the spec reader (ints, Fractions, SymPy rationals, text)."""
-    return v if isinstance(v, str) else str(v)
+def _text(v: Any, what: str = "value") -> str:
+    """An exact rational as text for the spec reader, by the API's one rule for numbers
+    (:func:`~relu_pointwise.symbolic.numbers.api_number`: a float is its shortest decimal)."""
+    if isinstance(v, str):
+        return v
+    from relu_pointwise.symbolic.errors import InputError
+    from relu_pointwise.symbolic.numbers import api_number, rational_text
+
+    q = api_number(v, what)
+    if not q.is_Rational:
+        raise InputError(f"{what}: must be rational, got {q}", field=what)
+    return rational_text(q)

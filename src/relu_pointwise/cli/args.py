@@ -16,7 +16,7 @@ MAX_STEPS = RUN_STEPS_MAX.value
 # Library errors name Python parameters; the command line shows them as flags.
 FLAG_OF = {name: "--" + name.replace("_", "-") for name in (
     "eta", "w0", "r", "dps", "prec", "steps", "max_digits", "batch", "seed", "domain", "measure",
-    "points", "grid", "w", "data", "spec", "exact_steps", "out", "format")}
+    "points", "grid", "w", "data", "spec", "exact_steps", "out", "format", "record_every")}
 _LEADING_NAME = re.compile(r"^([a-z][a-z0-9_]*)(?=[: ])")
 
 
@@ -36,9 +36,53 @@ class _Parser(argparse.ArgumentParser):
         # so a bad number reaches its own parser and gets a message naming it)
         self._negative_number_matcher = re.compile(r"^-[0-9.]")
 
+    def parse_known_args(self, args=None, namespace=None):
+        self._argv = list(sys.argv[1:] if args is None else args)   # for error()'s suggestions
+        return super().parse_known_args(args, namespace)
+
     def error(self, message: str) -> NoReturn:  # one line, exit 2 (argparse prints usage too)
-        sys.stderr.write(f"pointwise: error: {message}\n")
+        sys.stderr.write(f"pointwise: error: {message}{suggestion(self, message)}\n")
         raise SystemExit(2)
+
+
+_CHOICE = re.compile(r"invalid choice: '([^']*)' \(choose from (.*)\)$")
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
+def suggestion(parser: argparse.ArgumentParser, message: str) -> str:
+    """``"; did you mean --target?"`` for a mistyped flag, command or choice (difflib), else ``""``."""
+    import difflib
+
+    m = _CHOICE.search(message)
+    if m:
+        choices = re.findall(r"'([^']*)'", m.group(2)) or [c.strip() for c in m.group(2).split(",")]
+        close = difflib.get_close_matches(m.group(1), choices, n=1, cutoff=0.5)
+        return f"; did you mean {close[0]!r}?" if close else ""
+    argv = getattr(parser, "_argv", [])
+    commands = _subparsers(parser)
+    command = next((a for a in argv if a in commands), None)
+    options = set(parser._option_string_actions)
+    if command is not None:
+        options |= set(commands[command]._option_string_actions)
+    if message.startswith("unrecognized arguments: "):
+        tokens = message[len("unrecognized arguments: "):].split()
+    elif message.endswith("required: command"):      # `pointwise --hepl`: the flag, not the command, is wrong
+        tokens = [a for a in argv if a.startswith("-") and a.split("=", 1)[0] not in options]
+    else:
+        return ""
+    hints = []
+    for token in tokens:
+        if token.startswith("-"):
+            close = difflib.get_close_matches(token.split("=", 1)[0], sorted(options), n=1, cutoff=0.6)
+            if close:
+                hints.append(f"did you mean {close[0]}?")
+    return ("; " + " ".join(hints)) if hints else ""
 
 
 def add_spec_arguments(p: argparse.ArgumentParser, default_target: bool = True) -> None:
@@ -183,3 +227,40 @@ class Progress:
             sys.stderr.write("\n")
             sys.stderr.flush()
 
+
+class PhaseLine:
+    """On a terminal: one stderr line per phase of a long command (``certify: deriving the exact loss``),
+    counted phases redrawn in place (``certify: enclosing the path: step 12000 of 20000``) at most ten
+    times a second. The library reports phases through :mod:`relu_pointwise.symbolic.progress`."""
+
+    def __init__(self, command: str, enabled: bool) -> None:
+        self.command = command
+        self.enabled = enabled
+        self.phase: str | None = None
+        self.open = False
+        self.last = 0.0
+
+    def __call__(self, phase: str, k: int, n: int) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if phase == self.phase and n and k < n and now - self.last < 0.1:
+            return
+        if phase != self.phase:
+            self.close()
+            self.phase = phase
+        self.last = now
+        unit = "point" if phase == "T(x)" else "step"
+        text = f"{self.command}: {phase}" + (f": {unit} {k} of {n}" if n else "")
+        if n:
+            sys.stderr.write(f"\r{text}")
+            self.open = True
+        else:
+            sys.stderr.write(f"{text}\n")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.open:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+            self.open = False

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 
 from relu_pointwise.symbolic.errors import InputError
@@ -27,6 +28,9 @@ def register(sub) -> None:
     p.add_argument("--prec", default=None, help="Arb working precision in bits (default 128)")
     p.add_argument("--out", default="certificate-out", help="output directory (default ./certificate-out)")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    p.add_argument("--report", nargs="?", const="", default=None, metavar="FILE",
+                   help="also write the self-contained HTML report page, checked by the independent checker "
+                        "(default FILE: report.html in --out)")
     p.add_argument("--force", action="store_true",
                    help="overwrite files in --out that pointwise did not write (refused by default)")
     p.set_defaults(func=certify_main)
@@ -41,7 +45,8 @@ def register(sub) -> None:
     add_limit_arguments(v)
     v.add_argument("--rederive", action="store_true",
                    help="also re-run the prover on the certificate's inputs and compare field by field")
-    v.add_argument("--quiet", action="store_true", help="print only failed claims and the summary")
+    v.add_argument("--quiet", action="store_true",
+                   help="print only the claims that failed or are undecided, and the summary line")
     v.set_defaults(func=verify_main)
 
 
@@ -55,9 +60,10 @@ def _int_arg(value, what: str, lo: int, hi: int) -> int:
 
 
 def certify_main(args: argparse.Namespace) -> int:
-    from relu_pointwise.cli.args import announce_regions, settings, spec_from_args, training_from_args
+    from relu_pointwise.cli.args import PhaseLine, announce_regions, settings, spec_from_args, training_from_args
     from relu_pointwise.proofs.certificate import DEFAULT_PREC, build, check_outputs, parse_points, write_outputs
-    from relu_pointwise.symbolic.limits import PREC_MAX, STEPS_MAX
+    from relu_pointwise.symbolic.limits import POINTS_MAX, PREC_MAX, STEPS_MAX
+    from relu_pointwise.symbolic.progress import progress_to
 
     t_start = time.perf_counter()
     spec = spec_from_args(args)
@@ -69,12 +75,27 @@ def certify_main(args: argparse.Namespace) -> int:
     points_text = args.points if args.points is not None else (extra.get("points") if args.grid is None else None)
     grid = args.grid if args.grid is not None else (extra.get("grid") if points_text is None else None)
     points = parse_points(points_text, spec) if points_text is not None else None
-    grid = None if grid is None else _int_arg(grid, "--grid", 2, 400)
+    grid = None if grid is None else _int_arg(grid, "--grid", 2, POINTS_MAX.value)
     check_outputs(args.out, plots=not args.no_plots, force=args.force)   # before the work, not after
-    with announce_regions(spec):
-        b = build(spec, training, points=points, grid=grid, steps=steps, prec=prec)
-    files = write_outputs(b, args.out, plots=not args.no_plots, force=args.force)
+    # on a terminal, a line per phase through the whole run (deriving, the path, T(x), plots)
+    phases = PhaseLine("certify", sys.stderr.isatty())
+    try:
+        with progress_to(phases):
+            with announce_regions(spec):
+                b = build(spec, training, points=points, grid=grid, steps=steps, prec=prec)
+            files = write_outputs(b, args.out, plots=not args.no_plots, force=args.force)
+    finally:
+        phases.close()
     print(summary_text(b.cert))
+    if args.report is not None:
+        from pathlib import Path
+
+        from relu_pointwise.proofs.report_page import write_report
+
+        page_path = Path(args.report) if args.report else Path(args.out) / "report.html"
+        page = write_report(Path(args.out) / "certificate.json", page_path, force=args.force)
+        files.append(page_path)
+        print(f"report: {'VERIFIED' if page.verified else 'NOT VERIFIED'} (checker: {page.summary})")
     print(f"wrote {', '.join(str(f) for f in files)}")
     print(f"({time.perf_counter() - t_start:.1f} s)")
     return 0 if b.cert["verdict"] == "certified" else 1
@@ -82,10 +103,15 @@ def certify_main(args: argparse.Namespace) -> int:
 
 def verify_main(args: argparse.Namespace) -> int:
     from relu_pointwise.proofs.check import check_certificate
+    from relu_pointwise.proofs.check.report import statement_lines
     from relu_pointwise.verify_progress import announce_check
 
     with announce_check():
         report = check_certificate(args.file)      # CertificateError(malformed) -> exit 2
+    if not args.quiet:                             # the statement, in the checker's own words
+        print("checked statement (the checker's own reading; numbers from the claims that check):")
+        for line in statement_lines(report):
+            print(f"  {line}")
     for line, c in zip(report.lines(), report.checks):
         if not args.quiet or c.status in ("failed", "undecided"):
             print(line)
@@ -120,12 +146,8 @@ def _key_numbers(c: dict) -> str:
         return (f"depth {d['depth']}, hidden widths [{', '.join(d['hidden_widths'])}], "
                 f"{d['nonzero_fixed_weights']} nonzero fixed weights, g checked at {d['points_checked']} points"
                 + (f" + {d['vertices_checked']} region vertices" if d.get("vertices_checked", "0") != "0" else ""))
-    if cid == "monotonicity" and "slabs" in d:
-        return f"each of {len(d['slabs'])} slabs: " + ", ".join(x["status"] for x in d["slabs"][:8])
     if cid == "monotonicity":
-        n_id = sum(1 for p in d["w_pieces"] if p.get("identity") == "proved")
-        return (f"rho >= 0 on {len(d['density_pieces'])} piece(s); derived L' = -r*integral(...) on "
-                f"{n_id} of {len(d['w_pieces'])} w-piece(s)")
+        return f"r = {d.get('r', '?')}: L' <= 0 and -L' nonincreasing (every point's error is)"
     if cid == "asymptotic":
         out = f"w* = {d['w_star']}, L(w) = {d['L_asymptotic']}"
         return out + (f", C = {d['C']}" if "C" in d else "")
@@ -151,7 +173,8 @@ def _key_numbers(c: dict) -> str:
     if cid == "batch_losses":
         return f"L_B at t = {d['steps']} in [{_num(d['loss_n_lo'])}, {_num(d['loss_n_hi'])}]"
     if cid == "dataset_stall":
-        return d.get("summary", "")
+        return (f"w_t <= {_num(d['W'])} for all t; at x = ({', '.join(_num(v) for v in d['witness_x'])}) the error "
+                f"stays >= {_num(d['witness_error_lower'])}" if "witness_x" in d else "no witness")
     if cid == "cyclic_growth":
         return f"W* = {d.get('W_star', '?')}, sum c_k = {d.get('sum_c', '?')}"
     if cid == "deep_ball_depth":
@@ -169,13 +192,42 @@ def _num(text: str) -> str:
         return text
     if q.q == 1 or len(text) <= 12:
         return text
-    return f"{float(q):.10g}"
+    import mpmath
+
+    with mpmath.workdps(15):        # no float(): q may lie beyond a double's range
+        return mpmath.nstr(mpmath.mpf(int(q.p)) / int(q.q), 10)
 
 
 def _t_text(c: dict) -> str:
     d = c["data"]
     lo, hi = d.get("T_lo"), d.get("T_hi")
     return lo if lo == hi else f"{lo}..{hi}" if hi != "unknown" else f">={lo}"
+
+
+MAX_DEPTH_ROWS = 30
+
+
+def _depth_table(cert: dict) -> list[str]:
+    """Deep balls: the N(x) table of the deep_ball_depth claim (the depth N from which the deep target
+    f°_N(x) equals the ball's indicator f°(x)), one row per point; empty for other targets."""
+    claim = next((c for c in cert["claims"] if c["id"] == "deep_ball_depth"), None)
+    if claim is None or not isinstance(claim.get("data"), dict):
+        return []
+    table = claim["data"].get("table")
+    if not isinstance(table, list) or not table:
+        return []
+    rows = [("x", "|x|^2", "side", "N(x)")]
+    for t in table[:MAX_DEPTH_ROWS]:
+        x = t.get("x", [])
+        rows.append(("(" + ",".join(map(str, x)) + ")" if len(x) > 1 else "".join(map(str, x)),
+                     str(t.get("norm2", "?")), str(t.get("side", "?")), str(t.get("N", "?"))))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    out = [f"N(x), the depth from which the deep target equals the ball's indicator at x (claim deep_ball_depth, "
+           f"{claim['status']}):"]
+    out += ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    if len(table) > MAX_DEPTH_ROWS:
+        out.append(f"  ... ({len(table) - MAX_DEPTH_ROWS} more points in the certificate)")
+    return out
 
 
 def summary_text(cert: dict) -> str:
@@ -198,12 +250,14 @@ def summary_text(cert: dict) -> str:
         st = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
         shown = point_claims if len(point_claims) <= 9 else point_claims[:: max(1, len(point_claims) // 8)]
         ts = "; ".join(f"x={c['id'][len('pointwise:x='):]}: {_t_text(c)}" for c in shown)
-        rows.append((f"pointwise ({len(point_claims)} pts)", st, "T(x): " + ts))
+        label = "T(x)" if len(shown) == len(point_claims) else f"T(x) at {len(shown)} of {len(point_claims)} points"
+        rows.append((f"pointwise ({len(point_claims)} pts)", st, f"{label}: {ts}"))
     w1 = max(len(r[0]) for r in rows)
     w2 = max(len(r[1]) for r in rows)
     lines.append(f"{'claim'.ljust(w1)}  {'status'.ljust(w2)}  key numbers")
     for a, b, c in rows:
         lines.append(f"{a.ljust(w1)}  {b.ljust(w2)}  {c}")
+    lines += _depth_table(cert)
     lines.append(f"verdict: {cert['verdict'].upper()} -- {cert['reason']}")
     lines.append(f"scope: {cert['scope']}")
     return "\n".join(lines)

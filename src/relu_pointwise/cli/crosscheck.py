@@ -7,23 +7,25 @@ import sys
 
 from relu_pointwise.symbolic.errors import InputError
 from relu_pointwise.symbolic.fileout import check_overwrite, write_atomic
-from relu_pointwise.symbolic.limits import DPS_MAX, PREC_MAX
+from relu_pointwise.symbolic.limits import CROSSCHECK_STEPS_MAX, DPS_MAX, EXACT_DIGITS_MAX, PREC_MAX
 
 REPORT_SIGNATURES = (b'"command": "crosscheck"',)
 """The first bytes of a report this tool wrote: an existing -o file with them is ours to replace."""
 
 
 def _crosscheck_main(args: argparse.Namespace) -> int:
-    from relu_pointwise.cli.args import MAX_STEPS, Progress, _int_setting, settings, spec_from_args, training_from_args
+    from relu_pointwise.cli.args import Progress, _int_setting, settings, spec_from_args, training_from_args
 
     s = settings(args)
     if args.steps is None and "steps" not in s:
         raise InputError("--steps: required (the number of gradient-descent steps)")
-    steps = _int_setting(args.steps if args.steps is not None else s["steps"], "--steps", 1, MAX_STEPS)
+    steps = _int_setting(args.steps if args.steps is not None else s["steps"], "--steps", 1, CROSSCHECK_STEPS_MAX.value)
     dps = _int_setting(args.dps if args.dps is not None else s.get("dps", 50), "--dps", 10, DPS_MAX.value)
     prec = _int_setting(args.prec if args.prec is not None else 128, "--prec", 16, PREC_MAX.value)
-    max_digits = _int_setting(args.max_digits if args.max_digits is not None else 20_000, "--max-digits", 1, 10 ** 8)
-    exact_steps = None if args.exact_steps is None else _int_setting(args.exact_steps, "--exact-steps", 0, MAX_STEPS)
+    max_digits = _int_setting(args.max_digits if args.max_digits is not None else 20_000, "--max-digits", 1,
+                              EXACT_DIGITS_MAX.value)
+    exact_steps = None if args.exact_steps is None else _int_setting(args.exact_steps, "--exact-steps", 0,
+                                                                   CROSSCHECK_STEPS_MAX.value)
     if args.output is not None:
         check_overwrite(args.output, what="-o", force=args.force, signatures=REPORT_SIGNATURES)
     spec = spec_from_args(args)

@@ -1,6 +1,6 @@
 """``pointwise fourier``: the Fourier contrast (registered into :mod:`relu_pointwise.cli`).
 
-    pointwise fourier --target ball:d=D,R=R [--rho P | --rho-max P] [--points ...]
+    pointwise fourier --target ball:d=D,R=R [--rho P | --rho-max P] [--at x1,...,xd[;...]]
                       [--delta D] [--prec BITS] [--method auto|bessel|closed] [--eta E] [--w0 W]
                       [--format text|json] [--out DIR] [--no-plots]
 
@@ -35,11 +35,14 @@ def register(sub) -> None:
                                    "(no more), beside the network's certified T(0) for the same target.")
     add_spec_arguments(p)
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--rho", default=None, help=f"one radius P (exact, >= 1; default {DEFAULT_RHO})")
+    g.add_argument("--rho", default=None,
+                   help=f"the largest radius P (exact, >= 1; default {DEFAULT_RHO}): S_P is enclosed at every "
+                        "integer P up to it (and at P itself); the table shows a spread, --format json all")
     g.add_argument("--rho-max", dest="rho_max", default=None,
                    help="every integer radius P = 1..P_MAX (exact P_MAX >= 1)")
-    p.add_argument("--points", default=None,
-                   help="points besides the centre: X1,X2,... (1-D) or x1,y1,z1;x2,y2,z2 (cost ~P^d each)")
+    p.add_argument("--at", "--points", dest="points", default=None,
+                   help="rational points besides the centre: x1,...,xd (several: separated by ';'); S_P(x) at "
+                        "every integer P up to --rho, by exact lattice-point counts")
     p.add_argument("--delta", default=None, help="the claim's margin around f°(0) = 1 (exact > 0, default 1/10)")
     p.add_argument("--prec", default=None, help="Arb working precision in bits (default 128)")
     p.add_argument("--method", default="auto", choices=("auto", "bessel", "closed"),
@@ -59,7 +62,7 @@ def register(sub) -> None:
 
 # the library names Python parameters; the command line names its flags
 _FLAGS = {"rho": "--rho", "rho_max": "--rho-max", "delta": "--delta", "prec": "--prec", "method": "--method",
-          "x": "--points", "target": "--target", "domain": "--domain", "out": "--out"}
+          "x": "--at", "target": "--target", "domain": "--domain", "out": "--out"}
 
 
 def _flag_error(exc: InputError, rho_flag: str) -> InputError:
@@ -123,9 +126,13 @@ def fourier_main(args: argparse.Namespace) -> int:
     spec = spec_from_args(args)
     rho_flag = "--rho-max" if args.rho_max is not None else "--rho"
     rho = args.rho if args.rho is not None else (DEFAULT_RHO if args.rho_max is None else None)
-    points = parse_points(args.points, spec) if args.points is not None else []
+    try:
+        points = parse_points(args.points, spec) if args.points is not None else []
+    except InputError as exc:   # the certificate's parser names --points; here the flag is --at
+        raise InputError(re.sub(r"^(--)?points:", "--at:", str(exc)), field="--at") from None
     if args.out is not None:   # before the work, not after
-        _mapped(check_fourier_outputs, rho_flag, args.out, plots=not args.no_plots, force=args.force)
+        _mapped(check_fourier_outputs, rho_flag, args.out, plots=not args.no_plots, force=args.force,
+                n_points=len(points))
     training = make_training(args.eta if args.eta is not None else "1", args.w0 if args.w0 is not None else "0")
     try:
         report = fourier_report(spec, rho=rho, rho_max=args.rho_max, points=points,
@@ -195,6 +202,16 @@ def table_text(report) -> str:
     if len(rows) < P_top:
         lines.append(f"({len(rows)} of {P_top} integer radii shown; all in fourier.json 'curve' (--out) "
                      f"or --format json)")
-    for x, v in report.point_values:
-        lines.append(f"S_P(x) at x = ({','.join(str(c) for c in x)}), P = {inp['P_max']}: {arb_text(v)}")
+    for x, pc in report.point_values:
+        from relu_pointwise.numeric.fourier_points import target_at
+
+        t = target_at(x, R)
+        pv = {int(p.p): v for p, v in pc.pairs() if p.q == 1}
+        lines.append(f"S_P(x) at x = ({','.join(str(c) for c in x)}), f°(x) = {t}:")
+        lines.append(f"{'P':>7}  {'S_P(x)':<44}  vs {t} +- {dl}")
+        for P in _rows(max(pv)):
+            lo, hi = ball_bounds(pv[P])
+            where = ("above" if lo > t + dl else "below" if hi < t - dl
+                     else "within" if lo >= t - dl and hi <= t + dl else "undecided")
+            lines.append(f"{P:>7}  {arb_text(pv[P]):<44}  {where}")
     return "\n".join(lines)

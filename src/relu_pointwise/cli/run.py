@@ -3,7 +3,7 @@
     pointwise run --target SPEC --engine exact|mp|arb|np --steps T [--eta E] [--w0 W]
                   [--batch full|cyclic:K|sampled:M|dataset:N,M] [--seed S] [--dps D]
                   [--prec BITS] [--max-digits N] [--data FILE] [-o FILE.csv|FILE.json]
-                  [--progress]
+                  [--record-every K] [--progress]
 
 writes the trajectory (t, w_t, L(w_t) the population loss, and for mini-batch runs
 the batch loss) and prints the last row, labelled.  A progress counter goes to stderr when stderr is a terminal (or
@@ -17,7 +17,7 @@ from typing import Any
 
 from relu_pointwise.symbolic.errors import InputError
 from relu_pointwise.symbolic.fileout import check_overwrite, staged
-from relu_pointwise.symbolic.limits import DPS_MAX, PREC_MAX, RUN_STEPS_MAX
+from relu_pointwise.symbolic.limits import DPS_MAX, EXACT_DIGITS_MAX, PREC_MAX, RUN_STEPS_MAX
 
 from .args import Progress, _int_setting
 
@@ -65,7 +65,9 @@ def _run_main(args: argparse.Namespace) -> int:
     steps = _int_setting(args.steps if args.steps is not None else s["steps"], "--steps", 0, RUN_STEPS_MAX.value)
     dps = _int_setting(args.dps if args.dps is not None else s.get("dps", 50), "--dps", 5, DPS_MAX.value)
     prec = _int_setting(args.prec if args.prec is not None else 128, "--prec", 16, PREC_MAX.value)
-    max_digits = None if args.max_digits is None else _int_setting(args.max_digits, "--max-digits", 1, 10**8)
+    max_digits = (None if args.max_digits is None
+                  else _int_setting(args.max_digits, "--max-digits", 1, EXACT_DIGITS_MAX.value))
+    every = None if args.record_every is None else _int_setting(args.record_every, "--record-every", 1, 10**9)
     if args.output is not None and not args.output.lower().endswith((".csv", ".json")):
         raise InputError(f"-o: {args.output!r} must end in .csv or .json")
     if args.output is not None:
@@ -80,7 +82,7 @@ def _run_main(args: argparse.Namespace) -> int:
     options = per_engine.get(args.engine, {})
     try:
         engine = get_engine(args.engine, **options)
-        traj = engine.run(spec, training, steps, data=args.data, progress=bar)
+        traj = engine.run(spec, training, steps, data=args.data, progress=bar, record_every=every)
     except ArithmeticError as exc:   # e.g. a removable singularity hit in floating arithmetic
         raise InputError(f"run --engine {args.engine}: {type(exc).__name__}: {exc}") from None
     finally:
@@ -112,7 +114,8 @@ def register(subparsers) -> None:
         "run", help="one engine's gradient-descent trajectory (t, w_t, L(w_t))",
         description="Run gradient descent on the slope w with one engine and print the last row: t, w_t, the "
                     "population loss L(w_t) and, for a mini-batch run, the batch loss. -o FILE.csv or "
-                    "FILE.json writes every row. With --batch dataset:N,M it also reports where w_t stalls.")
+                    "FILE.json writes the kept rows (--record-every). With --batch dataset:N,M it also reports "
+                    "where w_t stalls.")
     add_spec_arguments(p)
     add_training_arguments(p)
     p.add_argument("--engine", required=True, choices=("exact", "mp", "arb", "np", "jax"),
@@ -125,6 +128,9 @@ def register(subparsers) -> None:
                    help="exact engine: stop when a numerator/denominator exceeds this many digits (default 100000)")
     p.add_argument("--data", default=None, help=".npy or .csv file of points (with --batch dataset:N,M)")
     p.add_argument("-o", "--output", default=None, help="write the trajectory to FILE.csv or FILE.json")
+    p.add_argument("--record-every", dest="record_every", default=None,
+                   help="keep rows t = 0, K, 2K, ... and the last (default: the smallest of 1, 2, 5, 10, 20, ... "
+                        "that keeps at most 10000 rows); memory grows with the rows kept, not the steps")
     p.add_argument("--force", action="store_true", help="overwrite an -o file that pointwise did not write")
     p.add_argument("--progress", action="store_true",
                    help="show the progress counter even when stderr is not a terminal")

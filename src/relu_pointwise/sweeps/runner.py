@@ -151,8 +151,21 @@ def _client(scheduler: str | None, workers: int | None, dashboard: bool) -> tupl
     n = workers if workers is not None else len(os.sched_getaffinity(0))
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise InputError(f"workers: must be a positive integer, got {workers!r}", field="workers")
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                           dashboard_address=":8787" if dashboard else ":0")
+    # the workers ignore SIGINT (inherited through fork/exec): a Ctrl-C reaches the whole process
+    # group, and only this process should answer it, by shutting the cluster down; and they log
+    # nothing short of critical (a cancelled task, a worker stopped: not the user's business)
+    import logging
+    import signal
+    import threading
+
+    main_thread = threading.current_thread() is threading.main_thread()
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN) if main_thread else None
+    try:
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                               dashboard_address=":8787" if dashboard else ":0", silence_logs=logging.CRITICAL)
+    finally:
+        if before is not None:
+            signal.signal(signal.SIGINT, before)
     return Client(cluster), cluster
 
 
@@ -281,10 +294,33 @@ def _run_dask(plan: SweepPlan, pending: list[tuple[str, Mapping[str, Any]]], siz
             for f in futures:
                 f.cancel()
             raise
-    finally:
+    except BaseException:
+        if own:     # interrupted: the busy workers cannot finish their task; stop them now, quietly
+            _stop_now(client, cluster)
+        raise
+    else:
         if own:
             client.close()
             if cluster is not None:
                 cluster.close()
+
+
+def _stop_now(client: Any, cluster: Any) -> None:
+    """Shut an own local cluster down at once: its worker processes killed (they are busy with a
+    task they cannot abandon), then client and cluster closed, every complaint swallowed."""
+    import contextlib
+    import logging
+
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)
+    for w in list(getattr(cluster, "workers", {}).values()):
+        proc = getattr(getattr(getattr(w, "process", None), "process", None), "_process", None)
+        with contextlib.suppress(Exception):
+            if proc is not None:
+                proc.kill()
+    with contextlib.suppress(Exception):
+        client.close(timeout=2)
+    if cluster is not None:
+        with contextlib.suppress(Exception):
+            cluster.close(timeout=2)
 
 

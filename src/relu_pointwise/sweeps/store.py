@@ -31,6 +31,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from relu_pointwise.symbolic.fileout import file_mode
+
 __all__ = ["RESULTS", "TaskStore", "load_results"]
 
 RESULTS = "results.parquet"
@@ -49,6 +51,7 @@ def atomic_write(path: Path, data: bytes, *, durable: bool = False) -> None:
     """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{path.name}-")
     try:
+        os.fchmod(fd, file_mode())          # mkstemp's 0600 -> the umask's mode, as open() would give
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             if durable:
@@ -154,6 +157,7 @@ def consolidate(store: TaskStore, rows: list[tuple[dict[str, Any], str]], axes: 
             df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
     path = store.out / RESULTS
     fd, tmp = tempfile.mkstemp(dir=store.out, prefix=f".tmp-{RESULTS}-")
+    os.fchmod(fd, file_mode())
     os.close(fd)
     try:
         df.to_parquet(tmp, index=False)

@@ -87,6 +87,8 @@ def load_sweep(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
     # keys, NaN and oversized numbers refused (a sweep file may come from someone else)
     p = Path(source)
     suffix = p.suffix.lower()
+    if p.is_dir():   # named as given: str(source) keeps a trailing slash that Path drops
+        raise _err("file", f"{str(source)!r} is a folder, not a file (give a .toml or .json sweep file)")
     if suffix == ".toml":
         data: Any = read_toml(p, what="sweep: file", max_bytes=MAX_FILE_BYTES)
     elif suffix == ".json":
@@ -277,6 +279,25 @@ def _validate(plan: SweepPlan, s: Mapping[str, Any], labels: Mapping[str, Any]) 
 
         if s["engine"] not in engine_names():
             raise _err(_where("engine", labels), f"unknown engine {s['engine']!r} (one of {', '.join(engine_names())})")
+        _check_kept_rows(s, labels)
+
+
+def _check_kept_rows(s: Mapping[str, Any], labels: Mapping[str, Any]) -> None:
+    """A run task keeps every step (its T(x) is the first step past a threshold): refuse, before any
+    task runs, one whose rows would exceed RECORD_BYTES (the engines' own estimate of a row)."""
+    from relu_pointwise.numeric.engines import get_engine
+    from relu_pointwise.symbolic.limits import RECORD_BYTES
+
+    opts = {k: int(s[k]) for k in ("dps", "prec") if s.get(k) is not None
+            and k == {"mp": "dps", "arb": "prec"}.get(s["engine"])}
+    try:
+        per_row = get_engine(s["engine"], **opts).row_bytes()
+    except InputError as exc:
+        raise _err(_where("engine", labels), str(exc)) from None
+    size = (s["steps"] + 1) * per_row
+    if size > RECORD_BYTES.value:
+        raise _err(_where("steps", labels), f"a run task keeps every step, about {size} bytes for {s['steps']} steps "
+                                            f"({s['engine']} engine), over the limit {RECORD_BYTES.value} bytes")
 
 
 def _field(exc: InputError, keys: tuple[str, ...]) -> str:

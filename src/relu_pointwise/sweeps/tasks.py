@@ -219,7 +219,7 @@ def run_engine(tid: str, s: Mapping[str, Any], record: int) -> Record:
     t0, c0 = time.perf_counter(), time.process_time()
     spec, tr = spec_of(s), training_of(s)
     opts = {k: int(s[k]) for k in ("dps", "prec") if s.get(k) is not None and k in _OPTION_OF.get(s["engine"], ())}
-    traj = get_engine(s["engine"], **opts).run(spec, tr, int(s["steps"]))
+    traj = get_engine(s["engine"], **opts).run(spec, tr, int(s["steps"]), record_every=1)   # every step: T(x)
     ts, ws = np.asarray(traj.t_array, dtype=np.int64), np.asarray(traj.w_float, dtype=np.float64)
     _fill_path(rec, spec, points_of(s), ts, ws, record)
     rec["L_T"] = float(np.asarray(traj.L_float, dtype=np.float64)[-1])
