@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # module-name prefix -> source folder (the package-dir mapping of pyproject.toml)
 FOLDERS = {"relu_pointwise": ROOT / "src" / "relu_pointwise", "relu_pointwise.symbolic": ROOT / "symbolic",
            "relu_pointwise.numeric": ROOT / "numeric", "relu_pointwise.proofs": ROOT / "proofs"}
-LAYER = {"symbolic": 0, "numeric": 1, "proofs": 2, "problem": 3, "sweeps": 3, "testing": 3, "cli": 4}
+LAYER = {"symbolic": 0, "numeric": 1, "proofs": 2, "problem": 3, "sweeps": 3, "testing": 3, "verify_progress": 3,
+         "cli": 4}
 
 
 def _modules() -> dict[str, Path]:

@@ -32,14 +32,12 @@ from typing import Any
 import flint
 from gmpy2 import mpq
 
+from .activation import TooLarge
+
 Point = tuple[Any, ...]
 Simplex = tuple[Point, ...]
 
 MAX_CELLS = 60_000
-
-
-class TooLarge(Exception):
-    """The cell count passed :data:`MAX_CELLS` (the check is then undecided, never passed)."""
 
 
 def q(v: Any) -> Any:
@@ -94,6 +92,9 @@ def interp_square(u: Any, N: int) -> Any:
     return a * a + (2 * a + step) * (u - a)
 
 
+_AFFINE: dict[int, tuple[Any, list[Any], Any]] = {}   # a face's coefficients as mpq, converted once
+
+
 def geometric_level(level: Any, x: Point) -> Any:
     """A value whose sign is the target's membership at x, from its geometric definition:
     the half-spaces a . x + c > 0 (interval ends, box faces, polytope faces), min / max for
@@ -101,7 +102,10 @@ def geometric_level(level: Any, x: Point) -> Any:
     (I_N the interpolant of u^2 at k/2^N)."""
     kind = type(level).__name__
     if kind == "Affine":
-        return sum((q(a) * v for a, v in zip(level.coeffs, x)), mpq(0)) + q(level.const)
+        a = _AFFINE.get(id(level))
+        if a is None or a[0] is not level:
+            a = _AFFINE[id(level)] = (level, [q(c) for c in level.coeffs], q(level.const))
+        return sum((c * v for c, v in zip(a[1], x)), a[2])
     if kind == "Min":
         return min(geometric_level(c, x) for c in level.args)
     if kind == "Max":
@@ -144,10 +148,58 @@ def face_functions(level: Any, dim: int) -> list[Callable[[Point], Any]] | None:
     return None
 
 
+# ------------------------------------------------------------------ the target's faces as affine maps
+
+def _deep_level(level: Any, dim: int, x: Point) -> list[Any]:
+    """R^2 - sum_i I_N(|x_i|) as an affine map on the node cell holding x (x off the nodes):
+    with u = s_i x_i (s_i the sign of x_i), a the node below u and h = 2^-N,
+    I_N(u) = a^2 + (2a + h)(u - a) = (2a + h) s_i x_i - a^2 - a h."""
+    h = mpq(1, 2 ** level.N)
+    coeffs, const = [], q(level.R2)
+    for v in x:
+        s = 1 if v > 0 else -1
+        a = mpq(int(abs(v) / h)) * h
+        coeffs.append(-(2 * a + h) * s)
+        const += a * a + a * h
+    return [*coeffs, const]
+
+
+def target_faces(level: Any, lo: Sequence[Any], hi: Sequence[Any]) -> list[Any] | None:
+    """Hyperplanes ([a, c]: a . x + c = 0) and piecewise-affine faces (functions of an interior
+    point of the piece giving its affine map) whose cuts leave f° constant on every open cell
+    (None for the exact ball, whose boundary is curved). Deep ball: the axis hyperplanes
+    x_i = k 2^-N inside the domain, then its level, affine on each node cell."""
+    kind = type(level).__name__
+    dim = len(lo)
+    if kind == "Affine":
+        return [[*(q(a) for a in level.coeffs), q(level.const)]]
+    if kind in ("Min", "Max"):
+        out: list[Any] = []
+        for c in level.args:
+            sub = target_faces(c, lo, hi)
+            if sub is None:
+                return None
+            out += sub
+        return out
+    if kind == "DeepBall":
+        step = mpq(1, 2 ** level.N)
+        axis: list[Any] = []
+        for i in range(dim):
+            k = int((q(lo[i]) / step).__floor__()) + 1
+            while k * step < q(hi[i]):
+                axis.append([mpq(1) if j == i else mpq(0) for j in range(dim)] + [-k * step])
+                k += 1
+        return [*axis, partial(_deep_level, level, dim)]
+    return None
+
+
 # ------------------------------------------------------------------ simplices
 
 def kuhn(lo: Sequence[Any], hi: Sequence[Any]) -> list[Simplex]:
-    """The d! Kuhn simplices of the box prod [lo_i, hi_i]."""
+    """The d! Kuhn simplices of the box prod [lo_i, hi_i] (refused before building when d! alone
+    passes the cell cap)."""
+    if factorial(len(lo)) > MAX_CELLS:
+        raise TooLarge(f"{len(lo)}! = {factorial(len(lo))} Kuhn simplices exceed the cap of {MAX_CELLS} cells")
     out = []
     for perm in permutations(range(len(lo))):
         v = list(lo)

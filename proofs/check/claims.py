@@ -1,19 +1,20 @@
 """One check per claim, each by the checker's own route (see the package README section).
 
 * construction: the network, forward in exact rationals, against the target's geometric
-  definition: at every vertex and interior point of the checker's own cells (Kuhn
-  simplices cut by every neuron, by g = 0 and by the target's faces: on each open cell
+  definition: at an interior point of each of the checker's own cells (its activation
+  regions, :mod:`.activation`, cut by g = 0 and by the target's faces: on each open cell
   both signs are constant, so this is complete on the interiors), at the certificate's
   points and at seeded random rational points;
 * monotonicity: from the construction check, sign(g) = sign of the target everywhere, so
   each point's error is (1/2 - w|g(x)|)_+, nonincreasing in w >= 0: L' <= 0 and -L' is
   nonincreasing (the integrand r (1/2 - w u)_+^(r-1) u is, for every u >= 0);
-* asymptotic: the closed form against the checker's exact integral of |f(w,x) - f°(x)|^r
-  at several rational w >= w* (exact for integer r; Arb, 1-D, otherwise);
+* asymptotic: the closed form against the checker's own L(w) at several rational w >= w*
+  (exact for integer r, from its density of |g|, :mod:`.density`; Arb, 1-D, otherwise);
 * growth: B(v) - c >= 0 and Cbar - A(v) >= 0 on [0, 1/w*] by real-root isolation;
 * entry, rate, T(x): the checker's own enclosure of w_t (exact while small, then
   dyadic intervals with lo' = lo - eta L'(hi), hi' = hi - eta L'(lo), valid because -L' is
-  nonincreasing), its own L'(w) from its own integral, and the growth-lemma bounds;
+  nonincreasing), its own L'(w) in closed form (one Laurent polynomial in w per w-piece),
+  and the growth-lemma bounds;
 * deep_ball_depth: N(x) from 0 <= q_N(u) - u^2 <= 4^(-N-1) in exact arithmetic.
 """
 from __future__ import annotations
@@ -29,6 +30,7 @@ import sympy
 from gmpy2 import mpq
 
 from . import algebra, cyclic, exact1d, exactball, plan, points, sampled
+from .activation import TooLarge
 from .base import (
     CHECKED,
     FAILED,
@@ -54,15 +56,14 @@ from .base import (
     value,
 )
 from .cells import (
-    Cell,
     Net,
-    TooLarge,
-    centroid,
     decompose,
     geometric_level,
     loss_derivative,
     loss_integral,
 )
+from .density import ClosedForm, closed_forms, w_pieces
+from .partition import Cell, Partition, partition, report_progress
 from .points import not_reached, reached
 from .radial import OutsideRegime, density_bounds, radial
 from .read import Certificate, W, expr, q_of, rational
@@ -105,19 +106,58 @@ class Checker:
         return (a.features, [lay.width for lay in a.hidden]) == (b.features, [lay.width for lay in b.hidden])
 
     def cells(self) -> list[Cell]:
+        """The checker's own cells: activation regions cut by g = 0 and the target's faces."""
         if not self.same_shape():
             raise Undecided("the certificate's network does not have the shape symbolic.network builds")
-        if self._cells is None:
+        return self._partition().cells
+
+    def _partition(self) -> Partition:
+        """The partition and the pushforward of |g| (:mod:`.partition`), computed once."""
+        part = self.__dict__.get("_part")
+        if part is None:
             try:
-                self._cells = decompose(self.net, self.level, self.cert.spec.domain.lo, self.cert.spec.domain.hi)
+                est = self.data.get("construction", {}).get("regions")
+                estimate = int(est) if isinstance(est, str) and est.isdigit() and len(est) < 9 else None
+                dom = self.cert.spec.domain
+                part = partition(self.net, self.level, dom.lo, dom.hi, estimate)
             except TooLarge as exc:
-                self._cells = str(exc)
-        if isinstance(self._cells, str):
-            raise Undecided(f"the checker's cell decomposition is not available: {self._cells}")
+                part = str(exc)
+            self.__dict__["_part"] = part
+        if isinstance(part, str):
+            raise Undecided(f"the checker's cell decomposition is not available: {part}")
+        return part
+
+    def _forms(self) -> tuple[ClosedForm, ClosedForm]:
+        """(L, -L'/r) in closed form from the density of |g| (integer r; :mod:`.density`)."""
+        forms = self.__dict__.get("_closed")
+        if forms is None:
+            if not self.same_shape():
+                raise Undecided("the certificate's network does not have the shape symbolic.network builds")
+            forms = self.__dict__["_closed"] = closed_forms(self._partition().push, int(self.r), self.density)
+        return forms
+
+    def L_pieces(self, w_lo: Any) -> list[tuple[Any, Any, dict[int, Any]]] | None:
+        """L on [w_lo, oo) exactly, as Laurent polynomials in w per w-piece (integer r, piecewise-
+        linear g), for comparing a claimed closed form as a function, not at sample points; None
+        for the exact ball or non-integer r."""
+        if self._ball() is not None or self.r.denominator != 1:
+            return None
+        return w_pieces(self._forms()[0], w_lo)
+
+    def _simplices_1d(self) -> list[Any]:
+        """Non-integer r (1-D only): the per-w simplex integral in Arb over the old cells."""
         if self.r.denominator != 1 and self.cert.spec.dim > 1:
             raise Undecided("non-integer r in d > 1: the checker integrates e^r exactly only for integer r "
                             "(and in 1-D by Arb)")
-        return self._cells
+        cells = self.__dict__.get("_kuhn")
+        if cells is None:
+            self.cells()            # the same shape and caps first
+            dom = self.cert.spec.domain
+            try:
+                cells = self.__dict__["_kuhn"] = decompose(self.net, self.level, dom.lo, dom.hi)
+            except TooLarge as exc:
+                raise Undecided(f"the checker's cell decomposition is not available: {exc}") from None
+        return cells
 
     def needs(self, cid: str) -> dict[str, Any]:
         """The data of claim ``cid`` if the checker has checked it, else Undecided."""
@@ -146,13 +186,23 @@ class Checker:
             raise Undecided(str(exc)) from None
 
     def L(self, w: Any) -> Any:
-        """L(w) by the checker's own integral (cells, or the radial formula for the exact ball)."""
+        """L(w) by the checker's own route: the closed form from its density of |g| (integer r),
+        the per-w simplex integral in Arb (non-integer r, 1-D), or the radial formula (exact ball)."""
         out = self._radial(w, False)
-        return out if out is not None else loss_integral(self.cells(), w, self.r, self.density)
+        if out is not None:
+            return out
+        if self.r.denominator == 1:
+            return self._forms()[0](w)
+        return loss_integral(self._simplices_1d(), w, self.r, self.density)
 
     def dL(self, w: Any) -> Any:
+        """L'(w) = -r integral_0^(1/(2w)) (1/2 - w u)^(r-1) u rho(u) du (see :meth:`L`)."""
         out = self._radial(w, True)
-        return out if out is not None else loss_derivative(self.cells(), w, self.r, self.density)
+        if out is not None:
+            return out
+        if self.r.denominator == 1:
+            return -self.r * self._forms()[1](w)
+        return loss_derivative(self._simplices_1d(), w, self.r, self.density)
 
     def step_dL(self, w: Any, t: int) -> Any:
         """The derivative step t uses: L' (full batch) or L_k', k = t mod K (cyclic:K)."""
@@ -175,6 +225,8 @@ class Checker:
                 return
             lo, hi = self.path[-1]
             step = len(self.path) - 1
+            if step % 256 == 0:
+                report_progress("steps", step, n)
             if lo == hi:
                 d = self.step_dL(lo, step)
                 if not isinstance(d, flint.arb):
@@ -233,16 +285,14 @@ class Checker:
         cells = self.cells()
         seen: set[tuple[Any, ...]] = set()
         for c in cells:
-            # Kuhn cells: every vertex and the centroid; activation regions (geom): their check points
-            where = c.points if hasattr(c, "points") else (*c.simplex, centroid(c.simplex))
-            for x in where:
+            for x in c.points:             # an interior point decides the open cell
                 if x not in seen:
                     seen.add(x)
                     self.level_mismatch(x)
         return (f"the weights are exactly those symbolic.network builds; g(x) equals the level function "
-                f"(the checker's own evaluation) at every vertex and centroid of the checker's {len(cells)} "
-                f"cells (Kuhn simplices cut by every neuron, by g = 0 and by the target's faces: the network "
-                f"is affine on each) and at {len(pts)} points ({RANDOM_POINTS} seeded random)"
+                f"(the checker's own evaluation) at an interior point of each of the checker's {len(cells)} "
+                f"cells (its activation regions cut by g = 0 and by the target's faces, on which sign(g) and "
+                f"the target's sign are constant) and at {len(pts)} points ({RANDOM_POINTS} seeded random)"
                 + ("" if self.cert.version >= 2 else "; schema 1: weights rebuilt by symbolic.network"))
 
     def level_mismatch(self, x: tuple[Any, ...]) -> None:
@@ -613,7 +663,9 @@ def _run(cert: Certificate) -> list[ClaimCheck]:
     bad = plan.structure(cert)
     if bad is not None:
         out.append(bad)
-    for cid, x in plan.expected(cert):
+    expected = list(plan.expected(cert))
+    for done, (cid, x) in enumerate(expected):
+        report_progress("claims", done, len(expected))
         c = by_id.get(cid)
         if c is None:
             continue

@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from relu_pointwise.symbolic.errors import CertificateError
+from relu_pointwise.symbolic.limits import regions_allowed
 
 from . import statement
+from .activation import MAX_REGIONS
 from .base import CHECKED, FAILED, NOT_CLAIMED, UNDECIDED, ClaimCheck
 from .claims import run
 from .read import Certificate, read_certificate
@@ -49,9 +51,13 @@ def check_certificate(cert_or_path: str | Path | Mapping[str, Any]) -> Report:
     Raises CertificateError(malformed=True) when it is not a well-formed certificate of a
     schema version the checker reads; otherwise returns the report (never raises on a claim).
     """
-    cert = read_certificate(cert_or_path)
-    first, reading = read_twice(cert)
-    checks = [first, *run(cert)]
+    # the prover's default region limit (--max-regions) guards its own work; the checker has its
+    # own caps (activation.MAX_REGIONS, checked before and during its work), so a certificate that
+    # certify issued with --max-regions raised still reads
+    with regions_allowed(MAX_REGIONS):
+        cert = read_certificate(cert_or_path)
+        first, reading = read_twice(cert)
+        checks = [first, *run(cert)]
     if cert.files and not isinstance(cert_or_path, Mapping):
         checks += _files(Path(cert_or_path).parent, cert.files)
     elif cert.files:        # an in-memory certificate: the files it lists are not beside anything

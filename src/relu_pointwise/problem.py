@@ -202,17 +202,21 @@ class VerifyReport:
         return f"<p><b>{'verified' if self.ok else 'NOT verified'}</b></p><ul>{items}</ul>"
 
 
-def verify(cert: Certificate | Mapping[str, Any] | str | Path, *, rederive: bool = False) -> VerifyReport:
+def verify(cert: Certificate | Mapping[str, Any] | str | Path, *, rederive: bool = False,
+           progress: bool | None = None) -> VerifyReport:
     """Check a certificate (object, dict or path to certificate.json) by the independent
     checker (:mod:`relu_pointwise.proofs.check`: none of the prover's code); ``rederive``
-    also re-runs the prover on its inputs and compares field by field.
+    also re-runs the prover on its inputs and compares field by field. ``progress``: draw the
+    checker's progress line (claims, cells, steps) on stderr; None = when stderr is a terminal.
 
     A malformed certificate raises :class:`~relu_pointwise.CertificateError`.
     """
     from relu_pointwise.proofs.check import check_certificate
+    from relu_pointwise.verify_progress import announce_check
 
     source = cert.data if isinstance(cert, Certificate) else cert
-    report = check_certificate(source)
+    with announce_check(progress):
+        report = check_certificate(source)
     ok, msgs = report.ok, [*report.lines(), "checker: " + report.summary()]
     if rederive:
         from relu_pointwise.proofs.verify import verify as _rederive

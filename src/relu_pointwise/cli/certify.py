@@ -104,8 +104,10 @@ def certify_main(args: argparse.Namespace) -> int:
 def verify_main(args: argparse.Namespace) -> int:
     from relu_pointwise.proofs.check import check_certificate
     from relu_pointwise.proofs.check.report import statement_lines
+    from relu_pointwise.verify_progress import announce_check
 
-    report = check_certificate(args.file)          # CertificateError(malformed) -> exit 2
+    with announce_check():
+        report = check_certificate(args.file)      # CertificateError(malformed) -> exit 2
     if not args.quiet:                             # the statement, in the checker's own words
         print("checked statement (the checker's own reading; numbers from the claims that check):")
         for line in statement_lines(report):
