@@ -26,7 +26,7 @@ from relu_pointwise.symbolic.targets import parse_target
 
 CHECK_DIR = Path(__file__).resolve().parents[1] / "proofs" / "check"
 ALLOWED_SYMBOLIC = {"spec", "targets", "network", "numbers", "exprio", "errors", "jsonio", "limits"}
-ALLOWED_TOP = {"__future__", "collections", "fractions", "hashlib", "json", "jsonschema", "re", "dataclasses",
+ALLOWED_TOP = {"__future__", "collections", "fractions", "hashlib", "html", "json", "jsonschema", "re", "dataclasses",
                "functools", "itertools", "math",
                "typing", "random", "time", "pathlib", "importlib", "flint", "gmpy2", "sympy"}
 PROVER = ("loss", "regions", "wregions", "pushforward", "ball", "polytope", "iterate", "lemmas",

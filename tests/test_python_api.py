@@ -48,3 +48,18 @@ def test_the_public_surface_is_dir_and_every_name_resolves():
     listed = re.search(r"The public surface \(`dir\(relu_pointwise\)`\): (.*?)\.\n", readme, re.S)
     assert listed, "README: the public surface line is missing"
     assert sorted(re.findall(r"`rp\.(\w+)`", listed.group(1))) == sorted(n for n in names if n != "__version__")
+
+
+def test_one_verify_result_type():
+    """rp.verify returns the checker's own per-claim Report (rp.VerifyReport), with the prover
+    re-run as one more check when asked; truthy exactly when every check passes."""
+    import relu_pointwise as rp
+    from relu_pointwise.proofs.check.report import Report
+
+    cert = rp.Problem("interval:-1/2,1/2").certify(points=["1/4"], steps=200)
+    report = rp.verify(cert, rederive=True)
+    assert rp.VerifyReport is Report and isinstance(report, Report)
+    assert report.ok and bool(report)
+    assert report.checks[-1].id == "rederive" and report.checks[-1].status == "checked"
+    assert report.messages[-1].startswith("checker: all claims check")
+    assert "<table>" in report._repr_html_()

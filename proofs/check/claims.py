@@ -66,7 +66,7 @@ from .density import ClosedForm, closed_forms, w_pieces
 from .partition import Cell, Partition, partition, report_progress
 from .points import not_reached, reached
 from .radial import OutsideRegime, density_bounds, radial
-from .read import Certificate, W, expr, q_of, rational
+from .read import CertificateReading, W, expr, q_of, rational
 
 RANDOM_POINTS = 64
 DYADIC_BITS = 256
@@ -81,7 +81,7 @@ PATH_SECONDS = 900.0
 class Checker:
     """Holds what several claims share: the network, the cells, the enclosed path."""
 
-    def __init__(self, cert: Certificate) -> None:
+    def __init__(self, cert: CertificateReading) -> None:
         self.cert = cert
         spec = cert.spec
         self.network = cert.network
@@ -645,7 +645,7 @@ def handlers(ck: Checker) -> dict[str, Callable[[dict[str, Any]], str]]:
     return table
 
 
-def run(cert: Certificate) -> list[ClaimCheck]:
+def run(cert: CertificateReading) -> list[ClaimCheck]:
     """The claims the spec requires (plan.expected), each checked in order, then the verdict."""
     old = flint.ctx.prec
     flint.ctx.prec = 320      # Arb (non-integer r): enclosures far narrower than the prover's 128 bits
@@ -655,7 +655,7 @@ def run(cert: Certificate) -> list[ClaimCheck]:
         flint.ctx.prec = old
 
 
-def _run(cert: Certificate) -> list[ClaimCheck]:
+def _run(cert: CertificateReading) -> list[ClaimCheck]:
     ck = Checker(cert)
     table = handlers(ck)
     by_id = {c["id"]: c for c in cert.claims}

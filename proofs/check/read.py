@@ -68,7 +68,9 @@ def malformed(message: str) -> CertificateError:
 
 
 @dataclass
-class Certificate:
+class CertificateReading:
+    # The checker's reading of a certificate file (not the public certificate type, which is
+    # relu_pointwise.Certificate): the checker imports nothing of the API or the prover.
     """What the checker reads: the spec and training (exact), the points, the claims in order."""
 
     spec: Spec
@@ -239,7 +241,7 @@ def _beyond_schema(cert: dict[str, Any]) -> None:
         raise malformed("/reason: differs from the published template rendered from the claims")
 
 
-def read_certificate(source: str | Path | Mapping[str, Any]) -> Certificate:
+def read_certificate(source: str | Path | Mapping[str, Any]) -> CertificateReading:
     """Load and read a certificate (module docstring); CertificateError(malformed=True) if it is not one."""
     cert = load_json(source)
     version = check_shape(cert)
@@ -264,8 +266,8 @@ def read_certificate(source: str | Path | Mapping[str, Any]) -> Certificate:
         if not all(spec.domain.lo[k] <= v <= spec.domain.hi[k] for k, v in enumerate(x)):
             raise malformed(f"/inputs/points/{i}: outside the domain")
         points.append(tuple(mpq(int(v.p), int(v.q)) for v in x))
-    out = Certificate(spec, training, steps, points, cert["claims"], list(cert["rests_on"]), cert["verdict"], version,
-                      dict(cert.get("files", {})), inputs=inputs)
+    out = CertificateReading(spec, training, steps, points, cert["claims"], list(cert["rests_on"]), cert["verdict"],
+                             version, dict(cert.get("files", {})), inputs=inputs)
     index = next((k for k, c in enumerate(cert["claims"]) if c["id"] == "construction"), None)
     if index is None:
         raise malformed("/claims: no construction claim (it carries the network's weights)")

@@ -14,17 +14,20 @@ from . import statement
 from .activation import MAX_REGIONS
 from .base import CHECKED, FAILED, NOT_CLAIMED, UNDECIDED, ClaimCheck
 from .claims import run
-from .read import Certificate, read_certificate
+from .read import CertificateReading, read_certificate
 
 
 @dataclass
 class Report:
-    """Per-claim results; ``ok`` when every claim the certificate makes (proved or enclosed) checks."""
+    """The one result of verifying a certificate (``rp.verify``, ``pointwise verify``, the report
+    page): one :class:`ClaimCheck` per claim and per check (statement, claims, verdict, files,
+    and ``rederive`` when asked), ``ok`` when every one is checked (or not claimed); truthy
+    when ok; ``messages`` the lines ``pointwise verify`` prints."""
 
     checks: list[ClaimCheck] = field(default_factory=list)
     version: int = 0
     reading: statement.Reading | None = None       # the checker's own reading of the statement
-    cert: Certificate | None = None
+    cert: CertificateReading | None = None
 
     @property
     def ok(self) -> bool:
@@ -33,6 +36,27 @@ class Report:
     @property
     def failed(self) -> list[ClaimCheck]:
         return [c for c in self.checks if c.status in (FAILED, UNDECIDED)]
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    @property
+    def messages(self) -> list[str]:
+        """One line per check, then the summary (what ``pointwise verify`` prints after the statement)."""
+        return [*self.lines(), "checker: " + self.summary()]
+
+    def __repr__(self) -> str:
+        return f"<Report ok={self.ok}: {self.summary()[:200]}>"
+
+    def _repr_html_(self) -> str:
+        """Jupyter: the verdict and one row per check."""
+        import html
+
+        rows = "".join(f"<tr><td>{html.escape(c.id)}</td><td>{html.escape(c.status)}</td>"
+                       f"<td>{html.escape(c.reason[:300])}</td></tr>" for c in self.checks)
+        head = "verified" if self.ok else "NOT VERIFIED"
+        return (f"<p><b>{head}</b>: {html.escape(self.summary())}</p>"
+                f"<table><tr><th>check</th><th>status</th><th>reason</th></tr>{rows}</table>")
 
     def lines(self) -> list[str]:
         return [f"{c.status}: {c.id}: {c.reason}" for c in self.checks]
@@ -43,6 +67,9 @@ class Report:
             counts[c.status] = counts.get(c.status, 0) + 1
         head = "all claims check" if self.ok else "NOT VERIFIED: " + ", ".join(c.id for c in self.failed)[:400]
         return f"{head} ({', '.join(f'{n} {k}' for k, n in sorted(counts.items()))})"
+
+
+VerifyReport = Report      # the public name (relu_pointwise.VerifyReport): one verify result type
 
 
 def check_certificate(cert_or_path: str | Path | Mapping[str, Any]) -> Report:
@@ -66,7 +93,7 @@ def check_certificate(cert_or_path: str | Path | Mapping[str, Any]) -> Report:
     return Report(checks, cert.version, reading, cert)
 
 
-def read_twice(cert: Certificate) -> tuple[ClaimCheck, statement.Reading | None]:
+def read_twice(cert: CertificateReading) -> tuple[ClaimCheck, statement.Reading | None]:
     """The check ``statement``: the checker's own reader (proofs.check.statement) against the
     shared parser's Spec and Training.  A difference fails; text it cannot read is undecided."""
     if cert.inputs is None:

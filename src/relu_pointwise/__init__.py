@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:   # static tools see the real names and types; at run time they load lazily
     from relu_pointwise.numeric.engines import Engine, engine_names, get_engine, register_engine
     from relu_pointwise.numeric.trajectory import Trajectory
-    from relu_pointwise.problem import Certificate, Problem, VerifyReport, verify
+    from relu_pointwise.problem import Certificate, Problem, verify
+    from relu_pointwise.proofs.check.report import VerifyReport
     from relu_pointwise.symbolic.errors import (
         CertificateError,
         EnclosureError,
@@ -30,7 +31,7 @@ __version__ = "0.2.0"
 
 _LAZY = {
     "Problem": "relu_pointwise.problem",
-    "VerifyReport": "relu_pointwise.problem",
+    "VerifyReport": "relu_pointwise.proofs.check.report",
     "Spec": "relu_pointwise.symbolic.spec",
     "Training": "relu_pointwise.symbolic.spec",
     "Engine": "relu_pointwise.numeric.engines",

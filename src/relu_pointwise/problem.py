@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # the spec module imports SymPy: keep ``import relu_pointwise.problem`` cheap
     from relu_pointwise.numeric.engines import Engine
     from relu_pointwise.numeric.trajectory import Trajectory
+    from relu_pointwise.proofs.check.report import VerifyReport
     from relu_pointwise.proofs.report_page import PageResult
     from relu_pointwise.symbolic.derivation import Derivation
     from relu_pointwise.symbolic.network import Network
@@ -183,25 +184,6 @@ class Certificate:
                 f"<table><tr><th>claim</th><th>status</th><th>statement</th></tr>{rows}</table>")
 
 
-class VerifyReport:
-    """The checker's answer: ``ok`` and one message per finding."""
-
-    def __init__(self, ok: bool, messages: list[str]) -> None:
-        self.ok = ok
-        self.messages = messages
-
-    def __bool__(self) -> bool:
-        return self.ok
-
-    def __repr__(self) -> str:
-        return f"<VerifyReport ok={self.ok}: {'; '.join(self.messages)[:200]}>"
-
-    def _repr_html_(self) -> str:
-        """Jupyter: the verdict and every message."""
-        items = "".join(f"<li>{html.escape(m)}</li>" for m in self.messages)
-        return f"<p><b>{'verified' if self.ok else 'NOT verified'}</b></p><ul>{items}</ul>"
-
-
 def verify(cert: Certificate | Mapping[str, Any] | str | Path, *, rederive: bool = False,
            progress: bool | None = None) -> VerifyReport:
     """Check a certificate (object, dict or path to certificate.json) by the independent
@@ -217,13 +199,14 @@ def verify(cert: Certificate | Mapping[str, Any] | str | Path, *, rederive: bool
     source = cert.data if isinstance(cert, Certificate) else cert
     with announce_check(progress):
         report = check_certificate(source)
-    ok, msgs = report.ok, [*report.lines(), "checker: " + report.summary()]
-    if rederive:
+    if rederive:       # the prover re-run and compared field by field: more checks in the one report
+        from relu_pointwise.proofs.check.base import CHECKED, FAILED, ClaimCheck
         from relu_pointwise.proofs.verify import verify as _rederive
 
         ok2, msgs2 = _rederive(source)
-        ok, msgs = ok and ok2, [*msgs, *("rederive: " + m for m in msgs2)]
-    return VerifyReport(ok, msgs)
+        report.checks += ([ClaimCheck("rederive", CHECKED, "; ".join(msgs2))] if ok2
+                          else [ClaimCheck("rederive", FAILED, m) for m in msgs2])
+    return report
 
 
 def _text(v: Any, what: str = "value") -> str:
