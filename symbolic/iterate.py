@@ -219,7 +219,7 @@ def _compute_piece_forms(derivation: Derivation) -> list[PieceForms]:
             rfs = (None, None, None)
         w_hi = None if p.w_hi == sympy.oo else Q(p.w_hi)
         at_lo = None if rational else _limits_at(Q(p.w_lo), (loss, grad, hess))
-        out.append(PieceForms(Q(p.w_lo), w_hi, loss, grad, hess, *rfs, tuple(bad),
+        out.append(PieceForms(Q(p.w_lo), w_hi, loss, grad, hess, rfs[0], rfs[1], rfs[2], tuple(bad),
                               at_lo))
     return out
 
