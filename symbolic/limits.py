@@ -94,7 +94,7 @@ RUN_STEPS_MAX = Limit("steps of run/crosscheck (--steps)", 10**9, "steps")
 POINTS_MAX = Limit("evaluation points", 400, "points")
 TARGET_DEPTH = Limit("nesting depth of parentheses in a target", 32, "levels")
 TARGET_LENGTH = Limit("length of a target text", 20_000, "characters")
-REGIONS_MAX = Limit("number of linear regions (estimated before the work, counted during it)", 10_000, "regions",
+REGIONS_MAX = Limit("number of linear regions (estimated before the work, counted during it)", 30_000, "regions",
                     "--max-regions")
 
 LIMITS: tuple[Limit, ...] = (
