@@ -94,6 +94,13 @@ class LossPiece:
 
     @cached_property
     def derivative(self) -> sympy.Expr:
+        """L'(w).  A rational piece: (N/D)' in Q(w) by python-flint, in ``sympy.cancel``'s form
+        (:func:`qfield.to_sympy`; the same expression as the piece forms' L'); SymPy's ``diff``
+        of a deep network's hundreds of pieces cost most of the LaTeX export.  Otherwise
+        SymPy's ``diff``."""
+        lq = self.rational
+        if lq is not None:
+            return to_sympy(derivative_qw(lq), w)
         if _integer_powers(self.expr):
             # the same tree, 3-4x faster: SymPy's assumption queries on the positive w dominate
             # diff's cost, and with integer powers only nothing in the result depends on them
