@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relu_pointwise.proofs import certificate as C
+from relu_pointwise.proofs.lemmas import fullbatch
 from relu_pointwise.symbolic import export_latex, parallel, pushforward
 from relu_pointwise.symbolic.spec import make_spec, make_training
 
@@ -55,9 +56,28 @@ def test_certificate_byte_identical_with_1_and_2_workers(monkeypatch: pytest.Mon
     monkeypatch.setattr(pushforward, "PARALLEL_CELLS", 2)
     monkeypatch.setattr(pushforward, "PARALLEL_CELLS_2D", 2)
     monkeypatch.setattr(export_latex, "PARALLEL_PIECES", 2)
+    monkeypatch.setattr(fullbatch, "PARALLEL_VERTICES", 2)
     out = {}
     for n in ("1", "2"):
         monkeypatch.setenv(parallel.ENV, n)
         b = C.build(make_spec(target), make_training(), steps=300)
         out[n] = (C.dumps(b.cert), export_latex.derivation_to_latex(b.derivation))
     assert out["1"] == out["2"]
+
+
+def test_workers_run_the_callers_current_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A prover function replaced after import (as the mutation tests do) is replaced in the
+    pool's workers too: each call forks afresh, so no worker runs stale code."""
+    from relu_pointwise.symbolic.loss import derive
+
+    cells = derive(make_spec("box:-1/2,1/2;-1/2,1/2;-1/2,1/2")).cells
+    monkeypatch.setattr(pushforward, "PARALLEL_CELLS", 2)
+    monkeypatch.setenv(parallel.ENV, "2")
+
+    def injected(P: object, a: object, b: object) -> list:
+        raise ArithmeticError(f"injected in {os.getpid()}")
+
+    monkeypatch.setattr(pushforward, "affine_density_pieces", injected)
+    with pytest.raises(ArithmeticError, match="injected in") as info:
+        pushforward.signed_density(cells, Q(1))
+    assert str(os.getpid()) not in str(info.value)        # raised in a worker, not here

@@ -13,6 +13,7 @@ from gmpy2 import mpq
 
 from relu_pointwise.symbolic.errors import EnclosureError
 from relu_pointwise.symbolic.loss import Derivation, w
+from relu_pointwise.symbolic.parallel import pmap
 from relu_pointwise.symbolic.spec import Spec
 from relu_pointwise.symbolic.targets import level_value
 
@@ -29,6 +30,10 @@ from .text import FAILED, HALF, PROVED, Claim, Q, ex, point_text, to_q, to_rat
 
 # ---------------------------------------------------------------- the construction
 
+#: evaluate the target's tree at the regions' vertices in a process pool from this many on
+PARALLEL_VERTICES = 512
+
+
 def construction_claim(spec: Spec, derivation: Derivation | None,
                        points: Sequence[Sequence[sympy.Rational]]) -> Claim:
     """The network's g equals the target's level function: exactly at every requested
@@ -39,7 +44,11 @@ def construction_claim(spec: Spec, derivation: Derivation | None,
     bad = [point_text(x) for x in points if net.level(x) != level_value(level, x)]
     cells = list(derivation.cells) if derivation is not None and derivation.cells else []
     nverts = 0
-    tree: dict[tuple, mpq] = {}      # the tree's g at each distinct vertex (neighbouring cells share them)
+    # the tree's g at each distinct vertex (neighbouring cells share them), over the cores when many
+    distinct = list(dict.fromkeys(v for cell in cells for v in cell.poly.vertices))
+    values = pmap(lambda v: to_q(level_value(level, [to_rat(c) for c in v])), distinct,
+                  min_items=PARALLEL_VERTICES)
+    tree: dict[tuple, mpq] = dict(zip(distinct, values))
     for cell in cells:
         coeffs = [to_q(a) for a in cell.g_coeffs]
         const = to_q(cell.g_const)
