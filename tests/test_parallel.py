@@ -57,6 +57,7 @@ def test_certificate_byte_identical_with_1_and_2_workers(monkeypatch: pytest.Mon
     monkeypatch.setattr(pushforward, "PARALLEL_CELLS_2D", 2)
     monkeypatch.setattr(export_latex, "PARALLEL_PIECES", 2)
     monkeypatch.setattr(fullbatch, "PARALLEL_VERTICES", 2)
+    monkeypatch.setattr(fullbatch, "PARALLEL_PIECES", 2)
     out = {}
     for n in ("1", "2"):
         monkeypatch.setenv(parallel.ENV, n)

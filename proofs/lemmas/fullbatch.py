@@ -32,6 +32,8 @@ from .text import FAILED, HALF, PROVED, Claim, Q, ex, point_text, to_q, to_rat
 
 #: evaluate the target's tree at the regions' vertices in a process pool from this many on
 PARALLEL_VERTICES = 512
+#: decide the pieces' signs in a process pool from this many pieces on
+PARALLEL_PIECES = 64
 
 
 def construction_claim(spec: Spec, derivation: Derivation | None,
@@ -226,6 +228,7 @@ def monotonicity_claim(derivation: Derivation) -> Claim:
     ident_ok = True
     sign_ok = True
     cache: dict = {}
+    signs: list[tuple[dict, Any, sympy.Rational, sympy.Expr]] = []
     for p in derivation.pieces:
         entry = {"w_lo": ex(p.w_lo), "w_hi": "oo" if p.w_hi == sympy.oo else ex(p.w_hi)}
         # integer r: the piece is N/D in Q(w); L' = (N'D - ND')/D^2 exactly in flint (no SymPy diff)
@@ -247,10 +250,13 @@ def monotonicity_claim(derivation: Derivation) -> Claim:
         else:
             P = sign_poly(p.derivative, w) if r.is_integer else None
         if P is not None:
-            s_ok = sign_on_interval(P, Q(p.w_lo), p.w_hi, -1)
-            sign_ok &= s_ok
-            entry["sign_by_root_isolation"] = "proved" if s_ok else "failed"
+            signs.append((entry, P, Q(p.w_lo), p.w_hi))
         pieces.append(entry)
+    # the root isolations are independent: over the cores when there are many pieces
+    for (entry, *_), s_ok in zip(signs, pmap(lambda t: sign_on_interval(t[1], t[2], t[3], -1), signs,
+                                             min_items=PARALLEL_PIECES)):
+        sign_ok &= s_ok
+        entry["sign_by_root_isolation"] = "proved" if s_ok else "failed"
     ok = per_point and anti_ok and dens_ok and ident_ok and sign_ok
     statement = ("every point's error (1/2 - w|g(x)|)_+^r is nonincreasing in w (r >= 1, d/dw checked by SymPy) "
                  "and the density rho of |g| is >= 0 (" + ("exact real-root isolation on every piece"
