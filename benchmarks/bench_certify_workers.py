@@ -58,9 +58,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--only", default="", help="only the cases whose name contains this text")
     ap.add_argument("--out", default=str(HERE / "results_certify_workers.json"))
     args = ap.parse_args()
-    cases = QUICK if args.quick else CASES
+    cases = {k: v for k, v in (QUICK if args.quick else CASES).items() if args.only in k}
     res: dict[str, dict[str, list]] = {c: {"1": [], "all": []} for c in cases}
     for k in range(args.rounds):
         for name, target in cases.items():
