@@ -333,7 +333,7 @@ def signed_density(cells: Sequence[Cell], mu_density: sympy.Rational) -> Piecewi
 
 #: a process pool for the regions' densities from this many regions on (d <= 2: cheap regions)
 PARALLEL_CELLS = 96
-PARALLEL_CELLS_2D = 2048
+PARALLEL_CELLS_2D = 16384
 
 
 def _cell_density(cell: Cell) -> list[tuple[mpq, mpq, tuple]]:
