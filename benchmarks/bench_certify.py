@@ -23,7 +23,6 @@ import json
 import math
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -50,19 +49,22 @@ def box_target(d: int) -> str:
 
 
 # (family, label, command, target, time limit in seconds, quick?); box d=6 has about 25000
-# regions, over the default --max-regions limit of 10000, so it is raised for that row
+# regions, within the default --max-regions limit of 30000
 CASES = [
+    ("deep ball d=2", "N=1", "certify", "ball:d=2,R=1/2,N=1", 300, True),
     ("deep ball d=2", "N=2", "certify", "ball:d=2,R=1/2,N=2", 300, True),
     ("deep ball d=2", "N=3", "certify", "ball:d=2,R=1/2,N=3", 300, True),
     ("deep ball d=2", "N=4", "certify", "ball:d=2,R=1/2,N=4", 600, False),
     ("deep ball d=2", "N=5", "certify", "ball:d=2,R=1/2,N=5", 1200, False),
+    ("deep ball d=2", "N=6", "certify", "ball:d=2,R=1/2,N=6", 1800, False),
+    ("deep ball d=3", "N=1", "certify", "ball:d=3,R=1/2,N=1", 300, True),
     ("deep ball d=3", "N=2", "certify", "ball:d=3,R=1/2,N=2", 300, True),
     ("deep ball d=3", "N=3", "certify", "ball:d=3,R=1/2,N=3", 900, False),
     ("box", "d=2", "certify", box_target(2), 300, True),
     ("box", "d=3", "certify", box_target(3), 300, True),
     ("box", "d=4", "certify", box_target(4), 300, True),
     ("box", "d=5", "certify", box_target(5), 600, False),
-    ("box", "d=6", "certify --max-regions 30000", box_target(6), 3600, False),
+    ("box", "d=6", "certify", box_target(6), 3600, False),
     ("union (derive)", "16 intervals", "derive", union_target(4), 300, True),
     ("union (derive)", "32 intervals", "derive", union_target(5), 300, True),
     ("union (derive)", "64 intervals", "derive", union_target(6), 300, True),
@@ -93,22 +95,35 @@ def machine() -> dict:
 
 def run(args: list[str], limit: float) -> dict:
     """One command in a fresh process: wall time, the child's CPU time (user + system: what
-    the command costs, whatever the load), exit status, load average around it."""
+    the command costs, whatever the load; its process pool's workers included), its peak
+    resident memory (``os.wait4``'s rusage of that child: the largest of the process and
+    its waited-for workers), exit status, load average around it."""
     load0 = os.getloadavg()[0]
-    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    try:
-        p = subprocess.run([sys.executable, "-m", "relu_pointwise.cli", *args], capture_output=True, check=False,
-                           text=True, timeout=limit)
-        status: int | str = p.returncode
-        out = p.stdout + p.stderr
-    except subprocess.TimeoutExpired:
-        status, out = "timeout", ""
-    wall = time.perf_counter() - t0
-    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
-    return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "exit": status, "load_before": round(load0, 2),
-            "load_after": round(os.getloadavg()[0], 2), "output": out}
+    with tempfile.TemporaryFile("w+") as log:
+        p = subprocess.Popen([sys.executable, "-m", "relu_pointwise.cli", *args], stdout=log, stderr=subprocess.STDOUT,
+                             text=True)
+        deadline = t0 + limit
+        status: int | str = "timeout"
+        ru = None
+        while time.perf_counter() < deadline:
+            pid, st, ru = os.wait4(p.pid, os.WNOHANG)
+            if pid:
+                status = os.waitstatus_to_exitcode(st)
+                p.returncode = status
+                break
+            time.sleep(0.05)
+        else:
+            p.kill()
+            _, _, ru = os.wait4(p.pid, 0)
+            p.returncode = -9
+        wall = time.perf_counter() - t0
+        log.seek(0)
+        out = log.read()
+    cpu = (ru.ru_utime + ru.ru_stime) if ru is not None else float("nan")
+    rss = ru.ru_maxrss / 1024 if ru is not None else float("nan")
+    return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "peak_rss_mb": round(rss, 1), "exit": status,
+            "load_before": round(load0, 2), "load_after": round(os.getloadavg()[0], 2), "output": out}
 
 
 def regions_of(certificate: Path) -> int | None:
@@ -165,13 +180,42 @@ def growth_laws(rows: list[dict], start_s: float) -> dict:
     return laws
 
 
+def markdown_table(res: dict) -> str:
+    """The scaling table of a results file: per row the regions, certify and verify wall / CPU /
+    peak memory, and the floor = regions x the cost of one region, that cost being the family's
+    largest case's CPU time minus the start-up, divided by its regions (so the floor is what the
+    row would cost if every region cost what one region costs at scale, with no fixed costs)."""
+    start_s = sorted(res["startup_cpu_s"])[1]
+    per_region: dict[str, float] = {}
+    for r in res["rows"]:
+        if r.get("regions") and r["exit"] in (0, 1):
+            per_region[r["family"]] = (r["cpu_s"] - start_s) / r["regions"]     # rows grow: the last wins
+    out = ["| family | case | regions | certify wall s | CPU s | peak MB | verify wall s | CPU s | peak MB "
+           "| floor s |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in res["rows"]:
+        v = r.get("verify", {})
+        floor = per_region.get(r["family"], float("nan")) * (r.get("regions") or float("nan"))
+        out.append(f"| {r['family']} | {r['case']} | {r.get('regions') or '-'} | {r['wall_s']} | {r['cpu_s']} | "
+                   f"{r.get('peak_rss_mb', '-')} | {v.get('wall_s', '-')} | {v.get('cpu_s', '-')} | "
+                   f"{v.get('peak_rss_mb', '-')} | {floor:.2f} |")
+    for family, f in res.get("growth_law", {}).items():
+        out.append("")
+        out.append(f"{family}: CPU - start-up ~ {f['coefficient_a']} regions^{f['exponent_p']} ({f['points']} points; "
+                   f"between the two largest: exponent {f.get('local_exponent_two_largest')})")
+    return "\n".join(out)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="small cases only")
     ap.add_argument("--out", default=str(HERE / "certify_results.json"), help="results file")
     ap.add_argument("--only", default=None, help="run only the families whose name contains this text")
     ap.add_argument("--refit", action="store_true", help="recompute the growth laws of the results file, run nothing")
+    ap.add_argument("--table", action="store_true", help="print the scaling table of the results file, run nothing")
     args = ap.parse_args()
+    if args.table:
+        print(markdown_table(json.loads(Path(args.out).read_text())))
+        return 0
     if args.refit:
         res = json.loads(Path(args.out).read_text())
         res["growth_law"] = growth_laws(res["rows"], sorted(res["startup_cpu_s"])[1])
@@ -203,12 +247,20 @@ def main() -> int:
                 verdict = None
             row = {"family": family, "case": label, "command": "pointwise " + " ".join(words), "regions": regions, **r}
             row.pop("output")
+            if cmd == "certify" and (out_dir / "certificate.json").exists():
+                # the checker on the certificate just written (as it is on this branch)
+                v = run(["verify", str(out_dir / "certificate.json")], min(limit, 900))
+                row["verify"] = {k: v[k] for k in ("wall_s", "cpu_s", "peak_rss_mb", "exit")}
             if verdict is not None:
                 row["verdict"] = verdict
             rows.append(row)
             print(f"{family:16s} {label:14s} {cmd:8s} regions {regions!s:>6s}  wall {r['wall_s']:8.2f} s  "
-                  f"cpu {r['cpu_s']:8.2f} s  exit {r['exit']}"
+                  f"cpu {r['cpu_s']:8.2f} s  peak {r['peak_rss_mb']:.0f} MB  exit {r['exit']}"
                   f"  load {r['load_before']:.1f}->{r['load_after']:.1f}", flush=True)
+            if "verify" in row:
+                v = row["verify"]
+                print(f"{'':16s} {'':14s} verify   {'':13s}  wall {v['wall_s']:8.2f} s  cpu {v['cpu_s']:8.2f} s  "
+                      f"peak {v['peak_rss_mb']:.0f} MB  exit {v['exit']}", flush=True)
     if args.only and Path(args.out).exists():
         # keep the other families' rows of the previous run (their own load and commit recorded)
         old = json.loads(Path(args.out).read_text())

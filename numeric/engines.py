@@ -56,8 +56,8 @@ class ExactEngine(Engine):
                          source=source, record_every=record_every)
 
     def population_loss(self, spec: Spec, ws: list[Any]) -> list[Any]:
+        from relu_pointwise.symbolic.derive_cache import derived as derive
         from relu_pointwise.symbolic.iterate import require_rational, select_piece
-        from relu_pointwise.symbolic.loss import derive
 
         forms = require_rational(derive(spec))
         return [_rational_loss(forms[select_piece(forms, x)])(x) for x in ws]
@@ -88,8 +88,8 @@ class MpEngine(Engine):
     def population_loss(self, spec: Spec, ws: list[Any]) -> list[Any]:
         import mpmath
 
+        from relu_pointwise.symbolic.derive_cache import derived as derive
         from relu_pointwise.symbolic.iterate import piece_forms
-        from relu_pointwise.symbolic.loss import derive
 
         from .mp_engine import MpPieces, working_dps
 
@@ -126,8 +126,8 @@ class ArbEngine(Engine):
     def population_loss(self, spec: Spec, ws: list[Any]) -> list[Any]:
         from flint import ctx
 
+        from relu_pointwise.symbolic.derive_cache import derived as derive
         from relu_pointwise.symbolic.iterate import piece_forms
-        from relu_pointwise.symbolic.loss import derive
 
         from .arb_engine import ArbPieces
 

@@ -39,6 +39,7 @@ import numpy as np
 import sympy
 from gmpy2 import mpq
 
+from relu_pointwise.symbolic.derive_cache import derived
 from relu_pointwise.symbolic.errors import InputError
 from relu_pointwise.symbolic.iterate import PieceForms, piece_forms, to_mpq
 from relu_pointwise.symbolic.loss import Derivation, derive
@@ -50,14 +51,15 @@ from .values import FloatFormat, ValueFormat, format_mpq
 
 # ====================================================================== derivations of cells
 
-def derive_cell(spec: Spec) -> Derivation:
-    """derive(spec) for one cell of a batch plan.
+def derive_cell(spec: Spec, cache: bool = True) -> Derivation:
+    """derive(spec) for one cell of a batch plan (``cache``: through
+    :func:`symbolic.derive_cache.derived`, once per spec in a process).
 
     A cyclic slab away from the target's boundary has |g| >= u_0 > 0 there;
     :func:`symbolic.loss.derive` then pads rho_|g| with a zero piece on [0, u_0),
     so L(w) = 0 for w >= 1/(2 u_0).
     """
-    return derive(spec)
+    return derived(spec) if cache else derive(spec)
 
 
 # ====================================================================== the batch plan
@@ -84,15 +86,17 @@ class StepSource:
     """Step t's loss for the exact, mp and arb engines (see the module docstring)."""
 
     def __init__(self, spec: Spec, training: Training, steps: int, data: Any = None,
-                 derivation: Derivation | None = None) -> None:
+                 derivation: Derivation | None = None, cache: bool = True) -> None:
+        # cache=False: every derivation afresh (certification: see symbolic.derive_cache)
         self.spec = spec
+        self.cache = cache
         self.training = training
         self.kind = training.batch.kind
         self.schedule = BatchSchedule(spec, training, steps + 1, data=data)
         self._cells: dict[Any, CellStep] = {}
         self._g_rows: dict[int, mpq] = {}
         if self.kind == "full":
-            d = derivation if derivation is not None else derive(spec)
+            d = derivation if derivation is not None else derive_cell(spec, cache)
             self._cells[0] = CellStep(0, d, tuple(piece_forms(d)), mpq(1))
 
     @property
@@ -113,7 +117,7 @@ class StepSource:
         if c is None:
             lo, hi = self.schedule.cell(t)
             sub = self.spec.restricted(Domain(tuple(lo), tuple(hi)))
-            d = derive_cell(sub)
+            d = derive_cell(sub, self.cache)
             # K * integral over the slab of phi dmu: the slab's probability mean for
             # probability mu, vol(Omega) times it for Lebesgue mu
             scale = mpq(1) if self.spec.measure == "probability" else to_mpq(self.spec.domain.volume)

@@ -392,7 +392,7 @@ def _build_points(spec: Spec, training: Training, points, steps: int, prec: int)
     except (InputError, ValueError):
         d = None
     claims: list[Claim] = [L.construction_claim(spec, d, points), L.minibatch_monotonicity_claim(spec, training)]
-    src = StepSource(spec, training, steps)
+    src = StepSource(spec, training, steps, cache=False)
     try:
         traj = run_arb(spec, training, steps, prec=prec, source=src,
                        progress=step_counter("enclosing the path", steps))
@@ -452,7 +452,7 @@ def _build_cyclic(spec: Spec, training: Training, points, steps: int, prec: int)
         raise InputError(f"batch cyclic:K: certification derives every slab; at most K = {MAX_CYCLIC_K}, got {K}")
     report("deriving the exact loss")
     d = derive(spec)
-    src = StepSource(spec, training, steps)
+    src = StepSource(spec, training, steps, cache=False)
     cells = [src.cell(k) for k in range(K)]
     slabs = [c.derivation for c in cells]
     scales = [L.to_rat(c.scale) for c in cells]

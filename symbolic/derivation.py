@@ -13,7 +13,7 @@ import sympy
 from flint import fmpq_poly
 
 from .errors import InputError, NotExactError
-from .qfield import derivative_qw, rational_function, to_sympy
+from .qfield import derivative_qw, integer_pair, rational_function, to_sympy
 from .regions import Cell
 from .spec import Spec
 
@@ -55,6 +55,8 @@ def _phi(piece: LossPiece, eta_value, r: sympy.Rational) -> sympy.Expr:
     """w - eta L'(w) in canonical form.  For a rational piece and a rational eta, computed in
     Q(w) by flint and put in SymPy's cancel form: the same expression as
     cancel(expand(w - eta L')) (:func:`_tidy`), without expanding in SymPy."""
+    if r.is_integer and isinstance(eta_value, sympy.Symbol) and piece.rational is not None:
+        return _phi_symbolic_eta(piece.rational, eta_value)
     lq = piece.rational if r.is_integer and isinstance(eta_value, sympy.Rational) else None
     if lq is None:
         return _tidy(w - eta_value * piece.derivative, r)
@@ -64,6 +66,36 @@ def _phi(piece: LossPiece, eta_value, r: sympy.Rational) -> sympy.Expr:
         return _tidy(w - eta_value * piece.derivative, r)
     x = fmpq_poly([0, 1])
     return to_sympy((x * d * e[1] - e[0] * n, d * e[1]), w)
+
+
+def _phi_symbolic_eta(lq: Any, eta_symbol: sympy.Symbol) -> sympy.Expr:
+    """cancel(expand(w - eta L'(w))) for L' = P/Q in lowest terms (a rational piece, eta a
+    symbol), without SymPy's expand and cancel.
+
+    With P, Q in Z[w] coprime (content included) and LC(Q) > 0 (:func:`qfield.integer_pair`),
+    w - eta P/Q = (w Q - eta P) / Q, and this pair is coprime in Z[eta, w]: a common factor
+    divides the eta-free Q, so it is eta-free, so it divides the eta-coefficient P as well,
+    a unit.  Q's leading coefficient in any order of (eta, w) is LC(Q) > 0, so this is the
+    unique pair cancel forms (see :func:`qfield.to_sympy`), and ``num / den`` of the two
+    polynomials' expressions is its result (tests compare with :func:`_tidy`, ``srepr``).
+    """
+    p, q = integer_pair(derivative_qw(lq))
+    terms: dict[tuple[int, int], Any] = {}
+    for j, c in enumerate(q.coeffs()):
+        if c != 0:
+            terms[(0, j + 1)] = sympy.Integer(int(c))
+    for j, c in enumerate(p.coeffs()):
+        if c != 0:
+            terms[(1, j)] = sympy.Integer(-int(c))
+    num = sympy.Poly.from_dict(terms, eta_symbol, w, domain="ZZ")
+    den = sympy.Poly.from_dict({(0, j): sympy.Integer(int(c)) for j, c in enumerate(q.coeffs()) if c != 0},
+                               eta_symbol, w, domain="ZZ")
+    return num.as_expr() / den.as_expr()
+
+
+def gd_piece(piece: LossPiece, eta_value, r: sympy.Rational) -> sympy.Expr:
+    """One piece of :meth:`Derivation.gd_map`: w - eta L'(w) on ``piece``, canonical form."""
+    return _phi(piece, eta_value, r)
 
 
 @dataclass(frozen=True)
@@ -76,6 +108,13 @@ class LossPiece:
 
     @cached_property
     def derivative(self) -> sympy.Expr:
+        """L'(w).  A rational piece: (N/D)' in Q(w) by python-flint, in ``sympy.cancel``'s form
+        (:func:`qfield.to_sympy`; the same expression as the piece forms' L'); SymPy's ``diff``
+        of a deep network's hundreds of pieces cost most of the LaTeX export.  Otherwise
+        SymPy's ``diff``."""
+        lq = self.rational
+        if lq is not None:
+            return to_sympy(derivative_qw(lq), w)
         if _integer_powers(self.expr):
             # the same tree, 3-4x faster: SymPy's assumption queries on the positive w dominate
             # diff's cost, and with integer powers only nothing in the result depends on them

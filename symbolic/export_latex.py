@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import sympy
 
+from .derivation import LossPiece, gd_piece
 from .exprio import as_basic
 from .loss import Derivation, eta
 from .numbers import as_rational
+from .parallel import pmap
 from .wregions import sorted_cells, w_regions
 
 Q = sympy.Rational
@@ -80,9 +82,13 @@ def _broken(e) -> list[str]:
 def _cases(name: str, rows: list[tuple[sympy.Expr, sympy.Expr, sympy.Expr]]) -> str:
     """A piecewise definition as an ``align*``: per piece a row with its range of w, then the
     expression, broken into lines when long (rows may break across pages)."""
+    return _cases_typeset(name, [(lo, hi, _broken(e)) for lo, hi, e in rows])
+
+
+def _cases_typeset(name: str, rows: list[tuple[sympy.Expr, sympy.Expr, list[str]]]) -> str:
+    """:func:`_cases` with every expression already typeset by :func:`_broken`."""
     out = ["\\begin{align*}"]
-    for i, (lo, hi, e) in enumerate(rows):
-        parts = _broken(e)
+    for i, (lo, hi, parts) in enumerate(rows):
         end = "," if i < len(rows) - 1 else "."
         out.append(rf"  &\text{{for }} {_range(lo, hi)}\colon \\")
         lead = rf"  &\quad {name} = "
@@ -189,6 +195,17 @@ def power_sum(coeffs) -> str:
     return out or "0"
 
 
+#: typeset the pieces in a process pool from this many pieces on (symbolic.parallel)
+PARALLEL_PIECES = 48
+
+
+def _piece_lines(item: tuple[LossPiece, sympy.Rational]) -> tuple[list[str], list[str], list[str]]:
+    """One piece's L(w), L'(w) and Phi(w) = w - eta L'(w) typeset (:func:`_broken`); Phi is
+    :meth:`Derivation.gd_map`'s expression for this piece."""
+    p, r = item
+    return _broken(p.expr), _broken(p.derivative), _broken(gd_piece(p, eta, r))
+
+
 def derivation_to_latex(derivation: Derivation) -> str:
     """The complete LaTeX document (text) for ``derivation``."""
     spec = derivation.spec
@@ -213,10 +230,12 @@ def derivation_to_latex(derivation: Derivation) -> str:
     lines += ["", "\\section*{The loss, its derivative and the gradient-descent map}"]
     if derivation.exact_from != 0:
         lines.append(f"The exact loss is derived for $w \\ge {_l(derivation.exact_from)}$.")
-    lines.append(_cases("L(w)", [(p.w_lo, p.w_hi, p.expr) for p in pieces]))
-    lines.append(_cases("L'(w)", [(p.w_lo, p.w_hi, p.derivative) for p in pieces]))
+    # per piece L, L', Phi typeset: independent SymPy work (diff, cancel, latex), over the cores
+    typeset = pmap(_piece_lines, [(p, derivation.spec.r) for p in pieces], min_items=PARALLEL_PIECES)
+    lines.append(_cases_typeset("L(w)", [(p.w_lo, p.w_hi, t[0]) for p, t in zip(pieces, typeset)]))
+    lines.append(_cases_typeset("L'(w)", [(p.w_lo, p.w_hi, t[1]) for p, t in zip(pieces, typeset)]))
     lines.append(r"With step size $\eta$, $\Phi(w) = w - \eta L'(w)$:")
-    lines.append(_cases(r"\Phi(w)", [(lo, hi, e) for lo, hi, e in derivation.gd_map(eta)]))
+    lines.append(_cases_typeset(r"\Phi(w)", [(p.w_lo, p.w_hi, t[2]) for p, t in zip(pieces, typeset)]))
     lines += ["\\section*{Asymptotic regime}",
               f"For $w \\ge w^* = {_l(derivation.w_star)}$:",
               f"\\[ L(w) = {_l(derivation.asymptotic)}, \\qquad "

@@ -41,7 +41,7 @@ from gmpy2 import mpq, mpz
 from .errors import InputError, NotExactError
 from .loss import Derivation, w
 from .numbers import as_mpq, rational_text
-from .qfield import derivative_qw, rational_function, to_sympy
+from .qfield import RationalQW, derivative_qw, integer_pair, rational_function, to_sympy
 
 Q = sympy.Rational
 
@@ -93,6 +93,16 @@ class RationalFunction:
         if dd >= dn:
             return mpq(a * q ** (dd - dn), b)
         return mpq(a, b * q ** (dn - dd))
+
+    @staticmethod
+    def from_qw(f: RationalQW) -> RationalFunction:
+        """From N / D in Q(w) (python-flint): the coprime integer pair P / Q, LC(Q) > 0
+        (:func:`symbolic.qfield.integer_pair`), which is what :meth:`from_expr` reads off
+        ``to_sympy(f)`` (``sympy.fraction`` of cancel's form, scaled by the lcm of the
+        coefficients' denominators), without SymPy."""
+        p, q = integer_pair(f)
+        return RationalFunction(tuple(int(c) for c in reversed(p.coeffs())) or (0,),
+                                tuple(int(c) for c in reversed(q.coeffs())))
 
     @staticmethod
     def from_expr(expr: sympy.Expr, canonical: bool = False) -> RationalFunction:
@@ -199,11 +209,17 @@ def _compute_piece_forms(derivation: Derivation) -> list[PieceForms]:
             loss = _tidy(p.expr, rational)
             grad = _tidy(sympy.diff(p.expr, w), rational)
             hess = _tidy(sympy.diff(p.expr, w, 2), rational)
-        canonical = lq is not None
-        rf = (lambda e, c=canonical: RationalFunction.from_expr(e, c)) if rational else (lambda e: None)
+        rfs: tuple[RationalFunction | None, RationalFunction | None, RationalFunction | None]
+        if lq is not None:
+            rfs = (RationalFunction.from_qw(lq), RationalFunction.from_qw(gq),
+                   RationalFunction.from_qw(derivative_qw(gq)))
+        elif rational:
+            rfs = (RationalFunction.from_expr(loss), RationalFunction.from_expr(grad), RationalFunction.from_expr(hess))
+        else:
+            rfs = (None, None, None)
         w_hi = None if p.w_hi == sympy.oo else Q(p.w_hi)
         at_lo = None if rational else _limits_at(Q(p.w_lo), (loss, grad, hess))
-        out.append(PieceForms(Q(p.w_lo), w_hi, loss, grad, hess, rf(loss), rf(grad), rf(hess), tuple(bad),
+        out.append(PieceForms(Q(p.w_lo), w_hi, loss, grad, hess, rfs[0], rfs[1], rfs[2], tuple(bad),
                               at_lo))
     return out
 

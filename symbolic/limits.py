@@ -111,7 +111,7 @@ EXACT_DIGITS_MAX = Limit("digits of the exact engine's numbers (--max-digits)", 
 POINTS_MAX = Limit("evaluation points", 400, "points")
 TARGET_DEPTH = Limit("nesting depth of parentheses in a target", 32, "levels")
 TARGET_LENGTH = Limit("length of a target text", 20_000, "characters")
-REGIONS_MAX = Limit("number of linear regions (estimated before the work, counted during it)", 10_000, "regions",
+REGIONS_MAX = Limit("number of linear regions (estimated before the work, counted during it)", 30_000, "regions",
                     "--max-regions")
 
 LIMITS: tuple[Limit, ...] = (

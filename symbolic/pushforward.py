@@ -22,6 +22,7 @@ from gmpy2 import mpq
 from .linalg import ONE as _ONE
 from .linalg import dot, to_mpq, vec
 from .numbers import as_rational
+from .parallel import pmap
 from .polytope import Polytope
 from .regions import Cell
 
@@ -322,12 +323,24 @@ def signed_density(cells: Sequence[Cell], mu_density: sympy.Rational) -> Piecewi
     """Density of g's pushforward of mu, from the regions (mu = mu_density * Lebesgue)."""
     dens = to_mpq(mu_density)
     pieces = []
-    for cell in cells:
-        if all(a == 0 for a in cell.g_coeffs):
-            raise ValueError("the level function is constant on a region of positive measure")
-        for lo, hi, cs in affine_density_pieces(cell.poly, cell.g_coeffs, cell.g_const):
+    # the regions are independent: over the cores when there are many (symbolic.parallel)
+    d = cells[0].poly.dim if cells else 1
+    for per_cell in pmap(_cell_density, cells, min_items=PARALLEL_CELLS_2D if d <= 2 else PARALLEL_CELLS):
+        for lo, hi, cs in per_cell:
             pieces.append((lo, hi, tuple(dens * c for c in cs)))
     return _merge(pieces)
+
+
+#: a process pool for the regions' densities from this many regions on (d <= 2: cheap regions)
+PARALLEL_CELLS = 96
+PARALLEL_CELLS_2D = 16384
+
+
+def _cell_density(cell: Cell) -> list[tuple[mpq, mpq, tuple]]:
+    """The density pieces of g on one region (Lebesgue measure)."""
+    if all(a == 0 for a in cell.g_coeffs):
+        raise ValueError("the level function is constant on a region of positive measure")
+    return affine_density_pieces(cell.poly, cell.g_coeffs, cell.g_const)
 
 
 def _reflect(cs: Sequence[sympy.Rational]) -> tuple[sympy.Rational, ...]:

@@ -8,9 +8,9 @@ differentiating, or putting it in lowest terms needs no SymPy ``expand`` / ``dif
 from __future__ import annotations
 
 import sympy
-from flint import fmpq, fmpq_poly
+from flint import fmpq, fmpq_poly, fmpz_poly
 
-__all__ = ["RationalQW", "derivative_qw", "rational_function", "to_sympy"]
+__all__ = ["RationalQW", "derivative_qw", "rational_function", "integer_pair", "to_sympy", "to_sympy_by_cancel"]
 
 #: A rational function N / D in Q(var), as two python-flint polynomials (D != 0).
 RationalQW = tuple[fmpq_poly, fmpq_poly]
@@ -72,8 +72,59 @@ def derivative_qw(f: RationalQW) -> RationalQW:
 
 
 def to_sympy(f: RationalQW, var: sympy.Symbol) -> sympy.Expr:
-    """N / D as a SymPy expression in lowest terms, in the form ``sympy.cancel`` gives
-    (N and D reduced by their gcd in flint first, so SymPy's cancel has nothing to do)."""
+    """N / D as a SymPy expression in lowest terms, in the form ``sympy.cancel`` gives,
+    built directly (no ``cancel``: its ``factor_terms`` dominated the derivation of deep
+    networks).
+
+    Why this is cancel's form.  ``sympy.cancel(e)`` of a rational function e of one
+    variable returns ``P.as_expr() / Q.as_expr()`` with P, Q in Z[var] from its
+    ``dmp_cancel``: the numerator and denominator cleared of denominators, divided by their
+    gcd in Z[var] (content included), the signs flipped so that LC(Q) > 0.  In the UFD
+    Z[var] that pair is unique for the function N/D (coprime pairs differ by a unit +-1,
+    fixed by LC(Q) > 0), whatever form e had; so computing it in flint (``fmpz_poly``
+    gcd, which includes the content) and forming ``P.as_expr() / Q.as_expr()`` by the same
+    SymPy operations gives the same expression.  :func:`to_sympy_by_cancel` is the
+    reference (tests compare the two, ``srepr`` included).
+    """
+    if f[0] == 0:
+        if f[1] == 0:
+            raise ZeroDivisionError("to_sympy: zero denominator")
+        return sympy.Integer(0)
+    p, q = integer_pair(f)
+    num = sympy.Poly([sympy.Integer(int(c)) for c in reversed(p.coeffs())], var, domain="ZZ")
+    den = sympy.Poly([sympy.Integer(int(c)) for c in reversed(q.coeffs())], var, domain="ZZ")
+    return num.as_expr() / den.as_expr()
+
+
+def integer_pair(f: RationalQW) -> tuple[fmpz_poly, fmpz_poly]:
+    """N / D as P / Q with P, Q in Z[var] coprime (content included) and LC(Q) > 0: the
+    unique such pair (the pair ``sympy.cancel`` forms, see :func:`to_sympy`)."""
+    n, d = f
+    if d == 0:
+        raise ZeroDivisionError("integer_pair: zero denominator")
+    # N/D = (num(n) den(d)) / (num(d) den(n)) with integer polynomials
+    p = n.numer() * int(d.denom())
+    q = d.numer() * int(n.denom())
+    if p == 0:
+        return p, fmpz_poly([1])
+    g = p.gcd(q)
+    if g != 1:
+        p, q = _exact_quotient(p, g), _exact_quotient(q, g)
+    if int(q[q.degree()]) < 0:
+        p, q = -p, -q
+    return p, q
+
+
+def _exact_quotient(a: fmpz_poly, b: fmpz_poly) -> fmpz_poly:
+    quo, rem = divmod(a, b)
+    if rem != 0:          # b is a gcd of a: a nonzero remainder would be a flint bug
+        raise ArithmeticError("to_sympy: the gcd does not divide")
+    return quo
+
+
+def to_sympy_by_cancel(f: RationalQW, var: sympy.Symbol) -> sympy.Expr:
+    """The reference for :func:`to_sympy`: SymPy's ``cancel`` of N / D (N, D first reduced
+    by their gcd in flint)."""
     n, d = f
     g = n.gcd(d)
     if g != 1 and g != 0:

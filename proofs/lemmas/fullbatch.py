@@ -14,6 +14,7 @@ from gmpy2 import mpq
 from relu_pointwise.symbolic.ball import BallDensity
 from relu_pointwise.symbolic.errors import EnclosureError
 from relu_pointwise.symbolic.loss import Derivation, w
+from relu_pointwise.symbolic.parallel import pmap
 from relu_pointwise.symbolic.spec import Spec
 from relu_pointwise.symbolic.targets import level_value
 
@@ -30,6 +31,12 @@ from .text import FAILED, HALF, PROVED, Claim, Q, ex, point_text, to_q, to_rat
 
 # ---------------------------------------------------------------- the construction
 
+#: evaluate the target's tree at the regions' vertices in a process pool from this many on
+PARALLEL_VERTICES = 512
+#: decide the pieces' signs in a process pool from this many pieces on
+PARALLEL_PIECES = 64
+
+
 def construction_claim(spec: Spec, derivation: Derivation | None,
                        points: Sequence[Sequence[sympy.Rational]]) -> Claim:
     """The network's g equals the target's level function: exactly at every requested
@@ -40,7 +47,11 @@ def construction_claim(spec: Spec, derivation: Derivation | None,
     bad = [point_text(x) for x in points if net.level(x) != level_value(level, x)]
     cells = list(derivation.cells) if derivation is not None and derivation.cells else []
     nverts = 0
-    tree: dict[tuple, mpq] = {}      # the tree's g at each distinct vertex (neighbouring cells share them)
+    # the tree's g at each distinct vertex (neighbouring cells share them), over the cores when many
+    distinct = list(dict.fromkeys(v for cell in cells for v in cell.poly.vertices))
+    values = pmap(lambda v: to_q(level_value(level, [to_rat(c) for c in v])), distinct,
+                  min_items=PARALLEL_VERTICES)
+    tree: dict[tuple, mpq] = dict(zip(distinct, values))
     for cell in cells:
         coeffs = [to_q(a) for a in cell.g_coeffs]
         const = to_q(cell.g_const)
@@ -221,6 +232,7 @@ def monotonicity_claim(derivation: Derivation) -> Claim:
     # density of |x|^2 on the whole box, not the inscribed-ball window of abs_density: (*) is
     # not re-checked on them (the certificate's path starts at w*, proofs/certificate._path_from)
     radial_below = isinstance(derivation.abs_density, BallDensity)
+    signs: list[tuple[dict, Any, sympy.Rational, sympy.Expr]] = []
     for p in derivation.pieces:
         if radial_below and p.w_lo < derivation.w_star:
             continue
@@ -244,10 +256,13 @@ def monotonicity_claim(derivation: Derivation) -> Claim:
         else:
             P = sign_poly(p.derivative, w) if r.is_integer else None
         if P is not None:
-            s_ok = sign_on_interval(P, Q(p.w_lo), p.w_hi, -1)
-            sign_ok &= s_ok
-            entry["sign_by_root_isolation"] = "proved" if s_ok else "failed"
+            signs.append((entry, P, Q(p.w_lo), p.w_hi))
         pieces.append(entry)
+    # the root isolations are independent: over the cores when there are many pieces
+    for (entry, *_), s_ok in zip(signs, pmap(lambda t: sign_on_interval(t[1], t[2], t[3], -1), signs,
+                                             min_items=PARALLEL_PIECES)):
+        sign_ok &= s_ok
+        entry["sign_by_root_isolation"] = "proved" if s_ok else "failed"
     ok = per_point and anti_ok and dens_ok and ident_ok and sign_ok
     statement = ("every point's error (1/2 - w|g(x)|)_+^r is nonincreasing in w (r >= 1, d/dw checked by SymPy) "
                  "and the density rho of |g| is >= 0 (" + ("exact real-root isolation on every piece"
