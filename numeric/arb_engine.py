@@ -593,7 +593,7 @@ def run_arb(spec: Spec, training: Training, steps: int, *, prec: int = DEFAULT_P
         e = arb_from_rational(to_mpq(training.eta))
         x = arb_from_rational(to_mpq(training.w0))
         r = spec.r
-        if src.kind == "full":
+        if src.kind.population:
             # one derivation for every step: the loop runs inside ArbPieces.run, in chunks (progress)
             step0 = src.step(0)
             if not isinstance(step0, CellStep):   # a full batch is one cell step: a bug otherwise

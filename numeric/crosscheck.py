@@ -102,7 +102,7 @@ def crosscheck(spec: Spec, training: Training, steps: int, dps: int = 50, *, pre
     t_all = time.perf_counter()
     source = CachingSource(spec, training, steps, data=data)
     kind = training.batch.kind
-    points = kind in ("sampled", "dataset")
+    points = kind.uses_points
     timings: dict[str, float] = {}
     engines: dict[str, Any] = {}
 

@@ -207,7 +207,7 @@ class Checker:
     def step_dL(self, w: Any, t: int) -> Any:
         """The derivative step t uses: L' (full batch) or L_k', k = t mod K (cyclic:K)."""
         batch = self.cert.training.batch
-        if batch.kind == "cyclic":
+        if batch.kind.slabs:
             return cyclic.slab_dL(self, t % batch.K, w)
         return self.dL(w)
 
@@ -630,10 +630,10 @@ def handlers(ck: Checker) -> dict[str, Callable[[dict[str, Any]], str]]:
     kind = ck.cert.training.batch.kind
     table: dict[str, Callable[[dict[str, Any]], str]] = {
         "construction": ck.construction, "deep_ball_depth": ck.deep_ball_depth}
-    if kind == "full":
+    if kind.population:
         table.update(monotonicity=ck.monotonicity, asymptotic=ck.asymptotic, growth=ck.growth,
                      entry=ck.entry, rate=ck.rate)
-    elif kind == "cyclic":
+    elif kind.slabs:
         table.update(monotonicity=ck.monotonicity, cyclic_growth=lambda d: cyclic.growth(ck, d),
                      entry=lambda d: cyclic.entry(ck, d), rate=lambda d: cyclic.rate(ck, d))
     else:       # the realized path (regenerated batches) and, for sampled:M, the probabilistic claims

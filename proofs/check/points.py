@@ -26,7 +26,7 @@ from .read import expr, q_of, rational
 
 def _proved_reached(ck: Any, T: int, theta: Any, use_rate: bool) -> bool:
     """w_T >= theta by the argument of a checked rate claim or a checked entry claim."""
-    cyclic = ck.cert.training.batch.kind == "cyclic"
+    cyclic = ck.cert.training.batch.kind.slabs
     K = ck.cert.training.batch.K if cyclic else 1
     done = ck.done
     if use_rate and "rate" in done and done["rate"].status == CHECKED:
@@ -102,7 +102,7 @@ def pointwise(ck: Any, x: tuple[Any, ...], d: dict[str, Any]) -> str:
     if q_of(rational(d["target"], "target")) != fo:
         raise Fail(f"target = {str(d['target'])[:40]}, the geometric definition gives {show(fo)}")
     T_lo = step(d["T_lo"], "T_lo")
-    full_or_cyclic = ck.cert.training.batch.kind in ("full", "cyclic")
+    full_or_cyclic = not ck.cert.training.batch.kind.uses_points
     if d["T_hi"] == "unknown" and full_or_cyclic:
         raise Undecided(f"T(x) <= T_hi is not claimed (T_hi unknown): T(x) >= {T_lo} alone does not establish "
                         "convergence at x")

@@ -95,7 +95,7 @@ def _run_main(args: argparse.Namespace) -> int:
         with staged(args.output, what="-o") as tmp:
             traj.write(tmp)
     print(last_row_text(traj))
-    if training.batch.kind == "dataset":
+    if training.batch.kind.fixed_dataset:
         from relu_pointwise.numeric.batches import BatchSchedule
         from relu_pointwise.numeric.stall import dataset_stall, stall_text
 
