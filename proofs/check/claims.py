@@ -29,6 +29,8 @@ import flint
 import sympy
 from gmpy2 import mpq
 
+from relu_pointwise.symbolic.targets import ExactBall
+
 from . import algebra, cyclic, exact1d, exactball, plan, points, sampled
 from .activation import TooLarge
 from .base import (
@@ -86,7 +88,7 @@ class Checker:
         spec = cert.spec
         self.network = cert.network
         self.net = Net.of(self.network)
-        # a tree of Affine/Min/Max/ExactBall/DeepBall nodes, read by kind (``type(...).__name__``)
+        # a tree of Affine/Min/Max/ExactBall/DeepBall nodes, read by class (isinstance against symbolic.targets)
         self.level: Any = spec.target.level
         self.r = q_of(spec.r)
         self.density = q_of(spec.density)
@@ -168,7 +170,7 @@ class Checker:
 
     def _ball(self) -> tuple[Any, Any, int, Any] | None:
         """(lam, R^2, d, m^2) when the network is g = lam (R^2 - |x|^2) (checked by construction)."""
-        if type(self.level).__name__ != "ExactBall" or self.network.hidden:
+        if not isinstance(self.level, ExactBall) or self.network.hidden:
             return None
         dom = self.cert.spec.domain
         m = min(min(-q_of(a), q_of(b)) for a, b in zip(dom.lo, dom.hi))
@@ -280,7 +282,7 @@ class Checker:
             pts.append(tuple(a + (b - a) * mpq(rng.randrange(den + 1), den) for a, b in zip(lo, hi)))
         for x in pts:
             self.level_mismatch(x)
-        if type(self.level).__name__ == "ExactBall" and not net.hidden:
+        if isinstance(self.level, ExactBall) and not net.hidden:
             return self._exact_ball_construction(len(pts))
         cells = self.cells()
         seen: set[tuple[Any, ...]] = set()

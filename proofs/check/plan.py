@@ -30,6 +30,7 @@ import sympy
 
 from relu_pointwise.symbolic.batch_kinds import CYCLIC, DATASET, FULL, SAMPLED, BatchKind
 from relu_pointwise.symbolic.exprio import rational_to_text
+from relu_pointwise.symbolic.targets import DeepBall
 
 from .base import CHECKED, FAILED, NOT_CLAIMED, UNDECIDED, ClaimCheck
 
@@ -59,7 +60,7 @@ def expected(cert: Any) -> list[tuple[str, tuple[Any, ...] | None]]:
     kind = cert.training.batch.kind
     out: list[tuple[str, tuple[Any, ...] | None]] = [(i, None) for i in HEAD[kind]]
     out += [(point_id(x), x) for x in cert.points]
-    if type(cert.spec.target.level).__name__ == "DeepBall":
+    if isinstance(cert.spec.target.level, DeepBall):
         out.append(("deep_ball_depth", None))
     optional, present = OPTIONAL_REST.get(kind, ()), {c["id"] for c in cert.claims}
     out += [(i, None) for i in TAIL.get(kind, ()) if i not in optional or i in present]

@@ -17,6 +17,8 @@ from typing import Any
 
 from gmpy2 import mpq
 
+from relu_pointwise.symbolic.targets import DeepBall
+
 from . import sampled
 from .base import CHECKED, Fail, Undecided, fields, lower, point_text, show, step, upper, value
 from .cells import geometric_level, interp_square, target_value
@@ -158,7 +160,7 @@ def deep_ball_depth(ck: Any, d: dict[str, Any]) -> str:
 
     fields(d, ("R2", "d", "N", "inner_radius2_at_N", "table"))
     lv = ck.level
-    if type(lv).__name__ != "DeepBall":
+    if not isinstance(lv, DeepBall):
         raise Fail("not a deep-ball target")
     R2, dim, N0 = q_of(lv.R2), lv.dim, lv.N
     if (q_of(rational(d["R2"], "R2")), d["d"], d["N"]) != (R2, str(dim), str(N0)):

@@ -29,6 +29,7 @@ from fractions import Fraction
 from typing import Any
 
 from relu_pointwise.symbolic.batch_kinds import BatchKind, batch_kind
+from relu_pointwise.symbolic.targets import Affine, DeepBall, ExactBall, Max, Min
 
 NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(/[1-9][0-9]*)?")
 MAX_TEXT = 20_000
@@ -274,16 +275,15 @@ def _frac(v: Any) -> Fraction:
 
 def of_level(level: Any) -> Node:
     """The shared parser's level tree (symbolic.targets objects, read by kind) as a Node."""
-    name = type(level).__name__
-    if name == "Affine":
+    if isinstance(level, Affine):
         return ("aff", tuple(_frac(a) for a in level.coeffs), _frac(level.const))
-    if name in ("Min", "Max"):
-        return (name.lower(), *(of_level(a) for a in level.args))
-    if name == "ExactBall":
+    if isinstance(level, (Min, Max)):
+        return ("min" if isinstance(level, Min) else "max", *(of_level(a) for a in level.args))
+    if isinstance(level, ExactBall):
         return ("ball", _frac(level.R2), int(level.dim))
-    if name == "DeepBall":
+    if isinstance(level, DeepBall):
         return ("deep", _frac(level.R2), int(level.dim), int(level.N))
-    raise Unreadable(f"the shared parser's target has a node {name} this reader does not know")
+    raise Unreadable(f"the shared parser's target has a node {type(level).__name__} this reader does not know")
 
 
 def _batch_of(training: Any) -> tuple[BatchKind, tuple[int, ...]]:
