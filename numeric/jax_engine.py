@@ -214,6 +214,7 @@ class JaxEngine(Engine):
     """float64 by ``jax.grad`` of the network's loss (optional extra ``[jax]``); mini-batches only."""
 
     name = "jax"
+    summary = "float64 autodiff; optional extra"
 
     def _run(self, spec: Any, training: Any, steps: int, *, data: Any,
              progress: Progress | None, record_every: int = 1, source: StepSource | None = None) -> Trajectory:
