@@ -66,8 +66,10 @@ Q = sympy.Rational
 SCHEMA = "relu-pointwise/certificate"
 VERSION = 3
 # Free-text fields the prover computes but does not publish (the checker could not check them):
-# the engine description of an enclosure, and the decimal summary of a dataset stall.
-UNPUBLISHED = {"entry": ("source",), "path": ("source",), "dataset_stall": ("summary",)}
+# the engine description of an enclosure, the decimal summary of a dataset stall, and the density's
+# end values where growth constants are not derived (its note says why; the schema has no field for them).
+UNPUBLISHED = {"entry": ("source",), "path": ("source",), "dataset_stall": ("summary",),
+               "growth": ("regime", "rho_0", "rho_u_star")}
 DEFAULT_STEPS_FULL = 20000
 DEFAULT_STEPS_BATCH = 1000
 DEFAULT_PREC = 128
