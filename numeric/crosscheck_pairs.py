@@ -484,15 +484,17 @@ def pairs_jax(spec: Spec, training: Training, steps: int, mp: Trajectory, np_w: 
 
     if not training.batch.kind.uses_points:
         return []                                   # the jax engine runs mini-batches only
-    try:
-        from .jax_engine import run_jax
-    except ImportError:
+    from .engines import engine_names, get_engine
+
+    if "jax" not in engine_names():                 # the optional extra is not installed
         return [{"pair": "np-jax", "kind": "difference", "status": "skipped", "pass": None,
                  "reason": "jax is not installed (pip install 'relu-pointwise[jax]')"}]
     t0 = time.perf_counter()
-    jax_w = np.asarray(run_jax(spec, training, steps, schedule=source.schedule).w[:, 0], dtype=np.float64)
+    # through the engine interface, reading the shared source's batch plan like every engine
+    jax_traj = get_engine("jax").run(spec, training, steps, source=source, population=False, record_every=1)
+    jax_w = np.asarray(jax_traj.ws, dtype=np.float64)
     timings["jax"] = time.perf_counter() - t0
-    engines["jax"] = {"steps": int(jax_w.shape[0]) - 1, "dtype": "float64", "runner": "run_jax"}
+    engines["jax"] = {"steps": int(jax_w.shape[0]) - 1, "dtype": "float64", "runner": "engine interface"}
     p_mj = pair_mp_np(spec, training, steps, mp, jax_w, diam, derived, model, np_info, None)
     p_mj["pair"] = "mp-jax"
     out = [p_mj]
