@@ -88,13 +88,13 @@ def series_of(b) -> Series | None:
 
         w, loss = run_radial(b.spec, b.training, n, cells=1 << 13)   # plot accuracy (~1e-4 in s)
         return Series(w, loss, w, f"float64 radial quadrature, {n} steps (evidence only)", False)
-    try:
-        from relu_pointwise.numeric.np_engine import run_np
-    except ModuleNotFoundError:
-        return None
-    run = run_np(b.spec, b.training, n)
-    w = run.w[:, 0]
-    return Series(w, run.loss[:, 0], w, f"float64 engine, {n} steps (evidence only)", False)
+    from relu_pointwise.numeric.engines import get_engine
+
+    # every step kept, the step's loss as the engine computes it (no second population pass)
+    run = get_engine("np").run(b.spec, b.training, n, record_every=1, population=False)
+    w = np.asarray(run.ws, dtype=np.float64)
+    return Series(w, np.asarray(run.losses, dtype=np.float64), w, f"float64 engine, {n} steps (evidence only)",
+                  False)
 
 
 # ---------------------------------------------------------------------- loss
