@@ -16,7 +16,7 @@ kind's name.  A new batch kind is one new class here (or in its own module) plus
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from .errors import InputError
 from .limits import BATCH_POINTS, Limit, exceeded
@@ -79,6 +79,10 @@ class BatchKind:
 
     def __hash__(self) -> int:
         return id(self)
+
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        # pickled (worker processes, Dask) and copied kinds come back as the registered singleton
+        return (batch_kind, (self.name,))
 
 
 def _batch(kind: BatchKind, **ints: int) -> Batch:

@@ -8,11 +8,15 @@ self-test shows each pattern catches the forms it is meant to.
 """
 from __future__ import annotations
 
+import copy
 import os
+import pickle
 import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "relu_pointwise"
@@ -85,3 +89,41 @@ def test_patterns_catch_each_form(family, line):
                                   'if isinstance(level, DeepBall):', 'return Batch(self, K=k)'])
 def test_patterns_leave_the_registered_forms(line):
     assert not any(_hits(line, f) for f in PATTERNS), line
+
+
+# ------------------------------------------------------------------ the batch-kind registry itself
+
+@given(st.sampled_from(["full", "cyclic:{a}", "sampled:{a}", "dataset:{b},{a}"]), st.integers(1, 50),
+       st.integers(0, 50))
+def test_batch_kinds_read_print_and_survive_pickling(form, a, extra):
+    from relu_pointwise.symbolic.batch_kinds import CYCLIC, DATASET, FULL, SAMPLED, batch_kind_names
+    from relu_pointwise.symbolic.spec import parse_batch
+
+    assert batch_kind_names() == ("full", "cyclic", "sampled", "dataset")
+    text = form.format(a=a, b=a + extra)
+    b = parse_batch(text)
+    assert b.text() == text and parse_batch(b.text()) == b
+    assert pickle.loads(pickle.dumps(b)).kind is b.kind and copy.deepcopy(b).kind is b.kind
+    assert b.kind in (FULL, CYCLIC, SAMPLED, DATASET)
+
+
+def test_batch_kind_properties():
+    """Each kind's properties as docs/mathematics.md section 4 defines the variants."""
+    from relu_pointwise.symbolic.batch_kinds import CYCLIC, DATASET, FULL, SAMPLED
+
+    table = {k: (k.population, k.slabs, k.uses_points, k.stochastic, k.fixed_dataset)
+             for k in (FULL, CYCLIC, SAMPLED, DATASET)}
+    assert table == {FULL: (True, False, False, False, False), CYCLIC: (False, True, False, False, False),
+                     SAMPLED: (False, False, True, True, False), DATASET: (False, False, True, False, True)}
+
+
+def test_comparing_a_batch_kind_with_a_string_raises():
+    from relu_pointwise.symbolic.errors import InputError
+    from relu_pointwise.symbolic.spec import parse_batch
+
+    with pytest.raises(TypeError, match="ask its properties"):
+        _ = parse_batch("cyclic:3").kind == "cyclic"
+    with pytest.raises(InputError, match="unknown variant"):
+        parse_batch("minibatch:3")
+    with pytest.raises(InputError):
+        parse_batch("full:3")
