@@ -14,7 +14,7 @@ from typing import Any
 
 import sympy
 
-from .batch_kinds import Batch, batch_kind_names, parse_batch
+from .batch_kinds import Batch, parse_batch
 from .errors import InputError
 from .limits import DIM_MAX, R_DEN_MAX, R_MAX, check_at_most, check_regions, exceeded
 from .numbers import number_from_value, parse_number, rational_text
@@ -209,7 +209,6 @@ def make_spec(target: str = DEFAULT_TARGET, domain: str | None = None,
 
 # ------------------------------------------------------------ training settings
 
-BATCH_KINDS = batch_kind_names()
 
 
 @dataclass(frozen=True)
