@@ -209,8 +209,6 @@ def make_spec(target: str = DEFAULT_TARGET, domain: str | None = None,
 
 # ------------------------------------------------------------ training settings
 
-
-
 @dataclass(frozen=True)
 class Training:
     """Gradient descent w_{t+1} = w_t - eta * (gradient of the step's loss), from w0 >= 0."""
