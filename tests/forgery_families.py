@@ -265,7 +265,7 @@ def _(doc: Doc) -> Doc:
 
 
 # the rational w at which the checker compares a closed form with its own integral (read off
-# proofs/check/claims.py); a perturbation vanishing exactly there, and only there
+# proofs/check/asymptotic.py); a perturbation vanishing exactly there, and only there
 def _sample_points(w_star: mpq) -> list[mpq]:
     return sorted({w for w in (w_star, w_star + mpq(1, 16), w_star + mpq(1, 2), 3 * w_star / 2 + mpq(1, 3),
                                2 * w_star + 1, 5 * w_star + mpq(7, 3), 100 * w_star + 1) if w > 0})
