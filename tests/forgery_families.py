@@ -278,7 +278,9 @@ def _(doc: Doc) -> Doc:
     Cbar = Q(math.ceil(max(A.eval(x) for x in grid) * 10 ** 6), 10 ** 6) + Q(1, 10 ** 6)
     coeffs = A.all_coeffs()[::-1]
     a = data(doc, "asymptotic")
-    text = str(sympy.together(L)).replace(" ", "")
+    from relu_pointwise.symbolic.exprio import to_text
+
+    text = to_text(L)               # the canonical text: refused, if at all, by the mathematics
     replace_text(doc, "asymptotic", a["L_asymptotic"], text)
     a["L_asymptotic"] = text
     update_present(a, coeffs=[str(x) for x in coeffs], C=str(coeffs[0]))

@@ -59,23 +59,9 @@ def closed_form(ck: Checker, d: dict[str, Any]) -> str:
     ball = ck._ball()
     if ball is not None:
         return ball_asymptotic(ck, d, L, w_star, ball, mine_coeffs)
-    pieces = identity_points(ck, w_star, mine_coeffs)
-    ws = sorted({w_star, w_star + mpq(1, 16), w_star + mpq(1, 2), 3 * w_star / 2 + mpq(1, 3),
-                 2 * w_star + 1, 5 * w_star + mpq(7, 3), 100 * w_star + 1} | set(pieces or ()))
-    numeric = False
-    for w in ws:
-        exact = ck.exact_L(w, False)
-        if exact is not None and exactly_equal(exact, L.subs(W, sympy.Rational(int(w.numerator),
-                                                                               int(w.denominator)))):
-            continue          # equal as exact radicals (1-D, non-integer r)
-        mine = ck.L(w)
-        theirs = value(L, w)
-        agree_ = same(mine, theirs)
-        if agree_ is False:
-            raise Fail(f"L({w}) = {show(mine)} by the checker's integral of |f(w,x) - f°(x)|^r, "
-                       f"the closed form gives {show(theirs)}")
-        if agree_ is None:
-            raise Undecided(f"L({w}): the enclosures overlap but are too wide to decide")
+    how = pieces_identity(ck, L, w_star)
+    if how is None:
+        how = agree_at_points(ck, L, w_star, mine_coeffs)
     if mine_coeffs is None and ("coeffs" in d or "C" in d):
         raise Fail("coeffs or C given, but the closed form is not a power sum in 1/w")
     if "coeffs" in d:
@@ -90,9 +76,88 @@ def closed_form(ck: Checker, d: dict[str, Any]) -> str:
         agree_expr(mine_coeffs[0], expr(d["C"], "asymptotic C"), "C = lim w L(w)")
     if "u_1" in d and w_star * 2 * q_of(rational(d["u_1"], "asymptotic u_1")) != 1:
         raise Fail("w* != 1/(2 u_1)")
+    return how
+
+
+def pieces_identity(ck: Checker, L: sympy.Expr, w_star: Any) -> str | None:
+    """The claimed form against the checker's own L on [w*, oo) as functions, where the checker
+    has L there as Laurent pieces (integer r, piecewise-linear g: :meth:`.claims.Checker.L_pieces`):
+    on each piece [w_a, w_b) the difference L_claimed - sum_p c_p w^p, put over one denominator
+    (SymPy ``cancel``), is 0 -- then the identity holds on all of [w*, oo). A nonzero difference
+    with rational coefficients vanishes at finitely many w only, so the form is false on that
+    piece: Fail, naming a rational w of the piece where it differs. None (the caller samples
+    points instead) where the pieces are not available or the difference is not decided."""
+    try:
+        pieces = ck.L_pieces(w_star)
+    except Undecided:
+        return None
+    if pieces is None:
+        return None
+    for w_a, w_b, lau in pieces:
+        if not all(isinstance(c, (int, mpq)) for c in lau.values()):
+            return None
+        mine = sum((sympy.Rational(int(mpq(c).numerator), int(mpq(c).denominator)) * W ** p
+                    for p, c in lau.items()), sympy.Integer(0))
+        diff = sympy.cancel(L - mine)
+        if diff == 0:
+            continue
+        witness = _differs_at(diff, mpq(w_a), None if w_b is None else mpq(w_b))
+        if witness is None:
+            return None
+        end = "oo" if w_b is None else show(w_b)
+        gap = q_of(diff.subs(W, _sym(witness)))
+        raise Fail(f"on [{show(w_a)}, {end}) the checker's L(w) is {str(mine)[:80]} (its Laurent piece); the "
+                   f"closed form differs from it, e.g. at w = {show(witness)} by {show(gap)}")
+    return (f"the closed form equals the checker's own L(w) identically on [w*, oo) = [{show(w_star)}, oo): on "
+            f"each of its {len(pieces)} pieces between the knots w = 1/(2u) (u the breaks of the checker's "
+            "density of |g|) the difference with the checker's Laurent polynomial cancels to 0")
+
+
+def _sym(x: Any) -> sympy.Rational:
+    return sympy.Rational(int(x.numerator), int(x.denominator))
+
+
+def _differs_at(diff: sympy.Expr, w_a: Any, w_b: Any) -> Any:
+    """A rational w in [w_a, w_b) (w_b None: oo) where the rational function ``diff`` (rational
+    coefficients) is defined and nonzero; None when ``diff`` is not such a function. Its
+    numerator and denominator have n + m roots at most, so n + m + 1 distinct points hold one."""
+    num, den = sympy.fraction(sympy.together(diff))
+    try:
+        P, D = sympy.Poly(num, W), sympy.Poly(den, W)
+    except sympy.PolynomialError:
+        return None
+    if P.is_zero or not (P.domain.is_QQ or P.domain.is_ZZ) or not (D.domain.is_QQ or D.domain.is_ZZ):
+        return None
+    n = P.degree() + max(D.degree(), 0) + 1
+    for j in range(n):
+        w = w_a + (j if w_b is None else (w_b - w_a) * mpq(j, n))
+        if P.eval(_sym(w)) != 0 and D.eval(_sym(w)) != 0:
+            return w
+    return None
+
+
+def agree_at_points(ck: Checker, L: sympy.Expr, w_star: Any, mine_coeffs: list[Any] | None) -> str:
+    """The claimed form against the checker's own L(w) at rational points of [w*, oo): fixed
+    samples, plus (:func:`identity_points`) enough points per piece to prove the identity."""
+    pieces = identity_points(ck, w_star, mine_coeffs)
+    ws = sorted({w_star, w_star + mpq(1, 16), w_star + mpq(1, 2), 3 * w_star / 2 + mpq(1, 3),
+                 2 * w_star + 1, 5 * w_star + mpq(7, 3), 100 * w_star + 1} | set(pieces or ()))
+    for w in ws:
+        exact = ck.exact_L(w, False)
+        if exact is not None and exactly_equal(exact, L.subs(W, sympy.Rational(int(w.numerator),
+                                                                               int(w.denominator)))):
+            continue          # equal as exact radicals (1-D, non-integer r)
+        mine = ck.L(w)
+        theirs = value(L, w)
+        agree_ = same(mine, theirs)
+        if agree_ is False:
+            raise Fail(f"L({w}) = {show(mine)} by the checker's integral of |f(w,x) - f°(x)|^r, "
+                       f"the closed form gives {show(theirs)}")
+        if agree_ is None:
+            raise Undecided(f"L({w}): the enclosures overlap but are too wide to decide")
     how = (f"the closed form equals the checker's own integral of the network's error at {len(ws)} rational "
            f"w >= w* = {w_star} (exactly)")
-    if pieces is not None and not numeric:
+    if pieces is not None:
         return how + (": on each piece of [w*, oo) between the knots w = 1/(2u) at the breaks u of the "
                       "checker's density of |g| both sides are Laurent polynomials of bounded degree, sampled "
                       "at more points than that degree, so the identity holds on all of [w*, oo)")
