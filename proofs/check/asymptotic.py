@@ -1,11 +1,14 @@
 """The population loss on [w*, oo): the asymptotic claim's closed form and the growth lemma.
 
-* asymptotic: the claimed L(w) = sum_k a_k w^-(k+1) against the checker's own L(w)
-  (:meth:`.claims.Checker.L`): L is a Laurent polynomial in w on each piece of [w*, oo)
-  between the knots w = 1/(2u) at the breaks u of the density of |g|, so agreement at more
-  rational points than the degree on every piece proves the identity on all of [w*, oo)
-  (:func:`identity_points`); the exact ball by expanding the difference with the checker's
-  own closed form of the radial integral (:func:`ball_asymptotic`);
+* asymptotic: the claimed L(w) against the checker's own L(w) (:meth:`.claims.Checker.L`),
+  as functions on [w*, oo). L is a Laurent polynomial in w on each piece of [w*, oo) between
+  the knots w = 1/(2u) at the breaks u of the density of |g|. Where the checker has those
+  pieces exactly (integer r: :meth:`.claims.Checker.L_pieces`) the claimed form minus each
+  piece must cancel to 0 (:func:`pieces_identity`); otherwise, for a power sum
+  sum_k a_k w^-(k+1), agreement at more rational points than the degree on every piece proves
+  the identity (:func:`agree_at_points`, :func:`identity_points`); the exact ball by expanding
+  the difference with the checker's own closed form of the radial integral
+  (:func:`ball_asymptotic`);
 * growth: with A(v) = w L(w) and B(v) = -w^2 L'(w) at v = 1/w, the bounds
   -L'(w) >= c/w^2 and L(w) <= Cbar/w on w >= w* are B(v) - c >= 0 and Cbar - A(v) >= 0 on
   [0, 1/w*], decided by real-root isolation (:mod:`.algebra`); the exact ball with odd d
