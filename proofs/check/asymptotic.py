@@ -46,6 +46,8 @@ IDENTITY_BUDGET = 400_000     # cell evaluations for the asymptotic identity (mo
 
 
 def closed_form(ck: Checker, d: dict[str, Any]) -> str:
+    """The asymptotic claim: L(w) = L_asymptotic on [w*, oo) (see the module docstring), and its
+    power-sum fields (coeffs of w L(w) in 1/w, C = lim w L(w), w* = 1/(2 u_1))."""
     fields(d, ("w_star", "L_asymptotic"), ("coeffs", "C", "u_1"))
     w_star = q_of(rational(d["w_star"], "asymptotic w_star"))
     if len(str(d["L_asymptotic"])) > MAX_FORM:
@@ -246,6 +248,7 @@ def identity_points(ck: Checker, w_star: Any, coeffs: list[Any] | None) -> list[
 
 
 def growth(ck: Checker, d: dict[str, Any]) -> str:
+    """The growth lemma's bounds on w >= w*: -L'(w) >= c/w^2 and L(w) <= Cbar/w, with c > 0."""
     fields(d, ("w_star", "eta", "c", "Cbar", "3_eta_c"))
     asym = ck.needs("asymptotic")
     w_star = rational(d["w_star"], "growth w_star")
