@@ -15,13 +15,15 @@ stays replaced in the workers: no pool outlives a call with stale code).
 
 When it does not pay, or cannot work, the loop runs serially in the caller: fewer items
 than ``min_items``, one worker (``RELU_POINTWISE_WORKERS=1``, or one core), no ``fork``
-start method (Windows, macOS default), or inside a daemonic process (a Dask or
-multiprocessing worker may not start children).
+start method (Windows, macOS default), inside a daemonic process (a Dask or
+multiprocessing worker may not start children), or once a multithreaded runtime that
+forbids ``fork`` is loaded in the process (JAX: forking it can deadlock).
 """
 from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
@@ -33,6 +35,8 @@ R = TypeVar("R")
 #: of the prover with its derivation)
 MAX_WORKERS = 8
 ENV = "RELU_POINTWISE_WORKERS"
+#: modules whose threads make ``fork`` unsafe once imported (the optional jax engine)
+FORK_UNSAFE = ("jax",)
 
 _TASK: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
 
@@ -51,7 +55,14 @@ def workers() -> int:
         return 1
     if multiprocessing.current_process().daemon:
         return 1
+    if fork_unsafe():
+        return 1
     return max(1, min(n, MAX_WORKERS))
+
+
+def fork_unsafe() -> bool:
+    """True once a module of :data:`FORK_UNSAFE` is loaded in this process."""
+    return any(m in sys.modules for m in FORK_UNSAFE)
 
 
 def _run_chunk(bounds: tuple[int, int]) -> list[Any]:
@@ -68,6 +79,8 @@ def pmap(fn: Callable[[T], R], items: Sequence[T], *, min_items: int = 64, chunk
     global _TASK
     items = items if isinstance(items, Sequence) else list(items)
     n = workers() if n_workers is None else n_workers
+    if fork_unsafe():       # even when the caller asks for workers: a fork here can deadlock
+        n = 1
     if n <= 1 or len(items) < max(2, min_items) or _TASK is not None:   # _TASK set: nested call
         return [fn(x) for x in items]
     k = min(len(items), n * chunks_per_worker)

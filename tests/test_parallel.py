@@ -17,6 +17,9 @@ from relu_pointwise.symbolic.spec import make_spec, make_training
 
 Q = sympy.Rational
 
+# with jax loaded (the optional engine's tests ran first) pmap stays serial: fork can deadlock it
+needs_fork = pytest.mark.skipif("parallel.fork_unsafe()", reason="a fork-unsafe runtime (jax) is loaded")
+
 
 def _square_or_fail(x: int) -> int:
     if x == -1:
@@ -35,6 +38,7 @@ def test_pmap_raises_the_first_failure() -> None:
         parallel.pmap(_square_or_fail, [1, 2, -1, 3] * 5, min_items=2, n_workers=2)
 
 
+@needs_fork
 def test_pmap_runs_in_other_processes_and_closures_work() -> None:
     if "fork" not in multiprocessing.get_all_start_methods():
         pytest.skip("no fork start method")
@@ -43,12 +47,23 @@ def test_pmap_runs_in_other_processes_and_closures_work() -> None:
     assert me not in pids
 
 
+def test_no_fork_once_jax_is_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """JAX is multithreaded and warns that fork can deadlock it: pmap stays in the caller then."""
+    import sys
+    import types
+
+    monkeypatch.setitem(sys.modules, "jax", types.ModuleType("jax"))
+    assert parallel.workers() == 1
+    assert parallel.pmap(lambda _: os.getpid(), [0, 1, 2, 3], min_items=1, n_workers=2) == [os.getpid()] * 4
+
+
 def test_one_worker_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(parallel.ENV, "1")
     assert parallel.workers() == 1
     assert parallel.pmap(lambda _: os.getpid(), [0, 1, 2], min_items=1) == [os.getpid()] * 3
 
 
+@needs_fork
 @pytest.mark.parametrize("target", ["box:-1/2,1/2;-1/2,1/2;-1/2,1/2", "ball:d=2,R=1/2,N=2"])
 def test_certificate_byte_identical_with_1_and_2_workers(monkeypatch: pytest.MonkeyPatch, target: str) -> None:
     """The pool is forced on (thresholds 2) for every region and piece; the certificate's JSON and
@@ -66,6 +81,7 @@ def test_certificate_byte_identical_with_1_and_2_workers(monkeypatch: pytest.Mon
     assert out["1"] == out["2"]
 
 
+@needs_fork
 def test_workers_run_the_callers_current_code(monkeypatch: pytest.MonkeyPatch) -> None:
     """A prover function replaced after import (as the mutation tests do) is replaced in the
     pool's workers too: each call forks afresh, so no worker runs stale code."""
