@@ -410,7 +410,8 @@ def _run_points(eng: NpEngine, sched: BatchSchedule, steps: int, w: np.ndarray, 
     tmp = np.empty(T)
     one = T == 1
     fuse = np_fused.usable(head, T) if fused is None else (bool(fused) and np_fused.usable(head, T))
-    wblk = np.empty(block + 1)
+    wblk = np.empty((block + 1, T))
+    etac = np.ascontiguousarray(etaa, dtype=np.float64)
     wf, ef = float(w[0]), float(etaa[0])
     ri = 0
     n_rec = len(rec_t)
@@ -431,13 +432,12 @@ def _run_points(eng: NpEngine, sched: BatchSchedule, steps: int, w: np.ndarray, 
         nxt = rec_t[ri] if ri < n_rec else -1
         if fuse:                                               # one compiled loop over the block's steps
             m = min(n, steps - t)                              # steps taken in this block
-            wf = np_fused.fused_block(head, wf, ef, G, FO, m, wblk)
+            np_fused.fused_block(head, w, etac, G, FO, m, wblk)   # w updated in place
             while ri < n_rec and rec_t[ri] < t + n:             # rows of this block (the last: t + m = steps)
                 i = rec_t[ri] - t
-                W[ri, 0] = wblk[i]
+                W[ri] = wblk[i]
                 rows.append(i)
                 ri += 1
-            w[0] = wf
         elif one:                                              # the same arithmetic on floats
             grad1 = head.grad1
             for i in range(n):

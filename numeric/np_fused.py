@@ -4,7 +4,7 @@ The reference head pass (:meth:`numeric.np_net.BatchHead.grad1`) runs about seve
 calls per step; at 1024 points a step the Python overhead of those calls is most of the
 step's time.  :func:`fused_block` does the same arithmetic for a whole block of steps in
 one compiled loop over the steps and their points, for the standard head (two rows,
-biases b_0 >= b_1, head_out = (1, -1); see :class:`BatchHead`) and one trajectory:
+biases b_0 >= b_1, head_out = (1, -1); see :class:`BatchHead`), each trajectory of a bundle alike:
 
     p_i = fl(w g_i),  e_i = fl(fl(p_i + b_0) - f°_i),
     delta_i = [-b_0 < p_i <= -b_1] |e_i|^(r-1) sign(e_i),
@@ -71,52 +71,60 @@ def _term(w, g, fo, nb0, nb1, b0, r):                   # pragma: no cover - com
 
 @njit(cache=True, nogil=True, fastmath=False)
 def _block(w, eta, G, FO, n, b0, b1, r, fac, M, wout):       # pragma: no cover - compiled
-    """Steps 0..n-1 of the block from w; wout[i] = w before step i (i <= n); returns w after step n-1."""
+    """Steps 0..n-1 of the block for every trajectory k (w, eta: (T,), w updated in place);
+    wout[i, k] = w_k before step i (i <= n)."""
     nb0 = -b0
     nb1 = -b1
     m = G.shape[1]
+    T = w.shape[0]
     for i in range(n):
-        wout[i] = w
-        # four partial sums, branch-free per point (the band test as a 0/1 factor): the
-        # loop pipelines; another summation order, covered by (*)
-        s0 = 0.0
-        s1 = 0.0
-        s2 = 0.0
-        s3 = 0.0
-        j = 0
-        while j + 4 <= m:
-            s0 += _term(w, G[i, j], FO[i, j], nb0, nb1, b0, r)
-            s1 += _term(w, G[i, j + 1], FO[i, j + 1], nb0, nb1, b0, r)
-            s2 += _term(w, G[i, j + 2], FO[i, j + 2], nb0, nb1, b0, r)
-            s3 += _term(w, G[i, j + 3], FO[i, j + 3], nb0, nb1, b0, r)
-            j += 4
-        while j < m:
-            s0 += _term(w, G[i, j], FO[i, j], nb0, nb1, b0, r)
-            j += 1
-        s = (s0 + s1) + (s2 + s3)
-        if fac != 0.0:
-            gr = s * fac
-        else:
-            gr = s * r / M
-        w = w - eta * gr
-    wout[n] = w
-    return w
+        for k in range(T):
+            wk = w[k]
+            wout[i, k] = wk
+            # four partial sums, branch-free per point (the band test as a 0/1 factor): the
+            # loop pipelines; another summation order, covered by (*)
+            s0 = 0.0
+            s1 = 0.0
+            s2 = 0.0
+            s3 = 0.0
+            j = 0
+            while j + 4 <= m:
+                s0 += _term(wk, G[i, j], FO[i, j], nb0, nb1, b0, r)
+                s1 += _term(wk, G[i, j + 1], FO[i, j + 1], nb0, nb1, b0, r)
+                s2 += _term(wk, G[i, j + 2], FO[i, j + 2], nb0, nb1, b0, r)
+                s3 += _term(wk, G[i, j + 3], FO[i, j + 3], nb0, nb1, b0, r)
+                j += 4
+            while j < m:
+                s0 += _term(wk, G[i, j], FO[i, j], nb0, nb1, b0, r)
+                j += 1
+            s = (s0 + s1) + (s2 + s3)
+            if fac != 0.0:
+                gr = s * fac
+            else:
+                gr = s * r / M
+            w[k] = wk - eta[k] * gr
+    for k in range(T):
+        wout[n, k] = w[k]
 
 
 def usable(head, T: int) -> bool:
-    """Whether the fused kernel computes this run's steps: numba present, one trajectory, the standard head."""
-    return AVAILABLE and T == 1 and bool(head.std)
+    """Whether the fused kernel computes this run's steps: numba present and the standard head.
+
+    Any number of trajectories T: each one's steps are the same arithmetic whether it runs
+    alone or in a bundle (a sweep may rerun one task of a bundle and must get the same w)."""
+    return AVAILABLE and bool(head.std)
 
 
-def fused_block(head, w: float, eta: float, G: np.ndarray, FO: np.ndarray, n: int, wout: np.ndarray) -> float:
-    """n steps of gradient descent from w on the levels G[:n], labels FO[:n] (rows = steps).
+def fused_block(head, w: np.ndarray, eta: np.ndarray, G: np.ndarray, FO: np.ndarray, n: int,
+                wout: np.ndarray) -> np.ndarray:
+    """n steps of gradient descent from w (T,) (updated in place) on the levels G[:n], labels FO[:n].
 
     ``head`` is the run's :class:`BatchHead` (its biases, r, M and the exact factor r/M);
-    wout (n + 1,) receives w before each step and after the last.
+    wout (n + 1, T) receives w before each step and after the last.
     """
     fac = head.fac if head.fac is not None else 0.0
-    return float(_block(float(w), float(eta), G, FO, int(n), head.hb[0], head.hb[1], head.r, fac,
-                        float(head.M), wout))
+    _block(w, eta, G, FO, int(n), head.hb[0], head.hb[1], head.r, fac, float(head.M), wout)
+    return w
 
 
 def gamma(n: int) -> float:

@@ -24,10 +24,10 @@ INTERVAL = make_spec("interval:-1/2,1/2")
 
 def _one_step(head: BatchHead, w: float, eta: float, g: np.ndarray, fo: np.ndarray) -> tuple[float, float]:
     """(fused, reference) w after one step from w."""
-    out = np.empty(2)
-    fast = np_fused.fused_block(head, w, eta, g[None, :].copy(), fo[None, :].copy(), 1, out)
-    assert out[0] == w
-    return fast, w - eta * head.grad1(w, g, fo)
+    out = np.empty((2, 1))
+    fast = np_fused.fused_block(head, np.array([w]), np.array([eta]), g[None, :].copy(), fo[None, :].copy(), 1, out)
+    assert out[0, 0] == w
+    return float(fast[0]), w - eta * head.grad1(w, g, fo)
 
 
 @given(M=st.integers(1, 5000), seed=st.integers(0, 2**32 - 1), w=st.floats(-50, 50),
@@ -66,6 +66,9 @@ def test_trajectory_steps_within_bound(target: str, M: int, steps: int) -> None:
         assert abs(wf[t + 1] - step_ref) <= np_fused.step_bound(head, float(wf[t]), eta, g, fo), t
     # the trajectories themselves stay close (the descent is contracting here); not a bound, a sanity check
     assert np.abs(wf - ref.w[:, 0]).max() < 1e-9
+    # a trajectory steps alike alone and in a bundle (a sweep reruns single tasks of bundles)
+    both = run_np(spec, [tr, make_training(eta="1/2", batch=f"sampled:{M}", seed=3)], steps, fused=True, losses=False)
+    assert np.array_equal(both.w[:, 0], wf)
     sub = run_np(spec, tr, steps, fused=True, losses=False, record_every=7)
     assert list(sub.t) == sorted(set(range(0, steps + 1, 7)) | {steps})
     assert np.array_equal(sub.w[:, 0], wf[sub.t])
