@@ -1,10 +1,12 @@
-"""Exact endpoints of Arb balls: a ball mid +/- rad, with mid and rad dyadic, read as rationals."""
+"""Arb balls and exact rationals: a rational as a ball containing it, and a ball mid +/- rad
+(mid and rad dyadic) read back as exact rational endpoints."""
 from __future__ import annotations
 
-from flint import arb
+from flint import arb, fmpq, fmpz
 from gmpy2 import mpq
 
 from relu_pointwise.symbolic.errors import EnclosureError
+from relu_pointwise.symbolic.iterate import to_mpq
 
 
 def _dyadic(man_exp: tuple) -> mpq:
@@ -26,3 +28,18 @@ def ball_bounds(b: arb) -> tuple[mpq, mpq]:
     mid = _dyadic(b.mid().man_exp())
     rad = _dyadic(b.rad().man_exp())
     return mid - rad, mid + rad
+
+
+def arb_from_rational(q) -> arb:
+    """A ball containing the exact rational q (exact when q is dyadic and fits)."""
+    q = to_mpq(q) if not isinstance(q, mpq) else q
+    if q.denominator == 1:
+        return arb(fmpz(int(q.numerator)))
+    return arb(fmpq(int(q.numerator), int(q.denominator)))
+
+
+def contains_rational(b: arb, q) -> bool:
+    """Whether the exact rational q lies in the ball (decided exactly)."""
+    lo, hi = ball_bounds(b)
+    q = to_mpq(q)
+    return lo <= q <= hi

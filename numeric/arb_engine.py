@@ -43,17 +43,10 @@ N/D (skipped when es = 1 exactly); the relative accuracy of the previous ball is
 from the previous step.  Every operation is still a ball operation, so every ball
 still contains the true w_t.
 
-Mini-batches (sampled / dataset): the batch gradient with exact a_i = |g(x_i)|,
-
-    L_B'(w) = -(r/M) sum_i (1/2 - w a_i)_+^(r-1) a_i,
-
-each term enclosed with the positive part decided by Arb (undecided: [0, upper];
-for r = 1 the term is a_i on w a_i < 1/2 and 0 on w a_i >= 1/2, undecided: [0, a_i]),
-and for r >= 2 the mean-value form with L_B'' = (r(r-1)/M) sum (1/2 - w a_i)_+^(r-2) a_i^2
-(Phi_B is Lipschitz, its a.e. derivative lies in that enclosure).
+Mini-batches (sampled / dataset): the batch map, ball by ball, is in :mod:`.arb_batches`.
 
 Exact bounds: :func:`ball_bounds` turns a ball into rationals lo <= x <= hi
-(from the exact midpoint and radius, man * 2^exp each: no rounding).
+(from the exact midpoint and radius, man * 2^exp each: no rounding; :mod:`.arb_balls`).
 """
 from __future__ import annotations
 
@@ -70,7 +63,9 @@ from relu_pointwise.symbolic.limits import PREC_MAX, check_int
 from relu_pointwise.symbolic.loss import Derivation
 from relu_pointwise.symbolic.spec import Spec, Training
 
-from .arb_balls import ball_bounds
+from .arb_balls import arb_from_rational, ball_bounds
+from .arb_balls import contains_rational as contains_rational  # re-exported: a public name of the engine
+from .arb_batches import batch_loss_arb, batch_step_arb
 from .evaluator import Backend, compile_expr
 from .trajectory import CellStep, StepSource, Trajectory
 from .values import ArbFormat
@@ -84,21 +79,6 @@ _FUNCS: dict[str, Callable[[Any], Any]] = {
 
 
 # ====================================================================== conversions
-
-def arb_from_rational(q) -> arb:
-    """A ball containing the exact rational q (exact when q is dyadic and fits)."""
-    q = to_mpq(q) if not isinstance(q, mpq) else q
-    if q.denominator == 1:
-        return arb(fmpz(int(q.numerator)))
-    return arb(fmpq(int(q.numerator), int(q.denominator)))
-
-
-def contains_rational(b: arb, q) -> bool:
-    """Whether the exact rational q lies in the ball (decided exactly)."""
-    lo, hi = ball_bounds(b)
-    q = to_mpq(q)
-    return lo <= q <= hi
-
 
 def _ball_between(lo: mpq, hi: mpq) -> arb:
     """A ball containing the rational interval [lo, hi]."""
@@ -503,64 +483,6 @@ def arb_trajectory(derivation: Derivation, eta, w0, steps: int, prec: int = DEFA
     return out
 
 
-# ====================================================================== batches
-
-def _pos_power(e: arb, p) -> arb:
-    """An enclosure of (e)_+^p for p > 0 (t -> t^p increasing on [0, oo)); p = 0: 1 if e > 0 else 0."""
-    if bool(e > 0):
-        return arb(1) if p == 0 else e ** p
-    if bool(e <= 0):
-        return arb(0)
-    if p == 0:
-        return arb(0).union(arb(1))
-    u = e.upper()
-    return arb(0).union(u ** p)
-
-
-def batch_gradient_arb(a: Sequence[arb], x: arb, r: sympy.Rational) -> arb:
-    """Enclosure of -(r/M) sum_i (1/2 - x a_i)_+^(r-1) a_i."""
-    half = arb(fmpq(1, 2))
-    p = int(r - 1) if r.is_integer else arb(fmpq(int((r - 1).p), int((r - 1).q)))
-    s = arb(0)
-    for ai in a:
-        s = s + _pos_power(half - x * ai, p) * ai
-    return -arb_from_rational(to_mpq(r)) * s / len(a)
-
-
-def batch_hessian_arb(a: Sequence[arb], x: arb, r: sympy.Rational) -> arb:
-    """Enclosure of (r(r-1)/M) sum_i (1/2 - x a_i)_+^(r-2) a_i^2 (r >= 2; a.e. derivative for r = 2)."""
-    half = arb(fmpq(1, 2))
-    p = int(r - 2) if r.is_integer else arb(fmpq(int((r - 2).p), int((r - 2).q)))
-    s = arb(0)
-    for ai in a:
-        s = s + _pos_power(half - x * ai, p) * ai * ai
-    rq = to_mpq(r)
-    return arb_from_rational(rq * (rq - 1)) * s / len(a)
-
-
-def batch_loss_arb(a: Sequence[arb], x: arb, r: sympy.Rational) -> arb:
-    half = arb(fmpq(1, 2))
-    p = int(r) if r.is_integer else arb(fmpq(int(r.p), int(r.q)))
-    s = arb(0)
-    for ai in a:
-        if ai.is_zero():  # g(x_i) = 0: f = 1/2 = f°, error 0 (docs/mathematics.md, section 1)
-            continue
-        s = s + _pos_power(half - x * ai, p)
-    return s / len(a)
-
-
-def batch_step_arb(a: Sequence[arb], x: arb, eta: arb, r: sympy.Rational) -> arb:
-    """Enclosure of Phi_B(x) = x - eta L_B'(x): plain form, intersected with the
-    mean-value form when r >= 2 (Phi_B Lipschitz with a.e. derivative 1 - eta L_B'')."""
-    y = x - eta * batch_gradient_arb(a, x, r)
-    if r >= 2 and not x.is_exact():
-        m = x.mid()
-        mvf = (m - eta * batch_gradient_arb(a, m, r)) + (1 - eta * batch_hessian_arb(a, x, r)) * (x - m)
-        if mvf.is_finite():
-            y = y.intersection(mvf)
-    return y
-
-
 # ====================================================================== runs
 
 class _Last:
@@ -593,7 +515,7 @@ def run_arb(spec: Spec, training: Training, steps: int, *, prec: int = DEFAULT_P
         e = arb_from_rational(to_mpq(training.eta))
         x = arb_from_rational(to_mpq(training.w0))
         r = spec.r
-        if src.kind == "full":
+        if src.kind.population:
             # one derivation for every step: the loop runs inside ArbPieces.run, in chunks (progress)
             step0 = src.step(0)
             if not isinstance(step0, CellStep):   # a full batch is one cell step: a bug otherwise

@@ -241,12 +241,12 @@ class BatchSchedule:
         self._clip = _needs_clip(self.lo_f, self.hi_f)
         self._gen: np.random.Generator | None = None
         self._gen_pos = 0
-        if data is not None and self.kind != "dataset":
+        if data is not None and not self.kind.fixed_dataset:
             raise InputError(f"data: a data file needs batch dataset:N,M, not {self.batch.text()}")
-        if self.kind == "sampled":
+        if self.kind.stochastic:
             self.M = self.batch.M
             self.chunk_steps = max(1, _CHUNK_DOUBLES // (self.M * self.dim))
-        elif self.kind == "dataset":
+        elif self.kind.fixed_dataset:
             self.M, self.N = self.batch.M, self.batch.N
             if data is not None:
                 pts = load_points(data, spec)
@@ -258,9 +258,9 @@ class BatchSchedule:
                 self.data = _stream_points(self.seed, 0, self.N, self.lo_f, self.hi_f)
             self.data.setflags(write=False)
             self.per_epoch = self.N // self.M
-        elif self.kind == "cyclic":
+        elif self.kind.slabs:
             self.K = self.batch.K
-        elif self.kind != "full":
+        elif not self.kind.population:
             raise InputError(f"batch: unknown variant {self.kind!r}")
 
     # ------------------------------------------------------------ points
@@ -291,7 +291,7 @@ class BatchSchedule:
 
     def indices(self, t: int) -> np.ndarray:
         """Dataset row indices of step t's batch (dataset only)."""
-        if self.kind != "dataset":
+        if not self.kind.fixed_dataset:
             raise ValueError(f"indices(): batch kind {self.kind} has no dataset")
         t = self._check_t(t)
         epoch, b = divmod(t, self.per_epoch)
@@ -300,16 +300,16 @@ class BatchSchedule:
     def points(self, t: int) -> np.ndarray:
         """The float64 points of step t, shape (M, d) (read-only)."""
         t = self._check_t(t)
-        if self.kind == "sampled":
+        if self.kind.stochastic:
             c, i = divmod(t, self.chunk_steps)
             return self._chunk(c)[i]
-        if self.kind == "dataset" and self.data is not None:
+        if self.kind.fixed_dataset and self.data is not None:
             return self.data[self.indices(t)]
         raise ValueError(f"points(): batch kind {self.kind} has no points (use cell(t))")
 
     def points_block(self, t0: int, t1: int) -> np.ndarray:
         """Points of steps t0 .. t1-1 stacked, shape (t1 - t0, M, d)."""
-        if self.kind == "sampled":
+        if self.kind.stochastic:
             out = np.empty((t1 - t0, self.M, self.dim))
             t = t0
             while t < t1:
@@ -329,7 +329,7 @@ class BatchSchedule:
         start advances a fresh one; the clip is skipped when it cannot change a point
         (:func:`_needs_clip`).  Nothing is cached.
         """
-        if self.kind != "sampled":
+        if not self.kind.stochastic:
             raise ValueError(f"draw_block(): batch kind {self.kind} does not draw points")
         start = int(t0) * self.M * self.dim
         if self._gen is None or self._gen_pos != start:
@@ -350,7 +350,7 @@ class BatchSchedule:
 
     # ------------------------------------------------------------ cells
     def slab_index(self, t: int) -> int:
-        if self.kind != "cyclic":
+        if not self.kind.slabs:
             raise ValueError(f"slab_index(): batch kind {self.kind} has no slabs")
         return self._check_t(t) % self.K
 
@@ -367,10 +367,10 @@ class BatchSchedule:
     def cell(self, t: int) -> tuple[tuple[sympy.Rational, ...], tuple[sympy.Rational, ...]]:
         """The exact box integrated over at step t: the domain (full) or the slab (cyclic)."""
         dom = self.spec.domain
-        if self.kind == "full":
+        if self.kind.population:
             self._check_t(t)
             return tuple(dom.lo), tuple(dom.hi)
-        if self.kind == "cyclic":
+        if self.kind.slabs:
             a, b = self.slab(t)
             return (a,) + tuple(dom.lo[1:]), (b,) + tuple(dom.hi[1:])
         raise ValueError(f"cell(): batch kind {self.kind} uses points (use points(t))")

@@ -73,7 +73,7 @@ def default_np_runner(spec: Spec, training: Training, steps: int, source: StepSo
 def crosscheck(spec: Spec, training: Training, steps: int, dps: int = 50, *, prec: int = 128,
                data: Any = None, max_digits: int = 20_000, exact_steps: int | None = None,
                np_runner: Callable[..., Sequence[float]] | None = None,
-               progress: Callable[[str], Callable[[int], None] | None] | None = None) -> dict[str, Any]:
+               progress: Callable[[str, int], Callable[[int], None] | None] | None = None) -> dict[str, Any]:
     """Run the four engines and compare them (module docstring).  Returns a JSON-ready report
     with ``report["pass"]`` True iff every checked pair passes.
 
@@ -84,8 +84,8 @@ def crosscheck(spec: Spec, training: Training, steps: int, dps: int = 50, *, pre
     ``np_runner(spec, training, steps, source) -> w_0..w_T`` replaces the np engine's run
     (the tests pass deliberately wrong ones; ``source.schedule`` is the shared batch plan);
     ``exact_steps`` caps the exact engine (default: all steps for full/cyclic, where
-    ``max_digits`` stops it, and 25 for point batches). ``progress(label)`` may return a
-    per-step callback.
+    ``max_digits`` stops it, and 25 for point batches). ``progress(label, total)`` (total: the
+    steps that stage runs) may return a per-step callback.
     """
     if steps < 1:
         raise InputError(f"steps: the cross-check needs at least 1 step, got {steps}")
@@ -98,11 +98,11 @@ def crosscheck(spec: Spec, training: Training, steps: int, dps: int = 50, *, pre
         raise InputError(f"steps: the cross-check keeps every step of every engine, about {(steps + 1) * per_step} "
                          f"bytes for {steps} steps at dps {dps} and prec {prec}, over the limit "
                          f"{RECORD_BYTES.value} bytes (fewer --steps, or a lower --dps/--prec)", field="steps")
-    prog = progress if progress is not None else (lambda label: None)
+    prog = progress if progress is not None else (lambda label, total: None)
     t_all = time.perf_counter()
     source = CachingSource(spec, training, steps, data=data)
     kind = training.batch.kind
-    points = kind in ("sampled", "dataset")
+    points = kind.uses_points
     timings: dict[str, float] = {}
     engines: dict[str, Any] = {}
 
@@ -113,7 +113,7 @@ def crosscheck(spec: Spec, training: Training, steps: int, dps: int = 50, *, pre
     exact, note = None, ""
     try:
         exact = get_engine("exact", max_digits=max_digits).run(
-            spec, training, n_exact, source=source, progress=prog("exact"), population=False, record_every=1)
+            spec, training, n_exact, source=source, progress=prog("exact", n_exact), population=False, record_every=1)
         note = (f"exact engine did {exact.steps_done} of {n_exact} requested steps"
                 + (f" ({exact.meta.get('reason')})" if exact.meta.get("reason") else ""))
         engines["exact"] = {"steps": exact.steps_done, "requested": n_exact, "max_digits": max_digits,
@@ -126,12 +126,12 @@ def crosscheck(spec: Spec, training: Training, steps: int, dps: int = 50, *, pre
 
     # ---- mp, arb
     t0 = time.perf_counter()
-    mp = get_engine("mp", dps=dps).run(spec, training, steps, source=source, progress=prog("mp"), population=False,
-                                       record_every=1)
+    mp = get_engine("mp", dps=dps).run(spec, training, steps, source=source, progress=prog("mp", steps),
+                                       population=False, record_every=1)
     timings["mp"] = time.perf_counter() - t0
     engines["mp"] = {"steps": mp.steps_done, "dps": dps, "backend": mp.meta.get("backend")}
     t0 = time.perf_counter()
-    arb = get_engine("arb", prec=prec).run(spec, training, steps, source=source, progress=prog("arb"),
+    arb = get_engine("arb", prec=prec).run(spec, training, steps, source=source, progress=prog("arb", steps),
                                            population=False, record_every=1)
     timings["arb"] = time.perf_counter() - t0
     engines["arb"] = {"steps": arb.steps_done, "prec": prec, "max_rad": arb.meta.get("max_rad")}
@@ -153,7 +153,7 @@ def crosscheck(spec: Spec, training: Training, steps: int, dps: int = 50, *, pre
     pairs = [pair_exact_mp(exact, mp, dps, note)]
     p_arb, diam = pair_arb_mp(arb, mp)
     pairs.append(p_arb)
-    pairs.append(pair_mp_np(spec, training, steps, mp, np_w, diam, derived, model, np_info, prog("bound")))
+    pairs.append(pair_mp_np(spec, training, steps, mp, np_w, diam, derived, model, np_info, prog("bound", steps)))
     pairs.append(pair_gradient(spec, training, steps, np_w, source, derived, model, np_info, dps))
     pairs.extend(pairs_jax(spec, training, steps, mp, np_w, diam, derived, model, np_info, source,
                            pairs[2], engines, timings))

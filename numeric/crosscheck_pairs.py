@@ -114,7 +114,7 @@ class DerivedStep:
             with mpmath.workdps(AUX_DPS):
                 P = self._MpPieces(step.forms)
             self._pieces[step.key] = P
-            tot = self._total_full if self.source.kind == "full" else 1.0
+            tot = self._total_full if self.source.kind.population else 1.0
             self._band[step.key] = BandMass(step.derivation, tot)
         return step, P, self._band[step.key]
 
@@ -242,7 +242,7 @@ def pair_mp_np(spec: Spec, training: Training, steps: int, mp: Trajectory, np_w:
                 diam: list[float], derived: DerivedStep, model: FloatErrorModel, np_info: dict,
                 progress: Callable[[int], None] | None) -> dict[str, Any]:
     kind = training.batch.kind
-    points = kind in ("sampled", "dataset")
+    points = kind.uses_points
     r = model.r
     r_ge2 = r >= 2.0
     if not points and not model.r_integer:
@@ -303,7 +303,7 @@ def pair_mp_np(spec: Spec, training: Training, steps: int, mp: Trajectory, np_w:
             lp = abs(gp_l)
             step, _, band = derived.cell(t)
             scale = float(step.scale)
-            lo_hi = ((None, None, 1.0) if kind == "full"
+            lo_hi = ((None, None, 1.0) if kind.population
                      else (*derived.source.schedule.cell(t), float(derived.source.schedule.K)))
             n_terms = np_info["n_terms"](lo_hi)
             extra = 0.0
@@ -404,7 +404,7 @@ def pair_gradient(spec: Spec, training: Training, steps: int, np_w: np.ndarray, 
     from .np_engine import batch_gradient, engine_for, np_gradient, np_gradient_error
 
     kind = training.batch.kind
-    points = kind in ("sampled", "dataset")
+    points = kind.uses_points
     if not points and not model.r_integer:
         return {"pair": "np-gradient", "kind": "difference", "status": "undecided", "pass": False,
                 "reason": "non-integer r: the np full-batch rule carries no error bound"}
@@ -432,7 +432,7 @@ def pair_gradient(spec: Spec, training: Training, steps: int, np_w: np.ndarray, 
                 if P is None:
                     P = compiled[step.key] = MpPieces(step.forms)
                 sym = P.grad(x) * _mpq_to_mpf(step.scale)
-                if kind == "full":
+                if kind.population:
                     g_np = np_gradient(spec, wf)
                     lo_hi = (None, None, 1.0)
                     where = "full batch"
@@ -482,17 +482,19 @@ def pairs_jax(spec: Spec, training: Training, steps: int, mp: Trajectory, np_w: 
     """
     import time
 
-    if training.batch.kind not in ("sampled", "dataset"):
+    if not training.batch.kind.uses_points:
         return []                                   # the jax engine runs mini-batches only
-    try:
-        from .jax_engine import run_jax
-    except ImportError:
+    from .engines import engine_names, get_engine
+
+    if "jax" not in engine_names():                 # the optional extra is not installed
         return [{"pair": "np-jax", "kind": "difference", "status": "skipped", "pass": None,
                  "reason": "jax is not installed (pip install 'relu-pointwise[jax]')"}]
     t0 = time.perf_counter()
-    jax_w = np.asarray(run_jax(spec, training, steps, schedule=source.schedule).w[:, 0], dtype=np.float64)
+    # through the engine interface, reading the shared source's batch plan like every engine
+    jax_traj = get_engine("jax").run(spec, training, steps, source=source, population=False, record_every=1)
+    jax_w = np.asarray(jax_traj.ws, dtype=np.float64)
     timings["jax"] = time.perf_counter() - t0
-    engines["jax"] = {"steps": int(jax_w.shape[0]) - 1, "dtype": "float64", "runner": "run_jax"}
+    engines["jax"] = {"steps": int(jax_w.shape[0]) - 1, "dtype": "float64", "runner": "engine interface"}
     p_mj = pair_mp_np(spec, training, steps, mp, jax_w, diam, derived, model, np_info, None)
     p_mj["pair"] = "mp-jax"
     out = [p_mj]
@@ -532,7 +534,7 @@ def quadrature_pair(spec: Spec, training: Any, ws: Sequence[Any], dps: int) -> d
     from .mp_forward import _faces, forward_quadrature
 
     base = {"pair": "mp-quadrature", "kind": "difference"}
-    if training.batch.kind != "full" or spec.dim != 1 or _faces(spec.target.level) is None:
+    if not training.batch.kind.population or spec.dim != 1 or _faces(spec.target.level) is None:
         return {**base, "status": "skipped", "pass": None,
                 "reason": "the forward-quadrature route covers full-batch 1-D targets made of half-lines"}
     from relu_pointwise.symbolic.loss import derive

@@ -34,11 +34,15 @@ class Engine(ABC):
 
     ``run`` iterates w_{t+1} = w_t - eta * (step t's batch gradient at w_t) for
     ``steps`` steps and records rows t = 0, record_every, 2 record_every, ..., T.
-    ``rigorous`` says whether its values enclose the true trajectory.
+    ``rigorous`` says whether its values enclose the true trajectory; ``vectorized`` that
+    runs differing only in (eta, w0) may go as one vectorized call (``run_group``, the
+    sweeps group such tasks); ``summary`` is the one line the CLI's help shows.
     """
 
     name: str = ""
     rigorous: bool = False
+    vectorized: bool = False
+    summary: str = ""
 
     def run(self, spec: Spec, training: Training, steps: int, *, record_every: int | None = None,
             data: Any = None, progress: Progress | None = None, population: bool = True,

@@ -31,12 +31,13 @@ from .engine_base import Engine, Progress, _int_option
 from .trajectory import StepSource, Trajectory
 
 __all__ = ["Engine", "ExactEngine", "MpEngine", "ArbEngine", "NumpyEngine", "get_engine",
-           "engine_names", "register_engine"]
+           "engine_names", "known_engine_names", "engine_factory", "engine_options", "engine_trait", "register_engine"]
 
 class ExactEngine(Engine):
     """Exact rationals (gmpy2 mpq); stops early when digits exceed ``max_digits``."""
 
     name = "exact"
+    summary = "exact rationals, first steps"
     rigorous = True
 
     def __init__(self, max_digits: int | None = None) -> None:
@@ -67,6 +68,7 @@ class MpEngine(Engine):
     """mpmath at ``dps`` decimal digits."""
 
     name = "mp"
+    summary = "mpmath, --dps"
 
     def __init__(self, dps: int = 50) -> None:
         self.dps = _int_option(dps, "dps", 5, DPS_MAX)
@@ -103,6 +105,7 @@ class ArbEngine(Engine):
     """Rigorous Arb balls at ``prec`` bits."""
 
     name = "arb"
+    summary = "rigorous balls, --prec"
     rigorous = True
 
     def __init__(self, prec: int = 128) -> None:
@@ -141,6 +144,8 @@ class NumpyEngine(Engine):
     """float64 by forward/backward passes through the layered network (NumPy)."""
 
     name = "np"
+    vectorized = True
+    summary = "float64 backprop"
 
     #: the quadrature routes of the full-batch gradient (numeric.np_engine.NpEngine)
     METHODS = ("auto", "lines", "simplices", "iterated")
@@ -204,12 +209,40 @@ def _optional_importable(module: str) -> bool:
         return False
 
 
+def known_engine_names() -> tuple[str, ...]:
+    """Every registered engine name, optional ones included whether or not their extra is installed
+    (choosing one without its extra is an InputError naming the extra)."""
+    return tuple(_REGISTRY) + tuple(n for n in _OPTIONAL if n not in _REGISTRY)
+
+
+def engine_trait(name: str, trait: str) -> bool:
+    """A class flag of the engine called ``name`` (``rigorous``, ``vectorized``) without making one."""
+    return bool(getattr(engine_factory(name), trait, False))
+
+
+def engine_options(name: str) -> tuple[str, ...]:
+    """The keyword options the engine called ``name`` takes (its factory's parameters)."""
+    import inspect
+
+    return tuple(inspect.signature(engine_factory(name)).parameters)
+
+
 def get_engine(name: str | Engine, **options: Any) -> Engine:
     """The engine called ``name`` with its options (dps=, prec=, max_digits=, method=)."""
     if isinstance(name, Engine):
         if options:
             raise InputError("engine: options go with an engine name, not an engine object", field="engine")
         return name
+    factory = engine_factory(name)
+    try:
+        return factory(**options)
+    except TypeError as exc:
+        raise InputError(f"engine: {name} does not take these options: {exc}", field="engine") from None
+
+
+def engine_factory(name: str) -> Callable[..., Engine]:
+    """The registered factory (usually the Engine class) of ``name``; its class attributes
+    (``rigorous``, ``vectorized``, ``summary``) describe the engine without making one."""
     factory = _REGISTRY.get(name)
     if factory is None and name in _OPTIONAL:
         import importlib
@@ -222,10 +255,7 @@ def get_engine(name: str | Engine, **options: Any) -> Engine:
                              f"({exc})", field="engine") from None
     if factory is None:
         raise InputError(f"engine: unknown engine {name!r} (one of {', '.join(engine_names())})", field="engine")
-    try:
-        return factory(**options)
-    except TypeError as exc:
-        raise InputError(f"engine: {name} does not take these options: {exc}", field="engine") from None
+    return factory
 
 
 def _rational_loss(piece: Any) -> Any:

@@ -107,7 +107,7 @@ def run_exact(spec: Spec, training: Training, steps: int, *, data: Any = None,
     eta = exact_eta(training.eta)
     src = source if source is not None else StepSource(spec, training, steps, data=data, derivation=derivation)
     meta: dict[str, Any] = {"max_digits": max_digits, "steps_requested": steps}
-    if training.batch.kind == "full":
+    if training.batch.kind.population:
         d = src.full_derivation()
         if not all(f.rational for f in piece_forms(d)) and d.spec.r.is_integer:
             # pi, atan, square roots (the exact ball): exact closed forms instead of rationals

@@ -166,7 +166,7 @@ def run_jax(spec: Any, training: Any, steps: int, *, w0: Any = None, eta: Any = 
     record_every = max(1, int(record_every))
     sched = schedule if schedule is not None else BatchSchedule(spec, base, steps + 1, data=data)
     kind = sched.kind
-    if kind not in ("sampled", "dataset"):
+    if not kind.uses_points:
         raise InputError(f"batch: the jax engine runs mini-batches only (sampled:M, dataset:N,M), "
                          f"not {sched.batch.text()}")
     _, block_fn = _net_for(spec)
@@ -179,7 +179,7 @@ def run_jax(spec: Any, training: Any, steps: int, *, w0: Any = None, eta: Any = 
     M, d = sched.M, sched.dim
     B = max(1, min(1024, _BLOCK_POINTS // max(1, M)))     # fixed (not from steps): one compile per (spec, M, T)
     level = spec.target.level
-    if kind == "dataset":
+    if kind.fixed_dataset:
         data = sched.dataset_points()
         fodata = labels(level, data)
     wj = jnp.asarray(w)
@@ -190,13 +190,13 @@ def run_jax(spec: Any, training: Any, steps: int, *, w0: Any = None, eta: Any = 
         n = min(steps + 1, t + B) - t
         X = np.zeros((B, M, d))                         # a fresh buffer: JAX may alias it
         FO = np.zeros((B, M))
-        if kind == "sampled":
+        if kind.stochastic:
             sched.draw_block(t, t + n, X[:n])
         else:
             idx = sched.index_block(t, t + n)
             X[:n] = data[idx]
             FO[:n] = fodata[idx]
-        if kind == "sampled":
+        if kind.stochastic:
             FO[:n] = labels(level, X[:n])
         # a short last block is padded with zero points: the steps past ``steps`` are computed
         # and discarded, so one compiled block serves the whole run
@@ -214,6 +214,7 @@ class JaxEngine(Engine):
     """float64 by ``jax.grad`` of the network's loss (optional extra ``[jax]``); mini-batches only."""
 
     name = "jax"
+    summary = "float64 autodiff; optional extra"
 
     def _run(self, spec: Any, training: Any, steps: int, *, data: Any,
              progress: Progress | None, record_every: int = 1, source: StepSource | None = None) -> Trajectory:

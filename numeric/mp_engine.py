@@ -311,9 +311,9 @@ def run_mp(spec: Spec, training: Training, steps: int, *, dps: int = DEFAULT_DPS
     every = max(1, int(record_every))
     src = source if source is not None else StepSource(spec, training, steps, data=data, derivation=derivation)
     kind = training.batch.kind
-    if kind == "full":
+    if kind.population:
         wdps = working_dps(src.cell(0).forms, dps)
-    elif kind == "cyclic":
+    elif kind.slabs:
         wdps = dps if spec.r.is_integer else dps + GUARD
     else:
         wdps = dps

@@ -338,16 +338,16 @@ def run_np(spec, training, steps: int, *, w0=None, eta=None, record_every: int =
     Lr = np.full((len(rec_t), T), np.nan)
     ri = 0
 
-    if kind in ("full", "cyclic"):
+    if not kind.uses_points:
         fast = None
-        if kind == "full" and eng.method == "lines" and T == 1 and eng.net.p == 1 \
+        if kind.population and eng.method == "lines" and T == 1 and eng.net.p == 1 \
                 and len(eng.net.hb) == 2 and eng.r.is_integer():
             fast = Fast1D(eng.cell_integrator())
         # 1-D cells (Pieces1D) integrate many w in one vectorized pass: losses after the run
         lazy = losses and eng.method == "lines"
         rows_by_cell: dict = {}
         for t in range(steps + 1):
-            if kind == "full":
+            if kind.population:
                 lo = hi = None
                 weight = 1.0
             else:
@@ -374,7 +374,7 @@ def run_np(spec, training, steps: int, *, w0=None, eta=None, record_every: int =
                 ri += 1
             w = w - etaa * gv
         if lazy:
-            weight = 1.0 if kind == "full" else float(sched.K)
+            weight = 1.0 if kind.population else float(sched.K)
             for (lo, hi), rows in rows_by_cell.items():
                 _, lv = eng.full(W[rows].ravel(), lo, hi, weight, grad=False, loss=True)
                 Lr[rows] = lv.reshape(len(rows), T)
@@ -399,7 +399,7 @@ def _run_points(eng: NpEngine, sched: BatchSchedule, steps: int, w: np.ndarray, 
     block = max(1, min(steps + 1, (1 << 16) // max(1, M)))    # steps per block: ~64K cached g
     Gb = np.empty((block, M))
     FOb = np.empty((block, M))
-    if kind == "sampled":
+    if kind.stochastic:
         Xb = np.empty((block, M, sched.dim))
     else:
         data = sched.dataset_points()
@@ -419,7 +419,7 @@ def _run_points(eng: NpEngine, sched: BatchSchedule, steps: int, w: np.ndarray, 
     while t <= steps:
         n = min(steps + 1, t + block) - t
         G, FO = Gb[:n], FOb[:n]
-        if kind == "sampled":
+        if kind.stochastic:
             X = sched.draw_block(t, t + n, Xb[:n])
             net.forward_g(X, out=G)                            # hidden forward pass, (n, M)
             labels(eng.level, X, out=FO)                       # f° from the target's geometry

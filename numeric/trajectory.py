@@ -95,22 +95,22 @@ class StepSource:
         self.schedule = BatchSchedule(spec, training, steps + 1, data=data)
         self._cells: dict[Any, CellStep] = {}
         self._g_rows: dict[int, mpq] = {}
-        if self.kind == "full":
+        if self.kind.population:
             d = derivation if derivation is not None else derive_cell(spec, cache)
             self._cells[0] = CellStep(0, d, tuple(piece_forms(d)), mpq(1))
 
     @property
     def points(self) -> bool:
-        return self.kind in ("sampled", "dataset")
+        return self.kind.uses_points
 
     def full_derivation(self) -> Derivation:
         return self._cells[0].derivation
 
     def cell(self, t: int) -> CellStep:
         """The derivation used at step t (full / cyclic)."""
-        if self.kind == "full":
+        if self.kind.population:
             return self._cells[0]
-        if self.kind != "cyclic":
+        if not self.kind.slabs:
             raise ValueError(f"cell(): batch {self.kind} uses points")
         k = self.schedule.slab_index(t)
         c = self._cells.get(k)
@@ -132,7 +132,7 @@ class StepSource:
 
     def batch(self, t: int) -> PointStep:
         """The exact |g(x_i)| of step t's points (sampled / dataset)."""
-        if self.kind == "dataset":
+        if self.kind.fixed_dataset:
             idx = self.schedule.indices(t)
             data = self.schedule.data
             if data is None:   # a dataset schedule always holds its points: a bug
@@ -144,10 +144,10 @@ class StepSource:
                     v = self._level(data[i])
                     self._g_rows[i] = v
                 out.append(v)
-            return PointStep(("dataset", t), tuple(out))
-        if self.kind == "sampled":
+            return PointStep((self.kind.name, t), tuple(out))
+        if self.kind.stochastic:
             pts = self.schedule.points(t)
-            return PointStep(("sampled", t), tuple(self._level(x) for x in pts))
+            return PointStep((self.kind.name, t), tuple(self._level(x) for x in pts))
         raise ValueError(f"batch(): batch {self.kind} has no points")
 
     def step(self, t: int) -> CellStep | PointStep:
@@ -239,7 +239,7 @@ class Trajectory:
 
     @property
     def minibatch(self) -> bool:
-        return self.training.batch.kind != "full"
+        return not self.training.batch.kind.population
 
     @property
     def L(self) -> list[Any]:

@@ -47,6 +47,7 @@ from typing import Any
 
 import sympy
 
+from relu_pointwise.symbolic.batch_kinds import batch_kind
 from relu_pointwise.symbolic.errors import InputError
 from relu_pointwise.symbolic.fileout import TMP_MARK, check_overwrite, is_ours, oserror_line, sha256_of
 from relu_pointwise.symbolic.limits import DOMAIN_CHARS, NUMBER_CHARS, POINTS_MAX, PREC_MAX, STEPS_MAX, exceeded
@@ -65,8 +66,10 @@ Q = sympy.Rational
 SCHEMA = "relu-pointwise/certificate"
 VERSION = 3
 # Free-text fields the prover computes but does not publish (the checker could not check them):
-# the engine description of an enclosure, and the decimal summary of a dataset stall.
-UNPUBLISHED = {"entry": ("source",), "path": ("source",), "dataset_stall": ("summary",)}
+# the engine description of an enclosure, the decimal summary of a dataset stall, and the density's
+# end values where growth constants are not derived (its note says why; the schema has no field for them).
+UNPUBLISHED = {"entry": ("source",), "path": ("source",), "dataset_stall": ("summary",),
+               "growth": ("regime", "rho_0", "rho_u_star")}
 DEFAULT_STEPS_FULL = 20000
 DEFAULT_STEPS_BATCH = 1000
 DEFAULT_PREC = 128
@@ -220,18 +223,18 @@ def render_texts(cert: dict[str, Any]) -> dict[str, Any]:
         c["statement"] = statement_of(c["id"], c["data"])
         by_id[c["id"]] = c
     inputs = cert["inputs"]
-    kind = inputs["batch"].partition(":")[0]
+    kind = batch_kind(inputs["batch"].partition(":")[0])
     weak = [f"{i} ({by_id[i]['status']})" for i in cert["rests_on"]
             if i in by_id and by_id[i]["status"] not in (L.PROVED, L.ENCLOSED)]
     if cert["verdict"] == "certified":
         case = "certified"
     else:
-        case = ("dataset" if kind == "dataset" else "") + ("_weak" if weak else "")
+        case = ("dataset" if kind.fixed_dataset else "") + ("_weak" if weak else "")
         case = case.lstrip("_") or "weak"
     stall = by_id.get("dataset_stall")
     values = {"n": str(len(cert["rests_on"])), "weak": ", ".join(weak),
               "stall": stall["statement"] if stall else ""}
-    cert["scope"] = render(schema["x-scope"][kind], inputs)
+    cert["scope"] = render(schema["x-scope"][kind.name], inputs)
     cert["reason"] = render(schema["x-reason"][case], values)
     return cert
 
@@ -272,7 +275,7 @@ def _plain(v: Any) -> Any:
 def inputs_of(spec: Spec, training: Training, steps: int, prec: int, points) -> dict[str, Any]:
     return {"spec": spec.describe(), "eta": ex(training.eta), "w0": ex(training.w0),
             "batch": training.batch.text(),
-            "seed": ex(training.seed) if training.batch.kind in ("sampled", "dataset") else "none",
+            "seed": ex(training.seed) if training.batch.kind.uses_points else "none",
             "steps": ex(steps),
             "prec": ex(prec), "points": [[ex(v) for v in p] for p in points]}
 
@@ -315,12 +318,12 @@ def build(spec: Spec, training: Training, points=None, grid: int | None = None,
     points = check_points(points, spec)
     kind = training.batch.kind
     if steps is None:
-        steps = DEFAULT_STEPS_FULL if kind == "full" else DEFAULT_STEPS_BATCH
+        steps = DEFAULT_STEPS_FULL if kind.population else DEFAULT_STEPS_BATCH
     check_run_limits(steps, prec)
     check_input_numbers(spec, training)
-    if kind == "full":
+    if kind.population:
         b = _build_full(spec, training, points, steps, prec)
-    elif kind == "cyclic":
+    elif kind.slabs:
         b = _build_cyclic(spec, training, points, steps, prec)
     else:
         b = _build_points(spec, training, points, steps, prec)
@@ -407,7 +410,7 @@ def _build_points(spec: Spec, training: Training, points, steps: int, prec: int)
     claims.append(L.path_claim(raw, training))
     claims.append(L.batch_losses_claim(losses, training))
     summaries = _point_claims(claims, spec, points, training, None, None, path, realized_only=True)
-    if kind == "sampled":
+    if kind.stochastic:
         extra = _random_claims(spec, training, d, points)
         claims.extend(extra)
         # a target without a proved growth lemma gets no tail bound (said in the claim): the

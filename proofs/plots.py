@@ -81,20 +81,20 @@ def series_of(b) -> Series | None:
         return Series(w, loss, np.array([_f(v) for v in b.path.lo]), "Arb enclosure", True)
     n = min(int(b.cert["inputs"]["steps"]), FALLBACK_STEPS)
     net = b.spec.network
-    if "sqnorm" in net.features and not net.hidden and b.training.batch.kind == "full":
+    if "sqnorm" in net.features and not net.hidden and b.training.batch.kind.population:
         # the exact ball's loss is radial: one 1-D law of |x|^2 instead of a d-dimensional
         # cubature, whose cost grows exponentially in d (minutes for d >= 4)
         from relu_pointwise.numeric.np_radial import run_radial
 
         w, loss = run_radial(b.spec, b.training, n, cells=1 << 13)   # plot accuracy (~1e-4 in s)
         return Series(w, loss, w, f"float64 radial quadrature, {n} steps (evidence only)", False)
-    try:
-        from relu_pointwise.numeric.np_engine import run_np
-    except ModuleNotFoundError:
-        return None
-    run = run_np(b.spec, b.training, n)
-    w = run.w[:, 0]
-    return Series(w, run.loss[:, 0], w, f"float64 engine, {n} steps (evidence only)", False)
+    from relu_pointwise.numeric.engines import get_engine
+
+    # every step kept, the step's loss as the engine computes it (no second population pass)
+    run = get_engine("np").run(b.spec, b.training, n, record_every=1, population=False)
+    w = np.asarray(run.ws, dtype=np.float64)
+    return Series(w, np.asarray(run.losses, dtype=np.float64), w, f"float64 engine, {n} steps (evidence only)",
+                  False)
 
 
 # ---------------------------------------------------------------------- loss
@@ -104,7 +104,7 @@ def _losses(b, ser: Series | None) -> tuple[np.ndarray, np.ndarray] | None:
     if ser is None or ser.loss is None:
         return None
     n = ser.horizon
-    if b.training.batch.kind == "full":
+    if b.training.batch.kind.population:
         t = np.unique(np.concatenate([np.arange(0, min(n, 50) + 1),
                                       np.round(np.logspace(0, math.log10(max(n, 1)), 400)).astype(int)]))
         t = t[t <= n]
@@ -122,7 +122,7 @@ def loss_plot(b, path: Path, ser: Series | None = None) -> Path | None:
     keep = (t >= 1) & (Lv > 0)
     t, Lv = t[keep], Lv[keep]
     fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=_DPI)
-    full = b.training.batch.kind == "full"
+    full = b.training.batch.kind.population
     label = ((f"$L(w_t)$ ({ser.label}, drawn at the midpoints)" if ser.rigorous else f"$L(w_t)$ ({ser.label})")
              if full else f"step loss ({ser.label}, realized path)")
     ax.loglog(t, Lv, color="C0", lw=1.3 if full else 0.5, alpha=1 if full else 0.6, label=label, zorder=3)

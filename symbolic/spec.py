@@ -14,8 +14,9 @@ from typing import Any
 
 import sympy
 
+from .batch_kinds import Batch, parse_batch
 from .errors import InputError
-from .limits import BATCH_POINTS, DIM_MAX, R_DEN_MAX, R_MAX, Limit, check_at_most, check_regions, exceeded
+from .limits import DIM_MAX, R_DEN_MAX, R_MAX, check_at_most, check_regions, exceeded
 from .numbers import number_from_value, parse_number, rational_text
 from .targets import Domain, Target, estimate_regions, parse_target
 
@@ -207,58 +208,6 @@ def make_spec(target: str = DEFAULT_TARGET, domain: str | None = None,
 
 
 # ------------------------------------------------------------ training settings
-
-BATCH_KINDS = ("full", "cyclic", "sampled", "dataset")
-
-
-@dataclass(frozen=True)
-class Batch:
-    """A gradient-descent variant (docs/mathematics.md, section 4).
-
-    ``full``: the population loss; ``cyclic:K``: K slabs of equal measure along x_1,
-    step t uses slab t mod K; ``sampled:M``: M fresh mu-points per step;
-    ``dataset:N,M``: N fixed points, reshuffled each epoch, batches of M.
-    """
-
-    kind: str = "full"
-    K: int = 0
-    M: int = 0
-    N: int = 0
-
-    def text(self) -> str:
-        return {"full": "full", "cyclic": f"cyclic:{self.K}", "sampled": f"sampled:{self.M}",
-                "dataset": f"dataset:{self.N},{self.M}"}[self.kind]
-
-
-def _positive_int(text: str, what: str, limit: Limit | int) -> int:
-    v = parse_number(text, what)
-    if not v.is_integer or v < 1:
-        raise InputError(f"{what}: must be a positive integer, got {text.strip()!r}")
-    if v > int(limit):
-        raise exceeded(what, text.strip(), limit)
-    return int(v)
-
-
-def parse_batch(text: str) -> Batch:
-    kind, _, arg = str(text).partition(":")
-    kind = kind.strip()
-    if kind == "full" and not arg:
-        return Batch()
-    if kind == "cyclic":
-        return Batch("cyclic", K=_positive_int(arg, "batch cyclic:K", 10**6))
-    if kind == "sampled":
-        return Batch("sampled", M=_positive_int(arg, "batch sampled:M", BATCH_POINTS))
-    if kind == "dataset":
-        parts = arg.split(",")
-        if len(parts) != 2:
-            raise InputError(f"batch dataset: expected dataset:N,M, got {text!r}")
-        n = _positive_int(parts[0], "batch dataset N", BATCH_POINTS)
-        m = _positive_int(parts[1], "batch dataset M", BATCH_POINTS)
-        if m > n:
-            raise InputError(f"batch dataset: batch size M={m} exceeds dataset size N={n}")
-        return Batch("dataset", N=n, M=m)
-    raise InputError(f"batch: unknown variant {text!r} (full, cyclic:K, sampled:M, dataset:N,M)")
-
 
 @dataclass(frozen=True)
 class Training:

@@ -8,7 +8,6 @@ inputs, batch kinds and target families.
 from __future__ import annotations
 
 import copy
-import dataclasses
 import functools
 import math
 from typing import Any
@@ -21,24 +20,29 @@ from forgery_lib import (
     base,
     build,
     claim,
+    claim_index,
     data,
+    depth_row,
     ex,
     finish,
     first_reach,
+    negative_t0,
     path_hi,
     path_lo,
     point_ids,
     pointwise_for,
     q,
     replace_text,
+    scaled_build,
+    set_data,
     set_T,
+    t_early,
+    theta_of,
     writer_version,
 )
 from gmpy2 import mpq
 
 Q = sympy.Rational
-TINY = mpq(1, 10 ** 30)
-MARGIN = mpq(1, 10 ** 6)
 FORGERIES: list[Forgery] = []
 
 
@@ -49,35 +53,7 @@ def forgery(name: str, base_name: str, reason: str, files: tuple[str, ...] = ())
     return register
 
 
-def theta_of(d: dict[str, Any]) -> mpq:
-    return 1 / (2 * abs(q(d["g"])))
-
-
 # ====================================================================== 1. step indices outside their range
-
-def negative_t0(doc: Doc, name: str, T_new: Any = 0) -> Doc:
-    """Entry at the horizon (t* = steps, true: w_steps >= w*), the rate anchored at t0 = -1 with
-    w_{-1} >= w_steps; then every T(x) that w_steps passes is lowered to T_new."""
-    steps = int(doc["inputs"]["steps"])
-    kind = "W_star" if "W_star" in data(doc, "entry") else "w_star"
-    e = data(doc, "entry")
-    old_t = e.get("t_star")
-    e.update(t_star=str(steps), w_t_star_lo=ex(path_lo(name, steps) - MARGIN),
-             w_t_star_hi=ex(path_hi(name, steps) + MARGIN))
-    if "t_star_exact" in e:
-        e["t_star_exact"] = "no"
-    if old_t is not None:
-        replace_text(doc, "entry", f"t* = {old_t}", f"t* = {steps}")
-    r = data(doc, "rate")
-    W0 = path_lo(name, steps) - MARGIN
-    replace_text(doc, "rate", f"t >= {r['t0']}", "t >= -1")
-    r.update(t0="-1", w_t0_lower=ex(W0))
-    assert W0 >= q(e[kind])
-    for cid in point_ids(doc, moving=True):
-        if theta_of(data(doc, cid)) <= W0:
-            set_T(doc, cid, T_new)
-    return finish(doc)
-
 
 for _name in ("interval", "union", "box", "deep", "cyclic"):
     forgery(f"t0=-1 all T=0 ({_name})", _name,
@@ -139,7 +115,7 @@ def _(doc: Doc) -> Doc:
 @forgery("same point twice under two ids", "interval",
          "the claim with id x = 3/8 is x = 0's (T = 7); T(3/8) > 7, and x = 3/8 is not covered")
 def _(doc: Doc) -> Doc:
-    i = next(k for k, c in enumerate(doc["claims"]) if c["id"] == "pointwise:x=3/8")
+    i = claim_index(doc, "pointwise:x=3/8")
     c = copy.deepcopy(claim(doc, "pointwise:x=0"))
     c["id"] = "pointwise:x=3/8"
     doc["claims"][i] = c
@@ -164,7 +140,7 @@ def _point_claim(name: str, doc: Doc, x: list[str]) -> dict[str, Any]:
 @forgery("out-of-domain point replaces a requested one", "interval",
          "x = 3/8 was requested and has no T(x); the claim is for x = 5/4, outside the domain [-1, 1]")
 def _(doc: Doc) -> Doc:
-    i = next(k for k, c in enumerate(doc["claims"]) if c["id"] == "pointwise:x=3/8")
+    i = claim_index(doc, "pointwise:x=3/8")
     doc["claims"][i] = _point_claim("interval", doc, ["5/4"])
     return finish(doc)
 
@@ -172,7 +148,7 @@ def _(doc: Doc) -> Doc:
 @forgery("unrequested point replaces a requested one", "interval",
          "x = 3/8 was requested and has no T(x) (the verdict covers every requested point); the claim is for 1/7")
 def _(doc: Doc) -> Doc:
-    i = next(k for k, c in enumerate(doc["claims"]) if c["id"] == "pointwise:x=3/8")
+    i = claim_index(doc, "pointwise:x=3/8")
     doc["claims"][i] = _point_claim("interval", doc, ["1/7"])
     return finish(doc)
 
@@ -250,54 +226,16 @@ def cyclic_full_forms(doc: Doc) -> Doc:
 
 # ====================================================================== 4. the network
 
-def _scaled_build(factor: Any, target: str = "interval:-1/2,1/2", grid: int = 5) -> Any:
-    """A real prover run whose network computes factor * g (every number recomputed for it)."""
-    import sys
-
-    from relu_pointwise.proofs.certificate import build as _build
-    from relu_pointwise.symbolic import network, targets
-    from relu_pointwise.symbolic.spec import make_spec, make_training
-
-    orig_build, orig_level = network.build_network, targets.level_value
-
-    def scaled(level: Any, dim: int) -> Any:
-        net = orig_build(level, dim)
-        return dataclasses.replace(net, readout=tuple(factor * v for v in net.readout),
-                                   readout_bias=factor * net.readout_bias)
-
-    def level(lv: Any, x: Any) -> Any:
-        return factor * orig_level(lv, x)
-
-    patched = []
-    for m in list(sys.modules.values()):
-        if not getattr(m, "__name__", "").startswith("relu_pointwise"):
-            continue
-        for nm, new, old in (("build_network", scaled, orig_build), ("level_value", level, orig_level)):
-            if getattr(m, nm, None) is old:
-                setattr(m, nm, new)
-                patched.append((m, nm, old))
-    try:
-        doc = _build(make_spec(target), make_training(), grid=grid, steps=400).cert
-    finally:
-        for m, nm, old in patched:
-            setattr(m, nm, old)
-    # the prover's own comparison with the true level function fails: the forger says it holds
-    c = claim(doc, "construction")
-    c["status"] = "proved"
-    c["statement"] = c["statement"].split(" at the ")[0] + " everywhere on the domain"
-    return finish(doc)
-
-
 @forgery("network computes 100 g", "interval",
          "the construction claims g = the level function 1/2 - |x|, but the weights compute 100 (1/2 - |x|)")
 def _(doc: Doc) -> Doc:
-    return _scaled_build(100)
+    return scaled_build(100)
 
 
 @forgery("network computes g/2", "interval",
          "the construction claims g = the level function, the weights compute (1/2 - |x|)/2")
 def _(doc: Doc) -> Doc:
-    return _scaled_build(Q(1, 2))
+    return scaled_build(Q(1, 2))
 
 
 # ====================================================================== 5. versions
@@ -312,13 +250,7 @@ for _v in _older_versions():
             )(lambda doc, _v=_v: as_version(negative_t0(doc, "interval"), _v))
     forgery(f"schema version {_v} with T(0) one step early", "interval",
             "T(0) = 6 claimed; w_6 < 1 = 1/(2|g(0)|)")(
-        lambda doc, _v=_v: as_version(_t_early(doc, "pointwise:x=0", "interval"), _v))
-
-
-def _t_early(doc: Doc, cid: str, name: str, by: int = 1) -> Doc:
-    T = int(data(doc, cid)["T_lo"])
-    set_T(doc, cid, T - by)
-    return finish(doc)
+        lambda doc, _v=_v: as_version(t_early(doc, "pointwise:x=0", "interval"), _v))
 
 
 # ====================================================================== 6. unchecked content
@@ -349,14 +281,12 @@ def _(doc: Doc) -> Doc:
 
 @forgery("extra key in pointwise data", "interval", "T_exact = 3 at x = 0 is false (T(0) = 7)")
 def _(doc: Doc) -> Doc:
-    data(doc, "pointwise:x=0")["T_exact"] = "3"
-    return finish(doc)
+    return set_data(doc, "pointwise:x=0", T_exact="3")
 
 
 @forgery("extra key in growth data", "interval", "c_max = 1: -L'(w) >= 1/w^2 is false (-L' = 1/(12 w^2))")
 def _(doc: Doc) -> Doc:
-    data(doc, "growth")["c_max"] = "1"
-    return finish(doc)
+    return set_data(doc, "growth", c_max="1")
 
 
 @forgery("listed plot absent", "interval", "the files manifest vouches for T.png, which does not exist")
@@ -374,60 +304,54 @@ def _(doc: Doc) -> Doc:
 
 @forgery("region count not a number", "interval", "regions = 'many': the network has 3 regions")
 def _(doc: Doc) -> Doc:
-    data(doc, "construction")["regions"] = "many"
-    return finish(doc)
+    return set_data(doc, "construction", regions="many")
 
 
 @forgery("region count wrong", "interval", "regions = 5: the network has 3 linear regions on [-1, 1]")
 def _(doc: Doc) -> Doc:
-    data(doc, "construction")["regions"] = "5"
-    return finish(doc)
+    return set_data(doc, "construction", regions="5")
 
 
 @forgery("points_checked inflated", "interval", "points_checked = 1000: the prover checked 17 points")
 def _(doc: Doc) -> Doc:
-    data(doc, "construction")["points_checked"] = "1000"
-    return finish(doc)
+    return set_data(doc, "construction", points_checked="1000")
 
 
 @forgery("deep-ball table emptied", "deep", "the N(x) of the 4 requested points is claimed but not given")
 def _(doc: Doc) -> Doc:
-    data(doc, "deep_ball_depth")["table"] = []
-    return finish(doc)
+    return set_data(doc, "deep_ball_depth", table=[])
 
 
 @forgery("deep-ball N_exact wrong", "deep",
          "N_exact(1/4, 1/4) = 1 is false: d 4^(-2) = 1/8 >= R^2 - |x|^2 = 1/8, so N(x) = 2")
 def _(doc: Doc) -> Doc:
-    row = next(r for r in data(doc, "deep_ball_depth")["table"] if r["x"] == ["1/4", "1/4"])
+    row = depth_row(doc, ["1/4", "1/4"])
     row["N_exact"] = "1"
     return finish(doc)
 
 
 @forgery("deep-ball N too small", "deep", "N(1/4, 1/4) = 1: d 4^(-2) = 1/8 >= 1/8 = R^2 - |x|^2")
 def _(doc: Doc) -> Doc:
-    row = next(r for r in data(doc, "deep_ball_depth")["table"] if r["x"] == ["1/4", "1/4"])
+    row = depth_row(doc, ["1/4", "1/4"])
     row["N"] = row["N_exact"] = "1"
     return finish(doc)
 
 
 @forgery("deep-ball side flipped", "deep", "(0, 0) is inside the ball, not outside; ball_target(0, 0) = 1")
 def _(doc: Doc) -> Doc:
-    row = next(r for r in data(doc, "deep_ball_depth")["table"] if r["x"] == ["0", "0"])
+    row = depth_row(doc, ["0", "0"])
     row["side"], row["ball_target"] = "outside", "0"
     return finish(doc)
 
 
 @forgery("deep-ball inner radius wrong", "deep", "R^2 - d 4^(-N-1) = 1/4 - 2/16 = 1/8, not 1/16")
 def _(doc: Doc) -> Doc:
-    data(doc, "deep_ball_depth")["inner_radius2_at_N"] = "1/16"
-    return finish(doc)
+    return set_data(doc, "deep_ball_depth", inner_radius2_at_N="1/16")
 
 
 @forgery("cyclic period 0", "cyclic", "a period of 0 steps: the cyclic:4 schedule has period 4")
 def _(doc: Doc) -> Doc:
-    data(doc, "rate")["period"] = "0"
-    return finish(doc)
+    return set_data(doc, "rate", period="0")
 
 
 @forgery("unknown claim id", "interval", "a 'bonus' claim asserting T(x) <= 1 for every x: false (T(0) = 7)")

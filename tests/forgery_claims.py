@@ -9,8 +9,9 @@ from __future__ import annotations
 import math
 
 import sympy
-from forgery_catalog import TINY, _t_early, forgery
+from forgery_catalog import forgery
 from forgery_lib import (
+    TINY,
     Doc,
     data,
     ex,
@@ -21,8 +22,12 @@ from forgery_lib import (
     point_ids,
     q,
     replace_text,
+    set_data,
+    set_eta,
     set_growth_constant,
+    set_spec,
     set_T,
+    t_early,
     update_present,
 )
 from gmpy2 import mpq
@@ -49,8 +54,7 @@ def _(doc: Doc) -> Doc:
 
 @forgery("monotonicity r", "interval", "the spec's r is 2; the monotonicity data claims r = 3")
 def _(doc: Doc) -> Doc:
-    data(doc, "monotonicity")["r"] = "3"
-    return finish(doc)
+    return set_data(doc, "monotonicity", r="3")
 
 
 @forgery("monotonicity w-piece moved", "interval",
@@ -109,8 +113,7 @@ def _(doc: Doc) -> Doc:
 @forgery("asymptotic second coefficient", "polytope",
          "w L(w) = 3/32 - 1/(96 w) on w >= 1; the coefficient list says -1/48")
 def _(doc: Doc) -> Doc:
-    data(doc, "asymptotic")["coeffs"] = ["3/32", "-1/48"]
-    return finish(doc)
+    return set_data(doc, "asymptotic", coeffs=["3/32", "-1/48"])
 
 
 # ====================================================================== growth
@@ -157,8 +160,7 @@ def _(doc: Doc) -> Doc:
 
 @forgery("growth B polynomial", "deep", "w^2 (-L'(w)) = 1/12 - 1/(18 w); the data say B(v) = 1/12 - v/36")
 def _(doc: Doc) -> Doc:
-    data(doc, "growth")["B_poly_v"] = ["1/12", "-1/36"]
-    return finish(doc)
+    return set_data(doc, "growth", B_poly_v=["1/12", "-1/36"])
 
 
 @forgery("growth eta", "interval", "the run's eta is 1; the growth data say eta = 2 (3 eta c = 1/2)")
@@ -179,8 +181,7 @@ def _(doc: Doc) -> Doc:
 
 @forgery("entry t* bound too small", "interval", "t* = 7 (w_6 < 1 <= w_7), so t* <= 6 is false")
 def _(doc: Doc) -> Doc:
-    data(doc, "entry")["t_star_bound"] = "6"
-    return finish(doc)
+    return set_data(doc, "entry", t_star_bound="6")
 
 
 @forgery("entry t* one step early", "interval", "w_6 < 1 = w*: t* = 6 is false (enclosure of w_6 recomputed)")
@@ -201,8 +202,7 @@ def _(doc: Doc) -> Doc:
 
 @forgery("entry w0 field", "interval", "the path starts at w0 = 0; the entry data say w0 = 1/2")
 def _(doc: Doc) -> Doc:
-    data(doc, "entry")["w0"] = "1/2"
-    return finish(doc)
+    return set_data(doc, "entry", w0="1/2")
 
 
 @forgery("entry -L'(w*) too large (exact ball)", "ball", "-L'(2) = pi/192; pi/191 is too large (bound recomputed)")
@@ -225,14 +225,12 @@ def _(doc: Doc) -> Doc:
 
 @forgery("rate w_t0 lower bound too high", "interval", "w_7 = 201811/186624 < the claimed lower bound w_7 + 1/1000")
 def _(doc: Doc) -> Doc:
-    data(doc, "rate")["w_t0_lower"] = ex(path_hi("interval", 7) + mpq(1, 1000))
-    return finish(doc)
+    return set_data(doc, "rate", w_t0_lower=ex(path_hi("interval", 7) + mpq(1, 1000)))
 
 
 @forgery("rate anchored at t0 = 0 (exact ball)", "ball", "w_0 = 0 < 2 = w*: the rate cannot start at t0 = 0")
 def _(doc: Doc) -> Doc:
-    data(doc, "rate")["t0"] = "0"
-    return finish(doc)
+    return set_data(doc, "rate", t0="0")
 
 
 @forgery("rate 3 eta c 10% too large", "interval", "3 eta c = 1/4; the rate's 11/40 overstates the growth of w_t^3")
@@ -243,15 +241,14 @@ def _(doc: Doc) -> Doc:
 
 @forgery("rate checked steps", "interval", "checked_steps lists step -1, which does not exist")
 def _(doc: Doc) -> Doc:
-    data(doc, "rate")["checked_steps"] = ["-1"] + data(doc, "rate").get("checked_steps", ["8"])
-    return finish(doc)
+    return set_data(doc, "rate", checked_steps=["-1"] + data(doc, "rate").get("checked_steps", ["8"]))
 
 
 # ====================================================================== T(x)
 
 @forgery("T(0) one step early", "interval", "w_6 < 1 = 1/(2|g(0)|): T(0) = 6 is false (T(0) = 7)")
 def _(doc: Doc) -> Doc:
-    return _t_early(doc, "pointwise:x=0", "interval")
+    return t_early(doc, "pointwise:x=0", "interval")
 
 
 @forgery("T(0) one step late", "interval", "w_7 >= 1 already: T(0) = 7, not 8")
@@ -263,7 +260,7 @@ def _(doc: Doc) -> Doc:
 @forgery("every T(x) one step early", "interval", "T(x) - 1 at every point with g != 0: w_{T-1} < 1/(2|g|)")
 def _(doc: Doc) -> Doc:
     for cid in point_ids(doc, moving=True):
-        _t_early(doc, cid, "interval")
+        t_early(doc, cid, "interval")
     return finish(doc)
 
 
@@ -278,8 +275,7 @@ def _(doc: Doc) -> Doc:
 
 @forgery("f° wrong", "interval", "0 is inside (-1/2, 1/2): f°(0) = 1, not 0")
 def _(doc: Doc) -> Doc:
-    data(doc, "pointwise:x=0")["target"] = "0"
-    return finish(doc)
+    return set_data(doc, "pointwise:x=0", target="0")
 
 
 @forgery("threshold wrong, T recomputed", "interval", "1/(2|g(0)|) = 1, not 1/2 (T recomputed for 1/2)")
@@ -291,8 +287,7 @@ def _(doc: Doc) -> Doc:
 
 @forgery("T bound proved too small", "interval", "T(0) = 7, so the proved bound T(0) <= 6 is false")
 def _(doc: Doc) -> Doc:
-    data(doc, "pointwise:x=0")["T_bound_proved"] = "6"
-    return finish(doc)
+    return set_data(doc, "pointwise:x=0", T_bound_proved="6")
 
 
 @forgery("T(x) at g = 0 positive", "interval", "g(-1/2) = 0: T(-1/2) = 0; T_lo = 3 is false")
@@ -306,22 +301,12 @@ def _(doc: Doc) -> Doc:
 @forgery("eta changed in the inputs", "interval",
          "with eta = 2 the path is faster: the eta = 1 T(x) values (T(0) = 7) are false (w_6 >= 1 for eta = 2)")
 def _(doc: Doc) -> Doc:
-    doc["inputs"]["eta"] = "2"
-    for k in ("growth", "entry", "rate"):
-        data(doc, k)["eta"] = "2"
-    for k in ("growth", "rate"):
-        data(doc, k)["3_eta_c"] = "1/2"
-    return finish(doc)
+    return set_eta(doc, "2", "1/2")
 
 
 @forgery("eta halved in the inputs", "interval", "with eta = 1/2, w_7 < 1: T(0) = 7 is false")
 def _(doc: Doc) -> Doc:
-    doc["inputs"]["eta"] = "1/2"
-    for k in ("growth", "entry", "rate"):
-        data(doc, k)["eta"] = "1/2"
-    for k in ("growth", "rate"):
-        data(doc, k)["3_eta_c"] = "1/8"
-    return finish(doc)
+    return set_eta(doc, "1/2", "1/8")
 
 
 @forgery("w0 changed in the inputs", "interval",
@@ -341,49 +326,41 @@ def _(doc: Doc) -> Doc:
 
 @forgery("measure changed in the inputs", "interval", "under Lebesgue measure L(w) = 1/(6 w), not 1/(12 w)")
 def _(doc: Doc) -> Doc:
-    doc["inputs"]["spec"]["measure"] = "lebesgue"
-    return finish(doc)
+    return set_spec(doc, measure="lebesgue")
 
 
 @forgery("domain changed in the inputs", "interval", "on [-1, 2] the density is 1/3: L(w) = 1/(18 w), not 1/(12 w)")
 def _(doc: Doc) -> Doc:
-    doc["inputs"]["spec"]["domain"] = "-1,2"
-    return finish(doc)
+    return set_spec(doc, domain="-1,2")
 
 
 @forgery("interval end changed in the inputs", "interval", "the claims are for (-1/2, 1/2); the target (-1/2, 5/8) "
          "has another network, L and T(x)")
 def _(doc: Doc) -> Doc:
-    doc["inputs"]["spec"]["target"] = "interval:-1/2,5/8"
-    return finish(doc)
+    return set_spec(doc, target="interval:-1/2,5/8")
 
 
 @forgery("union with touching pieces", "union", "pieces (-3/4, 0) and (0, 1/2) touch: not the certified target; "
          "g = max of the pieces' levels vanishes inside their union")
 def _(doc: Doc) -> Doc:
-    doc["inputs"]["spec"]["target"] = "union:-3/4,0;0,1/2"
-    return finish(doc)
+    return set_spec(doc, target="union:-3/4,0;0,1/2")
 
 
 @forgery("box end changed in the inputs", "box", "the claims are for (-1/2, 1/2)^2; the box's second side (-1/2, 5/8)")
 def _(doc: Doc) -> Doc:
-    doc["inputs"]["spec"]["target"] = "box:-1/2,1/2;-1/2,5/8"
-    return finish(doc)
+    return set_spec(doc, target="box:-1/2,1/2;-1/2,5/8")
 
 
 @forgery("halfspace offset changed", "halfspace", "the claims are for x + y < 1/2, the inputs say x + y < 3/4")
 def _(doc: Doc) -> Doc:
-    doc["inputs"]["spec"]["target"] = "halfspace:1,1,3/4"
-    return finish(doc)
+    return set_spec(doc, target="halfspace:1,1,3/4")
 
 
 @forgery("polytope face changed", "polytope", "the claims are for the face x < 1/2, the inputs say x < 1/4")
 def _(doc: Doc) -> Doc:
-    doc["inputs"]["spec"]["target"] = "polytope:1,0,1/4;0,1,1/2;-1,-1,1/2"
-    return finish(doc)
+    return set_spec(doc, target="polytope:1,0,1/4;0,1,1/2;-1,-1,1/2")
 
 
 @forgery("exact ball radius changed", "ball", "the claims are for R = 1/2; for R = 3/5 the network and L differ")
 def _(doc: Doc) -> Doc:
-    doc["inputs"]["spec"]["target"] = "ball:d=2,R=3/5"
-    return finish(doc)
+    return set_spec(doc, target="ball:d=2,R=3/5")

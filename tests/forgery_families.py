@@ -9,18 +9,25 @@ import math
 from typing import Any
 
 import sympy
-from forgery_catalog import MARGIN, TINY, _t_early, forgery, negative_t0, theta_of
+from forgery_catalog import forgery
 from forgery_lib import (
+    TINY,
     Doc,
     claim,
     data,
     ex,
     finish,
+    negative_t0,
     point_ids,
     q,
     replace_text,
+    scaled_build,
+    set_data,
     set_growth_constant,
+    set_power_law,
+    set_slab_c,
     set_T,
+    t_early,
     update_present,
 )
 from gmpy2 import mpq
@@ -32,7 +39,7 @@ Q = sympy.Rational
 
 @forgery("box corner T one step early", "box", "T(1, 1) = 7 (w_6 < 1); 6 is false")
 def _(doc: Doc) -> Doc:
-    return _t_early(doc, "pointwise:x=(1,1)", "box")
+    return t_early(doc, "pointwise:x=(1,1)", "box")
 
 
 @forgery("halfspace T lowered to 0", "halfspace", "w_0 = 0 < 1/5 = 1/(2|g(-1,-1)|): T = 0 is false")
@@ -43,7 +50,7 @@ def _(doc: Doc) -> Doc:
 
 @forgery("polytope T one step early", "polytope", "T(0, 0) = 7 (w_6 < 1); 6 is false")
 def _(doc: Doc) -> Doc:
-    return _t_early(doc, "pointwise:x=(0,0)", "polytope")
+    return t_early(doc, "pointwise:x=(0,0)", "polytope")
 
 
 @forgery("exact ball T_hi too small", "ball", "1/(2|g(0, 0)|) = 2 and w_1 = eta (-L'(0)) < 2: T(0, 0) <= 1 is false")
@@ -54,29 +61,20 @@ def _(doc: Doc) -> Doc:
 
 @forgery("deep ball T one step early", "deep", "T(0, 0) = the first t with w_t >= 1/(2|g|); one less is false")
 def _(doc: Doc) -> Doc:
-    return _t_early(doc, "pointwise:x=(0,0)", "deep")
+    return t_early(doc, "pointwise:x=(0,0)", "deep")
 
 
 @forgery("union T one step early", "union", "T(-1) = 28 (w_27 < 2); 27 is false")
 def _(doc: Doc) -> Doc:
-    return _t_early(doc, "pointwise:x=-1", "union")
+    return t_early(doc, "pointwise:x=-1", "union")
 
 
 # ====================================================================== cyclic:K
 
-def _cyclic_c(doc: Doc, c_new: Any) -> Doc:
-    g = data(doc, "cyclic_growth")
-    for s in g["slabs"]:
-        s["c"] = ex(c_new)
-    K = len(g["slabs"])
-    g["sum_c"] = ex(K * c_new)
-    g["gain_per_cycle"] = data(doc, "rate")["3_eta_c"] = ex(3 * q(doc["inputs"]["eta"]) * K * c_new)
-    return finish(doc)
-
-
 @forgery("cyclic slab c slightly too large", "cyclic", "each slab's -w^2 L_k'(w) = 1/12: c_k = 1/12 + 10^-30 is false")
 def _(doc: Doc) -> Doc:
-    return _cyclic_c(doc, mpq(1, 12) + TINY)
+    set_slab_c(doc, mpq(1, 12) + TINY)
+    return finish(doc)
 
 
 @forgery("cyclic W* too small", "cyclic", "slab L_k = C/w only from w = 1; W* = 1/2 claims it on [1/2, 1)")
@@ -97,19 +95,17 @@ def _(doc: Doc) -> Doc:
 
 @forgery("cyclic t* bound too small", "cyclic", "t* = 7 on the cyclic path; t* <= 6 is false")
 def _(doc: Doc) -> Doc:
-    data(doc, "entry")["t_star_bound"] = "6"
-    return finish(doc)
+    return set_data(doc, "entry", t_star_bound="6")
 
 
 @forgery("cyclic T one step early", "cyclic", "T(0) = 7 on the cyclic path (w_6 < 1); 6 is false")
 def _(doc: Doc) -> Doc:
-    return _t_early(doc, "pointwise:x=0", "cyclic")
+    return t_early(doc, "pointwise:x=0", "cyclic")
 
 
 @forgery("cyclic period 1", "cyclic", "the gain 3 eta sum c = 1 is per cycle of 4 steps, not per step")
 def _(doc: Doc) -> Doc:
-    data(doc, "rate")["period"] = "1"
-    return finish(doc)
+    return set_data(doc, "rate", period="1")
 
 
 @forgery("cyclic Cbar too small", "cyclic", "L(w) = 1/(12 w) for w >= 1: Cbar = 1/13 is false")
@@ -121,7 +117,7 @@ def _(doc: Doc) -> Doc:
 @forgery("cyclic:3 every T one step early", "cyclic3", "T(x) - 1 at every moving point: w_{T-1} < 1/(2|g|)")
 def _(doc: Doc) -> Doc:
     for cid in point_ids(doc, moving=True):
-        _t_early(doc, cid, "cyclic3")
+        t_early(doc, cid, "cyclic3")
     return finish(doc)
 
 
@@ -129,7 +125,7 @@ def _(doc: Doc) -> Doc:
 
 @forgery("sampled T one step early", "sampled", "on the realized path T(0) = 6 (w_5 < 1); 5 is false")
 def _(doc: Doc) -> Doc:
-    return _t_early(doc, "pointwise:x=0", "sampled")
+    return t_early(doc, "pointwise:x=0", "sampled")
 
 
 @forgery("sampled T lowered to 0 everywhere", "sampled", "w_0 = 0 < 1: T(x) = 0 is false at every x with g != 0")
@@ -199,8 +195,7 @@ def _(doc: Doc) -> Doc:
 
 @forgery("sampled batch size in the monotonicity claim", "sampled", "the run draws 8 points per step, not 9")
 def _(doc: Doc) -> Doc:
-    data(doc, "minibatch_monotonicity")["batch"] = "sampled:9"
-    return finish(doc)
+    return set_data(doc, "minibatch_monotonicity", batch="sampled:9")
 
 
 @forgery("dataset stall bound below the path", "dataset",
@@ -242,7 +237,7 @@ def _(doc: Doc) -> Doc:
          "the rate claim is 'numerical' (not proved) and the T(x) bounds from it are lowered by one")
 def _(doc: Doc) -> Doc:
     claim(doc, "rate")["status"] = "numerical"
-    _t_early(doc, "pointwise:x=0", "interval")
+    t_early(doc, "pointwise:x=0", "interval")
     doc["rests_on"] = [c["id"] for c in doc["claims"]]
     doc["verdict"] = "certified"
     return doc
@@ -259,13 +254,11 @@ for _name in ("halfspace", "polytope"):
 @forgery("exact ball network computes 100 g", "ball",
          "the construction claims g = R^2 - |x|^2 (the builder's network); the weights compute 100 (R^2 - |x|^2)")
 def _(doc: Doc) -> Doc:
-    from forgery_catalog import _scaled_build
-
-    return _scaled_build(100, "ball:d=2,R=1/2", grid=3)
+    return scaled_build(100, "ball:d=2,R=1/2", grid=3)
 
 
 # the rational w at which the checker compares a closed form with its own integral (read off
-# proofs/check/claims.py); a perturbation vanishing exactly there, and only there
+# proofs/check/asymptotic.py); a perturbation vanishing exactly there, and only there
 def _sample_points(w_star: mpq) -> list[mpq]:
     return sorted({w for w in (w_star, w_star + mpq(1, 16), w_star + mpq(1, 2), 3 * w_star / 2 + mpq(1, 3),
                                2 * w_star + 1, 5 * w_star + mpq(7, 3), 100 * w_star + 1) if w > 0})
@@ -285,7 +278,9 @@ def _(doc: Doc) -> Doc:
     Cbar = Q(math.ceil(max(A.eval(x) for x in grid) * 10 ** 6), 10 ** 6) + Q(1, 10 ** 6)
     coeffs = A.all_coeffs()[::-1]
     a = data(doc, "asymptotic")
-    text = str(sympy.together(L)).replace(" ", "")
+    from relu_pointwise.symbolic.exprio import to_text
+
+    text = to_text(L)               # the canonical text: refused, if at all, by the mathematics
     replace_text(doc, "asymptotic", a["L_asymptotic"], text)
     a["L_asymptotic"] = text
     update_present(a, coeffs=[str(x) for x in coeffs], C=str(coeffs[0]))
@@ -300,7 +295,7 @@ def _(doc: Doc) -> Doc:
          "T(0) = 6 claimed, w_6 < 1 (the rate claim's 3 eta c removed, so no bound can be read from it)")
 def _(doc: Doc) -> Doc:
     data(doc, "rate").pop("3_eta_c")
-    return _t_early(doc, "pointwise:x=0", "interval")
+    return t_early(doc, "pointwise:x=0", "interval")
 
 
 @forgery("full batch declared divergent", "interval",
@@ -326,56 +321,33 @@ def _(doc: Doc) -> Doc:
 @forgery("exact ball -L'(w*) above the truth by 2^-250", "ball",
          "-L'(2) = pi/192 exactly; the claimed lower bound pi/192 (1 + 2^-250) exceeds it")
 def _(doc: Doc) -> Doc:
-    data(doc, "entry")["minus_dL_at_w_star"] = "pi/192 + pi/(192*2**250)"
-    return finish(doc)
+    return set_data(doc, "entry", minus_dL_at_w_star="pi/192 + pi/(192*2**250)")
 
 
 @forgery("exact ball rate gain above the truth by 2^-250", "ball",
          "3 eta c = pi/16 is the growth lemma's gain; the rate's pi/16 (1 + 2^-250) is not proved by it")
 def _(doc: Doc) -> Doc:
-    data(doc, "rate")["3_eta_c"] = "pi/16 + pi/(16*2**250)"
-    return finish(doc)
+    return set_data(doc, "rate", **{"3_eta_c": "pi/16 + pi/(16*2**250)"})
 
 
 @forgery("threshold at a g = 0 point", "interval", "g(-1/2) = 0: there is no threshold 1/(2|g|); the data say 1")
 def _(doc: Doc) -> Doc:
-    data(doc, "pointwise:x=-1/2")["threshold"] = "1"
-    return finish(doc)
+    return set_data(doc, "pointwise:x=-1/2", threshold="1")
 
 
 @forgery("closed form off by 2^-400 (Arb, r = 3/2)", "interval_r3/2",
          "L(w) = sqrt(2)/(10 w) on w >= 1 (r = 3/2); C' = sqrt(2)/10 + 2^-400 is not it, and -L'(w) >= C'/w^2 "
          "(growth c, rate, entry -L'(1)) is false")
 def _(doc: Doc) -> Doc:
-    from relu_pointwise.symbolic.exprio import to_text
-
-    w = sympy.Symbol("w", positive=True)
     C = sympy.sqrt(2) / 10 + sympy.Rational(1, 2 ** 400)
-    a = data(doc, "asymptotic")
-    a["L_asymptotic"] = to_text(C / w)
-    update_present(a, coeffs=[to_text(C)], C=to_text(C))
-    update_present(data(doc, "growth"), C=to_text(C), A_poly_v=[to_text(C)], B_poly_v=[to_text(C)])
-    for k in ("growth", "rate"):
-        update_present(data(doc, k), c=to_text(C), Cbar=to_text(C), **{"3_eta_c": to_text(3 * C)})
-    data(doc, "entry")["minus_dL_at_w_star"] = to_text(C)
-    return finish(doc)
+    return set_power_law(doc, C, C)
 
 
 @forgery("exact ball closed form off by 2^-400", "ball",
          "L(w) = pi/(48 w) on w >= 2; C' = pi/48 + 2^-400 is not it, and -L'(w) >= C'/w^2 (c, rate, entry) is false")
 def _(doc: Doc) -> Doc:
-    from relu_pointwise.symbolic.exprio import to_text
-
-    w = sympy.Symbol("w", positive=True)
     C = sympy.pi / 48 + sympy.Rational(1, 2 ** 400)
-    a = data(doc, "asymptotic")
-    a["L_asymptotic"] = to_text(C / w)
-    update_present(a, coeffs=[to_text(C)], C=to_text(C))
-    update_present(data(doc, "growth"), C=to_text(C), A_poly_v=[to_text(C)], B_poly_v=[to_text(C)])
-    for k in ("growth", "rate"):
-        update_present(data(doc, k), c=to_text(C), Cbar=to_text(C), **{"3_eta_c": to_text(3 * C)})
-    data(doc, "entry")["minus_dL_at_w_star"] = to_text(C / 4)
-    return finish(doc)
+    return set_power_law(doc, C, C / 4)
 
 
 @forgery("cyclic slab constant off by 2^-400 (r = 3/2)", "cyclic_r3/2",
@@ -384,11 +356,7 @@ def _(doc: Doc) -> Doc:
     from relu_pointwise.symbolic.exprio import to_text
 
     c = sympy.sqrt(2) / 10 + sympy.Rational(1, 2 ** 400)
-    g = data(doc, "cyclic_growth")
-    for sl in g["slabs"]:
-        sl["c"] = to_text(c)
-    g["sum_c"] = to_text(4 * c)
-    g["gain_per_cycle"] = data(doc, "rate")["3_eta_c"] = to_text(12 * c)
+    set_slab_c(doc, c, to_text)
     update_present(data(doc, "rate"), c=to_text(c))
     data(doc, "entry")["cycle_increment_lower"] = to_text(4 * c)
     return finish(doc)
@@ -471,5 +439,3 @@ forgery("exact ball d = 2: closed form equal to L only at the sample points", "b
         "L(w) = pi/(48 w) on w >= 2; pi/(48 w) + 10^-8 prod_i (w - w_i)/w^8 (zero exactly at the checker's "
         "sample points w_i) is not L anywhere else")(bump_at_samples)
 
-
-_ = (negative_t0, theta_of, MARGIN)        # re-exported helpers used by the property test

@@ -25,7 +25,8 @@ from relu_pointwise.symbolic.spec import Spec, parse_domain
 from relu_pointwise.symbolic.targets import parse_target
 
 CHECK_DIR = Path(__file__).resolve().parents[1] / "proofs" / "check"
-ALLOWED_SYMBOLIC = {"spec", "targets", "network", "numbers", "exprio", "errors", "jsonio", "limits"}
+# batch_kinds: the trusted registry of batch kinds (spec re-exports its Batch)
+ALLOWED_SYMBOLIC = {"spec", "batch_kinds", "targets", "network", "numbers", "exprio", "errors", "jsonio", "limits"}
 ALLOWED_TOP = {"__future__", "collections", "fractions", "hashlib", "html", "json", "jsonschema", "re", "dataclasses",
                "functools", "itertools", "math",
                "typing", "random", "time", "pathlib", "importlib", "flint", "gmpy2", "sympy"}

@@ -32,6 +32,8 @@ from typing import Any
 import flint
 from gmpy2 import mpq
 
+from relu_pointwise.symbolic.targets import Affine, DeepBall, ExactBall, Max, Min
+
 from .activation import TooLarge
 
 Point = tuple[Any, ...]
@@ -100,21 +102,20 @@ def geometric_level(level: Any, x: Point) -> Any:
     the half-spaces a . x + c > 0 (interval ends, box faces, polytope faces), min / max for
     intersection / union, R^2 - |x|^2 for the ball, R^2 - sum_i I_N(|x_i|) for the deep ball
     (I_N the interpolant of u^2 at k/2^N)."""
-    kind = type(level).__name__
-    if kind == "Affine":
+    if isinstance(level, Affine):
         a = _AFFINE.get(id(level))
         if a is None or a[0] is not level:
             a = _AFFINE[id(level)] = (level, [q(c) for c in level.coeffs], q(level.const))
         return sum((c * v for c, v in zip(a[1], x)), a[2])
-    if kind == "Min":
+    if isinstance(level, Min):
         return min(geometric_level(c, x) for c in level.args)
-    if kind == "Max":
+    if isinstance(level, Max):
         return max(geometric_level(c, x) for c in level.args)
-    if kind == "ExactBall":
+    if isinstance(level, ExactBall):
         return q(level.R2) - sum((v * v for v in x), mpq(0))
-    if kind == "DeepBall":
+    if isinstance(level, DeepBall):
         return q(level.R2) - sum((interp_square(abs(v), level.N) for v in x), mpq(0))
-    raise TypeError(f"unknown target node {kind}")
+    raise TypeError(f"unknown target node {type(level).__name__}")
 
 
 def target_value(level: Any, x: Point) -> Any:
@@ -130,10 +131,9 @@ def _axis(i: int, t: Any, x: Point) -> Any:
 def face_functions(level: Any, dim: int) -> list[Callable[[Point], Any]] | None:
     """Affine functions whose zero sets, once cut, leave f° constant on every open cell
     (None for the exact ball, whose boundary is curved)."""
-    kind = type(level).__name__
-    if kind == "Affine":
+    if isinstance(level, Affine):
         return [partial(geometric_level, level)]
-    if kind in ("Min", "Max"):
+    if isinstance(level, (Min, Max)):
         out: list[Callable[[Point], Any]] = []
         for c in level.args:
             sub = face_functions(c, dim)
@@ -141,7 +141,7 @@ def face_functions(level: Any, dim: int) -> list[Callable[[Point], Any]] | None:
                 return None
             out += sub
         return out
-    if kind == "DeepBall":
+    if isinstance(level, DeepBall):
         nodes = [mpq(k, 2 ** level.N) for k in range(-2 ** level.N, 2 ** level.N + 1)]
         axis: list[Callable[[Point], Any]] = [partial(_axis, i, t) for i in range(dim) for t in nodes]
         return [*axis, partial(geometric_level, level)]
@@ -169,11 +169,10 @@ def target_faces(level: Any, lo: Sequence[Any], hi: Sequence[Any]) -> list[Any] 
     point of the piece giving its affine map) whose cuts leave f° constant on every open cell
     (None for the exact ball, whose boundary is curved). Deep ball: the axis hyperplanes
     x_i = k 2^-N inside the domain, then its level, affine on each node cell."""
-    kind = type(level).__name__
     dim = len(lo)
-    if kind == "Affine":
+    if isinstance(level, Affine):
         return [[*(q(a) for a in level.coeffs), q(level.const)]]
-    if kind in ("Min", "Max"):
+    if isinstance(level, (Min, Max)):
         out: list[Any] = []
         for c in level.args:
             sub = target_faces(c, lo, hi)
@@ -181,7 +180,7 @@ def target_faces(level: Any, lo: Sequence[Any], hi: Sequence[Any]) -> list[Any] 
                 return None
             out += sub
         return out
-    if kind == "DeepBall":
+    if isinstance(level, DeepBall):
         step = mpq(1, 2 ** level.N)
         axis: list[Any] = []
         for i in range(dim):

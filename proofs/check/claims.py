@@ -1,4 +1,5 @@
-"""One check per claim, each by the checker's own route (see the package README section).
+"""One check per claim, each by the checker's own route (see the package README section); the
+:class:`Checker` holds what several claims share (the cells, L and L', the enclosed path).
 
 * construction: the network, forward in exact rationals, against the target's geometric
   definition: at an interior point of each of the checker's own cells (its activation
@@ -8,9 +9,7 @@
 * monotonicity: from the construction check, sign(g) = sign of the target everywhere, so
   each point's error is (1/2 - w|g(x)|)_+, nonincreasing in w >= 0: L' <= 0 and -L' is
   nonincreasing (the integrand r (1/2 - w u)_+^(r-1) u is, for every u >= 0);
-* asymptotic: the closed form against the checker's own L(w) at several rational w >= w*
-  (exact for integer r, from its density of |g|, :mod:`.density`; Arb, 1-D, otherwise);
-* growth: B(v) - c >= 0 and Cbar - A(v) >= 0 on [0, 1/w*] by real-root isolation;
+* asymptotic, growth: the population loss on [w*, oo), in :mod:`.asymptotic`;
 * entry, rate, T(x): the checker's own enclosure of w_t (exact while small, then
   dyadic intervals with lo' = lo - eta L'(hi), hi' = hi - eta L'(lo), valid because -L' is
   nonincreasing), its own L'(w) in closed form (one Laurent polynomial in w per w-piece),
@@ -29,12 +28,13 @@ import flint
 import sympy
 from gmpy2 import mpq
 
-from . import algebra, cyclic, exact1d, exactball, plan, points, sampled
+from relu_pointwise.symbolic.targets import ExactBall
+
+from . import asymptotic, cyclic, exact1d, exactball, plan, points, sampled
 from .activation import TooLarge
 from .base import (
     CHECKED,
     FAILED,
-    MAX_FORM,
     NOT_CLAIMED,
     UNDECIDED,
     ClaimCheck,
@@ -42,14 +42,11 @@ from .base import (
     Undecided,
     agree,
     agree_expr,
-    at_most_expr,
-    bounded,
     exactly_equal,
     fields,
     le,
     lower,
     point_text,
-    same,
     show,
     step,
     upper,
@@ -65,15 +62,14 @@ from .cells import (
 from .density import ClosedForm, closed_forms, w_pieces
 from .partition import Cell, Partition, partition, report_progress
 from .points import not_reached, reached
-from .radial import OutsideRegime, density_bounds, radial
-from .read import CertificateReading, W, expr, q_of, rational
+from .radial import OutsideRegime, radial
+from .read import CertificateReading, expr, q_of, rational
 
 RANDOM_POINTS = 64
 DYADIC_BITS = 256
 EXACT_BITS = 4000
 # The enclosed path is bounded by a deterministic step budget, so a verdict never depends on
 # how loaded the machine is; the wall-clock cap only bounds a hostile file's cost.
-IDENTITY_BUDGET = 400_000     # cell evaluations for the asymptotic identity (more: samples only, said so)
 PATH_STEPS = 50_000
 PATH_SECONDS = 900.0
 
@@ -86,7 +82,7 @@ class Checker:
         spec = cert.spec
         self.network = cert.network
         self.net = Net.of(self.network)
-        # a tree of Affine/Min/Max/ExactBall/DeepBall nodes, read by kind (``type(...).__name__``)
+        # a tree of Affine/Min/Max/ExactBall/DeepBall nodes, read by class (isinstance against symbolic.targets)
         self.level: Any = spec.target.level
         self.r = q_of(spec.r)
         self.density = q_of(spec.density)
@@ -168,7 +164,7 @@ class Checker:
 
     def _ball(self) -> tuple[Any, Any, int, Any] | None:
         """(lam, R^2, d, m^2) when the network is g = lam (R^2 - |x|^2) (checked by construction)."""
-        if type(self.level).__name__ != "ExactBall" or self.network.hidden:
+        if not isinstance(self.level, ExactBall) or self.network.hidden:
             return None
         dom = self.cert.spec.domain
         m = min(min(-q_of(a), q_of(b)) for a, b in zip(dom.lo, dom.hi))
@@ -207,7 +203,7 @@ class Checker:
     def step_dL(self, w: Any, t: int) -> Any:
         """The derivative step t uses: L' (full batch) or L_k', k = t mod K (cyclic:K)."""
         batch = self.cert.training.batch
-        if batch.kind == "cyclic":
+        if batch.kind.slabs:
             return cyclic.slab_dL(self, t % batch.K, w)
         return self.dL(w)
 
@@ -280,7 +276,7 @@ class Checker:
             pts.append(tuple(a + (b - a) * mpq(rng.randrange(den + 1), den) for a, b in zip(lo, hi)))
         for x in pts:
             self.level_mismatch(x)
-        if type(self.level).__name__ == "ExactBall" and not net.hidden:
+        if isinstance(self.level, ExactBall) and not net.hidden:
             return self._exact_ball_construction(len(pts))
         cells = self.cells()
         seen: set[tuple[Any, ...]] = set()
@@ -324,98 +320,6 @@ class Checker:
             raise Fail(f"batch = {str(d['batch'])[:40]} differs from the inputs' {self.cert.training.batch.text()}")
         return self.monotonicity({"r": d["r"]}).replace("every slab's", "every batch loss's")
 
-    def asymptotic(self, d: dict[str, Any]) -> str:
-        fields(d, ("w_star", "L_asymptotic"), ("coeffs", "C", "u_1"))
-        w_star = q_of(rational(d["w_star"], "asymptotic w_star"))
-        if len(str(d["L_asymptotic"])) > MAX_FORM:
-            raise Undecided(f"the closed form is longer than {MAX_FORM} characters")
-        L = expr(d["L_asymptotic"], "asymptotic L_asymptotic")
-        bounded(L)
-        if w_star <= 0:
-            raise Fail("w* <= 0")
-        A, _ = algebra.in_v(L, W)
-        try:
-            mine_coeffs = sympy.Poly(A, algebra.V).all_coeffs()[::-1]
-        except sympy.PolynomialError:
-            mine_coeffs = None
-        ball = self._ball()
-        if ball is not None:
-            return self._ball_asymptotic(d, L, w_star, ball, mine_coeffs)
-        pieces = self._identity_points(w_star, mine_coeffs)
-        ws = sorted({w_star, w_star + mpq(1, 16), w_star + mpq(1, 2), 3 * w_star / 2 + mpq(1, 3),
-                     2 * w_star + 1, 5 * w_star + mpq(7, 3), 100 * w_star + 1} | set(pieces or ()))
-        numeric = False
-        for w in ws:
-            exact = self.exact_L(w, False)
-            if exact is not None and exactly_equal(exact, L.subs(W, sympy.Rational(int(w.numerator),
-                                                                                   int(w.denominator)))):
-                continue          # equal as exact radicals (1-D, non-integer r)
-            mine = self.L(w)
-            theirs = value(L, w)
-            agree_ = same(mine, theirs)
-            if agree_ is False:
-                raise Fail(f"L({w}) = {show(mine)} by the checker's integral of |f(w,x) - f°(x)|^r, "
-                           f"the closed form gives {show(theirs)}")
-            if agree_ is None:
-                raise Undecided(f"L({w}): the enclosures overlap but are too wide to decide")
-        if mine_coeffs is None and ("coeffs" in d or "C" in d):
-            raise Fail("coeffs or C given, but the closed form is not a power sum in 1/w")
-        if "coeffs" in d:
-            if not isinstance(d["coeffs"], list):
-                raise Fail("coeffs is not a list")
-            theirs_c = [expr(c, "asymptotic coeffs") for c in d["coeffs"]]
-            if len(theirs_c) != len(mine_coeffs):
-                raise Fail("coeffs: not the coefficients of w L(w) in 1/w")
-            for k, (a, b) in enumerate(zip(mine_coeffs, theirs_c)):
-                agree_expr(a, b, f"coeffs[{k}] (of w L(w) in 1/w)")
-        if "C" in d:
-            agree_expr(mine_coeffs[0], expr(d["C"], "asymptotic C"), "C = lim w L(w)")
-        if "u_1" in d and w_star * 2 * q_of(rational(d["u_1"], "asymptotic u_1")) != 1:
-            raise Fail("w* != 1/(2 u_1)")
-        how = (f"the closed form equals the checker's own integral of the network's error at {len(ws)} rational "
-               f"w >= w* = {w_star} (exactly)")
-        if pieces is not None and not numeric:
-            return how + (": on each piece of [w*, oo) between the knots w = 1/(2u) at the breaks u of the "
-                          "checker's density of |g| both sides are Laurent polynomials of bounded degree, sampled "
-                          "at more points than that degree, so the identity holds on all of [w*, oo)")
-        return how + ("; not a power sum in 1/w" if mine_coeffs is None else "") + (
-            " (samples, not an identity proof: too many knots for the budget)" if mine_coeffs is not None
-            and self._ball() is None else "")
-
-    def _ball_asymptotic(self, d: dict[str, Any], L: sympy.Expr, w_star: Any, ball: tuple[Any, ...],
-                         coeffs: list[Any] | None) -> str:
-        """The exact ball: the claimed form against the checker's own closed form of the radial
-        integral (:func:`.exactball.radial_symbolic`, valid on [w_reg, oo)), decided by expanding
-        their difference; where they differ, a disagreement at a sample point refutes it."""
-        lam, R2, dim, m2 = ball
-        start = exactball.regime_start(lam, R2, m2)
-        if self.r.denominator != 1 or start is None:
-            raise Undecided("the exact ball: the checker's radial integral needs integer r and the band inside the box")
-        if w_star < start:
-            raise Undecided(f"w* = {show(w_star)} is below {show(start)}, where the checker's radial integral starts")
-        mine = exactball.radial_symbolic(lam, R2, dim, self.r, self.density, W)
-        if not exactly_equal(mine, L):
-            for w in (w_star, w_star + 1, 3 * w_star + mpq(1, 3)):
-                if same(self.L(w), value(L, w)) is False:
-                    raise Fail(f"L({w}) = {show(self.L(w))} by the checker's radial integral, the closed form "
-                               f"gives {show(value(L, w))}")
-            raise Undecided("the closed form is not shown identical to the checker's radial integral")
-        if coeffs is not None and "coeffs" in d:
-            theirs = [expr(c, "asymptotic coeffs") for c in d["coeffs"]]
-            if len(theirs) != len(coeffs):
-                raise Fail("coeffs: not the coefficients of w L(w) in 1/w")
-            for k, (a, b) in enumerate(zip(coeffs, theirs)):
-                agree_expr(a, b, f"coeffs[{k}] (of w L(w) in 1/w)")
-        if "C" in d:
-            if coeffs is None:
-                raise Fail("C given, but the closed form is not a power sum in 1/w")
-            agree_expr(coeffs[0], expr(d["C"], "asymptotic C"), "C = lim w L(w)")
-        if "u_1" in d and w_star * 2 * q_of(rational(d["u_1"], "asymptotic u_1")) != 1:
-            raise Fail("w* != 1/(2 u_1)")
-        return (f"the closed form is identical (its difference with the checker's own closed form of the radial "
-                f"integral expands to 0) for every w >= {show(start)}, where the band lies inside the box and "
-                f"off the centre; w* = {show(w_star)}")
-
     def exact_L(self, w: Any, derivative: bool) -> sympy.Expr | None:
         """L(w) (or L'(w)) as an exact SymPy value where the checker's own Arb value is not exact:
         1-D with non-integer r (:mod:`.exact1d`), the exact ball (:mod:`.exactball`, in its regime);
@@ -432,101 +336,6 @@ class Checker:
             cells = self.__dict__["_cells_1d"] = decompose(self.net, self.level, (q_of(dom.lo[0]),),
                                                            (q_of(dom.hi[0]),))
         return exact1d.loss_1d(cells, w, self.r, self.density, derivative)
-
-    def knots(self, cells: list[Any]) -> tuple[list[Any], int] | None:
-        """(the w = 1/(2u) at the breaks u of the density of |g|, sorted; the cost of one L(w) in cell
-        evaluations), or None. With the checker's closed form of L (one Laurent polynomial per piece
-        between the density's breaks, when it has one) those breaks; with Kuhn cells the values
-        1/(2|g(v)|) at their vertices (where the volume of {|g| < u} on a simplex changes polynomial)."""
-        forms = getattr(self, "_forms", None)
-        if self._ball() is None and self.exact_L(mpq(1), False) is not None:   # 1-D, non-integer r: Kuhn cells
-            cells = self.__dict__["_cells_1d"]
-        elif forms is not None and self.r.denominator == 1:
-            return sorted({1 / (2 * b) for b in forms()[0].breaks if b > 0}), 1
-        if not cells or not hasattr(cells[0], "simplex"):
-            return None
-        return sorted({1 / (2 * abs(g)) for c in cells for g in c.g if g != 0}), len(cells)
-
-    def _identity_points(self, w_star: Any, coeffs: list[Any] | None) -> list[Any] | None:
-        """Points of [w*, oo) at which agreement of L with the closed form sum_k a_k w^-(k+1) (k < D)
-        proves the identity, or None when that is not affordable (IDENTITY_BUDGET) or not applicable.
-
-        Between consecutive knots 1/(2|g(v)|) (v the vertices of the checker's cells, where the
-        density of |g| has its breaks), the band integral is sum_k p_k w^-(k+1) (k < d) plus, for
-        integer r, a polynomial in w of degree <= r; beyond the last knot only the first part. So
-        w^m (L - closed form), m = max(d, D), is a polynomial of degree <= m + r on an interior
-        piece and of degree <= m - 1 in 1/w on the last: m + r + 1 (resp. m) points decide it."""
-        if coeffs is None or self._ball() is not None:
-            return None          # (the coefficients may be irrational constants: every comparison is exact)
-        found = self.knots(self.cells())
-        if found is None:
-            return None
-        knots = [k for k in found[0] if k > w_star]
-        if knots and self.r.denominator != 1:
-            return None
-        m = max(self.cert.spec.dim, len(coeffs))
-        per = m + int(self.r) + 2
-        if (len(knots) * per + m + 1) * found[1] > IDENTITY_BUDGET:
-            return None
-        ends = [w_star, *knots]
-        out = [a + (b - a) * mpq(j, per + 1) for a, b in zip(ends, ends[1:]) for j in range(1, per + 1)]
-        return out + [ends[-1] + j for j in range(1, m + 2)]
-
-    def growth(self, d: dict[str, Any]) -> str:
-        fields(d, ("w_star", "eta", "c", "Cbar", "3_eta_c"))
-        asym = self.needs("asymptotic")
-        w_star = rational(d["w_star"], "growth w_star")
-        if w_star != rational(asym["w_star"], "asymptotic w_star"):
-            raise Fail("w* differs from the asymptotic claim's")
-        if rational(d["eta"], "growth eta") != self.cert.training.eta:
-            raise Fail("eta differs from the inputs")
-        L = expr(asym["L_asymptotic"], "asymptotic L_asymptotic")
-        bounded(L)
-        c, Cbar = expr(d["c"], "growth c"), expr(d["Cbar"], "growth Cbar")
-        agree_expr(3 * self.cert.training.eta * c, expr(d["3_eta_c"], "growth 3_eta_c"), "3_eta_c (3 eta c)")
-        positive = le(value(c), mpq(0))
-        if positive is True:
-            raise Fail(f"c = {d['c']} is not > 0")
-        if positive is None:
-            raise Undecided(f"c = {d['c']} > 0 is not decided")
-        if not algebra.cube_identity():
-            raise Fail("the cube identity does not expand")
-        A, B = algebra.in_v(L, W)
-        V = sympy.Integer(1) / w_star
-        for what, poly in (("-L'(w) >= c/w^2", B - c), ("L(w) <= Cbar/w", Cbar - A)):
-            rp = algebra.rational_poly(sympy.expand(poly))
-            if rp is None and self._ball() is not None:
-                return self._ball_growth(d, c, Cbar, q_of(w_star))
-            if rp is None:
-                raise Undecided(f"{what}: the closed form is not a polynomial in v = 1/w "
-                                "(rational coefficients times one constant)")
-            P, kappa = rp
-            sign = le(value(kappa), mpq(0))
-            if sign is None:
-                raise Undecided(f"{what}: the sign of {kappa} is undecided")
-            if not algebra.nonnegative_on(-P if sign else P, sympy.Integer(0), V):
-                raise Fail(f"{what} is false somewhere on w >= w* = {w_star} (real-root isolation in v = 1/w)")
-        return (f"B(v) - c >= 0 and Cbar - A(v) >= 0 on [0, 1/w*] by real-root isolation (SymPy Poly), "
-                f"the cube identity by expansion; c = {d['c']}, Cbar = {d['Cbar']}")
-
-    def _ball_growth(self, d: dict[str, Any], c: sympy.Expr, Cbar: sympy.Expr, w_star: Any) -> str:
-        """The exact ball when L is not a power sum (odd d): c and Cbar against the density bounds."""
-        ball = self._ball()
-        if ball is None:
-            raise Undecided("not the exact ball")
-        lam, R2, dim, m2 = ball
-        try:
-            low, high = density_bounds(lam, R2, dim, m2, w_star, self.r, self.density)   # the regime's test
-        except OutsideRegime as exc:
-            raise Undecided(str(exc)) from None
-        ends = exactball.density_ends(lam, R2, dim, w_star, self.r, self.density)     # the same, exactly
-        first_lower = exactly_equal(*ends) or le(value(ends[0]), value(ends[1])) is True
-        lo_e, hi_e = ends if first_lower else ends[::-1]
-        if not at_most_expr(c, lo_e) or not at_most_expr(hi_e, Cbar):
-            raise Undecided(f"c = {d['c']} <= kappa min rho and Cbar = {d['Cbar']} >= kappa max rho = "
-                            f"[{show(low)}, {show(high)}] (the checker's density of |g| on the band) are not shown")
-        return ("c <= kappa min rho and Cbar >= kappa max rho, rho the density of |g| = lam|R^2 - |x|^2| "
-                "on the band (monotone: its ends), compared exactly")
 
     def entry(self, d: dict[str, Any]) -> str:
         """Full batch: t* <= t_star_bound (w_t >= w* from then on), and optionally the enclosed t*."""
@@ -630,17 +439,18 @@ def handlers(ck: Checker) -> dict[str, Callable[[dict[str, Any]], str]]:
     kind = ck.cert.training.batch.kind
     table: dict[str, Callable[[dict[str, Any]], str]] = {
         "construction": ck.construction, "deep_ball_depth": ck.deep_ball_depth}
-    if kind == "full":
-        table.update(monotonicity=ck.monotonicity, asymptotic=ck.asymptotic, growth=ck.growth,
-                     entry=ck.entry, rate=ck.rate)
-    elif kind == "cyclic":
+    if kind.population:
+        table.update(monotonicity=ck.monotonicity, asymptotic=lambda d: asymptotic.closed_form(ck, d),
+                     growth=lambda d: asymptotic.growth(ck, d), entry=ck.entry, rate=ck.rate)
+    elif kind.slabs:
         table.update(monotonicity=ck.monotonicity, cyclic_growth=lambda d: cyclic.growth(ck, d),
                      entry=lambda d: cyclic.entry(ck, d), rate=lambda d: cyclic.rate(ck, d))
     else:       # the realized path (regenerated batches) and, for sampled:M, the probabilistic claims
         table.update(minibatch_monotonicity=ck.minibatch_monotonicity, path=lambda d: sampled.path(ck, d),
                      batch_losses=lambda d: sampled.batch_losses(ck, d),
-                     dataset_stall=lambda d: sampled.dataset_stall(ck, d), asymptotic=ck.asymptotic,
-                     growth=ck.growth, sampled_tails=lambda d: sampled.sampled_tails(ck, d),
+                     dataset_stall=lambda d: sampled.dataset_stall(ck, d),
+                     asymptotic=lambda d: asymptotic.closed_form(ck, d), growth=lambda d: asymptotic.growth(ck, d),
+                     sampled_tails=lambda d: sampled.sampled_tails(ck, d),
                      almost_sure=lambda d: sampled.almost_sure(ck, d))
     return table
 

@@ -28,21 +28,24 @@ from typing import Any
 
 import sympy
 
+from relu_pointwise.symbolic.batch_kinds import CYCLIC, DATASET, FULL, SAMPLED, BatchKind
 from relu_pointwise.symbolic.exprio import rational_to_text
+from relu_pointwise.symbolic.targets import DeepBall
 
 from .base import CHECKED, FAILED, NOT_CLAIMED, UNDECIDED, ClaimCheck
 
 HOLDS = ("proved", "enclosed")
-HEAD = {
-    "full": ("construction", "monotonicity", "asymptotic", "growth", "entry", "rate"),
-    "cyclic": ("construction", "monotonicity", "cyclic_growth", "entry", "rate"),
-    "sampled": ("construction", "minibatch_monotonicity", "path", "batch_losses"),
-    "dataset": ("construction", "minibatch_monotonicity", "path", "batch_losses"),
+HEAD: dict[BatchKind, tuple[str, ...]] = {
+    FULL: ("construction", "monotonicity", "asymptotic", "growth", "entry", "rate"),
+    CYCLIC: ("construction", "monotonicity", "cyclic_growth", "entry", "rate"),
+    SAMPLED: ("construction", "minibatch_monotonicity", "path", "batch_losses"),
+    DATASET: ("construction", "minibatch_monotonicity", "path", "batch_losses"),
 }
-TAIL = {"dataset": ("dataset_stall",), "sampled": ("asymptotic", "growth", "sampled_tails", "almost_sure")}
+TAIL: dict[BatchKind, tuple[str, ...]] = {
+    DATASET: ("dataset_stall",), SAMPLED: ("asymptotic", "growth", "sampled_tails", "almost_sure")}
 # claims a certificate may carry (the population loss's growth lemma and the tail bounds of sampled:M:
 # absent where the target has no growth lemma) and its verdict rests on only when they hold
-OPTIONAL_REST: dict[str, tuple[str, ...]] = {"sampled": ("asymptotic", "growth", "sampled_tails", "almost_sure")}
+OPTIONAL_REST: dict[BatchKind, tuple[str, ...]] = {SAMPLED: ("asymptotic", "growth", "sampled_tails", "almost_sure")}
 
 
 def point_id(x: tuple[Any, ...]) -> str:
@@ -57,7 +60,7 @@ def expected(cert: Any) -> list[tuple[str, tuple[Any, ...] | None]]:
     kind = cert.training.batch.kind
     out: list[tuple[str, tuple[Any, ...] | None]] = [(i, None) for i in HEAD[kind]]
     out += [(point_id(x), x) for x in cert.points]
-    if type(cert.spec.target.level).__name__ == "DeepBall":
+    if isinstance(cert.spec.target.level, DeepBall):
         out.append(("deep_ball_depth", None))
     optional, present = OPTIONAL_REST.get(kind, ()), {c["id"] for c in cert.claims}
     out += [(i, None) for i in TAIL.get(kind, ()) if i not in optional or i in present]
@@ -97,9 +100,9 @@ def verdict(cert: Any, done: dict[str, ClaimCheck]) -> list[ClaimCheck]:
         out.append(ClaimCheck("rests_on", FAILED, "rests_on is not every claim the verdict needs, in order"))
     weak = [i for i in want if status.get(i) not in HOLDS]
     missing = [i for i in want if i not in status]
-    due = "certified" if kind != "dataset" and not weak else "not certified"
+    due = "certified" if not kind.fixed_dataset and not weak else "not certified"
     if cert.verdict != due:
-        why = ("a fixed dataset stalls the slope: pointwise convergence fails" if kind == "dataset" else
+        why = ("a fixed dataset stalls the slope: pointwise convergence fails" if kind.fixed_dataset else
                f"it does not rest on what convergence needs: missing {', '.join(missing)}" if missing else
                f"claims not marked proved or enclosed: {', '.join(weak)}" if weak else
                "every claim is marked proved or enclosed")

@@ -17,6 +17,8 @@ from typing import Any
 
 from gmpy2 import mpq
 
+from relu_pointwise.symbolic.targets import DeepBall
+
 from . import sampled
 from .base import CHECKED, Fail, Undecided, fields, lower, point_text, show, step, upper, value
 from .cells import geometric_level, interp_square, target_value
@@ -26,7 +28,7 @@ from .read import expr, q_of, rational
 
 def _proved_reached(ck: Any, T: int, theta: Any, use_rate: bool) -> bool:
     """w_T >= theta by the argument of a checked rate claim or a checked entry claim."""
-    cyclic = ck.cert.training.batch.kind == "cyclic"
+    cyclic = ck.cert.training.batch.kind.slabs
     K = ck.cert.training.batch.K if cyclic else 1
     done = ck.done
     if use_rate and "rate" in done and done["rate"].status == CHECKED:
@@ -102,7 +104,7 @@ def pointwise(ck: Any, x: tuple[Any, ...], d: dict[str, Any]) -> str:
     if q_of(rational(d["target"], "target")) != fo:
         raise Fail(f"target = {str(d['target'])[:40]}, the geometric definition gives {show(fo)}")
     T_lo = step(d["T_lo"], "T_lo")
-    full_or_cyclic = ck.cert.training.batch.kind in ("full", "cyclic")
+    full_or_cyclic = not ck.cert.training.batch.kind.uses_points
     if d["T_hi"] == "unknown" and full_or_cyclic:
         raise Undecided(f"T(x) <= T_hi is not claimed (T_hi unknown): T(x) >= {T_lo} alone does not establish "
                         "convergence at x")
@@ -158,7 +160,7 @@ def deep_ball_depth(ck: Any, d: dict[str, Any]) -> str:
 
     fields(d, ("R2", "d", "N", "inner_radius2_at_N", "table"))
     lv = ck.level
-    if type(lv).__name__ != "DeepBall":
+    if not isinstance(lv, DeepBall):
         raise Fail("not a deep-ball target")
     R2, dim, N0 = q_of(lv.R2), lv.dim, lv.N
     if (q_of(rational(d["R2"], "R2")), d["d"], d["N"]) != (R2, str(dim), str(N0)):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from relu_pointwise.symbolic.batch_kinds import BatchKind
 from relu_pointwise.symbolic.errors import CertificateError
 from relu_pointwise.symbolic.limits import regions_allowed
 
@@ -138,13 +139,13 @@ def statement_lines(report: Report) -> list[str]:
     return out
 
 
-def _batch_text(batch: tuple[str, tuple[int, ...]], seed: Any) -> str:
+def _batch_text(batch: tuple[BatchKind, tuple[int, ...]], seed: Any) -> str:
     kind, ints = batch
-    if kind == "cyclic":
+    if kind.slabs:
         return f"cyclic with K = {ints[0]} slabs along x1 (step t uses slab t mod K)"
-    if kind == "sampled":
+    if kind.stochastic:
         return f"sampled, M = {ints[0]} fresh points per step (seed {seed})"
-    if kind == "dataset":
+    if kind.fixed_dataset:
         return f"dataset of N = {ints[0]} points, batches of M = {ints[1]} (seed {seed})"
     return "full batch (the population loss)"
 

@@ -69,7 +69,7 @@ class Realized:
         d = cert.spec.dim
         weights = sum(len(row) for weight, _ in ck.net.layers for row in weight) + len(ck.net.readout)
         point_us = LEVEL_US + LEVEL_US_PER_WEIGHT * weights
-        if self.kind == "sampled":
+        if self.kind.stochastic:
             pts = (self.n + 1) * self.M
             est = pts * (d * COORD_US + point_us + 2 * STEP_POINT_US) * 1e-6
         else:
@@ -83,7 +83,7 @@ class Realized:
                             f"would take about {est:.0f} s, beyond the checker's budget of {WORK_SECONDS:.0f} s")
         self.data_a: list[mpq] | None = None
         self.data_pts: list[tuple[mpq, ...]] | None = None
-        if self.kind == "dataset":
+        if self.kind.fixed_dataset:
             self.data_pts = self.stream.points(0, self.N)
             self.data_a = [abs(ck.net.level(x)) for x in self.data_pts]
         self.lo: list[mpq] = []
@@ -93,7 +93,7 @@ class Realized:
 
     def batch(self, t: int, order: dict[int, list[int]]) -> list[mpq]:
         """a_i = |g(x_i)| of step t's batch, exact."""
-        if self.kind == "sampled":
+        if self.kind.stochastic:
             return [abs(self.ck.net.level(x)) for x in self.stream.points(t * self.M, self.M)]
         per = self.N // self.M
         e, b = divmod(t, per)

@@ -28,6 +28,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from relu_pointwise.symbolic.batch_kinds import BatchKind, batch_kind
+from relu_pointwise.symbolic.targets import Affine, DeepBall, ExactBall, Max, Min
+
 NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(/[1-9][0-9]*)?")
 MAX_TEXT = 20_000
 MAX_DEPTH = 64
@@ -56,22 +59,20 @@ class Reading:
     measure: str
     eta: Fraction
     w0: Fraction
-    batch: tuple[str, tuple[int, ...]]
+    batch: tuple[BatchKind, tuple[int, ...]]
 
 
 BATCH = re.compile(r"(full)|(cyclic|sampled):([1-9][0-9]*)|(dataset):([1-9][0-9]*),([1-9][0-9]*)")
 
 
-def read_batch(text: str) -> tuple[str, tuple[int, ...]]:
-    """``full`` | ``cyclic:K`` | ``sampled:M`` | ``dataset:N,M`` as (kind, its integers)."""
+def read_batch(text: str) -> tuple[BatchKind, tuple[int, ...]]:
+    """``full`` | ``cyclic:K`` | ``sampled:M`` | ``dataset:N,M`` as (the registered kind, its integers)."""
     m = BATCH.fullmatch(text)
     if m is None:
         raise Unreadable(f"batch {text[:30]!r}")
-    if m.group(1):
-        return "full", ()
-    if m.group(2):
-        return m.group(2), (int(m.group(3)),)
-    return "dataset", (int(m.group(5)), int(m.group(6)))
+    name = next(g for g in (m.group(1), m.group(2), m.group(4)) if g)
+    ints = tuple(int(g) for g in m.groups()[2:] if g and g.isdigit())
+    return batch_kind(name), ints
 
 
 def number(text: str) -> Fraction:
@@ -274,22 +275,20 @@ def _frac(v: Any) -> Fraction:
 
 def of_level(level: Any) -> Node:
     """The shared parser's level tree (symbolic.targets objects, read by kind) as a Node."""
-    name = type(level).__name__
-    if name == "Affine":
+    if isinstance(level, Affine):
         return ("aff", tuple(_frac(a) for a in level.coeffs), _frac(level.const))
-    if name in ("Min", "Max"):
-        return (name.lower(), *(of_level(a) for a in level.args))
-    if name == "ExactBall":
+    if isinstance(level, (Min, Max)):
+        return ("min" if isinstance(level, Min) else "max", *(of_level(a) for a in level.args))
+    if isinstance(level, ExactBall):
         return ("ball", _frac(level.R2), int(level.dim))
-    if name == "DeepBall":
+    if isinstance(level, DeepBall):
         return ("deep", _frac(level.R2), int(level.dim), int(level.N))
-    raise Unreadable(f"the shared parser's target has a node {name} this reader does not know")
+    raise Unreadable(f"the shared parser's target has a node {type(level).__name__} this reader does not know")
 
 
-def _batch_of(training: Any) -> tuple[str, tuple[int, ...]]:
+def _batch_of(training: Any) -> tuple[BatchKind, tuple[int, ...]]:
     b = training.batch
-    ints = {"full": (), "cyclic": (b.K,), "sampled": (b.M,), "dataset": (b.N, b.M)}.get(b.kind)
-    return (b.kind, tuple(int(v) for v in ints)) if ints is not None else (b.kind, (-1,))
+    return b.kind, tuple(int(v) for v in b.ints())
 
 
 def differences(mine: Reading, spec: Any, training: Any) -> list[str]:

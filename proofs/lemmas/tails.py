@@ -197,7 +197,7 @@ def tail_constants(spec: Spec, training: Training, growth: Growth) -> TailConsta
     return TailConstants(to_q(training.eta), to_q(training.w0), to_q(growth.w_star),
                          growth.c_lower_q() * kappa, growth.Cbar_upper_q(), kappa,
                          beta_upper(spec.r), H_upper(spec.r), level_bound(spec),
-                         training.batch.M if training.batch.kind == "sampled" else 1)
+                         training.batch.M if training.batch.kind.stochastic else 1)
 
 
 def loss_C(k: TailConstants) -> mpq:

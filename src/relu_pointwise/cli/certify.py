@@ -144,8 +144,7 @@ def _key_numbers(c: dict) -> str:
     cid = c["id"]
     if cid == "construction":
         return (f"depth {d['depth']}, hidden widths [{', '.join(d['hidden_widths'])}], "
-                f"{d['nonzero_fixed_weights']} nonzero fixed weights, g checked at {d['points_checked']} points"
-                + (f" + {d['vertices_checked']} region vertices" if d.get("vertices_checked", "0") != "0" else ""))
+                f"{d['nonzero_fixed_weights']} nonzero fixed weights, g checked at {d['points_checked']} points")
     if cid == "monotonicity":
         return f"r = {d.get('r', '?')}: L' <= 0 and -L' nonincreasing (every point's error is)"
     if cid == "asymptotic":

@@ -33,11 +33,10 @@ def _crosscheck_main(args: argparse.Namespace) -> int:
     show = args.progress or sys.stderr.isatty()
     bars: list[Progress] = []
 
-    def progress(label: str):
+    def progress(label: str, total: int):
         for b in bars:
             b.close()
         bars.clear()
-        total = steps if label != "exact" else (exact_steps if exact_steps is not None else steps)
         bar = Progress(total, f"crosscheck {label}", show)
         bars.append(bar)
         return bar

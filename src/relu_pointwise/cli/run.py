@@ -75,12 +75,12 @@ def _run_main(args: argparse.Namespace) -> int:
     spec = spec_from_args(args)
     training = training_from_args(args)
     bar = Progress(steps, f"run --engine {args.engine}", args.progress or sys.stderr.isatty())
-    from relu_pointwise.numeric.engines import get_engine
+    from relu_pointwise.numeric.engines import engine_options, get_engine
 
-    per_engine: dict[str, dict[str, Any]] = {"exact": {"max_digits": max_digits}, "mp": {"dps": dps},
-                                             "arb": {"prec": prec}}
-    options = per_engine.get(args.engine, {})
     try:
+        # the flags the chosen engine takes (its factory's parameters), never a table of engine names
+        flags: dict[str, Any] = {"max_digits": max_digits, "dps": dps, "prec": prec}
+        options = {k: v for k, v in flags.items() if k in engine_options(args.engine)}
         engine = get_engine(args.engine, **options)
         traj = engine.run(spec, training, steps, data=args.data, progress=bar, record_every=every)
     except ArithmeticError as exc:   # e.g. a removable singularity hit in floating arithmetic
@@ -95,7 +95,7 @@ def _run_main(args: argparse.Namespace) -> int:
         with staged(args.output, what="-o") as tmp:
             traj.write(tmp)
     print(last_row_text(traj))
-    if training.batch.kind == "dataset":
+    if training.batch.kind.fixed_dataset:
         from relu_pointwise.numeric.batches import BatchSchedule
         from relu_pointwise.numeric.stall import dataset_stall, stall_text
 
@@ -104,6 +104,22 @@ def _run_main(args: argparse.Namespace) -> int:
             raise TypeError("run: a dataset schedule without data")
         print(stall_text(dataset_stall(spec, points, float(traj.ws[-1])), spec.r))
     return 0
+
+
+class _EngineChoices:
+    """argparse ``choices`` read from the engine registry when a command line is checked, so that
+    ``pointwise --help`` loads no engine (nor SymPy)."""
+
+    def _names(self) -> tuple[str, ...]:
+        from relu_pointwise.numeric.engines import known_engine_names
+
+        return known_engine_names()
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names()
+
+    def __iter__(self):
+        return iter(self._names())
 
 
 def register(subparsers) -> None:
@@ -118,9 +134,9 @@ def register(subparsers) -> None:
                     "where w_t stalls.")
     add_spec_arguments(p)
     add_training_arguments(p)
-    p.add_argument("--engine", required=True, choices=("exact", "mp", "arb", "np", "jax"),
-                   help="exact (rationals, first steps), mp (mpmath, --dps), arb (rigorous balls, --prec), "
-                        "np (float64 backprop), jax (float64 autodiff; optional extra)")
+    p.add_argument("--engine", required=True, choices=_EngineChoices(), metavar="ENGINE",
+                   help="a registered engine (relu_pointwise.numeric.engines: exact rationals, mpmath --dps, "
+                        "rigorous Arb balls --prec, float64 backprop, optional jax); a wrong name lists them")
     p.add_argument("--steps", default=None, help="number of steps T (required; or 'steps' in --spec)")
     p.add_argument("--dps", default=None, help="mp engine: decimal digits (default 50)")
     p.add_argument("--prec", default=None, help="arb engine: working precision in bits (default 128)")

@@ -73,12 +73,14 @@ def _need_dask() -> None:
 def make_chunks(kind: str, pending: Sequence[tuple[str, Mapping[str, Any]]], chunk: int) -> list[Chunk]:
     """Chunks of about ``chunk`` tasks: only np run tasks that differ in seed, eta, w0 share one,
     and a seed's tasks are never split (a seed with more than ``chunk`` tasks is one chunk)."""
+    from relu_pointwise.numeric.engines import engine_trait
+
     if kind != "run":
         return [[item] for item in pending]
     groups: dict[tuple, Chunk] = {}
     out: list[Chunk] = []
     for tid, s in pending:
-        if s["engine"] != "np":
+        if not engine_trait(s["engine"], "vectorized"):
             out.append([(tid, s)])
             continue
         key = (s["target"], s["domain"], str(s["r"]), s["measure"], s["batch"], s["steps"], s.get("points"))

@@ -285,11 +285,10 @@ def _validate(plan: SweepPlan, s: Mapping[str, Any], labels: Mapping[str, Any]) 
 def _check_kept_rows(s: Mapping[str, Any], labels: Mapping[str, Any]) -> None:
     """A run task keeps every step (its T(x) is the first step past a threshold): refuse, before any
     task runs, one whose rows would exceed RECORD_BYTES (the engines' own estimate of a row)."""
-    from relu_pointwise.numeric.engines import get_engine
+    from relu_pointwise.numeric.engines import engine_options, get_engine
     from relu_pointwise.symbolic.limits import RECORD_BYTES
 
-    opts = {k: int(s[k]) for k in ("dps", "prec") if s.get(k) is not None
-            and k == {"mp": "dps", "arb": "prec"}.get(s["engine"])}
+    opts = {k: int(s[k]) for k in ("dps", "prec") if s.get(k) is not None and k in engine_options(s["engine"])}
     try:
         per_row = get_engine(s["engine"], **opts).row_bytes()
     except InputError as exc:

@@ -213,12 +213,12 @@ def run_np_group(items: Sequence[tuple[str, Mapping[str, Any]]], record: int) ->
 
 def run_engine(tid: str, s: Mapping[str, Any], record: int) -> Record:
     """A run task on any engine through the engine interface."""
-    from relu_pointwise.numeric.engines import get_engine
+    from relu_pointwise.numeric.engines import engine_options, get_engine
 
     rec = _blank(tid, "run", s)
     t0, c0 = time.perf_counter(), time.process_time()
     spec, tr = spec_of(s), training_of(s)
-    opts = {k: int(s[k]) for k in ("dps", "prec") if s.get(k) is not None and k in _OPTION_OF.get(s["engine"], ())}
+    opts = {k: int(s[k]) for k in ("dps", "prec") if s.get(k) is not None and k in engine_options(s["engine"])}
     traj = get_engine(s["engine"], **opts).run(spec, tr, int(s["steps"]), record_every=1)   # every step: T(x)
     ts, ws = np.asarray(traj.t_array, dtype=np.int64), np.asarray(traj.w_float, dtype=np.float64)
     _fill_path(rec, spec, points_of(s), ts, ws, record)
@@ -226,9 +226,6 @@ def run_engine(tid: str, s: Mapping[str, Any], record: int) -> Record:
     rec["outcome"] = "ok"
     rec["seconds"], rec["cpu_seconds"] = time.perf_counter() - t0, time.process_time() - c0
     return rec
-
-
-_OPTION_OF = {"mp": ("dps",), "arb": ("prec",)}
 
 
 # ---------------------------------------------------------------- certify / crosscheck
@@ -315,11 +312,13 @@ def execute_chunk(kind: str, items: Sequence[tuple[str, Mapping[str, Any]]], rec
     """
     out: list[Record] = []
     todo: list[tuple[str, Mapping[str, Any], Callable[[], Record]]]
+    from relu_pointwise.numeric.engines import engine_trait
+
     if kind == "run":
         groups: dict[tuple, list[tuple[str, Mapping[str, Any]]]] = {}
         singles: list[tuple[str, Mapping[str, Any]]] = []
         for tid, s in items:
-            if s["engine"] == "np":
+            if engine_trait(s["engine"], "vectorized"):   # one vectorized call per group (run_np_group)
                 key = (s["target"], s["domain"], str(s["r"]), s["measure"], s["batch"], s["seed"], s["steps"],
                        s.get("points"))
                 groups.setdefault(key, []).append((tid, s))
