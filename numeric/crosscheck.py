@@ -66,8 +66,9 @@ class CachingSource(StepSource):
 
 
 def default_np_runner(spec: Spec, training: Training, steps: int, source: StepSource) -> Sequence[float]:
-    """The np engine's trajectory w_0..w_T on the shared batch plan (``source.schedule``)."""
-    return get_engine("np").run(spec, training, steps, source=source, population=False, record_every=1).ws
+    """The np engine's trajectory w_0..w_T on the shared batch plan (``source.schedule``): the
+    plain NumPy reference path (``fused=False``; numeric/np_fused.py bounds the fused path against it)."""
+    return get_engine("np", fused=False).run(spec, training, steps, source=source, population=False, record_every=1).ws
 
 
 def crosscheck(spec: Spec, training: Training, steps: int, dps: int = 50, *, prec: int = 128,

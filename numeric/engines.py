@@ -150,13 +150,17 @@ class NumpyEngine(Engine):
     #: the quadrature routes of the full-batch gradient (numeric.np_engine.NpEngine)
     METHODS = ("auto", "lines", "simplices", "iterated")
 
-    def __init__(self, method: str = "auto") -> None:
+    def __init__(self, method: str = "auto", fused: bool | None = None) -> None:
         if method not in self.METHODS:     # checked when the engine is made, not at its first run
             raise InputError(f"method: must be one of {', '.join(self.METHODS)}, got {method!r}", field="method")
+        if fused is not None and not isinstance(fused, bool):
+            raise InputError(f"fused: must be True, False or None, got {fused!r}", field="fused")
         self.method = method
+        # mini-batch steps: None = the numba kernel when installed (numeric/np_fused.py), False = NumPy reference
+        self.fused = fused
 
     def options(self) -> dict[str, Any]:
-        return {"method": self.method}
+        return {"method": self.method, **({"fused": self.fused} if self.fused is not None else {})}
 
     def _run(self, spec: Spec, training: Training, steps: int, *, data: Any,
              progress: Progress | None, record_every: int = 1, source: StepSource | None = None) -> Trajectory:
@@ -166,7 +170,7 @@ class NumpyEngine(Engine):
         # the float engine reads the shared batch plan only (its levels come from its own forward pass)
         schedule = None if source is None else source.schedule
         res = run_np(spec, training, steps, data=data, method=self.method, schedule=schedule,
-                     record_every=record_every)
+                     record_every=record_every, fused=self.fused)
         if progress is not None:
             progress(steps)
         return Trajectory("np", spec, training, [int(t) for t in res.t], [float(v) for v in res.w[:, 0]],

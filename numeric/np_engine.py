@@ -77,6 +77,7 @@ from typing import Any
 
 import numpy as np
 
+from . import np_fused
 from .batches import BatchSchedule
 from .labels import labels
 from .np_iterated import Iterated
@@ -300,7 +301,7 @@ def trajectory_params(training, w0, eta):
 
 def run_np(spec, training, steps: int, *, w0=None, eta=None, record_every: int = 1,
            data: Any = None, schedule: BatchSchedule | None = None, method: str = "auto",
-           losses: bool = True) -> RunResult:
+           losses: bool = True, fused: bool | None = None) -> RunResult:
     """Float64 gradient descent w_{t+1} = w_t - eta * (step t's batch gradient at w_t).
 
     ``training``: a :class:`symbolic.spec.Training` (its w0/eta, or the arrays ``w0``,
@@ -318,6 +319,9 @@ def run_np(spec, training, steps: int, *, w0=None, eta=None, record_every: int =
     block of future steps' points is one vectorized call (:meth:`FloatNet.forward_g`),
     caching g and f° per point; each step then runs only the head's forward and
     backward pass on its M cached g values (:class:`BatchHead`, preallocated buffers).
+    ``fused`` (default: when numba is installed): one trajectory with the standard head
+    runs each block's steps in one compiled loop (:mod:`numeric.np_fused`; same per-point
+    arithmetic, another summation order, bounded there); ``fused=False`` is the reference.
     """
     base, w, etaa = trajectory_params(training, w0, eta)
     steps = int(steps)
@@ -375,12 +379,12 @@ def run_np(spec, training, steps: int, *, w0=None, eta=None, record_every: int =
                 _, lv = eng.full(W[rows].ravel(), lo, hi, weight, grad=False, loss=True)
                 Lr[rows] = lv.reshape(len(rows), T)
     else:
-        ri = _run_points(eng, sched, steps, w, etaa, rec_t, W, Lr, losses)
+        ri = _run_points(eng, sched, steps, w, etaa, rec_t, W, Lr, losses, fused)
     return RunResult(np.array(rec_t), W, Lr, sched.batch.text(), etaa, trajectory_params(training, w0, eta)[1])
 
 
 def _run_points(eng: NpEngine, sched: BatchSchedule, steps: int, w: np.ndarray, etaa: np.ndarray,
-                rec_t: list[int], W: np.ndarray, Lr: np.ndarray, losses: bool) -> int:
+                rec_t: list[int], W: np.ndarray, Lr: np.ndarray, losses: bool, fused: bool | None = None) -> int:
     """The mini-batch loop of :func:`run_np` (sampled, dataset); fills W, Lr; returns the rows filled.
 
     Per block of B future steps (B M ~ 2^16 points), into buffers allocated once: the
@@ -405,6 +409,9 @@ def _run_points(eng: NpEngine, sched: BatchSchedule, steps: int, w: np.ndarray, 
     gv = np.empty(T)
     tmp = np.empty(T)
     one = T == 1
+    fuse = np_fused.usable(head, T) if fused is None else (bool(fused) and np_fused.usable(head, T))
+    wblk = np.empty((block + 1, T))
+    etac = np.ascontiguousarray(etaa, dtype=np.float64)
     wf, ef = float(w[0]), float(etaa[0])
     ri = 0
     n_rec = len(rec_t)
@@ -423,7 +430,15 @@ def _run_points(eng: NpEngine, sched: BatchSchedule, steps: int, w: np.ndarray, 
         rows: list[int] = []
         r0 = ri
         nxt = rec_t[ri] if ri < n_rec else -1
-        if one:                                                # the same arithmetic on floats
+        if fuse:                                               # one compiled loop over the block's steps
+            m = min(n, steps - t)                              # steps taken in this block
+            np_fused.fused_block(head, w, etac, G, FO, m, wblk)   # w updated in place
+            while ri < n_rec and rec_t[ri] < t + n:             # rows of this block (the last: t + m = steps)
+                i = rec_t[ri] - t
+                W[ri] = wblk[i]
+                rows.append(i)
+                ri += 1
+        elif one:                                              # the same arithmetic on floats
             grad1 = head.grad1
             for i in range(n):
                 tt = t + i

@@ -163,12 +163,37 @@ def _client(scheduler: str | None, workers: int | None, dashboard: bool) -> tupl
     main_thread = threading.current_thread() is threading.main_thread()
     before = signal.signal(signal.SIGINT, signal.SIG_IGN) if main_thread else None
     try:
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                               dashboard_address=":8787" if dashboard else ":0", silence_logs=logging.CRITICAL)
+        with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
+            _forkserver_preload()
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                   dashboard_address=":8787" if dashboard else ":0", silence_logs=logging.CRITICAL)
     finally:
         if before is not None:
             signal.signal(signal.SIGINT, before)
     return Client(cluster), cluster
+
+
+#: imported once by the forkserver that forks the local cluster's workers (see :func:`_forkserver_preload`)
+PRELOAD = ("distributed", "numpy", "sympy", "relu_pointwise.sweeps.tasks", "relu_pointwise.numeric.np_engine",
+           "relu_pointwise.numeric.engines", "relu_pointwise.symbolic.loss")
+
+
+def _forkserver_preload() -> None:
+    """Worker processes forked from one forkserver that has imported Dask and the package once.
+
+    With Dask's default ``spawn`` every worker is a fresh interpreter that imports Dask, NumPy,
+    SymPy and the package on its own (about 2 s each on two busy cores) before its first task;
+    a forkserver imports them once and forks each worker from that state (copy-on-write).  The
+    workers are still separate processes (mpmath's and Arb's process-wide precision stay
+    per worker).  The forkserver is started from the clean state of a new interpreter, not
+    forked from this one, so it holds no threads or locks of the client.
+    """
+    import multiprocessing
+
+    from distributed.utils import get_mp_context
+
+    get_mp_context()                    # Dask sets its own preload list once; ours replaces it (same start)
+    multiprocessing.get_context("forkserver").set_forkserver_preload(list(PRELOAD))
 
 
 def run_sweep(source: str | Path | Mapping[str, Any], out: str | Path, *, scheduler: str | None = None,
