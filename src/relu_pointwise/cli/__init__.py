@@ -7,12 +7,17 @@ Subcommands, each owned by the module that holds its mathematics:
     run         one engine's gradient descent trajectory       cli.run
     crosscheck  engines against each other, with bounds       cli.crosscheck
     certify     the certificate of pointwise convergence      cli.certify
-    verify      re-derive and compare a certificate           cli.certify
+    verify      check a certificate by the independent checker  cli.certify
+                (``--rederive``: also re-run the prover and compare)
     report      a certificate's self-contained HTML page       cli.report
+    sweep       a family of runs or certificates on Dask       cli.sweep
+    fourier     spherical partial sums of the ball's Fourier   cli.fourier
+                series, enclosed, beside the network
 
 This layer parses flags and prints; the library never imports it.
 
-Every bad input ends in one line ``pointwise: error: ...`` on stderr and exit 2.
+Every bad input ends in one line ``pointwise: error: ...`` on stderr and exit 2; the other
+exit statuses are :data:`EXIT_STATUSES`.
 """
 from __future__ import annotations
 
