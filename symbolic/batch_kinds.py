@@ -15,6 +15,7 @@ kind's name.  A new batch kind is one new class here (or in its own module) plus
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -32,7 +33,7 @@ def _positive_int(text: str, what: str, limit: Limit | int) -> int:
     return int(v)
 
 
-class BatchKind:
+class BatchKind(ABC):
     """One batch kind.  Instances are singletons compared by identity; comparing a kind
     with a string is a programming error (it raises) so that no name comparison survives."""
 
@@ -54,12 +55,13 @@ class BatchKind:
         """The run depends on the seed (points are drawn)."""
         return self.uses_points
 
+    @abstractmethod
     def text(self, b: Batch) -> str:
-        raise NotImplementedError
+        """The batch as the grammar writes it (``cyclic:4``)."""
 
+    @abstractmethod
     def parse(self, arg: str, text: str) -> Batch:
         """The Batch for the text after ``name:`` (``arg``); ``text`` is the whole field."""
-        raise NotImplementedError
 
     def ints(self, b: Batch) -> tuple[int, ...]:
         """The integer settings, in the order the text lists them."""

@@ -56,7 +56,10 @@ def _imports(name: str, path: Path, mods: dict[str, Path]) -> set[str]:
                 module = ".".join(base + ([node.module] if node.module else []))
             else:
                 module = node.module or ""
-            targets = [module] + [f"{module}.{a.name}" for a in node.names]
+            subs = [f"{module}.{a.name}" for a in node.names]
+            # ``from . import x`` of a submodule imports x, not its package's body (counting the
+            # package would fold every sibling into one "package" component and hide real circles)
+            targets = subs if all(t in mods for t in subs) else [module] + subs
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in mods:
             targets = [node.value]      # a lazy import by name (import_module, a _LAZY table)
         for t in targets:
